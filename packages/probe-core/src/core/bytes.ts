@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto';
+
+export function toHex(bytes: Uint8Array | ArrayBuffer): string {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  return Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('hex');
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A fresh ArrayBuffer holding exactly these bytes (pkijs and WebCrypto want ArrayBuffer, not a view). */
+export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  const out = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(out).set(bytes);
+  return out;
+}
+
+export type HashName = 'sha1' | 'sha256' | 'sha384' | 'sha512';
+
+export function digest(hash: HashName, data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash(hash).update(data).digest());
+}
+
+export function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Serial numbers in reports: lowercase hex of the INTEGER's value bytes, even length (as openssl prints them). */
+export function serialHex(valueBytes: Uint8Array): string {
+  let start = 0;
+  // A leading zero octet only keeps the INTEGER positive (X.690 §8.3.2); it is not part of the number.
+  while (start < valueBytes.byteLength - 1 && valueBytes[start] === 0) start++;
+  return toHex(valueBytes.subarray(start));
+}

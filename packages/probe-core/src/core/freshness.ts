@@ -1,0 +1,60 @@
+import type { ParsedSingleResponse } from './decode.js';
+
+export type FreshnessProblem =
+  | { readonly code: 'STAPLE_EXPIRED'; readonly args: { readonly nextUpdate: string; readonly agoSeconds: number } }
+  | { readonly code: 'STAPLE_NOT_YET_VALID'; readonly args: { readonly thisUpdate: string; readonly aheadSeconds: number } }
+  | { readonly code: 'STAPLE_NO_NEXT_UPDATE'; readonly args: { readonly thisUpdate: string } }
+  | {
+      readonly code: 'STAPLE_EXPIRING' | 'STAPLE_EXPIRING_CRITICAL';
+      readonly args: { readonly nextUpdate: string; readonly remainingSeconds: number; readonly thresholdSeconds: number };
+    }
+  | { readonly code: 'STAPLE_PRODUCED_IN_FUTURE'; readonly args: { readonly producedAt: string; readonly aheadSeconds: number } }
+  | { readonly code: 'STAPLE_PRODUCED_BEFORE_THIS_UPDATE'; readonly args: { readonly producedAt: string; readonly thisUpdate: string } };
+
+export interface FreshnessPolicy {
+  readonly now: number;
+  readonly skewMs: number;
+  readonly warnRemainingMs: number;
+  readonly critRemainingMs: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const seconds = (ms: number) => Math.round(ms / 1000);
+
+/**
+ * Time checks of RFC 6960 §3.2 (5)-(6) and RFC 5019 §4: thisUpdate not after now, now not after nextUpdate,
+ * each with a skew allowance; plus the operator's thresholds for how much validity must remain.
+ */
+export function checkFreshness(single: ParsedSingleResponse, producedAt: number, policy: FreshnessPolicy): FreshnessProblem[] {
+  const { now, skewMs } = policy;
+  const problems: FreshnessProblem[] = [];
+  if (single.thisUpdate > now + skewMs) {
+    problems.push({ code: 'STAPLE_NOT_YET_VALID', args: { thisUpdate: iso(single.thisUpdate), aheadSeconds: seconds(single.thisUpdate - now) } });
+  }
+  if (producedAt > now + skewMs) {
+    problems.push({ code: 'STAPLE_PRODUCED_IN_FUTURE', args: { producedAt: iso(producedAt), aheadSeconds: seconds(producedAt - now) } });
+  }
+  // A responder signs after it learns the status, so producedAt before thisUpdate means a broken responder clock.
+  if (producedAt < single.thisUpdate - skewMs) {
+    problems.push({ code: 'STAPLE_PRODUCED_BEFORE_THIS_UPDATE', args: { producedAt: iso(producedAt), thisUpdate: iso(single.thisUpdate) } });
+  }
+  if (single.nextUpdate === null) {
+    problems.push({ code: 'STAPLE_NO_NEXT_UPDATE', args: { thisUpdate: iso(single.thisUpdate) } });
+    return problems;
+  }
+  const remaining = single.nextUpdate - now;
+  if (remaining < -skewMs) {
+    problems.push({ code: 'STAPLE_EXPIRED', args: { nextUpdate: iso(single.nextUpdate), agoSeconds: seconds(-remaining) } });
+  } else if (policy.critRemainingMs > 0 && remaining < policy.critRemainingMs) {
+    problems.push({
+      code: 'STAPLE_EXPIRING_CRITICAL',
+      args: { nextUpdate: iso(single.nextUpdate), remainingSeconds: seconds(remaining), thresholdSeconds: seconds(policy.critRemainingMs) },
+    });
+  } else if (remaining < policy.warnRemainingMs) {
+    problems.push({
+      code: 'STAPLE_EXPIRING',
+      args: { nextUpdate: iso(single.nextUpdate), remainingSeconds: seconds(remaining), thresholdSeconds: seconds(policy.warnRemainingMs) },
+    });
+  }
+  return problems;
+}

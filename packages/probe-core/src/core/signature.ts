@@ -1,0 +1,137 @@
+import type { webcrypto } from 'node:crypto';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { toArrayBuffer } from './bytes.js';
+import type { AlgorithmRef } from './decode.js';
+import { hashForOid } from './oids.js';
+
+export type SignatureResult = { readonly result: 'valid' | 'invalid' } | { readonly result: 'unsupported'; readonly algorithm: string };
+
+type WebHash = 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512';
+
+const WEB_HASH: Record<string, WebHash> = { sha1: 'SHA-1', sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' };
+
+const RSA_PKCS1: Record<string, WebHash> = {
+  '1.2.840.113549.1.1.5': 'SHA-1',
+  '1.2.840.113549.1.1.11': 'SHA-256',
+  '1.2.840.113549.1.1.12': 'SHA-384',
+  '1.2.840.113549.1.1.13': 'SHA-512',
+};
+const ECDSA: Record<string, WebHash> = {
+  '1.2.840.10045.4.1': 'SHA-1',
+  '1.2.840.10045.4.3.2': 'SHA-256',
+  '1.2.840.10045.4.3.3': 'SHA-384',
+  '1.2.840.10045.4.3.4': 'SHA-512',
+};
+const CURVES: Record<string, { name: string; size: number }> = {
+  '1.2.840.10045.3.1.7': { name: 'P-256', size: 32 },
+  '1.3.132.0.34': { name: 'P-384', size: 48 },
+  '1.3.132.0.35': { name: 'P-521', size: 66 },
+};
+const RSA_PSS = '1.2.840.113549.1.1.10';
+const MGF1 = '1.2.840.113549.1.1.8';
+const ED25519 = '1.3.101.112';
+
+interface Plan {
+  readonly importAlg: webcrypto.Algorithm | webcrypto.RsaHashedImportParams | webcrypto.EcKeyImportParams;
+  readonly verifyAlg: webcrypto.Algorithm | webcrypto.RsaPssParams | webcrypto.EcdsaParams;
+  readonly curveSize?: number;
+}
+
+function spkiCurve(spki: Uint8Array): { name: string; size: number } | null {
+  const decoded = asn1js.fromBER(toArrayBuffer(spki));
+  if (decoded.offset === -1) return null;
+  const info = new pkijs.PublicKeyInfo({ schema: decoded.result });
+  const params = info.algorithm.algorithmParams;
+  if (!(params instanceof asn1js.ObjectIdentifier)) return null;
+  return CURVES[params.valueBlock.toString()] ?? null;
+}
+
+/** RSASSA-PSS-params (RFC 4055 §3.1); defaults are SHA-1, MGF1-SHA1, salt 20. */
+function pssPlan(params: Uint8Array | null): Plan | string {
+  let hash: WebHash = 'SHA-1';
+  let saltLength = 20;
+  if (params) {
+    const decoded = asn1js.fromBER(toArrayBuffer(params));
+    if (decoded.offset === -1) return 'RSASSA-PSS with unreadable parameters';
+    const p = new pkijs.RSASSAPSSParams({ schema: decoded.result });
+    const h = hashForOid(p.hashAlgorithm.algorithmId);
+    if (!h) return `RSASSA-PSS with hash ${p.hashAlgorithm.algorithmId}`;
+    hash = WEB_HASH[h] as WebHash;
+    if (p.maskGenAlgorithm.algorithmId !== MGF1) return `RSASSA-PSS with mask generation ${p.maskGenAlgorithm.algorithmId}`;
+    const mgfParams = p.maskGenAlgorithm.algorithmParams;
+    const mgfHash = mgfParams ? new pkijs.AlgorithmIdentifier({ schema: mgfParams }).algorithmId : '1.3.14.3.2.26';
+    // WebCrypto ties the MGF1 hash to the message hash; a response that splits them cannot be verified here.
+    if (hashForOid(mgfHash) !== h) return 'RSASSA-PSS with an MGF1 hash different from the message hash';
+    saltLength = p.saltLength;
+  }
+  return { importAlg: { name: 'RSA-PSS', hash }, verifyAlg: { name: 'RSA-PSS', saltLength } };
+}
+
+function plan(alg: AlgorithmRef, spki: Uint8Array): Plan | string {
+  const rsa = RSA_PKCS1[alg.oid];
+  if (rsa) return { importAlg: { name: 'RSASSA-PKCS1-v1_5', hash: rsa }, verifyAlg: { name: 'RSASSA-PKCS1-v1_5' } };
+  if (alg.oid === RSA_PSS) return pssPlan(alg.params);
+  const ecHash = ECDSA[alg.oid];
+  if (ecHash) {
+    const curve = spkiCurve(spki);
+    if (!curve) return `${alg.oid} on an unsupported curve`;
+    return { importAlg: { name: 'ECDSA', namedCurve: curve.name }, verifyAlg: { name: 'ECDSA', hash: ecHash }, curveSize: curve.size };
+  }
+  if (alg.oid === ED25519) return { importAlg: { name: 'Ed25519' }, verifyAlg: { name: 'Ed25519' } };
+  return alg.oid;
+}
+
+/** ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } to the fixed-width r||s WebCrypto wants. */
+function ecdsaDerToRaw(signature: Uint8Array, size: number): Uint8Array | null {
+  const decoded = asn1js.fromBER(toArrayBuffer(signature));
+  if (decoded.offset !== signature.byteLength || !(decoded.result instanceof asn1js.Sequence)) return null;
+  const parts = decoded.result.valueBlock.value;
+  if (parts.length !== 2) return null;
+  const out = new Uint8Array(size * 2);
+  for (let i = 0; i < 2; i++) {
+    const part = parts[i];
+    if (!(part instanceof asn1js.Integer)) return null;
+    let bytes = part.valueBlock.valueHexView;
+    while (bytes.byteLength > size && bytes[0] === 0) bytes = bytes.subarray(1);
+    if (bytes.byteLength > size) return null;
+    out.set(bytes, i * size + (size - bytes.byteLength));
+  }
+  return out;
+}
+
+/**
+ * Verify `signature` over `data` with the key in `spki`, using WebCrypto. Keys are imported once per
+ * (key, algorithm) and cached, because the same issuer key verifies many responses in a run.
+ */
+export class SignatureVerifier {
+  readonly #keys = new Map<string, Promise<webcrypto.CryptoKey | null>>();
+  readonly #subtle: webcrypto.SubtleCrypto;
+
+  constructor(subtle: webcrypto.SubtleCrypto = globalThis.crypto.subtle as webcrypto.SubtleCrypto) {
+    this.#subtle = subtle;
+  }
+
+  async verify(alg: AlgorithmRef, spki: Uint8Array, data: Uint8Array, signature: Uint8Array): Promise<SignatureResult> {
+    const p = plan(alg, spki);
+    if (typeof p === 'string') return { result: 'unsupported', algorithm: p };
+    const cacheKey = `${JSON.stringify(p.importAlg)}:${Buffer.from(spki).toString('base64')}`;
+    let key = this.#keys.get(cacheKey);
+    if (!key) {
+      key = this.#subtle.importKey('spki', toArrayBuffer(spki), p.importAlg, false, ['verify']).catch(() => null);
+      this.#keys.set(cacheKey, key);
+    }
+    const cryptoKey = await key;
+    // A key that does not import for this algorithm (an EC key under an RSA signature) cannot have signed it.
+    if (!cryptoKey) return { result: 'invalid' };
+    let sig: Uint8Array | null = signature;
+    if (p.curveSize !== undefined) sig = ecdsaDerToRaw(signature, p.curveSize);
+    if (!sig) return { result: 'invalid' };
+    try {
+      const ok = await this.#subtle.verify(p.verifyAlg, cryptoKey, toArrayBuffer(sig), toArrayBuffer(data));
+      return { result: ok ? 'valid' : 'invalid' };
+    } catch {
+      return { result: 'invalid' };
+    }
+  }
+}

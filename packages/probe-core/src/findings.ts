@@ -1,0 +1,268 @@
+import type { Severity } from './types.js';
+
+/** Catalogue entry: what a finding code means and what to do about it. */
+export interface FindingInfo {
+  readonly severity: Severity;
+  /** Short name of the problem, shown as the row heading. */
+  readonly title: string;
+  /** Why it matters and what to change. */
+  readonly hint: string;
+  /** Anchor in docs/findings.md. */
+  readonly docs: string;
+}
+
+const doc = (code: string): string => `docs/findings.md#${code.toLowerCase()}`;
+
+const NGINX_REFRESH =
+  'nginx: prefer live fetching (`ssl_stapling on; ssl_stapling_verify on; ssl_trusted_certificate <chain>; resolver <dns>;`); if you must use `ssl_stapling_file`, refresh it from cron with `openssl ocsp` well before nextUpdate and reload nginx.';
+
+/**
+ * Every finding code with its severity, title and remediation hint.
+ * A code's meaning never changes once released; add a new code instead.
+ */
+export const FINDINGS = {
+  // --- the staple: presence ---
+  STAPLE_MISSING: {
+    severity: 'warn',
+    title: 'No OCSP staple',
+    hint: 'The server sent no OCSP response in any handshake, so every client must ask the CA itself (slower, leaks browsing to the CA, fails open). nginx: `ssl_stapling on; ssl_stapling_verify on;` plus `ssl_trusted_certificate` with the issuer chain and a `resolver`. Apache: `SSLUseStapling on` and `SSLStaplingCache`. HAProxy: a `.ocsp` file next to the certificate or `ocsp-update on`. Caddy staples automatically.',
+    docs: doc('STAPLE_MISSING'),
+  },
+  STAPLE_MISSING_MUST_STAPLE: {
+    severity: 'critical',
+    title: 'Must-staple certificate served without a staple',
+    hint: 'The certificate carries the TLS feature status_request (RFC 7633, "must-staple"): Firefox and other strict clients refuse the connection when no staple comes with it. Turn stapling on and make sure the server can reach the responder, or serve a certificate without must-staple.',
+    docs: doc('STAPLE_MISSING_MUST_STAPLE'),
+  },
+  STAPLE_LAZY: {
+    severity: 'info',
+    title: 'Staple appeared only after the first handshake',
+    hint: 'The server fetches OCSP lazily (nginx does): the first clients after a start or reload get no staple. Harmless for most clients; for must-staple certificates warm the cache after each reload (one handshake), or use a pre-fetched response file that you refresh.',
+    docs: doc('STAPLE_LAZY'),
+  },
+  STAPLE_INTERMITTENT: {
+    severity: 'warn',
+    title: 'Staple sent on some handshakes and not others',
+    hint: 'A later handshake came without a staple after an earlier one had it: the server dropped its cached response (failed refresh, several workers or backends with different state). Check the server error log for OCSP errors and that every worker/backend can reach the responder.',
+    docs: doc('STAPLE_INTERMITTENT'),
+  },
+  STAPLE_MISSING_ON_VERSION: {
+    severity: 'warn',
+    title: 'Staple missing for one TLS version',
+    hint: 'The server staples on one TLS version and not on the other. Clients negotiating that version get no staple; check for a TLS 1.3 or TLS 1.2 specific configuration or a proxy that terminates one version differently.',
+    docs: doc('STAPLE_MISSING_ON_VERSION'),
+  },
+  // --- the staple: structure ---
+  STAPLE_MALFORMED: {
+    severity: 'critical',
+    title: 'Stapled OCSP response does not decode',
+    hint: 'The stapled bytes are not a valid DER OCSPResponse; clients reject them (must-staple clients fail hard). If the server staples a file (`ssl_stapling_file`, HAProxy `.ocsp`), it must hold the raw DER response as written by `openssl ocsp -respout`, not PEM or base64.',
+    docs: doc('STAPLE_MALFORMED'),
+  },
+  STAPLE_TRAILING_DATA: {
+    severity: 'critical',
+    title: 'Bytes after the OCSP response',
+    hint: 'Data follows the DER OCSPResponse. Strict clients reject the response. Regenerate the file with `openssl ocsp -respout` instead of concatenating or editing it.',
+    docs: doc('STAPLE_TRAILING_DATA'),
+  },
+  STAPLE_ERROR_STATUS: {
+    severity: 'critical',
+    title: 'An OCSP error response is stapled',
+    hint: `The staple carries no certificate status at all, only the responder's error (tryLater, internalError, unauthorized, ...). Clients treat it as no valid staple; must-staple clients fail. nginx serves \`ssl_stapling_file\` unchecked: fetch a fresh, successful response. Apache staples a fake tryLater when its responder fetch fails (\`SSLStaplingFakeTryLater\`, on by default; also see \`SSLStaplingReturnResponderErrors off\`). ${NGINX_REFRESH}`,
+    docs: doc('STAPLE_ERROR_STATUS'),
+  },
+  STAPLE_UNSUPPORTED_TYPE: {
+    severity: 'critical',
+    title: 'OCSP response is not a basic response',
+    hint: 'responseBytes.responseType is not id-pkix-ocsp-basic (RFC 6960 §4.2.1), the only type clients understand. The response did not come from a standard OCSP responder; fetch one from the URL in the certificate.',
+    docs: doc('STAPLE_UNSUPPORTED_TYPE'),
+  },
+  STAPLE_NO_SINGLE_RESPONSE: {
+    severity: 'critical',
+    title: 'OCSP response holds no certificate status',
+    hint: 'The response lists no SingleResponse, so it says nothing about the certificate. Fetch a new response from the responder.',
+    docs: doc('STAPLE_NO_SINGLE_RESPONSE'),
+  },
+  STAPLE_UNKNOWN_CRITICAL_EXTENSION: {
+    severity: 'critical',
+    title: 'Critical extension not understood',
+    hint: 'The response carries an extension marked critical that clients do not understand; RFC 5280 §4.2 requires them to reject it. Ask the CA, or fetch the response again without request extensions (nonce) that the responder echoes as critical.',
+    docs: doc('STAPLE_UNKNOWN_CRITICAL_EXTENSION'),
+  },
+  // --- the staple: which certificate ---
+  STAPLE_CERTID_MISMATCH: {
+    severity: 'critical',
+    title: 'Staple is for another certificate',
+    hint: 'No SingleResponse in the staple matches the served certificate (serial, issuer name hash and issuer key hash). Typical causes: the certificate was renewed but the stapled file was not, or the response file of another vhost is configured. Fetch the response for the certificate this server sends.',
+    docs: doc('STAPLE_CERTID_MISMATCH'),
+  },
+  STAPLE_CERTID_NOT_CHECKED: {
+    severity: 'info',
+    title: 'Certificate match only partly checked',
+    hint: 'Without the certificate (`--cert`) the serial number in the response cannot be compared; without the issuer (`--issuer`) neither can the issuer key hash. Pass both to check that the response belongs to the certificate you deploy.',
+    docs: doc('STAPLE_CERTID_NOT_CHECKED'),
+  },
+  // --- the staple: status ---
+  STAPLE_REVOKED: {
+    severity: 'critical',
+    title: 'Certificate is revoked',
+    hint: 'The CA says this certificate is revoked. Clients that honour the staple refuse the connection. Replace the certificate now (new key if the reason is keyCompromise) and deploy it.',
+    docs: doc('STAPLE_REVOKED'),
+  },
+  STAPLE_STATUS_UNKNOWN: {
+    severity: 'critical',
+    title: 'Responder does not know the certificate',
+    hint: 'The responder answered "unknown": it does not recognise this serial for this issuer. The response was probably fetched from the wrong responder, for the wrong issuer, or the CA has not published the certificate yet. Use the OCSP URL in the certificate and the right issuer.',
+    docs: doc('STAPLE_STATUS_UNKNOWN'),
+  },
+  // --- the staple: freshness ---
+  STAPLE_EXPIRED: {
+    severity: 'critical',
+    title: 'Staple is past its nextUpdate',
+    hint: `The stapled response has expired; clients reject it (must-staple clients fail hard). The server is not refreshing it. ${NGINX_REFRESH}`,
+    docs: doc('STAPLE_EXPIRED'),
+  },
+  STAPLE_EXPIRING_CRITICAL: {
+    severity: 'critical',
+    title: 'Staple about to expire',
+    hint: `Less time is left before nextUpdate than the critical threshold (\`--crit-remaining\`). Servers normally refresh around half of the validity period; one this close to expiry is not being refreshed. ${NGINX_REFRESH}`,
+    docs: doc('STAPLE_EXPIRING_CRITICAL'),
+  },
+  STAPLE_EXPIRING: {
+    severity: 'warn',
+    title: 'Staple close to its nextUpdate',
+    hint: `Less time is left before nextUpdate than the warning threshold (\`--warn-remaining\`). Servers normally refresh around half of the validity period; check that refreshing works. ${NGINX_REFRESH}`,
+    docs: doc('STAPLE_EXPIRING'),
+  },
+  STAPLE_NOT_YET_VALID: {
+    severity: 'critical',
+    title: 'Staple thisUpdate is in the future',
+    hint: "The response claims to be produced later than now (beyond the allowed clock skew). Clients reject it. Check the clock of the responder and of this machine (NTP), and the server's clock if it builds the response itself.",
+    docs: doc('STAPLE_NOT_YET_VALID'),
+  },
+  STAPLE_NO_NEXT_UPDATE: {
+    severity: 'warn',
+    title: 'Staple has no nextUpdate',
+    hint: 'Without nextUpdate a response never expires, so clients cannot tell a stale staple from a fresh one, and many servers and clients refuse to cache it (RFC 5019 §2.2.4 requires nextUpdate). Ask the CA or use a responder that sets it.',
+    docs: doc('STAPLE_NO_NEXT_UPDATE'),
+  },
+  STAPLE_PRODUCED_IN_FUTURE: {
+    severity: 'critical',
+    title: 'Staple producedAt is in the future',
+    hint: 'The responder says it signed the response later than now, beyond the allowed clock skew. Check the clocks (NTP) of the responder and of this machine.',
+    docs: doc('STAPLE_PRODUCED_IN_FUTURE'),
+  },
+  STAPLE_PRODUCED_BEFORE_THIS_UPDATE: {
+    severity: 'warn',
+    title: 'Staple producedAt precedes thisUpdate',
+    hint: 'The response was signed before the time its status claims to be correct from; a responder should not produce that. Some clients reject it. Report it to the CA.',
+    docs: doc('STAPLE_PRODUCED_BEFORE_THIS_UPDATE'),
+  },
+  // --- who signed ---
+  SIGNER_NOT_CHECKED: {
+    severity: 'unknown',
+    title: 'Signature not checked',
+    hint: 'The issuer certificate was not available, so the signature and the responder authorization were not checked; everything else was. Give the issuer with `--issuer FILE` (PEM or DER), or make the server send its intermediate certificate.',
+    docs: doc('SIGNER_NOT_CHECKED'),
+  },
+  SIGNER_NOT_FOUND: {
+    severity: 'critical',
+    title: 'Responder certificate not found',
+    hint: 'The ResponderID names no certificate that is available (neither the issuer nor a certificate embedded in the response), and none of their keys verifies the signature. The response cannot be trusted; fetch it again from the responder named in the certificate.',
+    docs: doc('SIGNER_NOT_FOUND'),
+  },
+  SIGNER_BAD_SIGNATURE: {
+    severity: 'critical',
+    title: 'Response signature is invalid',
+    hint: 'The signature over the response data does not verify with the responder key: the response was altered or corrupted, or signed with another key. Fetch a new response from the responder.',
+    docs: doc('SIGNER_BAD_SIGNATURE'),
+  },
+  SIGNER_UNSUPPORTED_ALGORITHM: {
+    severity: 'critical',
+    title: 'Signature algorithm not supported',
+    hint: 'The response is signed with an algorithm that this tool (and most TLS clients) cannot verify, such as MD2/MD5 with RSA. Clients will not accept it; ask the CA for a response signed with SHA-256 or better.',
+    docs: doc('SIGNER_UNSUPPORTED_ALGORITHM'),
+  },
+  SIGNER_RESPONDER_ID_MISMATCH: {
+    severity: 'critical',
+    title: 'ResponderID does not name the signer',
+    hint: 'A certificate verifies the signature, but the ResponderID names someone else. Clients locate the signer by the ResponderID (RFC 6960 §4.2.2.3) and fail. The responder is misconfigured; report it to the CA.',
+    docs: doc('SIGNER_RESPONDER_ID_MISMATCH'),
+  },
+  SIGNER_DELEGATE_NO_EKU: {
+    severity: 'critical',
+    title: 'Delegated responder lacks the OCSP-signing EKU',
+    hint: 'The response is signed by a certificate other than the issuer that does not carry extendedKeyUsage id-kp-OCSPSigning, so it is not authorized to sign OCSP responses (RFC 6960 §4.2.2.2). Clients reject it. The CA must sign with the issuer key or a proper delegated responder certificate.',
+    docs: doc('SIGNER_DELEGATE_NO_EKU'),
+  },
+  SIGNER_DELEGATE_FOREIGN: {
+    severity: 'critical',
+    title: 'Delegated responder issued by another CA',
+    hint: "The responder certificate was not issued directly by the certificate's issuer, so it may not speak for it (RFC 6960 §4.2.2.2). This happens when a response for a different CA or hierarchy is stapled. Fetch the response from the URL in the certificate.",
+    docs: doc('SIGNER_DELEGATE_FOREIGN'),
+  },
+  SIGNER_DELEGATE_BAD_CERT_SIGNATURE: {
+    severity: 'critical',
+    title: 'Delegated responder certificate has an invalid signature',
+    hint: "The embedded responder certificate names the issuer, but the issuer's key does not verify its signature: it is forged or corrupted. Fetch a new response.",
+    docs: doc('SIGNER_DELEGATE_BAD_CERT_SIGNATURE'),
+  },
+  SIGNER_DELEGATE_NOT_VALID: {
+    severity: 'critical',
+    title: 'Delegated responder certificate not valid',
+    hint: 'The responder certificate was expired or not yet valid when the response was produced, or is now. Clients reject the response. The CA must renew its responder certificate; then fetch a new response.',
+    docs: doc('SIGNER_DELEGATE_NOT_VALID'),
+  },
+  // --- certificates ---
+  CERT_MUST_STAPLE: {
+    severity: 'info',
+    title: 'Certificate requires stapling (must-staple)',
+    hint: 'The certificate carries the TLS feature extension status_request (RFC 7633). Strict clients fail without a valid staple, so stapling must never lapse on this server.',
+    docs: doc('CERT_MUST_STAPLE'),
+  },
+  CERT_UNPARSEABLE: {
+    severity: 'unknown',
+    title: 'Certificate does not parse',
+    hint: 'A certificate (served by the server or given with --cert/--issuer) is not a valid X.509 certificate, so the staple could not be matched or verified against it.',
+    docs: doc('CERT_UNPARSEABLE'),
+  },
+  // --- the connection ---
+  TLS_RESOLVE_FAILED: {
+    severity: 'unknown',
+    title: 'Host name does not resolve',
+    hint: 'DNS gave no address for the host. Check the spelling, or give the address with --address.',
+    docs: doc('TLS_RESOLVE_FAILED'),
+  },
+  TLS_CONNECT_FAILED: {
+    severity: 'unknown',
+    title: 'Could not connect',
+    hint: 'The TCP connection failed (refused, unreachable or reset). Check the host, the port and any firewall between here and the server.',
+    docs: doc('TLS_CONNECT_FAILED'),
+  },
+  TLS_TIMEOUT: {
+    severity: 'unknown',
+    title: 'Connection timed out',
+    hint: 'The server did not complete the handshake within the timeout (`--timeout`). Check that the port speaks TLS and is reachable, or raise the timeout.',
+    docs: doc('TLS_TIMEOUT'),
+  },
+  TLS_HANDSHAKE_FAILED: {
+    severity: 'unknown',
+    title: 'TLS handshake failed',
+    hint: 'The server answered, but the TLS handshake did not complete. Check that the port speaks TLS (not plain HTTP) and that it accepts the TLS versions probed (`--tls`).',
+    docs: doc('TLS_HANDSHAKE_FAILED'),
+  },
+  TLS_VERSION_UNSUPPORTED: {
+    severity: 'info',
+    title: 'TLS version not offered',
+    hint: 'The server refused this TLS version; the other version was probed. Use `--tls` to probe only the versions you serve.',
+    docs: doc('TLS_VERSION_UNSUPPORTED'),
+  },
+} as const satisfies Record<string, FindingInfo>;
+
+/** Every finding code. Closed union: a code without a catalogue entry does not compile. */
+export type FindingCode = keyof typeof FINDINGS;
+
+/** Look up the catalogue entry of a code. */
+export function describeFinding(code: FindingCode): FindingInfo {
+  return FINDINGS[code];
+}

@@ -1,0 +1,30 @@
+/**
+ * @staple-probe/core: check whether a TLS server's OCSP stapling really works.
+ *
+ * `probe(target) = assess(await collect(target), { now })`: evidence is gathered with I/O at the edge,
+ * then judged by pure functions over bytes and an explicit clock.
+ * @packageDocumentation
+ */
+
+/** Probe a live server, or judge a response held in memory. */
+export { probe, inspect, type ProbeOptions, type InspectOptions } from './shell/probe.js';
+/** Gather evidence without judging it. */
+export { collect, type CollectOptions } from './shell/collect.js';
+/** Resolver type for injecting name resolution. */
+export type { Resolver, ResolvedAddress } from './shell/resolve.js';
+/** Judge evidence at an explicit instant; pure. */
+export { assess, verdictOf, mergeReports, type AssessOptions } from './core/assess.js';
+/** Decode an OCSPResponse without judging it. */
+export { decodeOcspResponse, DecodeError } from './core/decode.js';
+/** Parse `host[:port]` targets. */
+export { parseTarget, TargetError } from './core/target.js';
+/** Read PEM or DER certificate input. */
+export { readCertificates } from './core/certificate.js';
+/** The findings catalogue and its types. */
+export { FINDINGS, describeFinding, type FindingCode, type FindingInfo } from './findings.js';
+/** Render the one-line message of a finding. */
+export { renderMessage } from './message.js';
+/** Exit codes of the Nagios plugin convention for a verdict. */
+export { exitCodeOf } from './exit-code.js';
+/** Report and evidence types. */
+export type * from './types.js';

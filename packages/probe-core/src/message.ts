@@ -1,0 +1,67 @@
+import type { FindingCode } from './findings.js';
+import type { Finding } from './types.js';
+
+type Args = Finding['args'];
+
+function duration(seconds: unknown): string {
+  const s = Math.abs(Number(seconds));
+  if (!Number.isFinite(s)) return '?';
+  if (s < 120) return `${Math.round(s)}s`;
+  if (s < 7200) return `${Math.round(s / 60)}m`;
+  if (s < 172800) return `${(s / 3600).toFixed(1)}h`;
+  return `${(s / 86400).toFixed(1)}d`;
+}
+
+const MESSAGES: { [C in FindingCode]: (a: Args) => string } = {
+  STAPLE_MISSING: () => 'the server sent no OCSP staple in any handshake',
+  STAPLE_MISSING_MUST_STAPLE: () => 'the certificate is must-staple (RFC 7633) but the server sent no OCSP staple',
+  STAPLE_LAZY: (a) => `no staple on the first ${a.handshakesWithout} handshake(s), then a staple: the server fetches OCSP lazily`,
+  STAPLE_INTERMITTENT: () => 'a handshake came without a staple after an earlier one had it',
+  STAPLE_MISSING_ON_VERSION: (a) => `TLS ${a.tlsVersion} handshakes carried no staple while the other version did`,
+  STAPLE_MALFORMED: (a) => `stapled response (${a.length} bytes) does not decode: ${a.reason}`,
+  STAPLE_TRAILING_DATA: (a) => `${a.bytes} byte(s) follow the DER OCSP response`,
+  STAPLE_ERROR_STATUS: (a) => `the staple is an OCSP error response: ${a.status} (${a.statusCode}), with no certificate status`,
+  STAPLE_UNSUPPORTED_TYPE: (a) => `responseType ${a.responseType ?? '(none)'} is not id-pkix-ocsp-basic`,
+  STAPLE_NO_SINGLE_RESPONSE: () => 'the response contains no SingleResponse',
+  STAPLE_UNKNOWN_CRITICAL_EXTENSION: (a) => `critical ${a.scope} extension ${a.name ?? a.oid}${a.name ? ` (${a.oid})` : ''} is not understood`,
+  STAPLE_CERTID_MISMATCH: (a) =>
+    `no SingleResponse matches the certificate${a.expectedSerial ? ` (serial ${a.expectedSerial})` : ''}; the response covers serial ${a.stapledSerials}${Number(a.responses) > 3 ? ', …' : ''} (${a.hashAlgorithm} CertID)`,
+  STAPLE_CERTID_NOT_CHECKED: (a) => `CertID matched in part; not compared: ${a.unchecked}`,
+  STAPLE_REVOKED: (a) =>
+    `certificate serial ${a.serial} is REVOKED since ${a.revocationTime}${a.revocationReason ? `, reason ${a.revocationReason}` : ', no reason given'}`,
+  STAPLE_STATUS_UNKNOWN: (a) => `the responder answered "unknown" for serial ${a.serial}`,
+  STAPLE_EXPIRED: (a) => `the staple expired ${duration(a.agoSeconds)} ago (nextUpdate ${a.nextUpdate})`,
+  STAPLE_EXPIRING_CRITICAL: (a) =>
+    `only ${duration(a.remainingSeconds)} left before nextUpdate ${a.nextUpdate} (critical below ${duration(a.thresholdSeconds)})`,
+  STAPLE_EXPIRING: (a) => `only ${duration(a.remainingSeconds)} left before nextUpdate ${a.nextUpdate} (warning below ${duration(a.thresholdSeconds)})`,
+  STAPLE_NOT_YET_VALID: (a) => `thisUpdate ${a.thisUpdate} is ${duration(a.aheadSeconds)} in the future`,
+  STAPLE_NO_NEXT_UPDATE: (a) => `the response has no nextUpdate (thisUpdate ${a.thisUpdate}); it never expires`,
+  STAPLE_PRODUCED_IN_FUTURE: (a) => `producedAt ${a.producedAt} is ${duration(a.aheadSeconds)} in the future`,
+  STAPLE_PRODUCED_BEFORE_THIS_UPDATE: (a) => `producedAt ${a.producedAt} is before thisUpdate ${a.thisUpdate}`,
+  SIGNER_NOT_CHECKED: (a) =>
+    a.reason === 'issuer-not-found'
+      ? 'the issuer certificate is not in the served chain, so the signature was not checked (give it with --issuer)'
+      : 'no issuer certificate given, so the signature was not checked; everything else was (add --issuer)',
+  SIGNER_NOT_FOUND: (a) =>
+    `no available certificate matches the ResponderID or verifies the signature (issuer + ${a.embeddedCerts} embedded)`,
+  SIGNER_BAD_SIGNATURE: (a) => `the ${a.algorithm} signature does not verify with the key of ${a.signer}`,
+  SIGNER_UNSUPPORTED_ALGORITHM: (a) => `the response is signed with ${a.algorithm}, which cannot be verified`,
+  SIGNER_RESPONDER_ID_MISMATCH: (a) => `signed by ${a.signer}, but the ResponderID names another responder`,
+  SIGNER_DELEGATE_NO_EKU: (a) => `delegated responder ${a.signer} lacks extendedKeyUsage id-kp-OCSPSigning`,
+  SIGNER_DELEGATE_FOREIGN: (a) => `delegated responder ${a.signer} was issued by ${a.signerIssuer}, not by the certificate issuer ${a.issuer}`,
+  SIGNER_DELEGATE_BAD_CERT_SIGNATURE: (a) => `the certificate of delegated responder ${a.signer} does not verify with the issuer key`,
+  SIGNER_DELEGATE_NOT_VALID: (a) =>
+    `delegated responder ${a.signer} is not valid at ${a.at === 'now' ? 'the time of the check' : 'producedAt'} (valid ${a.notBefore} to ${a.notAfter})`,
+  CERT_MUST_STAPLE: () => 'the certificate is must-staple (TLS feature status_request)',
+  CERT_UNPARSEABLE: (a) => `the ${a.role} certificate does not parse: ${a.reason}`,
+  TLS_RESOLVE_FAILED: (a) => `name resolution failed: ${a.message}`,
+  TLS_CONNECT_FAILED: (a) => `connection failed: ${a.message}`,
+  TLS_TIMEOUT: (a) => `timed out: ${a.message}`,
+  TLS_HANDSHAKE_FAILED: (a) => `TLS handshake failed: ${a.message}`,
+  TLS_VERSION_UNSUPPORTED: (a) => `the server does not accept TLS ${a.tlsVersion}`,
+};
+
+/** The one-line message of a finding, in plain words with its arguments filled in. */
+export function renderMessage(finding: Pick<Finding, 'code' | 'args'>): string {
+  return MESSAGES[finding.code](finding.args);
+}

@@ -1,0 +1,41 @@
+import { type AssessOptions, assess } from '../core/assess.js';
+import { parseTarget } from '../core/target.js';
+import type { Report } from '../types.js';
+import { type CollectOptions, collect } from './collect.js';
+
+/** Options of `probe`: how to gather (see CollectOptions) and how to judge. */
+export interface ProbeOptions extends CollectOptions, Omit<AssessOptions, 'now'> {
+  /** SNI name; default the host name (none for an IP literal). `null` sends none. */
+  readonly servername?: string | null;
+  /** Judge at this instant instead of the current time. */
+  readonly now?: Date;
+}
+
+/**
+ * Probe one `host[:port]` target: handshakes on every address and TLS version, then judgement.
+ * Throws TargetError for a target that cannot be parsed; every network failure is a finding instead.
+ */
+export async function probe(target: string, options: ProbeOptions = {}): Promise<Report> {
+  const parsed = parseTarget(target, options.servername !== undefined ? { servername: options.servername } : {});
+  const evidence = await collect(parsed, options);
+  return assess(evidence, { ...options, now: options.now ?? new Date() });
+}
+
+/** Options of `inspect`. */
+export interface InspectOptions extends Omit<AssessOptions, 'now'> {
+  /** DER of the issuer certificate: enables the signature and authorization checks. */
+  readonly issuer?: Uint8Array | null;
+  /** DER of the certificate the response is for: enables the serial check. */
+  readonly cert?: Uint8Array | null;
+  /** Name shown as where the response came from. */
+  readonly file?: string;
+  readonly now?: Date;
+}
+
+/** Judge an OCSP response held in memory (an `ssl_stapling_file`, say) before it is deployed. */
+export function inspect(response: Uint8Array, options: InspectOptions = {}): Promise<Report> {
+  return assess(
+    { kind: 'inspect', file: options.file ?? '(memory)', response, issuer: options.issuer ?? null, cert: options.cert ?? null },
+    { ...options, now: options.now ?? new Date() },
+  );
+}

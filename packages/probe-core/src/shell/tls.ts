@@ -1,0 +1,100 @@
+import { isIP } from 'node:net';
+import * as tls from 'node:tls';
+import type { AttemptOutcome, TlsFailure, TlsFailureKind, TlsVersion } from '../types.js';
+
+export interface HandshakeOptions {
+  readonly address: string;
+  readonly port: number;
+  readonly servername: string | null;
+  readonly tlsVersion: TlsVersion;
+  /** Deadline for connect + handshake, in milliseconds. */
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+}
+
+const PROTOCOL: Record<TlsVersion, tls.SecureVersion> = { '1.2': 'TLSv1.2', '1.3': 'TLSv1.3' };
+
+/** Map a socket or OpenSSL error to the failure kinds reports distinguish. */
+export function classifyError(error: unknown): TlsFailure {
+  const err = error as NodeJS.ErrnoException & { reason?: string };
+  const code = typeof err?.code === 'string' ? err.code : null;
+  const message = err instanceof Error ? err.message : String(error);
+  let kind: TlsFailureKind = 'other';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || code === 'EAI_FAIL') kind = 'dns';
+  else if (code === 'ECONNREFUSED') kind = 'refused';
+  else if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT') kind = 'unreachable';
+  else if (code === 'ECONNRESET' || code === 'EPIPE') kind = 'reset';
+  else if (code === 'ETIMEDOUT') kind = 'timeout';
+  else if (/PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|TLSV1_ALERT_PROTOCOL_VERSION|VERSION_TOO_LOW|VERSION_TOO_HIGH/i.test(`${code} ${message}`)) kind = 'version';
+  else if ((code && code.startsWith('ERR_SSL')) || /handshake|socket disconnected|ssl/i.test(message)) kind = 'handshake';
+  return { kind, message: message.replace(/\s+/g, ' ').trim(), code };
+}
+
+/**
+ * One full TLS handshake with status_request. The OCSPResponse listener is attached before the
+ * handshake starts, and no session is offered, so the server cannot resume and skip stapling.
+ */
+export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
+  const started = performance.now();
+  const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
+  return new Promise<AttemptOutcome>((resolve) => {
+    let staple: Uint8Array | null = null;
+    let settled = false;
+    let socket: tls.TLSSocket | undefined;
+    const finish = (outcome: AttemptOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      socket?.destroy();
+      resolve(outcome);
+    };
+    const fail = (error: TlsFailure) => finish({ ok: false, error, durationMs: elapsed() });
+    const onAbort = () => fail({ kind: 'timeout', message: 'aborted', code: 'ABORT_ERR' });
+    const timer = setTimeout(
+      () => fail({ kind: 'timeout', message: `no completed handshake within ${options.timeoutMs} ms`, code: 'ETIMEDOUT' }),
+      options.timeoutMs,
+    );
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      // requestOCSP is documented for tls.connect but missing from @types/node's ConnectionOptions.
+      const connectOptions: tls.ConnectionOptions & { requestOCSP: boolean } = {
+        host: options.address,
+        port: options.port,
+        requestOCSP: true,
+        rejectUnauthorized: false,
+        minVersion: PROTOCOL[options.tlsVersion],
+        maxVersion: PROTOCOL[options.tlsVersion],
+        ...(options.servername !== null && isIP(options.servername) === 0 ? { servername: options.servername } : {}),
+      };
+      socket = tls.connect(connectOptions);
+    } catch (error) {
+      return fail(classifyError(error));
+    }
+    socket.on('OCSPResponse', (response: Buffer | undefined) => {
+      if (response && response.length > 0) staple = new Uint8Array(response);
+    });
+    socket.once('secureConnect', () => {
+      const s = socket as tls.TLSSocket;
+      const chain: Uint8Array[] = [];
+      const seen = new Set<string>();
+      let cert: tls.DetailedPeerCertificate | undefined = s.getPeerCertificate(true);
+      while (cert?.raw && !seen.has(cert.fingerprint256)) {
+        seen.add(cert.fingerprint256);
+        chain.push(new Uint8Array(cert.raw));
+        cert = cert.issuerCertificate;
+      }
+      finish({
+        ok: true,
+        protocol: s.getProtocol() ?? 'unknown',
+        cipher: s.getCipher()?.name ?? 'unknown',
+        staple,
+        chain,
+        durationMs: elapsed(),
+      });
+    });
+    socket.once('error', (error) => fail(classifyError(error)));
+    socket.once('close', () => fail({ kind: 'reset', message: 'the server closed the connection during the handshake', code: 'ECONNRESET' }));
+  });
+}

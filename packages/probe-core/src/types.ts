@@ -1,0 +1,243 @@
+/**
+ * Plain, readonly data shared by the core and the shell. Nothing here holds behaviour.
+ * Byte strings that reach a report are lowercase hex; instants are ISO-8601 UTC strings.
+ */
+
+/** Severity of one finding. `info` never changes the verdict away from ok. */
+export type Severity = 'info' | 'warn' | 'critical' | 'unknown';
+
+/** Overall verdict of a report: the worst severity among its findings (`info` counts as ok). */
+export type Verdict = 'ok' | 'warn' | 'critical' | 'unknown';
+
+/** TLS protocol version probed. */
+export type TlsVersion = '1.2' | '1.3';
+
+/** Where a finding was seen. Fields that do not apply are absent. */
+export interface Location {
+  readonly target?: string;
+  readonly address?: string;
+  readonly tlsVersion?: TlsVersion;
+  readonly attempt?: number;
+  readonly file?: string;
+}
+
+/** OCSPResponseStatus names (RFC 6960 §4.2.1). Code 4 is unused by the RFC. */
+export type ResponseStatusName =
+  | 'successful'
+  | 'malformedRequest'
+  | 'internalError'
+  | 'tryLater'
+  | 'sigRequired'
+  | 'unauthorized'
+  | `unknown(${number})`;
+
+/** One extension, as found in the response. */
+export interface ExtensionView {
+  readonly oid: string;
+  readonly name: string | null;
+  readonly critical: boolean;
+  readonly valueHex: string;
+}
+
+/** A CertID as the responder wrote it (RFC 6960 §4.1.1). */
+export interface CertIdView {
+  readonly hashAlgorithm: string;
+  readonly hashAlgorithmOid: string;
+  readonly issuerNameHash: string;
+  readonly issuerKeyHash: string;
+  /** Serial number, lowercase hex, even number of digits. */
+  readonly serial: string;
+}
+
+/** CRLReason names (RFC 5280 §5.3.1). */
+export type RevocationReason =
+  | 'unspecified'
+  | 'keyCompromise'
+  | 'cACompromise'
+  | 'affiliationChanged'
+  | 'superseded'
+  | 'cessationOfOperation'
+  | 'certificateHold'
+  | 'removeFromCRL'
+  | 'privilegeWithdrawn'
+  | 'aACompromise'
+  | `unknown(${number})`;
+
+export interface SingleResponseView {
+  readonly certId: CertIdView;
+  readonly certStatus: 'good' | 'revoked' | 'unknown';
+  readonly revocationTime: string | null;
+  readonly revocationReason: RevocationReason | null;
+  readonly thisUpdate: string;
+  readonly nextUpdate: string | null;
+  readonly extensions: readonly ExtensionView[];
+}
+
+export type ResponderIdView = { readonly byName: string } | { readonly byKeyHash: string };
+
+/** A certificate in summary form, as shown in reports. */
+export interface CertSummary {
+  readonly subject: string;
+  readonly issuer: string;
+  readonly serial: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly sha256: string;
+}
+
+/** The BasicOCSPResponse (RFC 6960 §4.2.1), decoded completely. */
+export interface BasicResponseView {
+  readonly version: number;
+  readonly responderId: ResponderIdView;
+  readonly producedAt: string;
+  readonly responses: readonly SingleResponseView[];
+  readonly extensions: readonly ExtensionView[];
+  readonly signatureAlgorithm: { readonly oid: string; readonly name: string | null };
+  readonly certs: readonly CertSummary[];
+}
+
+/** An OCSPResponse decoded, as it appears in a report. */
+export interface DecodedResponse {
+  readonly sha256: string;
+  readonly length: number;
+  readonly responseStatus: ResponseStatusName;
+  readonly responseStatusCode: number;
+  /** responseBytes.responseType, or null when absent. */
+  readonly responseType: string | null;
+  readonly basic: BasicResponseView | null;
+}
+
+/** What one TLS handshake attempt saw. */
+export type AttemptOutcome =
+  | {
+      readonly ok: true;
+      readonly protocol: string;
+      readonly cipher: string;
+      /** DER of the stapled OCSPResponse, or null when the server sent none. */
+      readonly staple: Uint8Array | null;
+      /** DER certificates as the server sent them, leaf first. */
+      readonly chain: readonly Uint8Array[];
+      readonly durationMs: number;
+    }
+  | {
+      readonly ok: false;
+      readonly error: TlsFailure;
+      readonly durationMs: number;
+    };
+
+export type TlsFailureKind =
+  | 'dns'
+  | 'refused'
+  | 'unreachable'
+  | 'timeout'
+  | 'reset'
+  | 'version'
+  | 'handshake'
+  | 'other';
+
+export interface TlsFailure {
+  readonly kind: TlsFailureKind;
+  readonly message: string;
+  readonly code: string | null;
+}
+
+export interface AttemptEvidence {
+  readonly attempt: number;
+  readonly tlsVersion: TlsVersion;
+  readonly outcome: AttemptOutcome;
+}
+
+export interface AddressEvidence {
+  readonly address: string;
+  readonly family: 4 | 6;
+  readonly attempts: readonly AttemptEvidence[];
+}
+
+/** A parsed `host[:port]` target. */
+export interface Target {
+  /** As the user wrote it. */
+  readonly input: string;
+  readonly host: string;
+  readonly port: number;
+  /** SNI name sent, or null for none (IP literal without --servername). */
+  readonly servername: string | null;
+}
+
+/** Everything a probe of one target gathered. I/O failures are data here, never exceptions. */
+export interface ProbeEvidence {
+  readonly kind: 'probe';
+  readonly target: Target;
+  readonly resolveError: TlsFailure | null;
+  readonly addresses: readonly AddressEvidence[];
+  /** DER of an issuer certificate given by the operator (--issuer), if any. */
+  readonly issuer: Uint8Array | null;
+}
+
+/** The offline check of one OCSP response (`probe inspect`). */
+export interface InspectEvidence {
+  readonly kind: 'inspect';
+  readonly file: string;
+  readonly response: Uint8Array;
+  readonly issuer: Uint8Array | null;
+  readonly cert: Uint8Array | null;
+}
+
+export type Evidence = ProbeEvidence | InspectEvidence;
+
+/** Tolerances and thresholds for judgement. Durations in seconds. */
+export interface JudgeOptions {
+  /** The instant everything is judged at. */
+  readonly now: Date;
+  /** Clock skew tolerated on thisUpdate, nextUpdate and producedAt. Default 300. */
+  readonly skewSeconds?: number;
+  /** Warn when less than this remains before nextUpdate. Default 172800 (2 days). */
+  readonly warnRemainingSeconds?: number;
+  /** Critical when less than this remains before nextUpdate. Default 0 (only once past). */
+  readonly critRemainingSeconds?: number;
+}
+
+/** One finding as data. Wording comes from `renderMessage`, severity and hint from the catalogue. */
+export interface Finding {
+  readonly code: import('./findings.js').FindingCode;
+  readonly severity: Severity;
+  readonly args: Readonly<Record<string, string | number | boolean | null>>;
+  readonly where: readonly Location[];
+}
+
+/** Per-target summary of what the handshakes saw. */
+export interface TargetReport {
+  readonly target: Target;
+  readonly verdict: Verdict;
+  readonly leaf: CertSummary | null;
+  readonly issuer: CertSummary | null;
+  readonly mustStaple: boolean;
+  readonly addresses: readonly {
+    readonly address: string;
+    readonly family: 4 | 6;
+    readonly attempts: readonly {
+      readonly attempt: number;
+      readonly tlsVersion: TlsVersion;
+      readonly ok: boolean;
+      readonly protocol: string | null;
+      readonly cipher: string | null;
+      readonly error: TlsFailure | null;
+      /** sha256 of the staple, which is decoded once in `Report.staples`. */
+      readonly staple: string | null;
+      readonly chain: readonly CertSummary[];
+      readonly durationMs: number;
+    }[];
+  }[];
+}
+
+/** The result of judging evidence. Always produced; only programmer errors throw. */
+export interface Report {
+  readonly schemaVersion: 1;
+  readonly kind: 'probe' | 'inspect';
+  /** The instant the judgement used. */
+  readonly at: string;
+  readonly verdict: Verdict;
+  readonly findings: readonly Finding[];
+  readonly targets: readonly TargetReport[];
+  /** Each distinct staple (or the inspected response), decoded; null `decoded` when it would not decode. */
+  readonly staples: readonly { readonly sha256: string; readonly decoded: DecodedResponse | null }[];
+}

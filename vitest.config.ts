@@ -1,0 +1,20 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (p: string) => fileURLToPath(new URL(`./packages/${p}`, import.meta.url));
+
+// Tests import the package sources, so they never need a prior build.
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@staple-probe\/core\/testing$/, replacement: src('probe-core/src/testing/index.ts') },
+      { find: /^@staple-probe\/core$/, replacement: src('probe-core/src/index.ts') },
+    ],
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
