@@ -1,0 +1,98 @@
+import type { AddressInfo, Socket } from 'node:net';
+import * as tls from 'node:tls';
+import type { Issued } from './pki.js';
+
+/** What the server staples: fixed bytes, nothing, or a function of the handshake number (1-based). */
+export type StapleSource = Uint8Array | null | ((handshake: number) => Uint8Array | null | Promise<Uint8Array | null>);
+
+export interface ServedIdentity {
+  readonly cert: Issued;
+  /** Certificates sent after the leaf (intermediates). */
+  readonly chain?: readonly Issued[];
+  readonly staple: StapleSource;
+  /** Send no staple on the first N handshakes that ask, as nginx does after a start. */
+  readonly lazyHandshakes?: number;
+}
+
+export interface StaplingServerOptions extends ServedIdentity {
+  /** Other identities by SNI name; the top-level identity is the default server. */
+  readonly sni?: Readonly<Record<string, ServedIdentity>>;
+  /** Default 127.0.0.1; '::1' for IPv6. */
+  readonly host?: string;
+  readonly port?: number;
+  readonly minVersion?: tls.SecureVersion;
+  readonly maxVersion?: tls.SecureVersion;
+}
+
+export interface StaplingServer {
+  readonly host: string;
+  readonly port: number;
+  /** `host:port` (IPv6 in brackets), ready to pass to `probe`. */
+  readonly target: string;
+  /** Handshakes that requested a staple, per SNI identity name ('' for the default identity). */
+  readonly stapleRequests: ReadonlyMap<string, number>;
+  close(): Promise<void>;
+}
+
+/**
+ * A TLS server that staples through the `OCSPRequest` event, on loopback. Each identity answers the
+ * status_request its own way, so one server can play good, stale, lazy or broken.
+ */
+export async function startStaplingServer(options: StaplingServerOptions): Promise<StaplingServer> {
+  const host = options.host ?? '127.0.0.1';
+  const counts = new Map<string, number>();
+  const contexts = new Map<string, { identity: ServedIdentity; context: tls.SecureContext }>();
+  const contextOf = (identity: ServedIdentity) =>
+    tls.createSecureContext({ key: identity.cert.keyPem, cert: [identity.cert.pem, ...(identity.chain ?? []).map((c) => c.pem)].join('') });
+  for (const [name, identity] of Object.entries(options.sni ?? {})) contexts.set(name.toLowerCase(), { identity, context: contextOf(identity) });
+
+  const server = tls.createServer({
+    key: options.cert.keyPem,
+    cert: [options.cert.pem, ...(options.chain ?? []).map((c) => c.pem)].join(''),
+    minVersion: options.minVersion ?? 'TLSv1.2',
+    maxVersion: options.maxVersion ?? 'TLSv1.3',
+    SNICallback: (servername, cb) => cb(null, contexts.get(servername.toLowerCase())?.context ?? undefined),
+  });
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+  });
+  server.on('tlsClientError', () => {});
+  server.on('secureConnection', (socket: tls.TLSSocket) => {
+    socket.on('error', () => {});
+    socket.end();
+  });
+  // The event names the certificate being served, which tells the identities apart (each has its own leaf).
+  const byCert = new Map<string, { name: string; identity: ServedIdentity }>();
+  byCert.set(Buffer.from(options.cert.der).toString('base64'), { name: '', identity: options });
+  for (const [name, { identity }] of contexts) byCert.set(Buffer.from(identity.cert.der).toString('base64'), { name, identity });
+  server.on('OCSPRequest', (certificate: Buffer, _issuer: Buffer, callback: (err: Error | null, resp?: Buffer) => void) => {
+    const { name, identity } = byCert.get(certificate.toString('base64')) ?? { name: '', identity: options };
+    const n = (counts.get(name) ?? 0) + 1;
+    counts.set(name, n);
+    if (n <= (identity.lazyHandshakes ?? 0)) return callback(null);
+    Promise.resolve(typeof identity.staple === 'function' ? identity.staple(n) : identity.staple).then(
+      (bytes) => callback(null, bytes ? Buffer.from(bytes) : undefined),
+      (error: Error) => callback(error),
+    );
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    host,
+    port,
+    target: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
+    stapleRequests: counts,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
