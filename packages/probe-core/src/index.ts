@@ -24,7 +24,5 @@ export { readCertificates } from './core/certificate.js';
 export { FINDINGS, describeFinding, type FindingCode, type FindingInfo } from './findings.js';
 /** Render the one-line message of a finding. */
 export { renderMessage } from './message.js';
-/** Exit codes of the Nagios plugin convention for a verdict. */
-export { exitCodeOf } from './exit-code.js';
 /** Report and evidence types. */
 export type * from './types.js';

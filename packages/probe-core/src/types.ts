@@ -171,6 +171,8 @@ export interface ProbeEvidence {
   readonly addresses: readonly AddressEvidence[];
   /** DER of an issuer certificate given by the operator (--issuer), if any. */
   readonly issuer: Uint8Array | null;
+  /** DER certificates the operator supplied (--ca-file), searched for the issuer when the chain lacks it. */
+  readonly extraCerts?: readonly Uint8Array[];
 }
 
 /** The offline check of one OCSP response (`probe inspect`). */

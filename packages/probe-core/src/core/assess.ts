@@ -238,7 +238,9 @@ async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): P
   const firstOk = evidence.addresses.flatMap((a) => a.attempts).find((a) => a.outcome.ok);
   const chain = firstOk?.outcome.ok ? firstOk.outcome.chain.map((der, i) => certOf(der, i === 0 ? 'leaf' : 'chain')) : [];
   const leaf = chain[0] ?? null;
-  const issuer = evidence.issuer ? certOf(evidence.issuer, 'issuer') : leaf ? findIssuer(leaf, chain.filter((c): c is Cert => c !== null)) : null;
+  const extra = (evidence.extraCerts ?? []).map((der) => certOf(der, 'ca-file'));
+  const known = [...chain, ...extra].filter((c): c is Cert => c !== null);
+  const issuer = evidence.issuer ? certOf(evidence.issuer, 'issuer') : leaf ? findIssuer(leaf, known) : null;
   for (const p of certProblems) findings.add(p, { target });
   if (leaf?.mustStaple) findings.add({ code: 'CERT_MUST_STAPLE', args: {} }, { target });
 

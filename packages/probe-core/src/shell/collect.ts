@@ -17,6 +17,8 @@ export interface CollectOptions {
   readonly resolver?: Resolver;
   /** DER issuer certificate given by the operator. */
   readonly issuer?: Uint8Array | null;
+  /** DER certificates searched for the issuer when the served chain lacks it (--ca-file). */
+  readonly extraCerts?: readonly Uint8Array[];
   readonly signal?: AbortSignal;
 }
 
@@ -70,5 +72,5 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
       return { address, family, attempts: out };
     }),
   );
-  return { kind: 'probe', target, resolveError: resolved.error, addresses, issuer: options.issuer ?? null };
+  return { kind: 'probe', target, resolveError: resolved.error, addresses, issuer: options.issuer ?? null, extraCerts: options.extraCerts ?? [] };
 }

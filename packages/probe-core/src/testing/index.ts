@@ -10,5 +10,5 @@ export type { CrlReasonName, EntrySpec, ErrorStatus, ExtensionSpec, HashAlg, Res
 export { makeStaple, STAPLE_SCENARIOS, type StapleScenario } from './scenarios.js';
 export { startStaplingServer } from './server.js';
 export type { ServedIdentity, StapleSource, StaplingServer, StaplingServerOptions } from './server.js';
-export { startResponder, fetchFromResponder } from './responder.js';
+export { startResponder, fetchFromResponder, requestFor } from './responder.js';
 export type { CertState, Responder, ResponderOptions } from './responder.js';

@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import * as pkijs from 'pkijs';
 import { buildErrorResponse, buildOcspResponse, type CrlReasonName, type ErrorStatus } from './ocsp.js';
+import { parseCertificate } from '../core/certificate.js';
+import { buildOcspRequest } from '../core/request.js';
 import type { Issued } from './pki.js';
 
 export interface CertState {
@@ -130,4 +132,9 @@ export async function startResponder(options: ResponderOptions): Promise<Respond
 export async function fetchFromResponder(url: string, request: Uint8Array): Promise<Uint8Array> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body: Buffer.from(request), signal: AbortSignal.timeout(5000) });
   return new Uint8Array(await res.arrayBuffer());
+}
+
+/** The OCSP request a stapling server would send for `leaf` (SHA-1 CertID, no nonce). */
+export function requestFor(leaf: Issued, issuer: Issued): Uint8Array {
+  return buildOcspRequest(parseCertificate(leaf.der), parseCertificate(issuer.der));
 }

@@ -1,4 +1,4 @@
-import type { Verdict } from './types.js';
+import type { Verdict } from '@staple-probe/core';
 
 const CODES: Record<Verdict, 0 | 1 | 2 | 3> = { ok: 0, warn: 1, critical: 2, unknown: 3 };
 
@@ -6,3 +6,4 @@ const CODES: Record<Verdict, 0 | 1 | 2 | 3> = { ok: 0, warn: 1, critical: 2, unk
 export function exitCodeOf(verdict: Verdict): 0 | 1 | 2 | 3 {
   return CODES[verdict];
 }
+

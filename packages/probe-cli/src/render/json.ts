@@ -1,0 +1,51 @@
+import { FINDINGS, type Location, type Report, renderMessage } from '@staple-probe/core';
+import { exitCodeOf } from '../exit-code.js';
+
+/** The JSON document `--format json` prints: the report plus wording, versioned by `schemaVersion`. */
+export interface JsonReport {
+  readonly schemaVersion: 1;
+  readonly tool: { readonly name: 'staple-probe'; readonly version: string };
+  readonly kind: Report['kind'];
+  readonly at: string;
+  readonly verdict: Report['verdict'];
+  readonly exitCode: 0 | 1 | 2 | 3;
+  readonly findings: readonly {
+    readonly code: string;
+    readonly severity: string;
+    readonly title: string;
+    readonly message: string;
+    readonly hint: string;
+    readonly docs: string;
+    readonly args: Readonly<Record<string, string | number | boolean | null>>;
+    readonly where: readonly Location[];
+  }[];
+  readonly targets: Report['targets'];
+  readonly staples: Report['staples'];
+}
+
+export function toJsonReport(report: Report, version: string): JsonReport {
+  return {
+    schemaVersion: 1,
+    tool: { name: 'staple-probe', version },
+    kind: report.kind,
+    at: report.at,
+    verdict: report.verdict,
+    exitCode: exitCodeOf(report.verdict),
+    findings: report.findings.map((f) => ({
+      code: f.code,
+      severity: f.severity,
+      title: FINDINGS[f.code].title,
+      message: renderMessage(f),
+      hint: FINDINGS[f.code].hint,
+      docs: FINDINGS[f.code].docs,
+      args: f.args,
+      where: f.where,
+    })),
+    targets: report.targets,
+    staples: report.staples,
+  };
+}
+
+export function renderJson(report: Report, version: string): string {
+  return `${JSON.stringify(toJsonReport(report, version), null, 2)}\n`;
+}
