@@ -25,7 +25,6 @@ function table(options: TableOptions, colWidths: number[], head?: string[]): Tab
     ...(head ? { head } : {}),
     colWidths,
     wordWrap: true,
-    wrapOnWordBoundary: false,
     style: { head: options.color ? ['bold'] : [], border: options.color ? ['grey'] : [], compact: false },
   });
 }

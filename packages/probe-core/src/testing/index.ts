@@ -8,7 +8,7 @@ export type { Issued, IssueOptions, KeyKind, PkiOptions, TestPki } from './pki.j
 export { buildOcspResponse, buildErrorResponse } from './ocsp.js';
 export type { CrlReasonName, EntrySpec, ErrorStatus, ExtensionSpec, HashAlg, ResponseSpec } from './ocsp.js';
 export { makeStaple, STAPLE_SCENARIOS, type StapleScenario } from './scenarios.js';
-export { startStaplingServer } from './server.js';
+export { startStaplingServer, freePort } from './server.js';
 export type { ServedIdentity, StapleSource, StaplingServer, StaplingServerOptions } from './server.js';
 export { startResponder, fetchFromResponder, requestFor } from './responder.js';
 export type { CertState, Responder, ResponderOptions } from './responder.js';

@@ -96,3 +96,16 @@ export async function startStaplingServer(options: StaplingServerOptions): Promi
       }),
   };
 }
+
+/** A loopback port that was free a moment ago, for URLs that must be written into certificates first. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
