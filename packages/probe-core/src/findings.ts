@@ -77,12 +77,6 @@ export const FINDINGS = {
     hint: 'responseBytes.responseType is not id-pkix-ocsp-basic (RFC 6960 §4.2.1), the only type clients understand. The response did not come from a standard OCSP responder; fetch one from the URL in the certificate.',
     docs: doc('STAPLE_UNSUPPORTED_TYPE'),
   },
-  STAPLE_NO_SINGLE_RESPONSE: {
-    severity: 'critical',
-    title: 'OCSP response holds no certificate status',
-    hint: 'The response lists no SingleResponse, so it says nothing about the certificate. Fetch a new response from the responder.',
-    docs: doc('STAPLE_NO_SINGLE_RESPONSE'),
-  },
   STAPLE_UNKNOWN_CRITICAL_EXTENSION: {
     severity: 'critical',
     title: 'Critical extension not understood',

@@ -22,7 +22,6 @@ const MESSAGES: { [C in FindingCode]: (a: Args) => string } = {
   STAPLE_TRAILING_DATA: (a) => `${a.bytes} byte(s) follow the DER OCSP response`,
   STAPLE_ERROR_STATUS: (a) => `the staple is an OCSP error response: ${a.status} (${a.statusCode}), with no certificate status`,
   STAPLE_UNSUPPORTED_TYPE: (a) => `responseType ${a.responseType ?? '(none)'} is not id-pkix-ocsp-basic`,
-  STAPLE_NO_SINGLE_RESPONSE: () => 'the response contains no SingleResponse',
   STAPLE_UNKNOWN_CRITICAL_EXTENSION: (a) => `critical ${a.scope} extension ${a.name ?? a.oid}${a.name ? ` (${a.oid})` : ''} is not understood`,
   STAPLE_CERTID_MISMATCH: (a) =>
     `no SingleResponse matches the certificate${a.expectedSerial ? ` (serial ${a.expectedSerial})` : ''}; the response covers serial ${a.stapledSerials}${Number(a.responses) > 3 ? ', …' : ''} (${a.hashAlgorithm} CertID)`,

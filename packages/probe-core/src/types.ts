@@ -1,3 +1,5 @@
+import type { FindingCode } from './findings.js';
+
 /**
  * Plain, readonly data shared by the core and the shell. Nothing here holds behaviour.
  * Byte strings that reach a report are lowercase hex; instants are ISO-8601 UTC strings.
@@ -200,7 +202,7 @@ export interface JudgeOptions {
 
 /** One finding as data. Wording comes from `renderMessage`, severity and hint from the catalogue. */
 export interface Finding {
-  readonly code: import('./findings.js').FindingCode;
+  readonly code: FindingCode;
   readonly severity: Severity;
   readonly args: Readonly<Record<string, string | number | boolean | null>>;
   readonly where: readonly Location[];

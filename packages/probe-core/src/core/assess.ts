@@ -108,44 +108,41 @@ async function judgeResponse(bytes: Uint8Array, leaf: Cert | null, issuer: Cert 
   }
   problems.push(...criticalExtensionProblems(basic.extensions, UNDERSTOOD_RESPONSE_EXTENSIONS, 'response'));
 
-  if (basic.responses.length === 0) {
-    problems.push({ code: 'STAPLE_NO_SINGLE_RESPONSE', args: {} });
+  // pkijs rejects an empty SEQUENCE OF SingleResponse at decode time, so an empty list never reaches here.
+  const ours = findOurResponse(basic.responses, { leaf, issuer });
+  if (!ours) {
+    const first = basic.responses[0];
+    problems.push({
+      code: 'STAPLE_CERTID_MISMATCH',
+      args: {
+        expectedSerial: leaf?.serial ?? null,
+        stapledSerials: basic.responses
+          .slice(0, 3)
+          .map((r) => r.certId.serial)
+          .join(', '),
+        responses: basic.responses.length,
+        hashAlgorithm: first ? (oidName(first.certId.hashAlgorithmOid) ?? first.certId.hashAlgorithmOid) : null,
+      },
+    });
   } else {
-    const ours = findOurResponse(basic.responses, { leaf, issuer });
-    if (!ours) {
-      const first = basic.responses[0];
+    if (ours.match.match === 'partial') {
+      problems.push({ code: 'STAPLE_CERTID_NOT_CHECKED', args: { unchecked: ours.match.unchecked.join(', ') } });
+    }
+    const single = ours.response;
+    if (single.status === 'revoked') {
       problems.push({
-        code: 'STAPLE_CERTID_MISMATCH',
+        code: 'STAPLE_REVOKED',
         args: {
-          expectedSerial: leaf?.serial ?? null,
-          stapledSerials: basic.responses
-            .slice(0, 3)
-            .map((r) => r.certId.serial)
-            .join(', '),
-          responses: basic.responses.length,
-          hashAlgorithm: first ? (oidName(first.certId.hashAlgorithmOid) ?? first.certId.hashAlgorithmOid) : null,
+          revocationTime: single.view.revocationTime,
+          revocationReason: single.revocationReason,
+          serial: single.certId.serial,
         },
       });
-    } else {
-      if (ours.match.match === 'partial') {
-        problems.push({ code: 'STAPLE_CERTID_NOT_CHECKED', args: { unchecked: ours.match.unchecked.join(', ') } });
-      }
-      const single = ours.response;
-      if (single.status === 'revoked') {
-        problems.push({
-          code: 'STAPLE_REVOKED',
-          args: {
-            revocationTime: single.view.revocationTime,
-            revocationReason: single.revocationReason,
-            serial: single.certId.serial,
-          },
-        });
-      } else if (single.status === 'unknown') {
-        problems.push({ code: 'STAPLE_STATUS_UNKNOWN', args: { serial: single.certId.serial } });
-      }
-      problems.push(...criticalExtensionProblems(single.extensions, UNDERSTOOD_SINGLE_EXTENSIONS, 'single'));
-      problems.push(...checkFreshness(single, basic.producedAt, ctx.policy));
+    } else if (single.status === 'unknown') {
+      problems.push({ code: 'STAPLE_STATUS_UNKNOWN', args: { serial: single.certId.serial } });
     }
+    problems.push(...criticalExtensionProblems(single.extensions, UNDERSTOOD_SINGLE_EXTENSIONS, 'single'));
+    problems.push(...checkFreshness(single, basic.producedAt, ctx.policy));
   }
 
   if (!issuer) {

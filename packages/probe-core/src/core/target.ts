@@ -1,9 +1,22 @@
-import { isIP } from 'node:net';
 import type { Target } from '../types.js';
 
 /** A target the user wrote that cannot be probed. The message is fit to show as is. */
 export class TargetError extends Error {
   override readonly name = 'TargetError';
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** 4 or 6 for an IP literal, 0 otherwise; like node:net's isIP, without importing an I/O module into core/. */
+export function ipVersion(text: string): 0 | 4 | 6 {
+  if (IPV4.test(text)) return 4;
+  if (!text.includes(':') || /[^0-9a-f:.%]/i.test(text.split('%')[0] ?? '')) return 0;
+  try {
+    new URL(`http://[${text.split('%')[0]}]/`);
+    return 6;
+  } catch {
+    return 0;
+  }
 }
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)*\.?$/i;
@@ -26,8 +39,8 @@ export function parseTarget(input: string, options: { servername?: string | null
   if (bracketed) {
     host = bracketed[1] ?? '';
     portText = bracketed[2];
-    if (isIP(host) !== 6) throw new TargetError(`${input}: [${host}] is not an IPv6 address`);
-  } else if (isIP(text) === 6) {
+    if (ipVersion(host) !== 6) throw new TargetError(`${input}: [${host}] is not an IPv6 address`);
+  } else if (ipVersion(text) === 6) {
     host = text;
   } else {
     const colon = text.lastIndexOf(':');
@@ -35,7 +48,7 @@ export function parseTarget(input: string, options: { servername?: string | null
       host = text.slice(0, colon);
       portText = text.slice(colon + 1);
     } else host = text;
-    if (isIP(host) === 0 && !HOSTNAME.test(host)) throw new TargetError(`${input}: "${host}" is not a valid host name or IP address`);
+    if (ipVersion(host) === 0 && !HOSTNAME.test(host)) throw new TargetError(`${input}: "${host}" is not a valid host name or IP address`);
   }
   let port = options.defaultPort ?? 443;
   if (portText !== undefined) {
@@ -44,6 +57,6 @@ export function parseTarget(input: string, options: { servername?: string | null
     }
     port = Number(portText);
   }
-  const servername = options.servername !== undefined ? options.servername : isIP(host) === 0 ? host.replace(/\.$/, '') : null;
+  const servername = options.servername !== undefined ? options.servername : ipVersion(host) === 0 ? host.replace(/\.$/, '') : null;
   return { input, host, port, servername };
 }

@@ -1,0 +1,272 @@
+/**
+ * The JSON report schema (packages/probe-cli/schema/report.v1.schema.json) against real output:
+ *
+ * 1. the schema itself is valid draft 2020-12, compiles in Ajv's strict mode without warnings, and describes every property;
+ * 2. `probe inspect --format json` output validates for every staple scenario of the testing kit;
+ * 3. live probes on loopback (a stapling server, a server without a staple, a refused port) validate;
+ * 4. the schema is not vacuous: documents broken in specific ways fail, for the reason intended.
+ *
+ * Documents are validated in their printed form (JSON.stringify then JSON.parse), which is what consumers read.
+ */
+import { readFileSync } from 'node:fs';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inspect, probe, type Report } from '@staple-probe/core';
+import {
+  createPki,
+  makeStaple,
+  STAPLE_SCENARIOS,
+  type StapleScenario,
+  type StaplingServer,
+  startStaplingServer,
+  type TestPki,
+} from '@staple-probe/core/testing';
+import { toJsonReport } from '../../packages/probe-cli/src/render/json.js';
+
+const SCHEMA_PATH = new URL('../../packages/probe-cli/schema/report.v1.schema.json', import.meta.url);
+const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as Record<string, unknown>;
+
+// ajv and ajv-formats are CommonJS; under NodeNext their default import is the module object, whose
+// `default` is the class / plugin (at runtime `module.exports.default` is set to the same thing).
+const Ajv = Ajv2020.default;
+const addFormatsPlugin = addFormats.default;
+
+const ajvWarnings: unknown[][] = [];
+const ajv = new Ajv({
+  strict: true,
+  strictTypes: true,
+  strictTuples: true,
+  allowUnionTypes: true,
+  allErrors: true,
+  logger: { log: () => {}, warn: (...args: unknown[]) => ajvWarnings.push(args), error: (...args: unknown[]) => ajvWarnings.push(args) },
+});
+addFormatsPlugin(ajv);
+const validate = ajv.compile(schema);
+
+/** A JSON document in the form `--format json` prints it. */
+type Doc = Record<string, unknown> & {
+  verdict: string;
+  exitCode: number;
+  findings: Record<string, unknown>[];
+  targets: TargetDoc[];
+  staples: { sha256: string; decoded: Record<string, unknown> | null }[];
+};
+interface AttemptDoc {
+  ok: boolean;
+  staple: string | null;
+  error: { kind: string } | null;
+}
+interface TargetDoc {
+  addresses: { attempts: AttemptDoc[] }[];
+}
+
+function printed(report: Report): Doc {
+  return JSON.parse(JSON.stringify(toJsonReport(report, '0.0.0'))) as Doc;
+}
+
+function errorsOf(doc: unknown): { instancePath: string; keyword: string; message?: string; params: Record<string, unknown> }[] {
+  return validate(doc) ? [] : [...(validate.errors ?? [])];
+}
+
+/** Assert validity with Ajv's own error text on failure. */
+function expectValid(doc: unknown): void {
+  const ok = validate(doc);
+  expect(ok ? '' : ajv.errorsText(validate.errors, { separator: '\n' })).toBe('');
+}
+
+/** Every attempt's staple hash names an entry of `staples`, whose decoded hash agrees (references JSON Schema cannot express). */
+function expectStapleReferencesResolve(doc: Doc): void {
+  for (const s of doc.staples) if (s.decoded !== null) expect(s.decoded.sha256).toBe(s.sha256);
+  const known = new Set(doc.staples.map((s) => s.sha256));
+  for (const target of doc.targets)
+    for (const address of target.addresses) for (const a of address.attempts) if (a.staple !== null) expect(known.has(a.staple)).toBe(true);
+}
+
+describe('report.v1.schema.json', () => {
+  it('is a strict, warning-free draft 2020-12 schema with the agreed $id', () => {
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(schema.$id).toBe('https://staple-probe.dev/schema/report.v1.schema.json');
+    expect(typeof schema.title).toBe('string');
+    expect(ajv.validateSchema(schema)).toBe(true);
+    expect(ajvWarnings).toEqual([]);
+  });
+
+  it('describes every property and closes every fixed-shape object', () => {
+    const undescribed: string[] = [];
+    const open: string[] = [];
+    const walk = (node: unknown, path: string): void => {
+      if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${path}/${i}`));
+      if (typeof node !== 'object' || node === null) return;
+      const obj = node as Record<string, unknown>;
+      if (obj.properties && typeof obj.properties === 'object') {
+        // Only the shape-declaring schemas; if/then/else refinements reuse properties already described.
+        const refinement = /\/(if|then|else)(\/|$)/.test(path);
+        if (!refinement) {
+          if (obj.additionalProperties !== false) open.push(path);
+          for (const [name, sub] of Object.entries(obj.properties as Record<string, unknown>)) {
+            if (typeof (sub as { description?: unknown }).description !== 'string') undescribed.push(`${path}/properties/${name}`);
+          }
+        }
+      }
+      for (const [key, value] of Object.entries(obj)) walk(value, `${path}/${key}`);
+    };
+    walk(schema, '#');
+    expect(undescribed).toEqual([]);
+    expect(open).toEqual([]);
+  });
+});
+
+describe('JSON output validates against the schema', () => {
+  const now = new Date();
+  let pki: TestPki;
+  let stapling: StaplingServer;
+  let bare: StaplingServer;
+
+  beforeAll(async () => {
+    pki = await createPki();
+    const staple = await makeStaple(pki, 'good', { now });
+    stapling = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple });
+    bare = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple: null });
+  });
+
+  afterAll(async () => {
+    await stapling?.close();
+    await bare?.close();
+  });
+
+  describe('inspect, every staple scenario', () => {
+    const docs = new Map<StapleScenario, Doc>();
+
+    it.each(STAPLE_SCENARIOS)('%s', async (scenario) => {
+      const bytes = await makeStaple(pki, scenario, { now });
+      const report = await inspect(bytes, { issuer: pki.intermediate.der, cert: pki.leafRsa.der, now });
+      const doc = printed(report);
+      expectValid(doc);
+      expect(doc.kind).toBe('inspect');
+      expect(doc.staples).toHaveLength(1);
+      expectStapleReferencesResolve(doc);
+      docs.set(scenario, doc);
+    });
+
+    it('the scenarios exercise the nullable and optional branches of the schema', () => {
+      expect(docs.size).toBe(STAPLE_SCENARIOS.length);
+      const all = [...docs.values()];
+      const decoded = (s: StapleScenario) => docs.get(s)?.staples[0]?.decoded;
+      const basic = (s: StapleScenario) => decoded(s)?.basic as { responses: Record<string, unknown>[]; responderId: object; certs: unknown[] } | null;
+      expect(decoded('malformed')).toBeNull();
+      expect(decoded('try-later')?.basic).toBeNull();
+      expect(basic('revoked')?.responses[0]?.revocationTime).toEqual(expect.any(String));
+      expect(basic('no-next-update')?.responses[0]?.nextUpdate).toBeNull();
+      expect(basic('good-delegate')?.responderId).toHaveProperty('byName');
+      expect(basic('good-delegate')?.certs.length).toBeGreaterThan(0);
+      expect(new Set(all.map((d) => d.verdict))).toEqual(new Set(['ok', 'warn', 'critical']));
+      expect(all.some((d) => d.findings.length > 0)).toBe(true);
+    });
+
+    it('without issuer and certificate (verdict unknown)', async () => {
+      const report = await inspect(await makeStaple(pki, 'good', { now }), { now, file: 'ocsp.der' });
+      const doc = printed(report);
+      expectValid(doc);
+      expect(doc.verdict).toBe('unknown');
+      expect(doc.exitCode).toBe(3);
+    });
+  });
+
+  describe('live probes on loopback', () => {
+    it('a server that staples a good response', async () => {
+      const doc = printed(await probe(stapling.target, { attempts: 2, retryDelayMs: 10 }));
+      expectValid(doc);
+      expect(doc.kind).toBe('probe');
+      const attempts = doc.targets[0]?.addresses.flatMap((a) => a.attempts) ?? [];
+      expect(attempts).toHaveLength(4);
+      expect(attempts.every((a) => a.ok && a.staple !== null)).toBe(true);
+      expect(doc.staples).toHaveLength(1);
+      expectStapleReferencesResolve(doc);
+    });
+
+    it('a server that sends no staple', async () => {
+      const doc = printed(await probe(bare.target, { attempts: 2, retryDelayMs: 10 }));
+      expectValid(doc);
+      expect(doc.verdict).toBe('warn');
+      expect(doc.staples).toEqual([]);
+      expect(doc.findings.map((f) => f.code)).toContain('STAPLE_MISSING');
+    });
+
+    it('a refused port', async () => {
+      const doc = printed(await probe('127.0.0.1:1', { attempts: 2, retryDelayMs: 10, timeoutMs: 5_000 }));
+      expectValid(doc);
+      expect(doc.verdict).toBe('unknown');
+      expect(doc.exitCode).toBe(3);
+      const attempts = doc.targets[0]?.addresses.flatMap((a) => a.attempts) ?? [];
+      expect(attempts.length).toBeGreaterThan(0);
+      expect(attempts.every((a) => !a.ok && a.error?.kind === 'refused')).toBe(true);
+    });
+  });
+
+  describe('the schema rejects broken documents', () => {
+    let valid: Doc;
+
+    beforeAll(async () => {
+      // Revoked, probed live: findings with locations, a target, attempts and a decoded staple all present.
+      const staple = await makeStaple(pki, 'revoked', { now });
+      const server = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple });
+      try {
+        valid = printed(await probe(server.target, { attempts: 1, retryDelayMs: 10 }));
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('the unbroken document is valid and complete enough to break', () => {
+      expectValid(valid);
+      expect(valid.findings.length).toBeGreaterThan(0);
+      expect(valid.staples[0]?.decoded).not.toBeNull();
+      expect(valid.targets[0]?.addresses[0]?.attempts.length).toBeGreaterThan(0);
+    });
+
+    type Mutation = (doc: any) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const cases: [name: string, mutate: Mutation, expected: { instancePath: string; keyword: string }][] = [
+      ['verdict "bogus"', (d) => (d.verdict = 'bogus'), { instancePath: '/verdict', keyword: 'enum' }],
+      ['a finding without code', (d) => delete d.findings[0].code, { instancePath: '/findings/0', keyword: 'required' }],
+      ['an extra top-level property', (d) => (d.extra = true), { instancePath: '', keyword: 'additionalProperties' }],
+      ['schemaVersion 2', (d) => (d.schemaVersion = 2), { instancePath: '/schemaVersion', keyword: 'const' }],
+      ['exitCode inconsistent with verdict', (d) => (d.exitCode = d.exitCode === 0 ? 1 : 0), { instancePath: '/exitCode', keyword: 'const' }],
+      ['a finding code outside the families', (d) => (d.findings[0].code = 'OCSP_REVOKED'), { instancePath: '/findings/0/code', keyword: 'pattern' }],
+      ['a finding severity "fatal"', (d) => (d.findings[0].severity = 'fatal'), { instancePath: '/findings/0/severity', keyword: 'enum' }],
+      ['a nested object in args', (d) => (d.findings[0].args.nested = { a: 1 }), { instancePath: '/findings/0/args/nested', keyword: 'type' }],
+      ['where with tlsVersion 1.1', (d) => (d.findings[0].where[0].tlsVersion = '1.1'), { instancePath: '/findings/0/where/0/tlsVersion', keyword: 'enum' }],
+      ['where with attempt 0', (d) => (d.findings[0].where[0].attempt = 0), { instancePath: '/findings/0/where/0/attempt', keyword: 'minimum' }],
+      ['an unknown where field', (d) => (d.findings[0].where[0].line = 3), { instancePath: '/findings/0/where/0', keyword: 'additionalProperties' }],
+      ['at not a date-time', (d) => (d.at = 'yesterday'), { instancePath: '/at', keyword: 'format' }],
+      ['port 0', (d) => (d.targets[0].target.port = 0), { instancePath: '/targets/0/target/port', keyword: 'minimum' }],
+      ['servername missing', (d) => delete d.targets[0].target.servername, { instancePath: '/targets/0/target', keyword: 'required' }],
+      ['an uppercase staple hash', (d) => (d.staples[0].sha256 = d.staples[0].sha256.toUpperCase()), { instancePath: '/staples/0/sha256', keyword: 'pattern' }],
+      [
+        'an attempt error kind "boom"',
+        (d) => Object.assign(d.targets[0].addresses[0].attempts[0], { ok: false, protocol: null, cipher: null, staple: null, chain: [], error: { kind: 'boom', message: 'x', code: null } }),
+        { instancePath: '/targets/0/addresses/0/attempts/0/error/kind', keyword: 'enum' },
+      ],
+      ['a failed attempt without error', (d) => (d.targets[0].addresses[0].attempts[0].ok = false), { instancePath: '/targets/0/addresses/0/attempts/0/error', keyword: 'type' }],
+      ['a leaf serial with an odd digit count', (d) => (d.targets[0].leaf.serial = '123'), { instancePath: '/targets/0/leaf/serial', keyword: 'pattern' }],
+      ['certStatus "expired"', (d) => (d.staples[0].decoded.basic.responses[0].certStatus = 'expired'), { instancePath: '/staples/0/decoded/basic/responses/0/certStatus', keyword: 'enum' }],
+      ['nextUpdate missing', (d) => delete d.staples[0].decoded.basic.responses[0].nextUpdate, { instancePath: '/staples/0/decoded/basic/responses/0', keyword: 'required' }],
+      ['a responderId naming both', (d) => (d.staples[0].decoded.basic.responderId = { byName: 'CN=x', byKeyHash: '00' }), { instancePath: '/staples/0/decoded/basic/responderId', keyword: 'oneOf' }],
+      ['responseStatus "fine"', (d) => (d.staples[0].decoded.responseStatus = 'fine'), { instancePath: '/staples/0/decoded/responseStatus', keyword: 'anyOf' }],
+    ];
+
+    it.each(cases)('%s', (_name, mutate, expected) => {
+      const doc = structuredClone(valid);
+      mutate(doc);
+      const errors = errorsOf(doc);
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors).toContainEqual(expect.objectContaining(expected));
+    });
+
+    it('a finding without code fails because `code` is missing', () => {
+      const doc = structuredClone(valid);
+      delete (doc.findings[0] as { code?: unknown }).code;
+      expect(errorsOf(doc)).toContainEqual(expect.objectContaining({ keyword: 'required', params: { missingProperty: 'code' } }));
+    });
+  });
+});

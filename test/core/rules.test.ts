@@ -1,0 +1,320 @@
+/**
+ * Every finding code, shown firing and shown not firing. The last test fails when a catalogue code has
+ * no row here, so a new rule cannot land without both halves.
+ */
+import { assess, FINDINGS, type FindingCode, inspect, type Report } from '@staple-probe/core';
+import {
+  buildErrorResponse,
+  buildOcspResponse,
+  createPki,
+  EKU_OCSP_SIGNING,
+  type EntrySpec,
+  type Issued,
+  issue,
+  makeStaple,
+  type ResponseSpec,
+  type TestPki,
+} from '@staple-probe/core/testing';
+import * as asn1js from 'asn1js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { codes, evidence } from '../helpers.js';
+
+const NOW = new Date('2026-03-01T12:00:00Z');
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const at = (offsetMs: number) => new Date(NOW.getTime() + offsetMs);
+
+let pki: TestPki;
+let good: Uint8Array;
+let goodDelegate: Uint8Array;
+let goodMustStaple: Uint8Array;
+
+beforeAll(async () => {
+  pki = await createPki({ notBefore: new Date('2026-01-01T00:00:00Z') });
+  good = await makeStaple(pki, 'good', { now: NOW });
+  goodDelegate = await makeStaple(pki, 'good-delegate', { now: NOW });
+  goodMustStaple = await makeStaple(pki, 'good', { now: NOW, leaf: pki.leafMustStaple });
+});
+
+const entry = (over: Partial<EntrySpec> = {}): EntrySpec => ({
+  cert: pki.leafRsa,
+  status: 'good',
+  thisUpdate: at(-HOUR),
+  nextUpdate: at(6 * DAY),
+  ...over,
+});
+const build = (over: Partial<ResponseSpec> = {}) =>
+  buildOcspResponse({ issuer: pki.intermediate, producedAt: at(-HOUR), entries: [entry()], ...over });
+
+const judge = (bytes: Uint8Array, options: { cert?: Issued | null; issuer?: Issued | null; warn?: number; crit?: number } = {}) =>
+  inspect(bytes, {
+    now: NOW,
+    cert: options.cert === null ? null : (options.cert ?? pki.leafRsa).der,
+    issuer: options.issuer === null ? null : (options.issuer ?? pki.intermediate).der,
+    ...(options.warn !== undefined ? { warnRemainingSeconds: options.warn } : {}),
+    ...(options.crit !== undefined ? { critRemainingSeconds: options.crit } : {}),
+  });
+
+const probeOf = (...args: Parameters<typeof evidence>) => assess(evidence(...args), { now: NOW });
+const chain = () => ({ leaf: pki.leafRsa, chain: [pki.intermediate] });
+
+/** A successful OCSPResponse whose responseBytes carry a type other than id-pkix-ocsp-basic. */
+function otherType(): Uint8Array {
+  const inner = new asn1js.Sequence({
+    value: [new asn1js.ObjectIdentifier({ value: '1.3.6.1.5.5.7.48.1.99' }), new asn1js.OctetString({ valueHex: new Uint8Array([5, 0]).buffer })],
+  });
+  const outer = new asn1js.Sequence({
+    value: [new asn1js.Enumerated({ value: 0 }), new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [inner] })],
+  });
+  return new Uint8Array(outer.toBER());
+}
+
+/** Rewrite the signature algorithm of a response (outside the signed data) to md5WithRSAEncryption. */
+function withMd5Oid(bytes: Uint8Array): Uint8Array {
+  const sha256Rsa = Buffer.from('06092a864886f70d01010b', 'hex');
+  const copy = Buffer.from(bytes);
+  const i = copy.indexOf(sha256Rsa);
+  if (i < 0 || copy.indexOf(sha256Rsa, i + 1) >= 0) throw new Error('expected exactly one sha256WithRSA OID');
+  copy[i + sha256Rsa.length - 1] = 0x04;
+  return new Uint8Array(copy);
+}
+
+interface Row {
+  readonly fire: () => Promise<Report>;
+  readonly quiet: () => Promise<Report>;
+  /** The verdict when it fires, where the rule alone decides it. */
+  readonly verdict?: Report['verdict'];
+}
+
+const ROWS: Record<FindingCode, Row> = {
+  STAPLE_MISSING: {
+    fire: () => probeOf([{ v: '1.2', staple: null }, { v: '1.3', staple: null }], chain()),
+    quiet: () => probeOf([{ v: '1.2', staple: good }, { v: '1.3', staple: good }], chain()),
+    verdict: 'warn',
+  },
+  STAPLE_MISSING_MUST_STAPLE: {
+    fire: () => probeOf([{ v: '1.2', staple: null }], { leaf: pki.leafMustStaple, chain: [pki.intermediate] }),
+    quiet: () => probeOf([{ v: '1.2', staple: goodMustStaple }], { leaf: pki.leafMustStaple, chain: [pki.intermediate] }),
+    verdict: 'critical',
+  },
+  STAPLE_LAZY: {
+    fire: () => probeOf([{ v: '1.2', staple: null }, { v: '1.2', staple: good }, { v: '1.2', staple: good }], chain()),
+    quiet: () => probeOf([{ v: '1.2', staple: good }, { v: '1.2', staple: good }], chain()),
+    verdict: 'ok',
+  },
+  STAPLE_INTERMITTENT: {
+    fire: () => probeOf([{ v: '1.2', staple: good }, { v: '1.2', staple: null }, { v: '1.2', staple: good }], chain()),
+    quiet: () => probeOf([{ v: '1.2', staple: null }, { v: '1.2', staple: good }, { v: '1.2', staple: good }], chain()),
+    verdict: 'warn',
+  },
+  STAPLE_MISSING_ON_VERSION: {
+    fire: () => probeOf([{ v: '1.2', staple: good }, { v: '1.3', staple: null }, { v: '1.3', staple: null }], chain()),
+    quiet: () => probeOf([{ v: '1.2', staple: good }, { v: '1.3', staple: good }], chain()),
+    verdict: 'warn',
+  },
+  STAPLE_MALFORMED: {
+    fire: async () => judge(await makeStaple(pki, 'malformed', { now: NOW })),
+    quiet: () => judge(good),
+    verdict: 'critical',
+  },
+  STAPLE_TRAILING_DATA: {
+    fire: async () => judge(await makeStaple(pki, 'trailing-garbage', { now: NOW })),
+    quiet: () => judge(good),
+    verdict: 'critical',
+  },
+  STAPLE_ERROR_STATUS: {
+    fire: () => judge(buildErrorResponse('tryLater')),
+    quiet: () => judge(good),
+    verdict: 'critical',
+  },
+  STAPLE_UNSUPPORTED_TYPE: { fire: () => judge(otherType()), quiet: () => judge(good), verdict: 'critical' },
+  STAPLE_UNKNOWN_CRITICAL_EXTENSION: {
+    fire: async () => judge(await build({ responseExtensions: [{ oid: '1.2.3.4.5', critical: true, value: new Uint8Array([5, 0]) }] })),
+    // The same extension non-critical, and a critical nonce, which clients understand.
+    quiet: async () =>
+      judge(
+        await build({
+          responseExtensions: [
+            { oid: '1.2.3.4.5', critical: false, value: new Uint8Array([5, 0]) },
+            { oid: '1.3.6.1.5.5.7.48.1.2', critical: true, value: new Uint8Array([4, 2, 1, 2]) },
+          ],
+        }),
+      ),
+    verdict: 'critical',
+  },
+  STAPLE_CERTID_MISMATCH: {
+    fire: async () => judge(await makeStaple(pki, 'wrong-cert', { now: NOW })),
+    quiet: () => judge(good),
+    verdict: 'critical',
+  },
+  STAPLE_CERTID_NOT_CHECKED: { fire: () => judge(good, { cert: null }), quiet: () => judge(good), verdict: 'ok' },
+  STAPLE_REVOKED: { fire: async () => judge(await makeStaple(pki, 'revoked', { now: NOW })), quiet: () => judge(good), verdict: 'critical' },
+  STAPLE_STATUS_UNKNOWN: { fire: async () => judge(await makeStaple(pki, 'unknown', { now: NOW })), quiet: () => judge(good), verdict: 'critical' },
+  STAPLE_EXPIRED: { fire: async () => judge(await makeStaple(pki, 'expired', { now: NOW })), quiet: () => judge(good), verdict: 'critical' },
+  STAPLE_EXPIRING_CRITICAL: {
+    fire: async () => judge(await makeStaple(pki, 'expiring', { now: NOW }), { crit: 2 * 86400, warn: 3 * 86400 }),
+    quiet: async () => judge(await makeStaple(pki, 'expiring', { now: NOW })),
+    verdict: 'critical',
+  },
+  STAPLE_EXPIRING: {
+    fire: async () => judge(await makeStaple(pki, 'expiring', { now: NOW })),
+    quiet: async () => judge(await makeStaple(pki, 'expiring', { now: NOW }), { warn: 12 * 3600 }),
+    verdict: 'warn',
+  },
+  STAPLE_NOT_YET_VALID: {
+    fire: async () => judge(await build({ producedAt: at(2 * DAY), entries: [entry({ thisUpdate: at(2 * DAY), nextUpdate: at(9 * DAY) })] })),
+    quiet: () => judge(good),
+    verdict: 'critical',
+  },
+  STAPLE_NO_NEXT_UPDATE: { fire: async () => judge(await makeStaple(pki, 'no-next-update', { now: NOW })), quiet: () => judge(good), verdict: 'warn' },
+  STAPLE_PRODUCED_IN_FUTURE: { fire: async () => judge(await build({ producedAt: at(DAY) })), quiet: () => judge(good), verdict: 'critical' },
+  STAPLE_PRODUCED_BEFORE_THIS_UPDATE: {
+    fire: async () => judge(await build({ producedAt: at(-2 * DAY), entries: [entry({ thisUpdate: at(-HOUR) })] })),
+    quiet: () => judge(good),
+    verdict: 'warn',
+  },
+  SIGNER_NOT_CHECKED: { fire: () => judge(good, { issuer: null }), quiet: () => judge(good), verdict: 'unknown' },
+  SIGNER_NOT_FOUND: {
+    fire: async () => judge(await build({ signer: pki.foreignCa, embedSigner: false })),
+    quiet: () => judge(good),
+    verdict: 'critical',
+  },
+  SIGNER_BAD_SIGNATURE: { fire: async () => judge(await makeStaple(pki, 'bad-signature', { now: NOW })), quiet: () => judge(good), verdict: 'critical' },
+  SIGNER_UNSUPPORTED_ALGORITHM: { fire: () => judge(withMd5Oid(good)), quiet: () => judge(good), verdict: 'critical' },
+  SIGNER_RESPONDER_ID_MISMATCH: {
+    fire: async () => judge(await build({ responderIdOf: pki.delegate })),
+    quiet: () => judge(good),
+    verdict: 'critical',
+  },
+  SIGNER_DELEGATE_NO_EKU: { fire: async () => judge(await makeStaple(pki, 'delegate-no-eku', { now: NOW })), quiet: () => judge(goodDelegate), verdict: 'critical' },
+  SIGNER_DELEGATE_FOREIGN: { fire: async () => judge(await makeStaple(pki, 'foreign-delegate', { now: NOW })), quiet: () => judge(goodDelegate), verdict: 'critical' },
+  SIGNER_DELEGATE_BAD_CERT_SIGNATURE: {
+    fire: async () => {
+      // An impostor CA with the intermediate's name but its own key issues the "delegate".
+      const impostor = await issue({ subject: pki.intermediate.cert.subject, serial: '66', ca: true, notBefore: at(-30 * DAY), notAfter: at(300 * DAY) });
+      const forged = await issue({ issuer: impostor, subject: 'CN=Forged Responder', serial: '67', ekus: [EKU_OCSP_SIGNING], notBefore: at(-30 * DAY), notAfter: at(300 * DAY) });
+      return judge(await build({ signer: forged, responderId: 'name' }));
+    },
+    quiet: () => judge(goodDelegate),
+    verdict: 'critical',
+  },
+  SIGNER_DELEGATE_NOT_VALID: {
+    fire: async () => {
+      const lapsed = await issue({ issuer: pki.intermediate, subject: 'CN=Lapsed Responder', serial: '68', ekus: [EKU_OCSP_SIGNING], notBefore: at(-30 * DAY), notAfter: at(-2 * DAY) });
+      return judge(await build({ signer: lapsed, responderId: 'name' }));
+    },
+    quiet: () => judge(goodDelegate),
+    verdict: 'critical',
+  },
+  CERT_MUST_STAPLE: {
+    fire: () => probeOf([{ v: '1.2', staple: goodMustStaple }], { leaf: pki.leafMustStaple, chain: [pki.intermediate] }),
+    quiet: () => probeOf([{ v: '1.2', staple: good }], chain()),
+    verdict: 'ok',
+  },
+  CERT_UNPARSEABLE: {
+    fire: () => inspect(good, { now: NOW, issuer: pki.intermediate.der, cert: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]) }),
+    quiet: () => judge(good),
+  },
+  TLS_RESOLVE_FAILED: {
+    fire: () => probeOf([], { ...chain(), resolveFailed: true }),
+    quiet: () => probeOf([{ v: '1.2', staple: good }], chain()),
+    verdict: 'unknown',
+  },
+  TLS_CONNECT_FAILED: {
+    fire: () => probeOf([{ v: '1.2', fail: 'refused' }], chain()),
+    quiet: () => probeOf([{ v: '1.2', staple: good }], chain()),
+    verdict: 'unknown',
+  },
+  TLS_TIMEOUT: {
+    fire: () => probeOf([{ v: '1.2', fail: 'timeout' }], chain()),
+    quiet: () => probeOf([{ v: '1.2', staple: good }], chain()),
+    verdict: 'unknown',
+  },
+  TLS_HANDSHAKE_FAILED: {
+    fire: () => probeOf([{ v: '1.2', fail: 'handshake' }], chain()),
+    quiet: () => probeOf([{ v: '1.2', staple: good }], chain()),
+    verdict: 'unknown',
+  },
+  TLS_VERSION_UNSUPPORTED: {
+    fire: () => probeOf([{ v: '1.2', staple: good }, { v: '1.3', fail: 'version' }], chain()),
+    // When no version works, a refused version is a failed probe, not a note.
+    quiet: () => probeOf([{ v: '1.2', fail: 'version' }, { v: '1.3', fail: 'version' }], chain()),
+    verdict: 'ok',
+  },
+};
+
+describe('every finding code fires, and stays quiet when it should', () => {
+  for (const [code, row] of Object.entries(ROWS) as [FindingCode, Row][]) {
+    it(`${code} fires`, async () => {
+      const report = await row.fire();
+      expect(codes(report)).toContain(code);
+      if (row.verdict) expect(report.verdict).toBe(row.verdict);
+    });
+    it(`${code} does not fire`, async () => {
+      const report = await row.quiet();
+      expect(codes(report)).not.toContain(code);
+    });
+  }
+
+  it('covers every code of the catalogue', () => {
+    expect(Object.keys(ROWS).sort()).toEqual(Object.keys(FINDINGS).sort());
+  });
+});
+
+describe('details the findings carry', () => {
+  it('a response without any SingleResponse is rejected as malformed', async () => {
+    const report = await judge(await build({ entries: [] }));
+    expect(codes(report)).toEqual(['STAPLE_MALFORMED']);
+    expect(report.verdict).toBe('critical');
+  });
+
+  it('a revoked staple shows the revocation time and reason', async () => {
+    const report = await judge(await makeStaple(pki, 'revoked', { now: NOW }));
+    const f = report.findings.find((x) => x.code === 'STAPLE_REVOKED');
+    expect(f?.args).toMatchObject({ revocationTime: '2026-02-26T12:00:00.000Z', revocationReason: 'keyCompromise', serial: '1001' });
+  });
+
+  it('a good, fresh staple signed by the issuer has no finding at all', async () => {
+    const report = await judge(good);
+    expect(report.findings).toEqual([]);
+    expect(report.verdict).toBe('ok');
+  });
+
+  it('a good staple from an authorized delegate has no finding at all', async () => {
+    const report = await judge(goodDelegate);
+    expect(report.findings).toEqual([]);
+  });
+
+  it('a TLS version refusal does not hide the other findings or change an ok verdict', async () => {
+    const report = await probeOf([{ v: '1.2', staple: good }, { v: '1.3', fail: 'version' }], chain());
+    expect(codes(report)).toEqual(['TLS_VERSION_UNSUPPORTED']);
+    expect(report.verdict).toBe('ok');
+  });
+
+  it('the issuer is found in --ca-file certificates when the chain lacks it', async () => {
+    const without = await probeOf([{ v: '1.2', staple: good }], { leaf: pki.leafRsa });
+    expect(codes(without)).toContain('SIGNER_NOT_CHECKED');
+    const withExtra = await probeOf([{ v: '1.2', staple: good }], { leaf: pki.leafRsa, extra: [pki.root, pki.intermediate] });
+    expect(withExtra.findings).toEqual([]);
+    const withIssuer = await probeOf([{ v: '1.2', staple: good }], { leaf: pki.leafRsa, issuer: pki.intermediate });
+    expect(withIssuer.findings).toEqual([]);
+  });
+
+  it('repeated findings merge into one with every place they were seen', async () => {
+    const expired = await makeStaple(pki, 'expired', { now: NOW });
+    const report = await probeOf([{ v: '1.2', staple: expired }, { v: '1.2', staple: expired }, { v: '1.3', staple: expired }], chain());
+    const f = report.findings.filter((x) => x.code === 'STAPLE_EXPIRED');
+    expect(f).toHaveLength(1);
+    expect(f[0]?.where.map((w) => `${w.tlsVersion}#${w.attempt}`)).toEqual(['1.2#1', '1.2#2', '1.3#1']);
+    expect(report.staples).toHaveLength(1);
+  });
+
+  it('critical outranks unknown, which outranks warn', async () => {
+    const expiring = await makeStaple(pki, 'expiring', { now: NOW });
+    const warnAndUnknown = await probeOf([{ v: '1.2', staple: expiring }, { v: '1.3', fail: 'handshake' }], chain());
+    expect(warnAndUnknown.verdict).toBe('unknown');
+    const revoked = await makeStaple(pki, 'revoked', { now: NOW });
+    const critAndUnknown = await probeOf([{ v: '1.2', staple: revoked }, { v: '1.3', fail: 'handshake' }], chain());
+    expect(critAndUnknown.verdict).toBe('critical');
+  });
+});
