@@ -37,8 +37,8 @@ function pemBlocks(text: string, label: string): Uint8Array[] {
   return [...text.matchAll(re)].map((m) => new Uint8Array(Buffer.from((m[1] ?? '').replace(/\s+/g, ''), 'base64')));
 }
 
-async function loadKeys(): Promise<Partial<Record<keyof TestPki, CryptoKeyPair>>> {
-  const keys: Partial<Record<keyof TestPki, CryptoKeyPair>> = {};
+async function loadKeys(): Promise<Partial<Record<keyof TestPki, webcrypto.CryptoKeyPair>>> {
+  const keys: Partial<Record<keyof TestPki, webcrypto.CryptoKeyPair>> = {};
   if (process.argv.includes('--new-keys')) return keys;
   for (const role of ROLES) {
     const file = out(`keys/${kebab(role)}.pem`);
@@ -46,7 +46,7 @@ async function loadKeys(): Promise<Partial<Record<keyof TestPki, CryptoKeyPair>>
     const text = readFileSync(file, 'utf8');
     const [pkcs8] = pemBlocks(text, 'PRIVATE KEY');
     const [spki] = pemBlocks(text, 'PUBLIC KEY');
-    if (pkcs8 && spki) keys[role] = (await importKeys(KIND[role] ?? 'rsa2048', pkcs8, spki)) as unknown as CryptoKeyPair;
+    if (pkcs8 && spki) keys[role] = await importKeys(KIND[role] ?? 'rsa2048', pkcs8, spki);
   }
   return keys;
 }
@@ -54,7 +54,7 @@ async function loadKeys(): Promise<Partial<Record<keyof TestPki, CryptoKeyPair>>
 async function main(): Promise<void> {
   for (const dir of ['keys', 'pki', 'ocsp']) mkdirSync(out(dir), { recursive: true });
   const keys = await loadKeys();
-  const pki = await createPki({ notBefore: PKI_NOT_BEFORE, days: 3650, names: ['localhost', 'staple.test'], ocspUrl: 'http://127.0.0.1:8080/ocsp', keys: keys as never });
+  const pki = await createPki({ notBefore: PKI_NOT_BEFORE, days: 3650, names: ['localhost', 'staple.test'], ocspUrl: 'http://127.0.0.1:8080/ocsp', keys });
   for (const role of ROLES) {
     const issued = pki[role];
     const spki = new Uint8Array(await webcrypto.subtle.exportKey('spki', issued.keys.publicKey as webcrypto.CryptoKey));

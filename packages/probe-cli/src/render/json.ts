@@ -1,4 +1,4 @@
-import { FINDINGS, type Location, type Report, renderMessage } from '@staple-probe/core';
+import { FINDINGS, type FindingCode, type Location, type Report, renderMessage, type Severity } from '@staple-probe/core';
 import { exitCodeOf } from '../exit-code.js';
 
 /** The JSON document `--format json` prints: the report plus wording, versioned by `schemaVersion`. */
@@ -10,8 +10,8 @@ export interface JsonReport {
   readonly verdict: Report['verdict'];
   readonly exitCode: 0 | 1 | 2 | 3;
   readonly findings: readonly {
-    readonly code: string;
-    readonly severity: string;
+    readonly code: FindingCode;
+    readonly severity: Severity;
     readonly title: string;
     readonly message: string;
     readonly hint: string;

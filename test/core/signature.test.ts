@@ -1,0 +1,78 @@
+/** Signature algorithms and CertID hashes: each verifies when intact and fails when one bit flips. */
+import { inspect } from '@staple-probe/core';
+import { buildOcspResponse, type HashAlg, issue, type KeyKind } from '@staple-probe/core/testing';
+import { describe, expect, it } from 'vitest';
+import { codes } from '../helpers.js';
+
+const NOW = new Date('2026-03-01T12:00:00Z');
+const validity = { notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z') };
+const hour = 3_600_000;
+
+async function hierarchy(kind: KeyKind) {
+  const ca = await issue({ ...validity, subject: `CN=${kind} CA`, serial: '10', ca: true, keyKind: kind });
+  const leaf = await issue({ ...validity, issuer: ca, subject: 'CN=leaf', serial: '11' });
+  return { ca, leaf };
+}
+
+async function response(kind: KeyKind, opts: { signatureHash?: HashAlg; certIdHash?: HashAlg; corrupt?: boolean } = {}) {
+  const { ca, leaf } = await hierarchy(kind);
+  const bytes = await buildOcspResponse({
+    issuer: ca,
+    producedAt: new Date(NOW.getTime() - hour),
+    entries: [{ cert: leaf, status: 'good', thisUpdate: new Date(NOW.getTime() - hour), nextUpdate: new Date(NOW.getTime() + 96 * hour) }],
+    ...(opts.signatureHash ? { signatureHash: opts.signatureHash } : {}),
+    ...(opts.certIdHash ? { certIdHash: opts.certIdHash } : {}),
+    ...(opts.corrupt ? { corruptSignature: true } : {}),
+  });
+  return inspect(bytes, { now: NOW, issuer: ca.der, cert: leaf.der });
+}
+
+const MATRIX: [string, KeyKind, HashAlg | undefined][] = [
+  ['RSA PKCS#1 v1.5 SHA-1', 'rsa2048', 'SHA-1'],
+  ['RSA PKCS#1 v1.5 SHA-256', 'rsa2048', 'SHA-256'],
+  ['RSA PKCS#1 v1.5 SHA-384', 'rsa2048', 'SHA-384'],
+  ['RSA PKCS#1 v1.5 SHA-512', 'rsa2048', 'SHA-512'],
+  ['RSA-PSS SHA-256', 'rsa-pss', 'SHA-256'],
+  ['RSA-PSS SHA-384', 'rsa-pss', 'SHA-384'],
+  ['ECDSA P-256 SHA-256', 'p256', 'SHA-256'],
+  ['ECDSA P-384 SHA-384', 'p384', 'SHA-384'],
+  ['Ed25519', 'ed25519', undefined],
+];
+
+describe('signature algorithms', () => {
+  for (const [name, kind, hash] of MATRIX) {
+    it(`${name}: intact verifies`, async () => {
+      const report = await response(kind, hash ? { signatureHash: hash } : {});
+      expect(codes(report)).toEqual([]);
+    });
+    it(`${name}: one flipped bit fails`, async () => {
+      const report = await response(kind, { ...(hash ? { signatureHash: hash } : {}), corrupt: true });
+      expect(codes(report)).toEqual(['SIGNER_BAD_SIGNATURE']);
+    });
+  }
+});
+
+describe('CertID under whatever hash the responder used', () => {
+  for (const hash of ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'] as const) {
+    it(`${hash} CertID matches the certificate`, async () => {
+      const report = await response('rsa2048', { certIdHash: hash });
+      expect(codes(report)).toEqual([]);
+      expect(report.staples[0]?.decoded?.basic?.responses[0]?.certId.hashAlgorithm).toBe(hash.toLowerCase().replace('-', ''));
+    });
+  }
+
+  it('a CertID with the right serial but another issuer key does not match', async () => {
+    const { ca, leaf } = await hierarchy('rsa2048');
+    const twin = await issue({ ...validity, subject: 'CN=rsa2048 CA', serial: '10', ca: true });
+    const bytes = await buildOcspResponse({
+      issuer: twin,
+      signer: ca,
+      embedSigner: false,
+      producedAt: new Date(NOW.getTime() - hour),
+      entries: [{ cert: leaf, status: 'good', thisUpdate: new Date(NOW.getTime() - hour), nextUpdate: new Date(NOW.getTime() + 96 * hour) }],
+    });
+    const report = await inspect(bytes, { now: NOW, issuer: ca.der, cert: leaf.der });
+    // Same serial and same issuer name: only issuerKeyHash tells the twin CA apart.
+    expect(codes(report)).toContain('STAPLE_CERTID_MISMATCH');
+  });
+});
