@@ -1,0 +1,198 @@
+/** The command line, named after the command lines it runs. */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createPki, makeStaple, type StaplingServer, startStaplingServer } from '@staple-probe/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Io, main } from '../../packages/probe-cli/src/cli.js';
+import { repoFile } from '../helpers.js';
+
+const path = (p: string) => fileURLToPath(repoFile(p));
+
+async function run(args: string[], over: Partial<Io> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    env: {},
+    stdoutIsTty: false,
+    stderrIsTty: false,
+    columns: 100,
+    readFile: (p) => new Uint8Array(readFileSync(p)),
+    ...over,
+  });
+  return { code, stdout, stderr };
+}
+
+const AT = '2026-01-15T12:00:00Z';
+const fixture = (name: string) => path(`fixtures/ocsp/${name}.der`);
+const ISSUER = path('fixtures/pki/intermediate.pem');
+const CERT = path('fixtures/pki/leaf-rsa.pem');
+
+describe('probe inspect', () => {
+  it('probe inspect good.der --issuer --cert --at -> exit 0, OK first', async () => {
+    const r = await run(['inspect', fixture('good'), '--issuer', ISSUER, '--cert', CERT, '--at', AT]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[1]).toBe('OCSP response OK');
+    expect(r.stdout).toContain('No problems found.');
+    expect(r.stderr).toBe('');
+  });
+
+  it('probe inspect expired.der -> exit 2 with the diagnosis and the fix', async () => {
+    const r = await run(['inspect', fixture('expired'), '--issuer', ISSUER, '--cert', CERT, '--at', AT]);
+    expect(r.code).toBe(2);
+    expect(r.stdout.split('\n')[1]).toMatch(/^OCSP response CRITICAL: the staple expired 3\.0d ago/);
+    expect(r.stdout).toContain('STAPLE_EXPIRED');
+    expect(r.stdout).toContain('Fix: ');
+  });
+
+  it('probe inspect expiring.der -> exit 1; --warn-remaining 12h -> exit 0', async () => {
+    expect((await run(['inspect', fixture('expiring'), '--issuer', ISSUER, '--cert', CERT, '--at', AT])).code).toBe(1);
+    expect((await run(['inspect', fixture('expiring'), '--issuer', ISSUER, '--cert', CERT, '--at', AT, '--warn-remaining', '12h'])).code).toBe(0);
+    expect((await run(['inspect', fixture('expiring'), '--issuer', ISSUER, '--cert', CERT, '--at', AT, '--crit-remaining', '36h'])).code).toBe(2);
+  });
+
+  it('probe inspect without --issuer judges the rest and says the signature was not checked (exit 3)', async () => {
+    const r = await run(['inspect', fixture('good'), '--at', AT]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('SIGNER_NOT_CHECKED');
+    expect(r.stdout).toContain('add --issuer');
+    const revoked = await run(['inspect', fixture('revoked'), '--at', AT]);
+    expect(revoked.code).toBe(2);
+  });
+
+  it('probe inspect --json: versioned, flat findings with code, severity, message and where', async () => {
+    const r = await run(['inspect', fixture('revoked'), '--issuer', ISSUER, '--cert', CERT, '--at', AT, '--json']);
+    expect(r.code).toBe(2);
+    const json = JSON.parse(r.stdout);
+    expect(json.schemaVersion).toBe(1);
+    expect(json.verdict).toBe('critical');
+    expect(json.exitCode).toBe(2);
+    expect(json.findings).toEqual([
+      expect.objectContaining({
+        code: 'STAPLE_REVOKED',
+        severity: 'critical',
+        message: expect.stringContaining('REVOKED since 2026-01-12T12:00:00.000Z, reason keyCompromise'),
+        where: [{ file: fixture('revoked') }],
+      }),
+    ]);
+    expect(json.staples[0].decoded.basic.responses[0].certStatus).toBe('revoked');
+  });
+
+  it('probe inspect reads PEM-armoured and base64 responses (openssl .ors files)', async () => {
+    const ors = fileURLToPath(new URL('../../../shared/vectors/openssl/ND1.ors', import.meta.url));
+    const r = await run(['inspect', ors, '--issuer', fileURLToPath(new URL('../../../shared/vectors/openssl/ND1_Issuer_ICA.pem', import.meta.url)), '--at', '2012-10-12T00:00:00Z', '--json']);
+    const json = JSON.parse(r.stdout);
+    expect(json.staples[0].decoded.responseStatus).toBe('successful');
+    expect(json.findings.map((f: { code: string }) => f.code)).toEqual(['STAPLE_CERTID_NOT_CHECKED']);
+  });
+
+  it('probe inspect --issuer with a file that is not a certificate -> CERT_UNPARSEABLE, exit 3', async () => {
+    const r = await run(['inspect', fixture('good'), '--issuer', fixture('good'), '--at', AT]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('CERT_UNPARSEABLE');
+  });
+
+  it('probe inspect malformed.der -> critical finding, not a crash', async () => {
+    const r = await run(['inspect', fixture('malformed'), '--issuer', ISSUER, '--cert', CERT, '--at', AT]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('STAPLE_MALFORMED');
+    expect(r.stderr).toBe('');
+  });
+});
+
+describe('bad input: one line on stderr, exit 3, never a stack trace', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['probe (no target)', [], /no target given/],
+    ['probe --bogus x', ['--bogus', 'x'], /Unknown option '--bogus'/],
+    ['probe host --tls 1.1', ['example.test', '--tls', '1.1'], /--tls 1.1: expected 1.2, 1.3 or both/],
+    ['probe host --attempts 0', ['example.test', '--attempts', '0'], /--attempts 0: expected 1 to 20/],
+    ['probe host --timeout soon', ['example.test', '--timeout', 'soon'], /--timeout soon: expected a whole number/],
+    ['probe host:99999', ['example.test:99999'], /port must be a number from 1 to 65535/],
+    ['probe "bad host!"', ['bad host!'], /is not a valid host name/],
+    ['probe ftp://host', ['ftp://example.test'], /only https:\/\/ URLs/],
+    ['probe host --format xml', ['example.test', '--format', 'xml'], /--format xml: expected table or json/],
+    ['probe host --at yesterday', ['example.test', '--at', 'yesterday'], /--at yesterday: not an ISO-8601/],
+    ['probe host --warn-remaining 2w', ['example.test', '--warn-remaining', '2w'], /expected a duration/],
+    ['probe host --issuer /nonexistent.pem', ['example.test', '--issuer', '/nonexistent.pem'], /cannot read --issuer \/nonexistent.pem: no such file/],
+    ['probe inspect (no file)', ['inspect'], /inspect needs a response file/],
+    ['probe inspect /nonexistent.der', ['inspect', '/nonexistent.der'], /cannot read response file \/nonexistent.der: no such file/],
+    ['probe inspect good.der --issuer key.pem (no certificate in it)', ['inspect', fixture('good'), '--issuer', path('fixtures/keys/root.pem')], /--issuer .*root.pem holds no certificate/],
+  ];
+  for (const [name, args, message] of cases) {
+    it(name, async () => {
+      const r = await run(args);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(2);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stdout).toBe('');
+    });
+  }
+});
+
+describe('probe against a local stapling server', () => {
+  let server: StaplingServer;
+  beforeAll(async () => {
+    const pki = await createPki();
+    server = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple: await makeStaple(pki, 'expired', { now: new Date() }) });
+  });
+  afterAll(() => server.close());
+
+  it('probe 127.0.0.1:PORT -> exit 2, verdict first', async () => {
+    const r = await run([server.target, '--attempts', '1']);
+    expect(r.code).toBe(2);
+    expect(r.stdout.split('\n')[1]).toMatch(/^OCSP stapling CRITICAL: the staple expired/);
+    expect(r.stdout).toContain('Handshakes with 127.0.0.1');
+  });
+
+  it('probe 127.0.0.1:PORT 127.0.0.1:1 --json -> one report, worst verdict, findings from both targets', async () => {
+    const r = await run([server.target, '127.0.0.1:1', '--attempts', '1', '--json']);
+    const json = JSON.parse(r.stdout);
+    expect(r.code).toBe(2);
+    expect(json.targets).toHaveLength(2);
+    expect(json.findings.map((f: { code: string }) => f.code).sort()).toEqual(['STAPLE_EXPIRED', 'TLS_CONNECT_FAILED']);
+  });
+
+  it('probe 127.0.0.1:1 -> exit 3 with a clear message', async () => {
+    const r = await run(['127.0.0.1:1', '--attempts', '1']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/OCSP stapling UNKNOWN: connection failed: connect ECONNREFUSED 127\.0\.0\.1:1/);
+  });
+
+  it('NO_COLOR and non-terminals get no ANSI escapes; a terminal gets colour', async () => {
+    const plain = await run([server.target, '--attempts', '1'], { stdoutIsTty: true, env: { NO_COLOR: '1' } });
+    expect(plain.stdout).not.toContain('\u001b[');
+    const coloured = await run([server.target, '--attempts', '1'], { stdoutIsTty: true });
+    expect(coloured.stdout).toContain('\u001b[31m');
+  });
+});
+
+describe('the real bin', () => {
+  const bin = path('packages/probe-cli/src/bin.ts');
+  const node = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', bin, ...args], { cwd: path('.'), encoding: 'utf8', timeout: 60_000 });
+
+  it('probe --help prints usage and examples, exit 0', () => {
+    const r = node(['--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Usage:');
+    expect(r.stdout).toContain('Examples:');
+  });
+
+  it('probe --tls 9 host: exit 3, one line, no stack trace', () => {
+    const r = node(['example.test', '--tls', '9']);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toBe("probe: --tls 9: expected 1.2, 1.3 or both\nTry 'probe --help'.\n");
+  });
+
+  it('probe inspect revoked.der: exit 2', () => {
+    const r = node(['inspect', fixture('revoked'), '--issuer', ISSUER, '--cert', CERT, '--at', AT]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toContain('REVOKED');
+  });
+});

@@ -1,0 +1,169 @@
+/**
+ * End to end over real TLS on loopback: Node stapling servers (the testing kit) probed on TLS 1.2 and 1.3.
+ */
+import { createServer, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { probe, type Report } from '@staple-probe/core';
+import { createPki, makeStaple, type StapleScenario, type StaplingServer, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codes } from '../helpers.js';
+
+let pki: TestPki;
+const servers: StaplingServer[] = [];
+const raw: Server[] = [];
+const fast = { attempts: 2, retryDelayMs: 20, timeoutMs: 5000 } as const;
+
+async function serve(staple: Uint8Array | null, extra: Partial<Parameters<typeof startStaplingServer>[0]> = {}): Promise<StaplingServer> {
+  const server = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple, ...extra });
+  servers.push(server);
+  return server;
+}
+
+async function rawServer(onConnection: (socket: import('node:net').Socket) => void): Promise<number> {
+  const server = createServer(onConnection);
+  raw.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return (server.address() as AddressInfo).port;
+}
+
+beforeAll(async () => {
+  pki = await createPki();
+});
+
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  for (const s of raw) s.close();
+});
+
+const ROWS: [StapleScenario, Report['verdict'], string[]][] = [
+  ['good', 'ok', []],
+  ['good-delegate', 'ok', []],
+  ['expired', 'critical', ['STAPLE_EXPIRED']],
+  ['future', 'critical', ['STAPLE_NOT_YET_VALID', 'STAPLE_PRODUCED_BEFORE_THIS_UPDATE']],
+  ['expiring', 'warn', ['STAPLE_EXPIRING']],
+  ['no-next-update', 'warn', ['STAPLE_NO_NEXT_UPDATE']],
+  ['revoked', 'critical', ['STAPLE_REVOKED']],
+  ['unknown', 'critical', ['STAPLE_STATUS_UNKNOWN']],
+  ['try-later', 'critical', ['STAPLE_ERROR_STATUS']],
+  ['wrong-cert', 'critical', ['STAPLE_CERTID_MISMATCH']],
+  ['bad-signature', 'critical', ['SIGNER_BAD_SIGNATURE']],
+  ['delegate-no-eku', 'critical', ['SIGNER_DELEGATE_NO_EKU']],
+  ['foreign-delegate', 'critical', ['SIGNER_DELEGATE_FOREIGN']],
+  ['malformed', 'critical', ['STAPLE_MALFORMED']],
+  ['trailing-garbage', 'critical', ['STAPLE_TRAILING_DATA']],
+];
+
+describe('stapling servers over TLS 1.2 and TLS 1.3', () => {
+  for (const tls of ['1.2', '1.3'] as const) {
+    for (const [scenario, verdict, expected] of ROWS) {
+      it(`TLS ${tls}, staple ${scenario} -> ${verdict}`, async () => {
+        const server = await serve(await makeStaple(pki, scenario, { now: new Date() }));
+        const report = await probe(server.target, { ...fast, tlsVersions: [tls] });
+        expect(codes(report)).toEqual([...expected].sort());
+        expect(report.verdict).toBe(verdict);
+        const attempts = report.targets[0]?.addresses[0]?.attempts ?? [];
+        expect(attempts.map((a) => a.protocol)).toEqual([`TLSv${tls}`, `TLSv${tls}`]);
+        expect(attempts.every((a) => a.staple !== null)).toBe(true);
+        expect(attempts[0]?.chain.map((c) => c.serial)).toEqual(['1001', '02']);
+      });
+    }
+  }
+
+  it('every attempt is a full handshake: the server is asked for a staple each time', async () => {
+    const server = await serve(await makeStaple(pki, 'good', { now: new Date() }));
+    await probe(server.target, { attempts: 3, retryDelayMs: 0 });
+    expect(server.stapleRequests.get('')).toBe(6);
+  });
+
+  it('no staple at all -> warn STAPLE_MISSING', async () => {
+    const server = await serve(null);
+    const report = await probe(server.target, fast);
+    expect(codes(report)).toEqual(['STAPLE_MISSING']);
+    expect(report.verdict).toBe('warn');
+  });
+
+  it('must-staple certificate without a staple -> critical', async () => {
+    const server = await serve(null, { cert: pki.leafMustStaple });
+    const report = await probe(server.target, fast);
+    expect(codes(report)).toEqual(['CERT_MUST_STAPLE', 'STAPLE_MISSING_MUST_STAPLE']);
+    expect(report.verdict).toBe('critical');
+  });
+
+  it('lazy server: no staple on the first handshake, then one -> ok with a note', async () => {
+    const server = await serve(await makeStaple(pki, 'good', { now: new Date() }), { lazyHandshakes: 1 });
+    const report = await probe(server.target, { ...fast, attempts: 3 });
+    expect(codes(report)).toEqual(['STAPLE_LAZY']);
+    expect(report.verdict).toBe('ok');
+    expect(report.findings[0]?.where).toEqual([{ target: server.target, address: '127.0.0.1', tlsVersion: '1.2', attempt: 2 }]);
+  });
+
+  it('a server without TLS 1.3 -> a note, and the TLS 1.2 staple is judged', async () => {
+    const server = await serve(await makeStaple(pki, 'good', { now: new Date() }), { maxVersion: 'TLSv1.2' });
+    const report = await probe(server.target, fast);
+    expect(codes(report)).toEqual(['TLS_VERSION_UNSUPPORTED']);
+    expect(report.verdict).toBe('ok');
+  });
+
+  it('IPv6 loopback: [::1]:port', async () => {
+    const server = await serve(await makeStaple(pki, 'good', { now: new Date() }), { host: '::1' });
+    const report = await probe(server.target, fast);
+    expect(report.verdict).toBe('ok');
+    expect(report.targets[0]?.addresses.map((a) => [a.address, a.family])).toEqual([['::1', 6]]);
+    expect(report.targets[0]?.target.servername).toBeNull();
+  });
+});
+
+describe('SNI', () => {
+  it('the named vhost staples and the default server does not: the probe shows both', async () => {
+    const named = await makeStaple(pki, 'good', { now: new Date(), leaf: pki.leafRsa });
+    const server = await serve(null, {
+      cert: pki.leafEcdsa,
+      sni: { 'staple.test': { cert: pki.leafRsa, chain: [pki.intermediate], staple: named } },
+    });
+    const resolver = async () => [{ address: '127.0.0.1', family: 4 as const }];
+    const withName = await probe(`staple.test:${server.port}`, { ...fast, resolver });
+    expect(withName.targets[0]?.target.servername).toBe('staple.test');
+    expect(withName.verdict).toBe('ok');
+    const withoutName = await probe(server.target, fast);
+    expect(withoutName.targets[0]?.target.servername).toBeNull();
+    expect(codes(withoutName)).toEqual(['STAPLE_MISSING']);
+    const explicit = await probe(server.target, { ...fast, servername: 'staple.test' });
+    expect(explicit.verdict).toBe('ok');
+  });
+});
+
+describe('unreachable and broken peers end in UNKNOWN with a clear finding', () => {
+  it('connection refused', async () => {
+    const port = await rawServer(() => {});
+    raw.pop()?.close();
+    await new Promise((r) => setTimeout(r, 50));
+    const report = await probe(`127.0.0.1:${port}`, fast);
+    expect(codes(report)).toEqual(['TLS_CONNECT_FAILED']);
+    expect(report.verdict).toBe('unknown');
+    expect(report.findings[0]?.args.message).toMatch(/ECONNREFUSED/);
+  });
+
+  it('a port that answers plain HTTP', async () => {
+    const port = await rawServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n'));
+    const report = await probe(`127.0.0.1:${port}`, fast);
+    expect(report.verdict).toBe('unknown');
+    expect(codes(report).every((c) => c === 'TLS_HANDSHAKE_FAILED' || c === 'TLS_CONNECT_FAILED')).toBe(true);
+    expect(report.findings.length).toBeGreaterThan(0);
+  });
+
+  it('a server that accepts and never speaks times out', async () => {
+    const port = await rawServer(() => {});
+    const report = await probe(`127.0.0.1:${port}`, { ...fast, timeoutMs: 300 });
+    expect(codes(report)).toEqual(['TLS_TIMEOUT']);
+    expect(report.verdict).toBe('unknown');
+  });
+
+  it('a host name that does not resolve', async () => {
+    const resolver = async () => {
+      throw Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.invalid'), { code: 'ENOTFOUND' });
+    };
+    const report = await probe('nowhere.invalid', { ...fast, resolver });
+    expect(codes(report)).toEqual(['TLS_RESOLVE_FAILED']);
+    expect(report.verdict).toBe('unknown');
+  });
+});
