@@ -2,7 +2,7 @@
  * End to end over real TLS on loopback: Node stapling servers (the testing kit) probed on TLS 1.2 and 1.3.
  */
 import { createServer, type Server } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { probe, type Report } from '@staple-probe/core';
 import { createPki, makeStaple, type StapleScenario, type StaplingServer, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ async function serve(staple: Uint8Array | null, extra: Partial<Parameters<typeof
   return server;
 }
 
-async function rawServer(onConnection: (socket: import('node:net').Socket) => void): Promise<number> {
+async function rawServer(onConnection: (socket: Socket) => void): Promise<number> {
   const server = createServer(onConnection);
   raw.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
