@@ -120,6 +120,7 @@ describe('bad input: one line on stderr, exit 3, never a stack trace', () => {
     ['probe host --at yesterday', ['example.test', '--at', 'yesterday'], /--at yesterday: not an ISO-8601/],
     ['probe host --warn-remaining 2w', ['example.test', '--warn-remaining', '2w'], /expected a duration/],
     ['probe host --issuer /nonexistent.pem', ['example.test', '--issuer', '/nonexistent.pem'], /cannot read --issuer \/nonexistent.pem: no such file/],
+    ['probe host --address nowhere', ['example.test', '--address', 'nowhere'], /--address nowhere: not an IP address/],
     ['probe inspect (no file)', ['inspect'], /inspect needs a response file/],
     ['probe inspect /nonexistent.der', ['inspect', '/nonexistent.der'], /cannot read response file \/nonexistent.der: no such file/],
     ['probe inspect good.der --issuer key.pem (no certificate in it)', ['inspect', fixture('good'), '--issuer', path('fixtures/keys/root.pem')], /--issuer .*root.pem holds no certificate/],
@@ -157,6 +158,14 @@ describe('probe against a local stapling server', () => {
     expect(r.code).toBe(2);
     expect(json.targets).toHaveLength(2);
     expect(json.findings.map((f: { code: string }) => f.code).sort()).toEqual(['STAPLE_EXPIRED', 'TLS_CONNECT_FAILED']);
+  });
+
+  it('probe staple.test:PORT --address 127.0.0.1 connects there and sends SNI staple.test', async () => {
+    const r = await run([`staple.test:${server.port}`, '--address', '127.0.0.1', '--attempts', '1', '--json']);
+    const json = JSON.parse(r.stdout);
+    expect(json.targets[0].target.servername).toBe('staple.test');
+    expect(json.targets[0].addresses.map((a: { address: string }) => a.address)).toEqual(['127.0.0.1']);
+    expect(r.code).toBe(2);
   });
 
   it('probe 127.0.0.1:1 -> exit 3 with a clear message', async () => {

@@ -102,6 +102,12 @@ const ROWS: Record<FindingCode, Row> = {
     quiet: () => probeOf([{ v: '1.2', staple: good }, { v: '1.2', staple: good }], chain()),
     verdict: 'ok',
   },
+  STAPLE_LAZY_MUST_STAPLE: {
+    fire: () => probeOf([{ v: '1.2', staple: null }, { v: '1.2', staple: goodMustStaple }], { leaf: pki.leafMustStaple, chain: [pki.intermediate] }),
+    // The same lazy pattern on an ordinary certificate is only a note.
+    quiet: () => probeOf([{ v: '1.2', staple: null }, { v: '1.2', staple: good }], chain()),
+    verdict: 'warn',
+  },
   STAPLE_INTERMITTENT: {
     fire: () => probeOf([{ v: '1.2', staple: good }, { v: '1.2', staple: null }, { v: '1.2', staple: good }], chain()),
     quiet: () => probeOf([{ v: '1.2', staple: null }, { v: '1.2', staple: good }, { v: '1.2', staple: good }], chain()),
@@ -283,6 +289,19 @@ describe('details the findings carry', () => {
   it('a good staple from an authorized delegate has no finding at all', async () => {
     const report = await judge(goodDelegate);
     expect(report.findings).toEqual([]);
+  });
+
+  it('an ECDSA-signed response checked against RSA keys is an unknown signer, not an unsupported algorithm', async () => {
+    const ecCa = await issue({ subject: 'CN=EC CA', serial: '70', ca: true, keyKind: 'p256', notBefore: at(-30 * DAY), notAfter: at(300 * DAY) });
+    const report = await judge(await build({ signer: ecCa, embedSigner: false }));
+    expect(codes(report)).toEqual(['SIGNER_NOT_FOUND']);
+  });
+
+  it('a CertID mismatch names the part that differs', async () => {
+    const report = await judge(await makeStaple(pki, 'good', { now: NOW }), { issuer: pki.foreignCa });
+    const f = report.findings.find((x) => x.code === 'STAPLE_CERTID_MISMATCH');
+    // The name hash comes from the leaf's issuer field, which still matches; only the key differs.
+    expect(f?.args.mismatched).toBe('issuerKeyHash');
   });
 
   it('a TLS version refusal does not hide the other findings or change an ok verdict', async () => {

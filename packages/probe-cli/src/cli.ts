@@ -4,6 +4,7 @@ import {
   assess,
   collect,
   inspect,
+  ipVersion,
   mergeReports,
   parseTarget,
   type Report,
@@ -45,6 +46,7 @@ Usage:
 
 Probe options:
   --servername NAME     SNI name to send (default: the host name; none for an IP address)
+  --address IP          connect to this address instead of resolving the host (SNI stays the host)
   --issuer FILE         issuer certificate (PEM or DER), when the server does not send it
   --ca-file FILE        extra certificates (PEM) searched for the issuer
   --tls 1.2|1.3|both    TLS versions to probe, each separately (default: both)
@@ -96,6 +98,7 @@ const COMMON = {
 const PROBE_OPTIONS = {
   ...COMMON,
   servername: { type: 'string' },
+  address: { type: 'string' },
   'ca-file': { type: 'string' },
   tls: { type: 'string' },
   attempts: { type: 'string' },
@@ -214,13 +217,14 @@ async function runProbe(args: string[], io: Io): Promise<number> {
       throw error;
     }
   });
+  if (values.address !== undefined && ipVersion(values.address) === 0) throw new UsageError(`--address ${values.address}: not an IP address`);
   const issuer = values.issuer ? readOneCert(io, values.issuer, '--issuer') : null;
   const extraCerts = values['ca-file'] ? readCertificates(readInput(io, values['ca-file'], '--ca-file')) : [];
   const judge = judgement(values);
   const reports: Report[] = [];
   for (const [i, target] of targets.entries()) {
     if (targets.length > 1 && io.stderrIsTty) io.stderr(`\rprobing ${i + 1}/${targets.length}: ${target.input}\u001b[K`);
-    const evidence = await collect(target, { tlsVersions, attempts, timeoutMs, retryDelayMs, issuer, extraCerts });
+    const evidence = await collect(target, { tlsVersions, attempts, timeoutMs, retryDelayMs, issuer, extraCerts, ...(values.address ? { address: values.address } : {}) });
     reports.push(await assess(evidence, { ...judge, now: judge.now ?? new Date() }));
   }
   if (targets.length > 1 && io.stderrIsTty) io.stderr('\r\u001b[K');

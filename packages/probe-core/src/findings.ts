@@ -40,6 +40,12 @@ export const FINDINGS = {
     hint: 'The server fetches OCSP lazily (nginx does): the first clients after a start or reload get no staple. Harmless for most clients; for must-staple certificates warm the cache after each reload (one handshake), or use a pre-fetched response file that you refresh.',
     docs: doc('STAPLE_LAZY'),
   },
+  STAPLE_LAZY_MUST_STAPLE: {
+    severity: 'warn',
+    title: 'Must-staple certificate served without a staple at first',
+    hint: 'The certificate is must-staple (RFC 7633) and the server fetches OCSP lazily: the first handshakes after a start or reload carry no staple, and strict clients (Firefox) refuse them. nginx: warm the cache with one handshake right after each reload, or serve a pre-fetched `ssl_stapling_file` that a cron job refreshes. Apache fetches during the first handshake too; HAProxy loads `.ocsp` files at start and has no gap.',
+    docs: doc('STAPLE_LAZY_MUST_STAPLE'),
+  },
   STAPLE_INTERMITTENT: {
     severity: 'warn',
     title: 'Staple sent on some handshakes and not others',
@@ -56,7 +62,7 @@ export const FINDINGS = {
   STAPLE_MALFORMED: {
     severity: 'critical',
     title: 'Stapled OCSP response does not decode',
-    hint: 'The stapled bytes are not a valid DER OCSPResponse; clients reject them (must-staple clients fail hard). If the server staples a file (`ssl_stapling_file`, HAProxy `.ocsp`), it must hold the raw DER response as written by `openssl ocsp -respout`, not PEM or base64.',
+    hint: 'The stapled bytes are not a valid DER OCSPResponse; clients reject them (must-staple clients fail hard). A stapled file must hold the raw DER response as written by `openssl ocsp -respout`, not PEM or base64. nginx and HAProxy decode their response files at load and refuse undecodable ones, so a malformed staple usually comes from software that staples bytes verbatim or from a middlebox in front of the server.',
     docs: doc('STAPLE_MALFORMED'),
   },
   STAPLE_TRAILING_DATA: {
@@ -80,7 +86,7 @@ export const FINDINGS = {
   STAPLE_UNKNOWN_CRITICAL_EXTENSION: {
     severity: 'critical',
     title: 'Critical extension not understood',
-    hint: 'The response carries an extension marked critical that clients do not understand; RFC 5280 §4.2 requires them to reject it. Ask the CA, or fetch the response again without request extensions (nonce) that the responder echoes as critical.',
+    hint: 'The response carries an extension marked critical that clients do not understand; RFC 5280 §4.2 requires them to reject it. The responder is at fault: report it to the CA, and fetch the response from the URL in the certificate rather than from a proxy or custom responder.',
     docs: doc('STAPLE_UNKNOWN_CRITICAL_EXTENSION'),
   },
   // --- the staple: which certificate ---

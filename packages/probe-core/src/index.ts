@@ -17,7 +17,7 @@ export { assess, verdictOf, mergeReports, type AssessOptions } from './core/asse
 /** Decode an OCSPResponse without judging it. */
 export { decodeOcspResponse, DecodeError } from './core/decode.js';
 /** Parse `host[:port]` targets. */
-export { parseTarget, TargetError } from './core/target.js';
+export { ipVersion, parseTarget, TargetError } from './core/target.js';
 /** Read PEM or DER certificate input. */
 export { readCertificates } from './core/certificate.js';
 /** The findings catalogue and its types. */

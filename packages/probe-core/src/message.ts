@@ -12,9 +12,18 @@ function duration(seconds: unknown): string {
   return `${(s / 86400).toFixed(1)}d`;
 }
 
+/** Time left before nextUpdate; just past it (inside the skew allowance) is said as such. */
+function remaining(a: Args): string {
+  return Number(a.remainingSeconds) < 0
+    ? `nextUpdate ${a.nextUpdate} passed ${duration(a.remainingSeconds)} ago, inside the clock-skew allowance`
+    : `only ${duration(a.remainingSeconds)} left before nextUpdate ${a.nextUpdate}`;
+}
+
 const MESSAGES: { [C in FindingCode]: (a: Args) => string } = {
   STAPLE_MISSING: () => 'the server sent no OCSP staple in any handshake',
   STAPLE_MISSING_MUST_STAPLE: () => 'the certificate is must-staple (RFC 7633) but the server sent no OCSP staple',
+  STAPLE_LAZY_MUST_STAPLE: (a) =>
+    `no staple on the first ${a.handshakesWithout} handshake(s) of a must-staple certificate: strict clients fail until the server has fetched`,
   STAPLE_LAZY: (a) => `no staple on the first ${a.handshakesWithout} handshake(s), then a staple: the server fetches OCSP lazily`,
   STAPLE_INTERMITTENT: () => 'a handshake came without a staple after an earlier one had it',
   STAPLE_MISSING_ON_VERSION: (a) => `TLS ${a.tlsVersion} handshakes carried no staple while the other version did`,
@@ -24,15 +33,14 @@ const MESSAGES: { [C in FindingCode]: (a: Args) => string } = {
   STAPLE_UNSUPPORTED_TYPE: (a) => `responseType ${a.responseType ?? '(none)'} is not id-pkix-ocsp-basic`,
   STAPLE_UNKNOWN_CRITICAL_EXTENSION: (a) => `critical ${a.scope} extension ${a.name ?? a.oid}${a.name ? ` (${a.oid})` : ''} is not understood`,
   STAPLE_CERTID_MISMATCH: (a) =>
-    `no SingleResponse matches the certificate${a.expectedSerial ? ` (serial ${a.expectedSerial})` : ''}; the response covers serial ${a.stapledSerials}${Number(a.responses) > 3 ? ', …' : ''} (${a.hashAlgorithm} CertID)`,
+    `no SingleResponse matches the certificate${a.expectedSerial ? ` (serial ${a.expectedSerial})` : ''}; the response covers serial ${a.stapledSerials}${Number(a.responses) > 3 ? ', …' : ''} (${a.hashAlgorithm} CertID${a.mismatched ? `; differs in ${a.mismatched}` : ''})`,
   STAPLE_CERTID_NOT_CHECKED: (a) => `CertID matched in part; not compared: ${a.unchecked}`,
   STAPLE_REVOKED: (a) =>
     `certificate serial ${a.serial} is REVOKED since ${a.revocationTime}${a.revocationReason ? `, reason ${a.revocationReason}` : ', no reason given'}`,
   STAPLE_STATUS_UNKNOWN: (a) => `the responder answered "unknown" for serial ${a.serial}`,
   STAPLE_EXPIRED: (a) => `the staple expired ${duration(a.agoSeconds)} ago (nextUpdate ${a.nextUpdate})`,
-  STAPLE_EXPIRING_CRITICAL: (a) =>
-    `only ${duration(a.remainingSeconds)} left before nextUpdate ${a.nextUpdate} (critical below ${duration(a.thresholdSeconds)})`,
-  STAPLE_EXPIRING: (a) => `only ${duration(a.remainingSeconds)} left before nextUpdate ${a.nextUpdate} (warning below ${duration(a.thresholdSeconds)})`,
+  STAPLE_EXPIRING_CRITICAL: (a) => `${remaining(a)} (critical below ${duration(a.thresholdSeconds)})`,
+  STAPLE_EXPIRING: (a) => `${remaining(a)} (warning below ${duration(a.thresholdSeconds)})`,
   STAPLE_NOT_YET_VALID: (a) => `thisUpdate ${a.thisUpdate} is ${duration(a.aheadSeconds)} in the future`,
   STAPLE_NO_NEXT_UPDATE: (a) => `the response has no nextUpdate (thisUpdate ${a.thisUpdate}); it never expires`,
   STAPLE_PRODUCED_IN_FUTURE: (a) => `producedAt ${a.producedAt} is ${duration(a.aheadSeconds)} in the future`,
@@ -40,7 +48,9 @@ const MESSAGES: { [C in FindingCode]: (a: Args) => string } = {
   SIGNER_NOT_CHECKED: (a) =>
     a.reason === 'issuer-not-found'
       ? 'the issuer certificate is not in the served chain, so the signature was not checked (give it with --issuer)'
-      : 'no issuer certificate given, so the signature was not checked; everything else was (add --issuer)',
+      : a.reason === 'issuer-unparseable'
+        ? 'the issuer certificate does not parse, so the signature was not checked'
+        : 'no issuer certificate given, so the signature was not checked; everything else was (add --issuer)',
   SIGNER_NOT_FOUND: (a) =>
     `no available certificate matches the ResponderID or verifies the signature (issuer + ${a.embeddedCerts} embedded)`,
   SIGNER_BAD_SIGNATURE: (a) => `the ${a.algorithm} signature does not verify with the key of ${a.signer}`,

@@ -16,7 +16,7 @@ import type {
   Verdict,
 } from '../types.js';
 import { sha256Hex } from './bytes.js';
-import { findOurResponse } from './cert-id.js';
+import { findOurResponse, matchCertId } from './cert-id.js';
 import { type Cert, parseCertificate } from './certificate.js';
 import { DecodeError, decodeOcspResponse, summarizeCert } from './decode.js';
 import { checkFreshness, type FreshnessPolicy } from './freshness.js';
@@ -87,7 +87,15 @@ function criticalExtensionProblems(
 }
 
 /** Judge one OCSP response for one certificate: structure, certID, status, freshness, signer. */
-async function judgeResponse(bytes: Uint8Array, leaf: Cert | null, issuer: Cert | null, ctx: Context): Promise<Judged> {
+type NoIssuerReason = 'no-issuer' | 'issuer-not-found' | 'issuer-unparseable';
+
+async function judgeResponse(
+  bytes: Uint8Array,
+  leaf: Cert | null,
+  issuer: Cert | null,
+  noIssuer: NoIssuerReason,
+  ctx: Context,
+): Promise<Judged> {
   let parsed: ReturnType<typeof decodeOcspResponse>;
   try {
     parsed = decodeOcspResponse(bytes);
@@ -112,6 +120,7 @@ async function judgeResponse(bytes: Uint8Array, leaf: Cert | null, issuer: Cert 
   const ours = findOurResponse(basic.responses, { leaf, issuer });
   if (!ours) {
     const first = basic.responses[0];
+    const firstMatch = first ? matchCertId(first.certId, { leaf, issuer }) : null;
     problems.push({
       code: 'STAPLE_CERTID_MISMATCH',
       args: {
@@ -122,6 +131,7 @@ async function judgeResponse(bytes: Uint8Array, leaf: Cert | null, issuer: Cert 
           .join(', '),
         responses: basic.responses.length,
         hashAlgorithm: first ? (oidName(first.certId.hashAlgorithmOid) ?? first.certId.hashAlgorithmOid) : null,
+        mismatched: firstMatch?.match === 'none' ? firstMatch.mismatched.join(', ') : null,
       },
     });
   } else {
@@ -146,7 +156,7 @@ async function judgeResponse(bytes: Uint8Array, leaf: Cert | null, issuer: Cert 
   }
 
   if (!issuer) {
-    problems.push({ code: 'SIGNER_NOT_CHECKED', args: { reason: leaf ? 'issuer-not-found' : 'no-issuer' } });
+    problems.push({ code: 'SIGNER_NOT_CHECKED', args: { reason: noIssuer } });
   } else {
     const verdict = await checkSigner(basic, issuer, ctx.now, ctx.verifier);
     problems.push(...verdict.problems);
@@ -204,7 +214,7 @@ async function assessInspect(evidence: InspectEvidence, ctx: Context, at: string
   const leaf = evidence.cert ? tryParse(evidence.cert, 'cert', certProblems) : null;
   const issuer = evidence.issuer ? tryParse(evidence.issuer, 'issuer', certProblems) : null;
   for (const p of certProblems) findings.add(p, where);
-  const judged = await judgeResponse(evidence.response, leaf, issuer, ctx);
+  const judged = await judgeResponse(evidence.response, leaf, issuer, evidence.issuer ? 'issuer-unparseable' : 'no-issuer', ctx);
   for (const p of judged.problems) findings.add(p, where);
   const list = findings.list();
   return {
@@ -289,7 +299,7 @@ async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): P
         stapleHash = sha256Hex(outcome.staple);
         let judged = judgedCache.get(stapleHash);
         if (!judged) {
-          judged = judgeResponse(outcome.staple, leaf, issuer, ctx);
+          judged = judgeResponse(outcome.staple, leaf, issuer, evidence.issuer ? 'issuer-unparseable' : 'issuer-not-found', ctx);
           judgedCache.set(stapleHash, judged);
           staples.push({ sha256: stapleHash, decoded: (await judged).decoded });
         }
@@ -336,7 +346,7 @@ async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): P
         const firstStapled = relevant[first];
         if (first > 0 && firstStapled) {
           findings.add(
-            { code: 'STAPLE_LAZY', args: { handshakesWithout: first } },
+            { code: leaf?.mustStaple ? 'STAPLE_LAZY_MUST_STAPLE' : 'STAPLE_LAZY', args: { handshakesWithout: first } },
             { ...base, tlsVersion: firstStapled.tlsVersion, attempt: firstStapled.attempt },
           );
         }

@@ -32,16 +32,23 @@ const RSA_PSS = '1.2.840.113549.1.1.10';
 const MGF1 = '1.2.840.113549.1.1.8';
 const ED25519 = '1.3.101.112';
 
+/** The key cannot have made this kind of signature (an RSA key under an ECDSA signature). */
+const KEY_MISMATCH = Symbol('key-mismatch');
+
 interface Plan {
   readonly importAlg: webcrypto.Algorithm | webcrypto.RsaHashedImportParams | webcrypto.EcKeyImportParams;
   readonly verifyAlg: webcrypto.Algorithm | webcrypto.RsaPssParams | webcrypto.EcdsaParams;
   readonly curveSize?: number;
 }
 
-function spkiCurve(spki: Uint8Array): { name: string; size: number } | null {
+const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
+
+/** The named curve of an EC key; 'not-ec' for any other key type; null for a curve WebCrypto lacks. */
+function spkiCurve(spki: Uint8Array): { name: string; size: number } | 'not-ec' | null {
   const decoded = asn1js.fromBER(toArrayBuffer(spki));
-  if (decoded.offset === -1) return null;
+  if (decoded.offset === -1) return 'not-ec';
   const info = new pkijs.PublicKeyInfo({ schema: decoded.result });
+  if (info.algorithm.algorithmId !== EC_PUBLIC_KEY) return 'not-ec';
   const params = info.algorithm.algorithmParams;
   if (!(params instanceof asn1js.ObjectIdentifier)) return null;
   return CURVES[params.valueBlock.toString()] ?? null;
@@ -68,13 +75,14 @@ function pssPlan(params: Uint8Array | null): Plan | string {
   return { importAlg: { name: 'RSA-PSS', hash }, verifyAlg: { name: 'RSA-PSS', saltLength } };
 }
 
-function plan(alg: AlgorithmRef, spki: Uint8Array): Plan | string {
+function plan(alg: AlgorithmRef, spki: Uint8Array): Plan | string | typeof KEY_MISMATCH {
   const rsa = RSA_PKCS1[alg.oid];
   if (rsa) return { importAlg: { name: 'RSASSA-PKCS1-v1_5', hash: rsa }, verifyAlg: { name: 'RSASSA-PKCS1-v1_5' } };
   if (alg.oid === RSA_PSS) return pssPlan(alg.params);
   const ecHash = ECDSA[alg.oid];
   if (ecHash) {
     const curve = spkiCurve(spki);
+    if (curve === 'not-ec') return KEY_MISMATCH;
     if (!curve) return `${alg.oid} on an unsupported curve`;
     return { importAlg: { name: 'ECDSA', namedCurve: curve.name }, verifyAlg: { name: 'ECDSA', hash: ecHash }, curveSize: curve.size };
   }
@@ -114,6 +122,7 @@ export class SignatureVerifier {
 
   async verify(alg: AlgorithmRef, spki: Uint8Array, data: Uint8Array, signature: Uint8Array): Promise<SignatureResult> {
     const p = plan(alg, spki);
+    if (p === KEY_MISMATCH) return { result: 'invalid' };
     if (typeof p === 'string') return { result: 'unsupported', algorithm: p };
     const cacheKey = `${JSON.stringify(p.importAlg)}:${Buffer.from(spki).toString('base64')}`;
     let key = this.#keys.get(cacheKey);

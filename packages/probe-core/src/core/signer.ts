@@ -52,14 +52,18 @@ export async function checkSigner(basic: ParsedBasic, issuer: Cert, now: number,
     if (result.result === 'invalid') problems.push({ code: 'SIGNER_BAD_SIGNATURE', args: { signer: signer.subject, algorithm } });
   } else {
     // Nobody is named; see whether some available key signed it anyway, to tell a mislabelled responder from a forgery.
+    let unsupported = 0;
     for (const candidate of candidates) {
       const result = await verifier.verify(basic.signatureAlgorithm, candidate.spki, basic.tbs, basic.signature);
-      if (result.result === 'unsupported') return { signer: null, problems: [{ code: 'SIGNER_UNSUPPORTED_ALGORITHM', args: { algorithm } }] };
+      if (result.result === 'unsupported') unsupported++;
       if (result.result === 'valid') {
         signer = candidate;
         problems.push({ code: 'SIGNER_RESPONDER_ID_MISMATCH', args: { signer: candidate.subject } });
         break;
       }
+    }
+    if (!signer && unsupported === candidates.length) {
+      return { signer: null, problems: [{ code: 'SIGNER_UNSUPPORTED_ALGORITHM', args: { algorithm } }] };
     }
     if (!signer) return { signer: null, problems: [{ code: 'SIGNER_NOT_FOUND', args: { embeddedCerts: basic.certs.length } }] };
   }
