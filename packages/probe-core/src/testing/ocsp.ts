@@ -1,6 +1,7 @@
 import { createHash, webcrypto } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import type { RevocationReason } from '../types.js';
 import type { Issued, KeyKind } from './pki.js';
 
 export type HashAlg = 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512';
@@ -25,17 +26,8 @@ const ECDSA_OID: Record<HashAlg, string> = {
   'SHA-512': '1.2.840.10045.4.3.4',
 };
 
-export type CrlReasonName =
-  | 'unspecified'
-  | 'keyCompromise'
-  | 'cACompromise'
-  | 'affiliationChanged'
-  | 'superseded'
-  | 'cessationOfOperation'
-  | 'certificateHold'
-  | 'removeFromCRL'
-  | 'privilegeWithdrawn'
-  | 'aACompromise';
+/** A CRLReason a test response can carry (RFC 5280 §5.3.1). */
+export type CrlReasonName = Exclude<RevocationReason, `unknown(${number})`>;
 const REASON_CODE: Record<CrlReasonName, number> = {
   unspecified: 0,
   keyCompromise: 1,
