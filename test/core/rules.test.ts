@@ -217,6 +217,12 @@ const ROWS: Record<FindingCode, Row> = {
     quiet: () => probeOf([{ v: '1.2', staple: good }], chain()),
     verdict: 'ok',
   },
+  CERT_ISSUER_MISMATCH: {
+    // The foreign CA did not sign the leaf: judging the staple against its key would be meaningless.
+    fire: () => judge(good, { issuer: pki.foreignCa }),
+    quiet: () => judge(good),
+    verdict: 'unknown',
+  },
   CERT_UNPARSEABLE: {
     fire: () => inspect(good, { now: NOW, issuer: pki.intermediate.der, cert: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]) }),
     quiet: () => judge(good),
@@ -298,10 +304,9 @@ describe('details the findings carry', () => {
   });
 
   it('a CertID mismatch names the part that differs', async () => {
-    const report = await judge(await makeStaple(pki, 'good', { now: NOW }), { issuer: pki.foreignCa });
+    const report = await judge(await makeStaple(pki, 'wrong-cert', { now: NOW }));
     const f = report.findings.find((x) => x.code === 'STAPLE_CERTID_MISMATCH');
-    // The name hash comes from the leaf's issuer field, which still matches; only the key differs.
-    expect(f?.args.mismatched).toBe('issuerKeyHash');
+    expect(f?.args.mismatched).toBe('serial');
   });
 
   it('a TLS version refusal does not hide the other findings or change an ok verdict', async () => {
@@ -317,6 +322,16 @@ describe('details the findings carry', () => {
     expect(withExtra.findings).toEqual([]);
     const withIssuer = await probeOf([{ v: '1.2', staple: good }], { leaf: pki.leafRsa, issuer: pki.intermediate });
     expect(withIssuer.findings).toEqual([]);
+  });
+
+  it('a served intermediate with the right name but another key is not used to judge the staple', async () => {
+    const twin = await issue({ subject: pki.intermediate.cert.subject, serial: '71', ca: true, notBefore: at(-30 * DAY), notAfter: at(300 * DAY) });
+    const report = await probeOf([{ v: '1.2', staple: good }], { leaf: pki.leafRsa, chain: [twin] });
+    expect(codes(report)).toEqual(['CERT_ISSUER_MISMATCH', 'SIGNER_NOT_CHECKED', 'STAPLE_CERTID_NOT_CHECKED']);
+    expect(report.verdict).toBe('unknown');
+    // With the real intermediate available as well, it is found and used.
+    const both = await probeOf([{ v: '1.2', staple: good }], { leaf: pki.leafRsa, chain: [twin, pki.intermediate] });
+    expect(both.findings).toEqual([]);
   });
 
   it('repeated findings merge into one with every place they were seen', async () => {

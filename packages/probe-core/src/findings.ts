@@ -220,6 +220,12 @@ export const FINDINGS = {
     hint: 'The certificate carries the TLS feature extension status_request (RFC 7633). Strict clients fail without a valid staple, so stapling must never lapse on this server.',
     docs: doc('CERT_MUST_STAPLE'),
   },
+  CERT_ISSUER_MISMATCH: {
+    severity: 'unknown',
+    title: 'Issuer certificate did not sign the leaf',
+    hint: "The certificate given as the issuer (`--issuer`), or the one the server sent with the leaf's issuer name, does not verify the leaf's signature: a wrong file, or a CA that re-keyed under the same name. The staple cannot be checked against it, so its signature was not judged. Give the right intermediate with `--issuer`, and make the server send the intermediate that actually issued its certificate (nginx: `ssl_certificate` must hold the leaf followed by its own intermediate).",
+    docs: doc('CERT_ISSUER_MISMATCH'),
+  },
   CERT_UNPARSEABLE: {
     severity: 'unknown',
     title: 'Certificate does not parse',

@@ -50,6 +50,8 @@ const MESSAGES: { [C in FindingCode]: (a: Args) => string } = {
       ? 'the issuer certificate is not in the served chain, so the signature was not checked (give it with --issuer)'
       : a.reason === 'issuer-unparseable'
         ? 'the issuer certificate does not parse, so the signature was not checked'
+        : a.reason === 'issuer-mismatch'
+          ? 'the issuer certificate did not sign the leaf, so the signature was not checked against it'
         : 'no issuer certificate given, so the signature was not checked; everything else was (add --issuer)',
   SIGNER_NOT_FOUND: (a) =>
     `no available certificate matches the ResponderID or verifies the signature (issuer + ${a.embeddedCerts} embedded)`,
@@ -62,6 +64,8 @@ const MESSAGES: { [C in FindingCode]: (a: Args) => string } = {
   SIGNER_DELEGATE_NOT_VALID: (a) =>
     `delegated responder ${a.signer} is not valid at ${a.at === 'now' ? 'the time of the check' : 'producedAt'} (valid ${a.notBefore} to ${a.notAfter})`,
   CERT_MUST_STAPLE: () => 'the certificate is must-staple (TLS feature status_request)',
+  CERT_ISSUER_MISMATCH: (a) =>
+    `${a.source === 'given' ? 'the --issuer certificate' : 'the served chain certificate'} ${a.issuer} does not verify the leaf's signature (leaf issuer ${a.leafIssuer})`,
   CERT_UNPARSEABLE: (a) => `the ${a.role} certificate does not parse: ${a.reason}`,
   TLS_RESOLVE_FAILED: (a) => `name resolution failed: ${a.message}`,
   TLS_CONNECT_FAILED: (a) => `connection failed: ${a.message}`,

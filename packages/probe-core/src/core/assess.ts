@@ -15,7 +15,7 @@ import type {
   TlsVersion,
   Verdict,
 } from '../types.js';
-import { sha256Hex } from './bytes.js';
+import { equalBytes, sha256Hex } from './bytes.js';
 import { findOurResponse, matchCertId } from './cert-id.js';
 import { type Cert, parseCertificate } from './certificate.js';
 import { DecodeError, decodeOcspResponse, summarizeCert } from './decode.js';
@@ -87,7 +87,7 @@ function criticalExtensionProblems(
 }
 
 /** Judge one OCSP response for one certificate: structure, certID, status, freshness, signer. */
-type NoIssuerReason = 'no-issuer' | 'issuer-not-found' | 'issuer-unparseable';
+type NoIssuerReason = 'no-issuer' | 'issuer-not-found' | 'issuer-unparseable' | 'issuer-mismatch';
 
 async function judgeResponse(
   bytes: Uint8Array,
@@ -188,8 +188,34 @@ function failureCode(error: TlsFailure): FindingCode {
   }
 }
 
-function findIssuer(leaf: Cert, chain: readonly Cert[]): Cert | null {
-  return chain.find((c) => c !== leaf && Buffer.compare(c.subjectDer, leaf.issuerDer) === 0) ?? null;
+/** Did `issuer` sign `leaf`? The name must match and the issuer's key must verify the leaf's signature. */
+async function signedBy(leaf: Cert, issuer: Cert, verifier: SignatureVerifier): Promise<boolean> {
+  if (!equalBytes(leaf.issuerDer, issuer.subjectDer)) return false;
+  const result = await verifier.verify(leaf.signatureAlgorithm, issuer.spki, leaf.tbs, leaf.signature);
+  return result.result === 'valid';
+}
+
+/**
+ * The issuer to verify staples against. A certificate given by the operator, else the first known one that
+ * signed the leaf. A candidate that did not sign the leaf is never used: a same-named CA with another key
+ * would turn a chain problem into a false "bad signature", or a forged staple into a false ok.
+ */
+async function chooseIssuer(
+  leaf: Cert | null,
+  given: Cert | null,
+  candidates: readonly Cert[],
+  verifier: SignatureVerifier,
+): Promise<{ issuer: Cert | null; problem: Problem | null }> {
+  if (!leaf) return { issuer: given, problem: null };
+  if (given) {
+    if (await signedBy(leaf, given, verifier)) return { issuer: given, problem: null };
+    return { issuer: null, problem: { code: 'CERT_ISSUER_MISMATCH', args: { issuer: given.subject, leafIssuer: leaf.issuer, source: 'given' } } };
+  }
+  const named = candidates.filter((c) => c !== leaf && equalBytes(c.subjectDer, leaf.issuerDer));
+  for (const candidate of named) if (await signedBy(leaf, candidate, verifier)) return { issuer: candidate, problem: null };
+  const first = named[0];
+  if (first) return { issuer: null, problem: { code: 'CERT_ISSUER_MISMATCH', args: { issuer: first.subject, leafIssuer: leaf.issuer, source: 'served' } } };
+  return { issuer: null, problem: null };
 }
 
 function makeContext(options: AssessOptions): Context {
@@ -212,9 +238,12 @@ async function assessInspect(evidence: InspectEvidence, ctx: Context, at: string
   const where: Location = { file: evidence.file };
   const certProblems: Problem[] = [];
   const leaf = evidence.cert ? tryParse(evidence.cert, 'cert', certProblems) : null;
-  const issuer = evidence.issuer ? tryParse(evidence.issuer, 'issuer', certProblems) : null;
+  const given = evidence.issuer ? tryParse(evidence.issuer, 'issuer', certProblems) : null;
+  const { issuer, problem } = await chooseIssuer(leaf, given, [], ctx.verifier);
+  if (problem) certProblems.push(problem);
   for (const p of certProblems) findings.add(p, where);
-  const judged = await judgeResponse(evidence.response, leaf, issuer, evidence.issuer ? 'issuer-unparseable' : 'no-issuer', ctx);
+  const noIssuer: NoIssuerReason = problem ? 'issuer-mismatch' : evidence.issuer ? 'issuer-unparseable' : 'no-issuer';
+  const judged = await judgeResponse(evidence.response, leaf, issuer, noIssuer, ctx);
   for (const p of judged.problems) findings.add(p, where);
   const list = findings.list();
   return {
@@ -247,7 +276,10 @@ async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): P
   const leaf = chain[0] ?? null;
   const extra = (evidence.extraCerts ?? []).map((der) => certOf(der, 'ca-file'));
   const known = [...chain, ...extra].filter((c): c is Cert => c !== null);
-  const issuer = evidence.issuer ? certOf(evidence.issuer, 'issuer') : leaf ? findIssuer(leaf, known) : null;
+  const given = evidence.issuer ? certOf(evidence.issuer, 'issuer') : null;
+  const { issuer, problem: issuerProblem } = await chooseIssuer(leaf, given, known, ctx.verifier);
+  if (issuerProblem) certProblems.push(issuerProblem);
+  const noIssuer: NoIssuerReason = issuerProblem ? 'issuer-mismatch' : evidence.issuer ? 'issuer-unparseable' : 'issuer-not-found';
   for (const p of certProblems) findings.add(p, { target });
   if (leaf?.mustStaple) findings.add({ code: 'CERT_MUST_STAPLE', args: {} }, { target });
 
@@ -299,7 +331,7 @@ async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): P
         stapleHash = sha256Hex(outcome.staple);
         let judged = judgedCache.get(stapleHash);
         if (!judged) {
-          judged = judgeResponse(outcome.staple, leaf, issuer, evidence.issuer ? 'issuer-unparseable' : 'issuer-not-found', ctx);
+          judged = judgeResponse(outcome.staple, leaf, issuer, noIssuer, ctx);
           judgedCache.set(stapleHash, judged);
           staples.push({ sha256: stapleHash, decoded: (await judged).decoded });
         }
