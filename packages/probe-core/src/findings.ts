@@ -37,7 +37,7 @@ export const FINDINGS = {
   STAPLE_LAZY: {
     severity: 'info',
     title: 'Staple appeared only after the first handshake',
-    hint: 'The server fetches OCSP lazily (nginx does): the first clients after a start or reload get no staple. Harmless for most clients; for must-staple certificates warm the cache after each reload (one handshake), or use a pre-fetched response file that you refresh.',
+    hint: 'The server fetches OCSP lazily: nginx asks the responder only when a handshake needs the staple, so the first handshake after a start or reload carries none, and since the cache is per worker process, each worker\'s first handshake misses too. Harmless for most clients. To avoid it, warm every worker after a reload, or serve a pre-fetched `ssl_stapling_file` that you refresh.',
     docs: doc('STAPLE_LAZY'),
   },
   STAPLE_LAZY_MUST_STAPLE: {
@@ -213,7 +213,153 @@ export const FINDINGS = {
     hint: 'The responder certificate was expired or not yet valid when the response was produced, or is now. Clients reject the response. The CA must renew its responder certificate; then fetch a new response.',
     docs: doc('SIGNER_DELEGATE_NOT_VALID'),
   },
+  // --- the live answer from the CA's responder ---
+  LIVE_UNREACHABLE: {
+    severity: 'warn',
+    title: "CA's OCSP responder unreachable",
+    hint: "The responder named in the certificate could not be reached from here (DNS failure, refused or reset connection). Clients still get the staple, but the server will fail at its next refresh if it cannot reach the responder either. Check DNS and egress from the server to the OCSP URL (nginx also needs a `resolver` for a host name).",
+    docs: doc('LIVE_UNREACHABLE'),
+  },
+  LIVE_TIMEOUT: {
+    severity: 'warn',
+    title: "CA's OCSP responder too slow",
+    hint: 'The responder did not deliver a complete answer within the deadline (`--live-timeout`). A server fetching from it will time out too (nginx `ssl_stapling_responder_timeout`, default 5 s) and staple nothing or a stale response.',
+    docs: doc('LIVE_TIMEOUT'),
+  },
+  LIVE_HTTP_ERROR: {
+    severity: 'warn',
+    title: 'Responder answered with an HTTP error',
+    hint: 'The OCSP URL answered with a non-200 HTTP status. Servers cannot refresh their staple from it. If it persists, the OCSP URL in the certificate is wrong or the CA has an outage; tell the CA.',
+    docs: doc('LIVE_HTTP_ERROR'),
+  },
+  LIVE_NOT_OCSP: {
+    severity: 'warn',
+    title: 'Responder returned something other than OCSP',
+    hint: 'The OCSP URL answered 200 with content that is not an OCSP response (an HTML page, a captive portal, a proxy error). Check for a proxy between this machine (and the server) and the CA.',
+    docs: doc('LIVE_NOT_OCSP'),
+  },
+  LIVE_TOO_LARGE: {
+    severity: 'warn',
+    title: "Responder's answer is too large",
+    hint: 'The body exceeded the size limit (`--live-max-bytes`, default 64 KiB); OCSP responses are normally under 4 KiB. Something other than a responder is answering.',
+    docs: doc('LIVE_TOO_LARGE'),
+  },
+  LIVE_REDIRECT_REFUSED: {
+    severity: 'warn',
+    title: 'Responder redirect not followed',
+    hint: 'The responder redirected too often, to a non-HTTP scheme, or in a way that drops the request. Servers fetching OCSP usually do not follow redirects at all. The OCSP URL in the certificate should answer directly.',
+    docs: doc('LIVE_REDIRECT_REFUSED'),
+  },
+  LIVE_MALFORMED: {
+    severity: 'warn',
+    title: "Responder's answer does not decode",
+    hint: 'The responder sent bytes that are not a DER OCSPResponse. A server stapling what it fetched from there would staple garbage (nginx checks; Apache and others may not). Tell the CA.',
+    docs: doc('LIVE_MALFORMED'),
+  },
+  LIVE_ERROR_STATUS: {
+    severity: 'warn',
+    title: 'Responder answered with an OCSP error',
+    hint: 'The responder refused with an OCSP error status (tryLater, internalError, unauthorized, malformedRequest, sigRequired). "unauthorized" usually means the responder does not serve this issuer: the OCSP URL or the issuer is wrong. Servers cannot refresh their staple while this lasts; Apache may staple the error itself (`SSLStaplingReturnResponderErrors`).',
+    docs: doc('LIVE_ERROR_STATUS'),
+  },
+  LIVE_INVALID: {
+    severity: 'warn',
+    title: "Responder's answer fails verification",
+    hint: 'The live response decodes but fails a check a client would make (signature, responder authority, certificate match or freshness; `problem` names which). Servers that verify (nginx `ssl_stapling_verify on`) will refuse to staple it. Tell the CA.',
+    docs: doc('LIVE_INVALID'),
+  },
+  LIVE_NONCE_MISMATCH: {
+    severity: 'warn',
+    title: 'Responder echoed a different nonce',
+    hint: 'The live query carried a nonce (`--nonce`) and the response carries a different one: it may be a replayed or cached answer for another request. Responders may ignore nonces (RFC 5019), but must not answer with a wrong one.',
+    docs: doc('LIVE_NONCE_MISMATCH'),
+  },
+  LIVE_REVOKED: {
+    severity: 'critical',
+    title: 'The CA says the certificate is revoked',
+    hint: 'The responder named in the certificate answers "revoked" now. Replace the certificate (new key if the reason is keyCompromise) and deploy it.',
+    docs: doc('LIVE_REVOKED'),
+  },
+  LIVE_STATUS_UNKNOWN: {
+    severity: 'warn',
+    title: 'The CA does not know the certificate',
+    hint: 'The responder answers "unknown" for this serial and issuer: it does not (yet) know the certificate, or the OCSP URL belongs to another CA. Servers will staple that "unknown". Check the issuer and the URL; for a brand-new certificate, wait a few minutes and probe again.',
+    docs: doc('LIVE_STATUS_UNKNOWN'),
+  },
+  LIVE_NOT_QUERIED: {
+    severity: 'info',
+    title: 'Live query not made',
+    hint: 'The CA\'s responder was not asked, because the issuer certificate was not found (the request needs the issuer key). Give the issuer with `--issuer`, or make the server send it.',
+    docs: doc('LIVE_NOT_QUERIED'),
+  },
+  // --- the staple against the live answer, and addresses against each other ---
+  COMPARE_STAPLE_GOOD_LIVE_REVOKED: {
+    severity: 'critical',
+    title: 'Server staples "good" for a revoked certificate',
+    hint: 'The staple still says good while the CA now says revoked: the server keeps an old response (a static `ssl_stapling_file`, a HAProxy `.ocsp` file, a cache that is not refreshed). Clients trust the staple until it expires. Replace the certificate now, and fix the refresh.',
+    docs: doc('COMPARE_STAPLE_GOOD_LIVE_REVOKED'),
+  },
+  COMPARE_STATUS_DIFFERS: {
+    severity: 'warn',
+    title: 'Staple and CA disagree on the status',
+    hint: 'The stapled status differs from what the CA answers now (e.g. stapled unknown or revoked, live good). The staple is outdated; make the server refresh it (nginx: reload to refetch; static files: fetch a new one).',
+    docs: doc('COMPARE_STATUS_DIFFERS'),
+  },
+  COMPARE_STAPLE_STALE: {
+    severity: 'warn',
+    title: 'Staple much older than the live answer',
+    hint: `The stapled response was produced much earlier than what the CA serves now (more than half of its validity period), so the server is not refreshing it. ${NGINX_REFRESH} HAProxy: \`set ssl ocsp-response\` on the runtime API from cron, or \`ocsp-update on\` (2.8+).`,
+    docs: doc('COMPARE_STAPLE_STALE'),
+  },
+  COMPARE_SIGNER_DIFFERS: {
+    severity: 'info',
+    title: 'Staple and live answer signed by different responders',
+    hint: 'The CA signs its current answers with another key or delegate than the stapled one. Usually a rotated delegated responder; harmless while the staple is valid, but it shows the staple predates the rotation.',
+    docs: doc('COMPARE_SIGNER_DIFFERS'),
+  },
+  COMPARE_ADDRESSES_DISAGREE: {
+    severity: 'warn',
+    title: 'Addresses of the host disagree',
+    hint: 'The addresses of this host (backends behind DNS or a load balancer) do not behave alike: one staples and another does not, they staple different statuses, or they serve different certificates. Clients get different results depending on where they land. Probe each with `--address` and align their configuration.',
+    docs: doc('COMPARE_ADDRESSES_DISAGREE'),
+  },
   // --- certificates ---
+  CERT_NO_OCSP_URL: {
+    severity: 'info',
+    title: 'Certificate has no OCSP URL',
+    hint: 'The certificate names no OCSP responder (Let\'s Encrypt and others dropped OCSP in 2025 in favour of CRLs), so there is nothing to staple and no staple is expected. Revocation is published through the CRL distribution points instead.',
+    docs: doc('CERT_NO_OCSP_URL'),
+  },
+  CERT_CHAIN_INCOMPLETE: {
+    severity: 'warn',
+    title: 'Server does not send the intermediate certificate',
+    hint: 'The issuer had to be fetched from the AIA caIssuers URL. Browsers chase it; many other clients (curl, Java, Go, mobile apps) fail the handshake. nginx also needs the chain to verify its staple. Serve the intermediate after the leaf: nginx `ssl_certificate` with the full chain; Apache `SSLCertificateFile` with the chain appended; HAProxy `crt` PEM holding leaf, intermediates and key.',
+    docs: doc('CERT_CHAIN_INCOMPLETE'),
+  },
+  CERT_UNTRUSTED: {
+    severity: 'critical',
+    title: 'Certificate chain not trusted',
+    hint: 'The served chain does not validate against the system roots and `--ca-file` (OpenSSL says why in `error`). Clients refuse the connection whatever the staple says. Serve a chain to a public root, or give your private root with `--ca-file`.',
+    docs: doc('CERT_UNTRUSTED'),
+  },
+  CERT_EXPIRED: {
+    severity: 'critical',
+    title: 'Certificate expired',
+    hint: 'A certificate in the served chain is past its notAfter. Clients refuse the connection; a staple cannot help. Renew and deploy the certificate, then reload the server.',
+    docs: doc('CERT_EXPIRED'),
+  },
+  CERT_NOT_YET_VALID: {
+    severity: 'critical',
+    title: 'Certificate not yet valid',
+    hint: 'A certificate in the served chain has a notBefore in the future. Check the clocks of this machine and of the CA, or wait.',
+    docs: doc('CERT_NOT_YET_VALID'),
+  },
+  CERT_NAME_MISMATCH: {
+    severity: 'critical',
+    title: 'Certificate does not match the name',
+    hint: 'The certificate is not valid for the SNI name probed. The server (or this vhost) serves the wrong certificate, typically the default server\'s. Check the `server_name`/`ServerName` the name lands on, or probe with the right `--servername`.',
+    docs: doc('CERT_NAME_MISMATCH'),
+  },
   CERT_MUST_STAPLE: {
     severity: 'info',
     title: 'Certificate requires stapling (must-staple)',

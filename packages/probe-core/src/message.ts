@@ -20,11 +20,13 @@ function remaining(a: Args): string {
 }
 
 const MESSAGES: { [C in FindingCode]: (a: Args) => string } = {
-  STAPLE_MISSING: () => 'the server sent no OCSP staple in any handshake',
+  STAPLE_MISSING: (a) =>
+    `the server sent no OCSP staple in any handshake${a.liveResponder === 'ok' ? "; the CA's responder answers, so the server could fetch one" : ''}`,
   STAPLE_MISSING_MUST_STAPLE: () => 'the certificate is must-staple (RFC 7633) but the server sent no OCSP staple',
   STAPLE_LAZY_MUST_STAPLE: (a) =>
     `no staple on the first ${a.handshakesWithout} handshake(s) of a must-staple certificate: strict clients fail until the server has fetched`,
-  STAPLE_LAZY: (a) => `no staple on the first ${a.handshakesWithout} handshake(s), then a staple: the server fetches OCSP lazily`,
+  STAPLE_LAZY: (a) =>
+    `no staple on the first ${a.handshakesWithout} handshake(s); the staple first appeared on TLS ${a.tlsVersion} attempt ${a.attempt}: the server fetches OCSP lazily`,
   STAPLE_INTERMITTENT: () => 'a handshake came without a staple after an earlier one had it',
   STAPLE_MISSING_ON_VERSION: (a) => `TLS ${a.tlsVersion} handshakes carried no staple while the other version did`,
   STAPLE_MALFORMED: (a) => `stapled response (${a.length} bytes) does not decode: ${a.reason}`,
@@ -63,6 +65,33 @@ const MESSAGES: { [C in FindingCode]: (a: Args) => string } = {
   SIGNER_DELEGATE_BAD_CERT_SIGNATURE: (a) => `the certificate of delegated responder ${a.signer} does not verify with the issuer key`,
   SIGNER_DELEGATE_NOT_VALID: (a) =>
     `delegated responder ${a.signer} is not valid at ${a.at === 'now' ? 'the time of the check' : 'producedAt'} (valid ${a.notBefore} to ${a.notAfter})`,
+  LIVE_UNREACHABLE: (a) => `the OCSP responder ${a.url} is unreachable: ${a.message}`,
+  LIVE_TIMEOUT: (a) => `the OCSP responder ${a.url} gave no complete answer within ${a.timeoutMs} ms`,
+  LIVE_HTTP_ERROR: (a) => `the OCSP responder ${a.url} answered HTTP ${a.status}`,
+  LIVE_NOT_OCSP: (a) => `the OCSP responder ${a.url} answered ${a.length} bytes of ${a.contentType ?? 'untyped content'}, not an OCSP response`,
+  LIVE_TOO_LARGE: (a) => `the answer of ${a.url} is too large: ${a.message}`,
+  LIVE_REDIRECT_REFUSED: (a) => `redirect from ${a.url} not followed: ${a.message}`,
+  LIVE_MALFORMED: (a) => `the answer of ${a.url} does not decode: ${a.reason}`,
+  LIVE_ERROR_STATUS: (a) => `the OCSP responder ${a.url} answered with error status ${a.status} (${a.statusCode})`,
+  LIVE_INVALID: (a) => `the live answer of ${a.url} fails a check: ${a.message}`,
+  LIVE_NONCE_MISMATCH: (a) => `the live answer of ${a.url} carries a nonce other than the one sent`,
+  LIVE_REVOKED: (a) =>
+    `the CA's responder says serial ${a.serial} is REVOKED since ${a.revocationTime}${a.revocationReason ? `, reason ${a.revocationReason}` : ''}`,
+  LIVE_STATUS_UNKNOWN: (a) => `the CA's responder ${a.url} answers "unknown" for serial ${a.serial}`,
+  LIVE_NOT_QUERIED: (a) => `the CA's responder was not asked: ${a.reason === 'no-issuer' ? 'the issuer certificate was not found' : a.reason}`,
+  COMPARE_STAPLE_GOOD_LIVE_REVOKED: (a) => `the server staples "good" (thisUpdate ${a.stapleThisUpdate}) but the CA says revoked since ${a.revocationTime}`,
+  COMPARE_STATUS_DIFFERS: (a) => `the staple says ${a.staple}, the CA says ${a.live} now`,
+  COMPARE_STAPLE_STALE: (a) =>
+    `the staple (thisUpdate ${a.stapleThisUpdate}) is ${duration(a.behindSeconds)} behind the CA's current answer (thisUpdate ${a.liveThisUpdate})`,
+  COMPARE_SIGNER_DIFFERS: (a) => `the staple is signed by ${a.staple}, the live answer by ${a.live}`,
+  COMPARE_ADDRESSES_DISAGREE: (a) => `addresses disagree on ${a.aspect}: ${a.detail}`,
+  CERT_NO_OCSP_URL: (a) =>
+    `the certificate has no OCSP URL, so no staple is expected${a.crlUrls ? `; revocation is published at ${a.crlUrls}` : ''}`,
+  CERT_CHAIN_INCOMPLETE: (a) => `the server does not send the issuer ${a.issuer}; it was fetched from ${a.url}`,
+  CERT_UNTRUSTED: (a) => `the served chain does not validate: ${a.error}`,
+  CERT_EXPIRED: (a) => `a certificate in the served chain has expired (${a.error})`,
+  CERT_NOT_YET_VALID: (a) => `a certificate in the served chain is not yet valid (${a.error})`,
+  CERT_NAME_MISMATCH: (a) => `the certificate does not match ${a.servername}: ${a.message}`,
   CERT_MUST_STAPLE: () => 'the certificate is must-staple (TLS feature status_request)',
   CERT_ISSUER_MISMATCH: (a) =>
     `${a.source === 'given' ? 'the --issuer certificate' : 'the served chain certificate'} ${a.issuer} does not verify the leaf's signature (leaf issuer ${a.leafIssuer})`,

@@ -21,6 +21,8 @@ export interface Location {
   readonly tlsVersion?: TlsVersion;
   readonly attempt?: number;
   readonly file?: string;
+  /** The responder or AIA URL a finding is about. */
+  readonly url?: string;
 }
 
 /** OCSPResponseStatus names (RFC 6960 §4.2.1). Code 4 is unused by the RFC. */
@@ -119,6 +121,10 @@ export type AttemptOutcome =
       readonly staple: Uint8Array | null;
       /** DER certificates as the server sent them, leaf first. */
       readonly chain: readonly Uint8Array[];
+      /** OpenSSL's verdict on the chain against the trust store (e.g. CERT_HAS_EXPIRED), null when trusted. */
+      readonly authorizationError: string | null;
+      /** Why the certificate does not match the SNI name, null when it does or no name was sent. */
+      readonly nameError: string | null;
       readonly durationMs: number;
     }
   | {
@@ -136,6 +142,56 @@ export type TlsFailureKind =
   | 'version'
   | 'handshake'
   | 'other';
+
+/** Why an HTTP exchange (live OCSP query, AIA caIssuers fetch) produced no usable answer. */
+export type HttpFailureKind =
+  | 'dns'
+  | 'refused'
+  | 'reset'
+  | 'timeout'
+  | 'too-large'
+  | 'too-many-redirects'
+  | 'bad-redirect'
+  | 'bad-scheme'
+  | 'network';
+
+/** One bounded HTTP exchange, as data. */
+export type HttpExchange =
+  | {
+      readonly url: string;
+      readonly method: 'GET' | 'POST';
+      readonly ok: true;
+      readonly status: number;
+      readonly contentType: string | null;
+      readonly body: Uint8Array;
+      readonly finalUrl: string;
+      readonly redirects: number;
+      readonly durationMs: number;
+    }
+  | {
+      readonly url: string;
+      readonly method: 'GET' | 'POST';
+      readonly ok: false;
+      readonly error: { readonly kind: HttpFailureKind; readonly message: string };
+      readonly redirects: number;
+      readonly durationMs: number;
+    };
+
+/** The live query for one certificate to the OCSP URL in its AIA extension. */
+export interface LiveEvidence {
+  /** sha256 of the leaf the query is for. */
+  readonly leaf: string;
+  readonly ocspUrl: string;
+  readonly nonce: Uint8Array | null;
+  readonly exchange: HttpExchange;
+}
+
+/** An issuer fetched from the leaf's AIA caIssuers URL. */
+export interface IssuerFetchEvidence {
+  readonly leaf: string;
+  readonly url: string;
+  readonly exchange: HttpExchange;
+}
 
 export interface TlsFailure {
   readonly kind: TlsFailureKind;
@@ -175,6 +231,12 @@ export interface ProbeEvidence {
   readonly issuer: Uint8Array | null;
   /** DER certificates the operator supplied (--ca-file), searched for the issuer when the chain lacks it. */
   readonly extraCerts?: readonly Uint8Array[];
+  /** Live OCSP queries, one per distinct certificate; absent or empty when not made. */
+  readonly live?: readonly LiveEvidence[];
+  /** Whether live queries were switched off (--no-live). */
+  readonly liveDisabled?: boolean;
+  /** Issuers fetched through AIA caIssuers because no local source had them. */
+  readonly issuerFetches?: readonly IssuerFetchEvidence[];
 }
 
 /** The offline check of one OCSP response (`probe inspect`). */
@@ -208,13 +270,41 @@ export interface Finding {
   readonly where: readonly Location[];
 }
 
+/** The CA's live answer for one certificate, as reports show it. */
+export interface LiveReport {
+  readonly leafSerial: string;
+  readonly url: string;
+  readonly method: 'GET' | 'POST';
+  readonly durationMs: number;
+  readonly redirects: number;
+  readonly httpStatus: number | null;
+  readonly contentType: string | null;
+  readonly error: { readonly kind: HttpFailureKind; readonly message: string } | null;
+  /** The decoded answer, when it decoded. */
+  readonly response: DecodedResponse | null;
+  /** Our certificate's status in a valid answer, else null. */
+  readonly certStatus: 'good' | 'revoked' | 'unknown' | null;
+  readonly thisUpdate: string | null;
+  readonly nextUpdate: string | null;
+  readonly signer: string | null;
+  /** Decoded, verified (signature, authority, certID, freshness) and so comparable with the staple. */
+  readonly valid: boolean;
+}
+
 /** Per-target summary of what the handshakes saw. */
 export interface TargetReport {
   readonly target: Target;
   readonly verdict: Verdict;
+  /** The verdict over the stapling findings alone (STAPLE_, SIGNER_, LIVE_, COMPARE_): certificate and
+   *  connection problems never hide it. */
+  readonly staplingVerdict: Verdict;
   readonly leaf: CertSummary | null;
   readonly issuer: CertSummary | null;
+  /** Where the issuer came from: --issuer, the served chain, --ca-file, or AIA caIssuers. */
+  readonly issuerSource: 'given' | 'served' | 'ca-file' | 'aia' | null;
   readonly mustStaple: boolean;
+  /** The live queries made for the certificates this target served (one per distinct certificate). */
+  readonly live: readonly LiveReport[];
   readonly addresses: readonly {
     readonly address: string;
     readonly family: 4 | 6;
@@ -240,6 +330,8 @@ export interface Report {
   /** The instant the judgement used. */
   readonly at: string;
   readonly verdict: Verdict;
+  /** The verdict over the stapling findings alone; see TargetReport.staplingVerdict. */
+  readonly staplingVerdict: Verdict;
   readonly findings: readonly Finding[];
   readonly targets: readonly TargetReport[];
   /** Each distinct staple (or the inspected response), decoded; null `decoded` when it would not decode. */

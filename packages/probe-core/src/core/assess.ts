@@ -1,11 +1,12 @@
 import { FINDINGS, type FindingCode } from '../findings.js';
 import type {
-  CertSummary,
+  AttemptEvidence,
   DecodedResponse,
   Evidence,
   Finding,
   InspectEvidence,
   JudgeOptions,
+  LiveReport,
   Location,
   ProbeEvidence,
   Report,
@@ -15,20 +16,14 @@ import type {
   TlsVersion,
   Verdict,
 } from '../types.js';
-import { equalBytes, sha256Hex } from './bytes.js';
-import { findOurResponse, matchCertId } from './cert-id.js';
+import { sha256Hex } from './bytes.js';
 import { type Cert, parseCertificate } from './certificate.js';
-import { DecodeError, decodeOcspResponse, summarizeCert } from './decode.js';
-import { checkFreshness, type FreshnessPolicy } from './freshness.js';
-import { oidName, UNDERSTOOD_RESPONSE_EXTENSIONS, UNDERSTOOD_SINGLE_EXTENSIONS } from './oids.js';
+import { compareStapleWithLive } from './compare.js';
+import { summarizeCert } from './decode.js';
+import { certificatesFromIssuerBody, chooseIssuer, type IssuerChoice, type IssuerSource } from './issuer.js';
+import { type Args, type Context, type Judged, judgeResponse, type NoIssuerReason, type Problem } from './judge.js';
+import { judgeLive, type LiveJudged } from './live.js';
 import { SignatureVerifier } from './signature.js';
-import { checkSigner } from './signer.js';
-
-type Args = Finding['args'];
-interface Problem {
-  readonly code: FindingCode;
-  readonly args: Args;
-}
 
 /** Options for `assess`: the clock and thresholds, plus caches that may be shared across calls. */
 export interface AssessOptions extends JudgeOptions {
@@ -47,6 +42,13 @@ export function verdictOf(findings: readonly { readonly severity: Severity }[]):
   return worst === 'info' ? 'ok' : worst;
 }
 
+const STAPLING_PREFIXES = ['STAPLE_', 'SIGNER_', 'LIVE_', 'COMPARE_'];
+
+/** The verdict over the stapling findings only, so that certificate and connection problems never hide it. */
+export function staplingVerdictOf(findings: readonly Finding[]): Verdict {
+  return verdictOf(findings.filter((f) => STAPLING_PREFIXES.some((p) => f.code.startsWith(p))));
+}
+
 /** Accumulates findings, merging repeats of the same code and arguments into one finding seen in several places. */
 class Findings {
   readonly #byKey = new Map<string, { code: FindingCode; args: Args; where: Location[] }>();
@@ -54,122 +56,15 @@ class Findings {
   add(problem: Problem, where: Location): void {
     const key = `${problem.code}|${JSON.stringify(problem.args)}`;
     const existing = this.#byKey.get(key);
-    if (existing) existing.where.push(where);
-    else this.#byKey.set(key, { code: problem.code, args: problem.args, where: [where] });
+    if (existing) {
+      if (!existing.where.some((w) => JSON.stringify(w) === JSON.stringify(where))) existing.where.push(where);
+    } else this.#byKey.set(key, { code: problem.code, args: problem.args, where: [where] });
   }
 
   list(): Finding[] {
     return [...this.#byKey.values()]
       .map((f) => ({ code: f.code, severity: FINDINGS[f.code].severity, args: f.args, where: f.where }))
       .sort((a, b) => RANK[b.severity] - RANK[a.severity]);
-  }
-}
-
-interface Judged {
-  readonly decoded: DecodedResponse | null;
-  readonly problems: readonly Problem[];
-}
-
-interface Context {
-  readonly now: number;
-  readonly policy: FreshnessPolicy;
-  readonly verifier: SignatureVerifier;
-}
-
-function criticalExtensionProblems(
-  extensions: readonly { oid: string; critical: boolean }[],
-  understood: ReadonlySet<string>,
-  scope: 'response' | 'single',
-): Problem[] {
-  return extensions
-    .filter((e) => e.critical && !understood.has(e.oid))
-    .map((e) => ({ code: 'STAPLE_UNKNOWN_CRITICAL_EXTENSION', args: { oid: e.oid, name: oidName(e.oid), scope } }));
-}
-
-/** Judge one OCSP response for one certificate: structure, certID, status, freshness, signer. */
-type NoIssuerReason = 'no-issuer' | 'issuer-not-found' | 'issuer-unparseable' | 'issuer-mismatch';
-
-async function judgeResponse(
-  bytes: Uint8Array,
-  leaf: Cert | null,
-  issuer: Cert | null,
-  noIssuer: NoIssuerReason,
-  ctx: Context,
-): Promise<Judged> {
-  let parsed: ReturnType<typeof decodeOcspResponse>;
-  try {
-    parsed = decodeOcspResponse(bytes);
-  } catch (error) {
-    if (!(error instanceof DecodeError)) throw error;
-    return { decoded: null, problems: [{ code: 'STAPLE_MALFORMED', args: { reason: error.message, length: bytes.byteLength } }] };
-  }
-  const problems: Problem[] = [];
-  if (parsed.trailingBytes > 0) problems.push({ code: 'STAPLE_TRAILING_DATA', args: { bytes: parsed.trailingBytes } });
-  const { view, basic } = parsed;
-  if (view.responseStatus !== 'successful') {
-    problems.push({ code: 'STAPLE_ERROR_STATUS', args: { status: view.responseStatus, statusCode: view.responseStatusCode } });
-    return { decoded: view, problems };
-  }
-  if (!basic) {
-    problems.push({ code: 'STAPLE_UNSUPPORTED_TYPE', args: { responseType: view.responseType } });
-    return { decoded: view, problems };
-  }
-  problems.push(...criticalExtensionProblems(basic.extensions, UNDERSTOOD_RESPONSE_EXTENSIONS, 'response'));
-
-  // pkijs rejects an empty SEQUENCE OF SingleResponse at decode time, so an empty list never reaches here.
-  const ours = findOurResponse(basic.responses, { leaf, issuer });
-  if (!ours) {
-    const first = basic.responses[0];
-    const firstMatch = first ? matchCertId(first.certId, { leaf, issuer }) : null;
-    problems.push({
-      code: 'STAPLE_CERTID_MISMATCH',
-      args: {
-        expectedSerial: leaf?.serial ?? null,
-        stapledSerials: basic.responses
-          .slice(0, 3)
-          .map((r) => r.certId.serial)
-          .join(', '),
-        responses: basic.responses.length,
-        hashAlgorithm: first ? (oidName(first.certId.hashAlgorithmOid) ?? first.certId.hashAlgorithmOid) : null,
-        mismatched: firstMatch?.match === 'none' ? firstMatch.mismatched.join(', ') : null,
-      },
-    });
-  } else {
-    if (ours.match.match === 'partial') {
-      problems.push({ code: 'STAPLE_CERTID_NOT_CHECKED', args: { unchecked: ours.match.unchecked.join(', ') } });
-    }
-    const single = ours.response;
-    if (single.status === 'revoked') {
-      problems.push({
-        code: 'STAPLE_REVOKED',
-        args: {
-          revocationTime: single.view.revocationTime,
-          revocationReason: single.revocationReason,
-          serial: single.certId.serial,
-        },
-      });
-    } else if (single.status === 'unknown') {
-      problems.push({ code: 'STAPLE_STATUS_UNKNOWN', args: { serial: single.certId.serial } });
-    }
-    problems.push(...criticalExtensionProblems(single.extensions, UNDERSTOOD_SINGLE_EXTENSIONS, 'single'));
-    problems.push(...checkFreshness(single, basic.producedAt, ctx.policy));
-  }
-
-  if (!issuer) {
-    problems.push({ code: 'SIGNER_NOT_CHECKED', args: { reason: noIssuer } });
-  } else {
-    const verdict = await checkSigner(basic, issuer, ctx.now, ctx.verifier);
-    problems.push(...verdict.problems);
-  }
-  return { decoded: view, problems };
-}
-
-function tryParse(der: Uint8Array, role: string, problems: Problem[]): Cert | null {
-  try {
-    return parseCertificate(der);
-  } catch (error) {
-    problems.push({ code: 'CERT_UNPARSEABLE', args: { role, reason: error instanceof Error ? error.message : String(error) } });
-    return null;
   }
 }
 
@@ -188,36 +83,6 @@ function failureCode(error: TlsFailure): FindingCode {
   }
 }
 
-/** Did `issuer` sign `leaf`? The name must match and the issuer's key must verify the leaf's signature. */
-async function signedBy(leaf: Cert, issuer: Cert, verifier: SignatureVerifier): Promise<boolean> {
-  if (!equalBytes(leaf.issuerDer, issuer.subjectDer)) return false;
-  const result = await verifier.verify(leaf.signatureAlgorithm, issuer.spki, leaf.tbs, leaf.signature);
-  return result.result === 'valid';
-}
-
-/**
- * The issuer to verify staples against. A certificate given by the operator, else the first known one that
- * signed the leaf. A candidate that did not sign the leaf is never used: a same-named CA with another key
- * would turn a chain problem into a false "bad signature", or a forged staple into a false ok.
- */
-async function chooseIssuer(
-  leaf: Cert | null,
-  given: Cert | null,
-  candidates: readonly Cert[],
-  verifier: SignatureVerifier,
-): Promise<{ issuer: Cert | null; problem: Problem | null }> {
-  if (!leaf) return { issuer: given, problem: null };
-  if (given) {
-    if (await signedBy(leaf, given, verifier)) return { issuer: given, problem: null };
-    return { issuer: null, problem: { code: 'CERT_ISSUER_MISMATCH', args: { issuer: given.subject, leafIssuer: leaf.issuer, source: 'given' } } };
-  }
-  const named = candidates.filter((c) => c !== leaf && equalBytes(c.subjectDer, leaf.issuerDer));
-  for (const candidate of named) if (await signedBy(leaf, candidate, verifier)) return { issuer: candidate, problem: null };
-  const first = named[0];
-  if (first) return { issuer: null, problem: { code: 'CERT_ISSUER_MISMATCH', args: { issuer: first.subject, leafIssuer: leaf.issuer, source: 'served' } } };
-  return { issuer: null, problem: null };
-}
-
 function makeContext(options: AssessOptions): Context {
   const now = options.now.getTime();
   if (!Number.isFinite(now)) throw new TypeError('assess: options.now is not a valid Date');
@@ -233,16 +98,58 @@ function makeContext(options: AssessOptions): Context {
   };
 }
 
+/** Parses certificates once per run, remembering which would not parse. */
+class Certs {
+  readonly #cache = new Map<string, Cert | null>();
+  readonly problems: Problem[] = [];
+
+  of(der: Uint8Array, role: string): Cert | null {
+    const key = sha256Hex(der);
+    if (!this.#cache.has(key)) {
+      try {
+        this.#cache.set(key, parseCertificate(der));
+      } catch (error) {
+        this.#cache.set(key, null);
+        this.problems.push({ code: 'CERT_UNPARSEABLE', args: { role, reason: error instanceof Error ? error.message : String(error) } });
+      }
+    }
+    return this.#cache.get(key) ?? null;
+  }
+
+  all(ders: readonly Uint8Array[], role: string): Cert[] {
+    return ders.map((d) => this.of(d, role)).filter((c): c is Cert => c !== null);
+  }
+}
+
+function mismatchProblem(choice: IssuerChoice, leaf: Cert): Problem | null {
+  if (choice.issuer || !choice.rejected) return null;
+  return {
+    code: 'CERT_ISSUER_MISMATCH',
+    args: { issuer: choice.rejected.subject, leafIssuer: leaf.issuer, source: choice.rejected.source === 'given' ? 'given' : 'served' },
+  };
+}
+
+function noIssuerReason(choice: IssuerChoice, given: boolean): NoIssuerReason {
+  if (choice.rejected) return 'issuer-mismatch';
+  return given ? 'issuer-unparseable' : 'issuer-not-found';
+}
+
 async function assessInspect(evidence: InspectEvidence, ctx: Context, at: string): Promise<Report> {
   const findings = new Findings();
   const where: Location = { file: evidence.file };
-  const certProblems: Problem[] = [];
-  const leaf = evidence.cert ? tryParse(evidence.cert, 'cert', certProblems) : null;
-  const given = evidence.issuer ? tryParse(evidence.issuer, 'issuer', certProblems) : null;
-  const { issuer, problem } = await chooseIssuer(leaf, given, [], ctx.verifier);
-  if (problem) certProblems.push(problem);
-  for (const p of certProblems) findings.add(p, where);
-  const noIssuer: NoIssuerReason = problem ? 'issuer-mismatch' : evidence.issuer ? 'issuer-unparseable' : 'no-issuer';
+  const certs = new Certs();
+  const leaf = evidence.cert ? certs.of(evidence.cert, 'cert') : null;
+  const given = evidence.issuer ? certs.of(evidence.issuer, 'issuer') : null;
+  let issuer = given;
+  let noIssuer: NoIssuerReason = evidence.issuer ? 'issuer-unparseable' : 'no-issuer';
+  if (leaf && given) {
+    const choice = await chooseIssuer(leaf, [{ source: 'given', certs: [given] }], ctx.verifier);
+    const problem = mismatchProblem(choice, leaf);
+    if (problem) certs.problems.push(problem);
+    issuer = choice.issuer;
+    if (!issuer) noIssuer = 'issuer-mismatch';
+  }
+  for (const p of certs.problems) findings.add(p, where);
   const judged = await judgeResponse(evidence.response, leaf, issuer, noIssuer, ctx);
   for (const p of judged.problems) findings.add(p, where);
   const list = findings.list();
@@ -251,91 +158,145 @@ async function assessInspect(evidence: InspectEvidence, ctx: Context, at: string
     kind: 'inspect',
     at,
     verdict: verdictOf(list),
+    staplingVerdict: staplingVerdictOf(list),
     findings: list,
     targets: [],
     staples: [{ sha256: sha256Hex(evidence.response), decoded: judged.decoded }],
   };
 }
 
+/** What one address served and stapled, judged. */
+interface AddressView {
+  readonly address: string;
+  readonly leaf: Cert | null;
+  /** Stapled in at least one handshake; null when no handshake succeeded. */
+  readonly stapled: boolean | null;
+  /** Status of each distinct valid staple seen here. */
+  readonly statuses: ReadonlySet<string>;
+}
+
+const AUTH_EXPIRED = new Set(['CERT_HAS_EXPIRED']);
+const AUTH_NOT_YET = new Set(['CERT_NOT_YET_VALID']);
+const AUTH_MISSING_ISSUER = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT']);
+
+/** OpenSSL's chain verdict and the name check, as certificate findings. */
+function trustProblems(attempt: AttemptEvidence, issuerSource: IssuerSource | null, servername: string | null): Problem[] {
+  const o = attempt.outcome;
+  if (!o.ok) return [];
+  const problems: Problem[] = [];
+  const error = o.authorizationError;
+  if (error) {
+    if (AUTH_EXPIRED.has(error)) problems.push({ code: 'CERT_EXPIRED', args: { error } });
+    else if (AUTH_NOT_YET.has(error)) problems.push({ code: 'CERT_NOT_YET_VALID', args: { error } });
+    // A missing intermediate that AIA supplied is the incomplete chain already reported, not a distrust.
+    else if (!(AUTH_MISSING_ISSUER.has(error) && issuerSource === 'aia')) problems.push({ code: 'CERT_UNTRUSTED', args: { error } });
+  }
+  if (o.nameError) problems.push({ code: 'CERT_NAME_MISMATCH', args: { servername, message: o.nameError } });
+  return problems;
+}
+
 async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): Promise<Report> {
   const findings = new Findings();
   const target = evidence.target.input;
-  if (evidence.resolveError) findings.add({ code: 'TLS_RESOLVE_FAILED', args: { message: evidence.resolveError.message } }, { target });
+  const targetWhere: Location = { target };
+  if (evidence.resolveError) findings.add({ code: 'TLS_RESOLVE_FAILED', args: { message: evidence.resolveError.message } }, targetWhere);
+  if (evidence.addresses.length === 0 && !evidence.resolveError) {
+    findings.add({ code: 'TLS_RESOLVE_FAILED', args: { message: 'no address to probe' } }, targetWhere);
+  }
 
-  const certCache = new Map<string, Cert | null>();
-  const certProblems: Problem[] = [];
-  const certOf = (der: Uint8Array, role: string): Cert | null => {
-    const key = sha256Hex(der);
-    if (!certCache.has(key)) certCache.set(key, tryParse(der, role, certProblems));
-    return certCache.get(key) ?? null;
+  const certs = new Certs();
+  const given = evidence.issuer ? certs.of(evidence.issuer, 'issuer') : null;
+  const fromCaFile = certs.all(evidence.extraCerts ?? [], 'ca-file');
+  const fetchedFor = (leafKey: string): Cert[] =>
+    (evidence.issuerFetches ?? [])
+      .filter((f) => f.leaf === leafKey && f.exchange.ok && f.exchange.status === 200)
+      .flatMap((f) => (f.exchange.ok ? certs.all(certificatesFromIssuerBody(f.exchange.body), 'aia') : []));
+
+  // Everything about one leaf is worked out once, however many addresses and attempts served it.
+  interface LeafFacts {
+    readonly leaf: Cert;
+    readonly choice: IssuerChoice;
+    readonly live: LiveJudged | null;
+  }
+  const leafFacts = new Map<string, Promise<LeafFacts>>();
+  const factsOf = (leafDer: Uint8Array, servedDers: readonly Uint8Array[]): Promise<LeafFacts> | null => {
+    const key = sha256Hex(leafDer);
+    const leaf = certs.of(leafDer, 'leaf');
+    if (!leaf) return null;
+    let facts = leafFacts.get(key);
+    if (!facts) {
+      facts = (async () => {
+        const served = certs.all(servedDers, 'chain');
+        const choice = await chooseIssuer(
+          leaf,
+          [
+            { source: 'given', certs: given ? [given] : [] },
+            { source: 'served', certs: served },
+            { source: 'ca-file', certs: fromCaFile },
+            { source: 'aia', certs: fetchedFor(key) },
+          ],
+          ctx.verifier,
+        );
+        const liveEvidence = (evidence.live ?? []).find((l) => l.leaf === key);
+        const live = liveEvidence && choice.issuer ? await judgeLive(liveEvidence, leaf, choice.issuer, ctx) : null;
+        return { leaf, choice, live };
+      })();
+      leafFacts.set(key, facts);
+    }
+    return facts;
   };
-
-  // The leaf and chain come from the first successful handshake; later issues compare them across addresses.
-  const firstOk = evidence.addresses.flatMap((a) => a.attempts).find((a) => a.outcome.ok);
-  const chain = firstOk?.outcome.ok ? firstOk.outcome.chain.map((der, i) => certOf(der, i === 0 ? 'leaf' : 'chain')) : [];
-  const leaf = chain[0] ?? null;
-  const extra = (evidence.extraCerts ?? []).map((der) => certOf(der, 'ca-file'));
-  const known = [...chain, ...extra].filter((c): c is Cert => c !== null);
-  const given = evidence.issuer ? certOf(evidence.issuer, 'issuer') : null;
-  const { issuer, problem: issuerProblem } = await chooseIssuer(leaf, given, known, ctx.verifier);
-  if (issuerProblem) certProblems.push(issuerProblem);
-  const noIssuer: NoIssuerReason = issuerProblem ? 'issuer-mismatch' : evidence.issuer ? 'issuer-unparseable' : 'issuer-not-found';
-  for (const p of certProblems) findings.add(p, { target });
-  if (leaf?.mustStaple) findings.add({ code: 'CERT_MUST_STAPLE', args: {} }, { target });
 
   const judgedCache = new Map<string, Promise<Judged>>();
   const staples: { sha256: string; decoded: DecodedResponse | null }[] = [];
   const targetAddresses: TargetReport['addresses'][number][] = [];
-  let okAttempts = 0;
-  let stapledAttempts = 0;
+  const views: AddressView[] = [];
+  const liveReports = new Map<string, LiveReport>();
+  let firstFacts: LeafFacts | null = null;
 
   for (const address of evidence.addresses) {
     const base: Location = { target, address: address.address };
-    const versionsTried = new Set<TlsVersion>();
-    const versionFailures = new Map<TlsVersion, { total: number; version: number; failures: TlsFailure[] }>();
+    const versionStats = new Map<TlsVersion, { total: number; version: number; failures: TlsFailure[] }>();
     const sequence: { tlsVersion: TlsVersion; attempt: number; stapled: boolean }[] = [];
     const attemptsOut: TargetReport['addresses'][number]['attempts'][number][] = [];
+    const statuses = new Set<string>();
+    let addressLeaf: Cert | null = null;
 
     for (const attempt of address.attempts) {
       const where: Location = { ...base, tlsVersion: attempt.tlsVersion, attempt: attempt.attempt };
-      versionsTried.add(attempt.tlsVersion);
-      const stats = versionFailures.get(attempt.tlsVersion) ?? { total: 0, version: 0, failures: [] };
+      const stats = versionStats.get(attempt.tlsVersion) ?? { total: 0, version: 0, failures: [] };
       stats.total++;
-      versionFailures.set(attempt.tlsVersion, stats);
+      versionStats.set(attempt.tlsVersion, stats);
       const outcome = attempt.outcome;
       if (!outcome.ok) {
         if (outcome.error.kind === 'version') stats.version++;
         stats.failures.push(outcome.error);
-        attemptsOut.push({
-          attempt: attempt.attempt,
-          tlsVersion: attempt.tlsVersion,
-          ok: false,
-          protocol: null,
-          cipher: null,
-          error: outcome.error,
-          staple: null,
-          chain: [],
-          durationMs: outcome.durationMs,
-        });
+        attemptsOut.push({ attempt: attempt.attempt, tlsVersion: attempt.tlsVersion, ok: false, protocol: null, cipher: null, error: outcome.error, staple: null, chain: [], durationMs: outcome.durationMs });
         continue;
       }
-      okAttempts++;
-      const servedChain: CertSummary[] = [];
-      for (const der of outcome.chain) {
-        const c = certOf(der, 'chain');
-        if (c) servedChain.push(summarizeCert(c));
-      }
+      const leafDer = outcome.chain[0];
+      const factsPromise = leafDer ? factsOf(leafDer, outcome.chain.slice(1)) : null;
+      const facts = factsPromise ? await factsPromise : null;
+      firstFacts ??= facts;
+      addressLeaf ??= facts?.leaf ?? null;
+      for (const p of trustProblems(attempt, facts?.choice.source ?? null, evidence.target.servername)) findings.add(p, { ...base, tlsVersion: attempt.tlsVersion });
+
       let stapleHash: string | null = null;
       if (outcome.staple) {
-        stapledAttempts++;
         stapleHash = sha256Hex(outcome.staple);
-        let judged = judgedCache.get(stapleHash);
+        const judgeKey = `${stapleHash}:${facts ? sha256Hex(facts.leaf.der) : '-'}`;
+        let judged = judgedCache.get(judgeKey);
         if (!judged) {
-          judged = judgeResponse(outcome.staple, leaf, issuer, noIssuer, ctx);
-          judgedCache.set(stapleHash, judged);
-          staples.push({ sha256: stapleHash, decoded: (await judged).decoded });
+          const leaf = facts?.leaf ?? null;
+          const reason = facts ? noIssuerReason(facts.choice, given !== null || evidence.issuer !== null) : 'issuer-not-found';
+          judged = judgeResponse(outcome.staple, leaf, facts?.choice.issuer ?? null, reason, ctx);
+          judgedCache.set(judgeKey, judged);
+          const done = await judged;
+          if (!staples.some((s) => s.sha256 === stapleHash)) staples.push({ sha256: stapleHash, decoded: done.decoded });
+          if (facts?.live?.valid) for (const p of compareStapleWithLive(done, facts.live.valid)) findings.add(p, where);
         }
-        for (const p of (await judged).problems) findings.add(p, where);
+        const done = await judged;
+        for (const p of done.problems) findings.add(p, where);
+        if (done.single && !done.problems.some((p) => FINDINGS[p.code].severity === 'critical')) statuses.add(done.single.status);
       }
       sequence.push({ tlsVersion: attempt.tlsVersion, attempt: attempt.attempt, stapled: outcome.staple !== null });
       attemptsOut.push({
@@ -346,17 +307,15 @@ async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): P
         cipher: outcome.cipher,
         error: null,
         staple: stapleHash,
-        chain: servedChain,
+        chain: certs.all(outcome.chain, 'chain').map(summarizeCert),
         durationMs: outcome.durationMs,
       });
     }
-    for (const p of certProblems.splice(0)) findings.add(p, base);
 
     // Connection failures. A version refused while another works is a fact about the server, not a failure.
     const anyOk = sequence.length > 0;
-    for (const [tlsVersion, stats] of versionFailures) {
-      if (stats.failures.length === 0) continue;
-      const allVersionRefusals = stats.version === stats.total;
+    for (const [tlsVersion, stats] of versionStats) {
+      const allVersionRefusals = stats.failures.length > 0 && stats.version === stats.total;
       for (const failure of stats.failures) {
         const where: Location = { ...base, tlsVersion };
         if (anyOk && allVersionRefusals) findings.add({ code: 'TLS_VERSION_UNSUPPORTED', args: { tlsVersion } }, where);
@@ -368,8 +327,7 @@ async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): P
     if (anyOk) {
       const byVersion = new Map<TlsVersion, boolean>();
       for (const s of sequence) byVersion.set(s.tlsVersion, (byVersion.get(s.tlsVersion) ?? false) || s.stapled);
-      const stapledSomewhere = [...byVersion.values()].some(Boolean);
-      if (stapledSomewhere) {
+      if ([...byVersion.values()].some(Boolean)) {
         for (const [tlsVersion, stapled] of byVersion) {
           if (!stapled) findings.add({ code: 'STAPLE_MISSING_ON_VERSION', args: { tlsVersion } }, { ...base, tlsVersion });
         }
@@ -378,7 +336,10 @@ async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): P
         const firstStapled = relevant[first];
         if (first > 0 && firstStapled) {
           findings.add(
-            { code: leaf?.mustStaple ? 'STAPLE_LAZY_MUST_STAPLE' : 'STAPLE_LAZY', args: { handshakesWithout: first } },
+            {
+              code: addressLeaf?.mustStaple ? 'STAPLE_LAZY_MUST_STAPLE' : 'STAPLE_LAZY',
+              args: { handshakesWithout: first, tlsVersion: firstStapled.tlsVersion, attempt: firstStapled.attempt },
+            },
             { ...base, tlsVersion: firstStapled.tlsVersion, attempt: firstStapled.attempt },
           );
         }
@@ -386,32 +347,85 @@ async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): P
         if (dropped) findings.add({ code: 'STAPLE_INTERMITTENT', args: {} }, { ...base, tlsVersion: dropped.tlsVersion, attempt: dropped.attempt });
       }
     }
+    views.push({ address: address.address, leaf: addressLeaf, stapled: anyOk ? sequence.some((s) => s.stapled) : null, statuses });
     targetAddresses.push({ address: address.address, family: address.family, attempts: attemptsOut });
   }
 
-  if (okAttempts > 0 && stapledAttempts === 0) {
-    const code: FindingCode = leaf?.mustStaple ? 'STAPLE_MISSING_MUST_STAPLE' : 'STAPLE_MISSING';
-    for (const a of targetAddresses) if (a.attempts.some((x) => x.ok)) findings.add({ code, args: {} }, { target, address: a.address });
+  // Per certificate: issuer discovery, the live answer, and what a missing staple means for it.
+  for (const factsPromise of leafFacts.values()) {
+    const facts = await factsPromise;
+    const leafWhere: Location = { target };
+    const leaf = facts.leaf;
+    const mismatch = mismatchProblem(facts.choice, leaf);
+    if (mismatch) findings.add(mismatch, leafWhere);
+    if (leaf.mustStaple) findings.add({ code: 'CERT_MUST_STAPLE', args: {} }, leafWhere);
+    if (facts.choice.source === 'aia' && facts.choice.issuer) {
+      const fetch = (evidence.issuerFetches ?? []).find((f) => f.leaf === sha256Hex(leaf.der) && f.exchange.ok);
+      findings.add({ code: 'CERT_CHAIN_INCOMPLETE', args: { issuer: facts.choice.issuer.subject, url: fetch?.url ?? null } }, leafWhere);
+    }
+    if (facts.live) {
+      for (const p of facts.live.problems) findings.add(p, { target, url: facts.live.report.url });
+      liveReports.set(facts.live.report.url + leaf.serial, facts.live.report);
+    } else if (!evidence.liveDisabled && leaf.ocspUrls.length > 0 && !facts.choice.issuer) {
+      findings.add({ code: 'LIVE_NOT_QUERIED', args: { reason: 'no-issuer' } }, leafWhere);
+    }
+
+    const servedBy = views.filter((v) => v.leaf === leaf && v.stapled === false);
+    if (servedBy.length === 0) continue;
+    if (leaf.ocspUrls.length === 0 && !leaf.mustStaple) {
+      findings.add({ code: 'CERT_NO_OCSP_URL', args: { crlUrls: leaf.crlUrls.join(', ') || null } }, leafWhere);
+      continue;
+    }
+    const liveResponder = facts.live ? (facts.live.valid ? 'ok' : 'failed') : evidence.liveDisabled ? 'not-queried' : leaf.ocspUrls.length ? 'not-queried' : 'no-url';
+    const code: FindingCode = leaf.mustStaple ? 'STAPLE_MISSING_MUST_STAPLE' : 'STAPLE_MISSING';
+    for (const v of servedBy) findings.add({ code, args: leaf.mustStaple ? {} : { liveResponder } }, { target, address: v.address });
   }
-  if (evidence.addresses.length === 0 && !evidence.resolveError) {
-    findings.add({ code: 'TLS_RESOLVE_FAILED', args: { message: 'no address to probe' } }, { target });
+
+  // Addresses of one host must behave alike.
+  const answered = views.filter((v) => v.stapled !== null);
+  if (answered.length > 1) {
+    const leaves = new Set(answered.map((v) => v.leaf?.sha256 ?? '?'));
+    if (leaves.size > 1) {
+      findings.add({ code: 'COMPARE_ADDRESSES_DISAGREE', args: { aspect: 'certificate', detail: answered.map((v) => `${v.address} serves serial ${v.leaf?.serial ?? '?'}`).join(', ') } }, targetWhere);
+    }
+    const stapling = answered.filter((v) => v.stapled);
+    if (stapling.length > 0 && stapling.length < answered.length) {
+      findings.add(
+        { code: 'COMPARE_ADDRESSES_DISAGREE', args: { aspect: 'stapling', detail: answered.map((v) => `${v.address} ${v.stapled ? 'staples' : 'does not staple'}`).join(', ') } },
+        targetWhere,
+      );
+    }
+    const statusSets = new Set(stapling.map((v) => [...v.statuses].sort().join('+')).filter(Boolean));
+    if (statusSets.size > 1) {
+      findings.add(
+        { code: 'COMPARE_ADDRESSES_DISAGREE', args: { aspect: 'status', detail: stapling.map((v) => `${v.address} staples ${[...v.statuses].join('/') || 'an invalid response'}`).join(', ') } },
+        targetWhere,
+      );
+    }
   }
+  for (const p of certs.problems) findings.add(p, targetWhere);
 
   const list = findings.list();
   const verdict = verdictOf(list);
+  const staplingVerdict = staplingVerdictOf(list);
+  const leafCert = firstFacts?.leaf ?? null;
   return {
     schemaVersion: 1,
     kind: 'probe',
     at,
     verdict,
+    staplingVerdict,
     findings: list,
     targets: [
       {
         target: evidence.target,
         verdict,
-        leaf: leaf ? summarizeCert(leaf) : null,
-        issuer: issuer ? summarizeCert(issuer) : null,
-        mustStaple: leaf?.mustStaple ?? false,
+        staplingVerdict,
+        leaf: leafCert ? summarizeCert(leafCert) : null,
+        issuer: firstFacts?.choice.issuer ? summarizeCert(firstFacts.choice.issuer) : null,
+        issuerSource: firstFacts?.choice.source ?? null,
+        mustStaple: leafCert?.mustStaple ?? false,
+        live: [...liveReports.values()],
         addresses: targetAddresses,
       },
     ],
@@ -439,8 +453,10 @@ export function mergeReports(reports: readonly Report[], at: string): Report {
     kind: reports[0]?.kind ?? 'probe',
     at,
     verdict: verdictOf(findings),
+    staplingVerdict: staplingVerdictOf(findings),
     findings,
     targets: reports.flatMap((r) => r.targets),
     staples,
   };
 }
+

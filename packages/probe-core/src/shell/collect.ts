@@ -1,6 +1,22 @@
-import type { AddressEvidence, AttemptEvidence, ProbeEvidence, Target, TlsVersion } from '../types.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { sha256Hex } from '../core/bytes.js';
+import { type Cert, parseCertificate } from '../core/certificate.js';
+import { certificatesFromIssuerBody, chooseIssuer, type IssuerSource } from '../core/issuer.js';
+import { buildOcspRequest } from '../core/request.js';
+import { SignatureVerifier } from '../core/signature.js';
+import type {
+  AddressEvidence,
+  AttemptEvidence,
+  HttpExchange,
+  IssuerFetchEvidence,
+  LiveEvidence,
+  ProbeEvidence,
+  Target,
+  TlsVersion,
+} from '../types.js';
+import { type HttpOptions, httpExchange } from './http.js';
 import { type Resolver, resolveTarget } from './resolve.js';
-import { handshake } from './tls.js';
+import { handshake, trustContext } from './tls.js';
 
 /** How to gather evidence. Every field has a default. */
 export interface CollectOptions {
@@ -17,12 +33,34 @@ export interface CollectOptions {
   readonly resolver?: Resolver;
   /** DER issuer certificate given by the operator. */
   readonly issuer?: Uint8Array | null;
-  /** DER certificates searched for the issuer when the served chain lacks it (--ca-file). */
+  /** DER certificates trusted as roots and searched for the issuer (--ca-file). */
   readonly extraCerts?: readonly Uint8Array[];
+  /** Also trust the system bundle (/etc/ssl/certs/ca-certificates.crt) besides Node's roots. Default true. */
+  readonly systemRoots?: boolean;
+  /** Query the leaf's OCSP responder. Default true. */
+  readonly live?: boolean;
+  /** Send a nonce in the live query. Default false (RFC 5019 responders ignore it). */
+  readonly nonce?: boolean;
+  /** Bounds and the fetch used for the live query and AIA fetches. */
+  readonly http?: HttpOptions;
+  /** Shared across targets of a run: one live query per distinct (issuer key, serial), one fetch per AIA URL. */
+  readonly cache?: CollectCache;
+  readonly verifier?: SignatureVerifier;
   readonly signal?: AbortSignal;
 }
 
+/** What a run has already fetched. Make one with `createCollectCache()` and pass it to every `collect`. */
+export interface CollectCache {
+  readonly live: Map<string, Promise<{ readonly exchange: HttpExchange; readonly nonce: Uint8Array | null }>>;
+  readonly issuers: Map<string, Promise<HttpExchange>>;
+}
+
+export function createCollectCache(): CollectCache {
+  return { live: new Map(), issuers: new Map() };
+}
+
 const UNREACHABLE = new Set(['dns', 'refused', 'unreachable', 'timeout']);
+const SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -36,41 +74,141 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', done, { once: true });
   });
 
-/** Gather the evidence for one target: resolve, then handshake on every address and version. Never throws for I/O. */
-export async function collect(target: Target, options: CollectOptions = {}): Promise<ProbeEvidence> {
+let systemRootsCache: string[] | null = null;
+function systemRoots(): string[] {
+  if (systemRootsCache) return systemRootsCache;
+  try {
+    systemRootsCache = existsSync(SYSTEM_BUNDLE) ? [readFileSync(SYSTEM_BUNDLE, 'utf8')] : [];
+  } catch {
+    systemRootsCache = [];
+  }
+  return systemRootsCache;
+}
+
+const toPem = (der: Uint8Array) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
+
+function tryParse(der: Uint8Array): Cert | null {
+  try {
+    return parseCertificate(der);
+  } catch {
+    return null;
+  }
+}
+
+function once<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let hit = cache.get(key);
+  if (!hit) {
+    hit = make();
+    cache.set(key, hit);
+  }
+  return hit;
+}
+
+/** RFC 5019 §5: GET when the base64 request, URL-encoded, keeps the URL short; POST otherwise. */
+function liveQuery(url: string, request: Uint8Array, http: HttpOptions | undefined): Promise<HttpExchange> {
+  const encoded = encodeURIComponent(Buffer.from(request).toString('base64'));
+  const accept = 'application/ocsp-response';
+  if (encoded.length <= 255) return httpExchange(`${url.replace(/\/+$/, '')}/${encoded}`, { method: 'GET', accept }, http);
+  return httpExchange(url, { method: 'POST', body: request, contentType: 'application/ocsp-request', accept }, http);
+}
+
+async function handshakes(target: Target, address: string, options: CollectOptions, extraPems: string[]): Promise<AttemptEvidence[]> {
   const versions = options.tlsVersions ?? ['1.2', '1.3'];
   const attempts = options.attempts ?? 3;
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const retryDelayMs = options.retryDelayMs ?? 250;
-  const resolved = options.address
-    ? await resolveTarget(options.address)
-    : await resolveTarget(target.host, options.resolver);
+  const out: AttemptEvidence[] = [];
+  versions: for (const tlsVersion of versions) {
+    const secureContext = trustContext(tlsVersion, extraPems, options.systemRoots === false ? [] : systemRoots());
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (options.signal?.aborted) break versions;
+      const outcome = await handshake({
+        address,
+        port: target.port,
+        servername: target.servername,
+        tlsVersion,
+        timeoutMs: options.timeoutMs ?? 10_000,
+        secureContext,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      out.push({ attempt, tlsVersion, outcome });
+      if (!outcome.ok) {
+        // Retrying a failed handshake tells nothing new; a dead address fails the other version too.
+        if (UNREACHABLE.has(outcome.error.kind)) break versions;
+        break;
+      }
+      if (outcome.staple === null && attempt < attempts) await sleep(options.retryDelayMs ?? 250, options.signal);
+    }
+  }
+  return out;
+}
 
-  const addresses = await Promise.all(
-    resolved.addresses.map(async ({ address, family }): Promise<AddressEvidence> => {
-      const out: AttemptEvidence[] = [];
-      versions: for (const tlsVersion of versions) {
-        for (let attempt = 1; attempt <= attempts; attempt++) {
-          if (options.signal?.aborted) break versions;
-          const outcome = await handshake({
-            address,
-            port: target.port,
-            servername: target.servername,
-            tlsVersion,
-            timeoutMs,
-            ...(options.signal ? { signal: options.signal } : {}),
-          });
-          out.push({ attempt, tlsVersion, outcome });
-          if (!outcome.ok) {
-            // Retrying a failed handshake tells nothing new; a dead address fails the other version too.
-            if (UNREACHABLE.has(outcome.error.kind)) break versions;
-            break;
-          }
-          if (outcome.staple === null && attempt < attempts) await sleep(retryDelayMs, options.signal);
+/**
+ * Gather the evidence for one target: resolve, handshake on every address and version, then for each
+ * distinct certificate find its issuer (fetching AIA caIssuers only when no local source has it) and ask
+ * its OCSP responder once. Never throws for I/O: failures are recorded as data.
+ */
+export async function collect(target: Target, options: CollectOptions = {}): Promise<ProbeEvidence> {
+  const extraCerts = options.extraCerts ?? [];
+  const extraPems = extraCerts.map(toPem);
+  const resolved = options.address ? await resolveTarget(options.address) : await resolveTarget(target.host, options.resolver);
+  const addresses: AddressEvidence[] = await Promise.all(
+    resolved.addresses.map(async ({ address, family }) => ({ address, family, attempts: await handshakes(target, address, options, extraPems) })),
+  );
+
+  const cache = options.cache ?? createCollectCache();
+  const verifier = options.verifier ?? new SignatureVerifier();
+  const given = options.issuer ? tryParse(options.issuer) : null;
+  const fromCaFile = extraCerts.map(tryParse).filter((c): c is Cert => c !== null);
+  const leaves = new Map<string, { leaf: Cert; served: Cert[] }>();
+  for (const a of addresses) {
+    for (const { outcome } of a.attempts) {
+      if (!outcome.ok || !outcome.chain[0]) continue;
+      const key = sha256Hex(outcome.chain[0]);
+      if (leaves.has(key)) continue;
+      const leaf = tryParse(outcome.chain[0]);
+      if (leaf) leaves.set(key, { leaf, served: outcome.chain.slice(1).map(tryParse).filter((c): c is Cert => c !== null) });
+    }
+  }
+
+  const live: LiveEvidence[] = [];
+  const issuerFetches: IssuerFetchEvidence[] = [];
+  await Promise.all(
+    [...leaves].map(async ([leafKey, { leaf, served }]) => {
+      const sources: { source: IssuerSource; certs: Cert[] }[] = [
+        { source: 'given', certs: given ? [given] : [] },
+        { source: 'served', certs: served },
+        { source: 'ca-file', certs: fromCaFile },
+      ];
+      let choice = await chooseIssuer(leaf, sources, verifier);
+      if (!choice.issuer) {
+        for (const url of leaf.caIssuers) {
+          const exchange = await once(cache.issuers, url, () => httpExchange(url, { method: 'GET' }, options.http));
+          issuerFetches.push({ leaf: leafKey, url, exchange });
+          const certs = exchange.ok && exchange.status === 200 ? certificatesFromIssuerBody(exchange.body).map(tryParse).filter((c): c is Cert => c !== null) : [];
+          choice = await chooseIssuer(leaf, [{ source: 'aia', certs }], verifier);
+          if (choice.issuer) break;
         }
       }
-      return { address, family, attempts: out };
+      const ocspUrl = leaf.ocspUrls[0];
+      if (options.live === false || !ocspUrl || !choice.issuer) return;
+      const issuer = choice.issuer;
+      const key = `${sha256Hex(issuer.spki)}:${leaf.serial}${options.nonce ? ':nonce' : ''}`;
+      const { exchange, nonce } = await once(cache.live, key, async () => {
+        const nonce = options.nonce ? crypto.getRandomValues(new Uint8Array(16)) : null;
+        return { exchange: await liveQuery(ocspUrl, buildOcspRequest(leaf, issuer, nonce ?? undefined), options.http), nonce };
+      });
+      live.push({ leaf: leafKey, ocspUrl, nonce, exchange });
     }),
   );
-  return { kind: 'probe', target, resolveError: resolved.error, addresses, issuer: options.issuer ?? null, extraCerts: options.extraCerts ?? [] };
+
+  return {
+    kind: 'probe',
+    target,
+    resolveError: resolved.error,
+    addresses,
+    issuer: options.issuer ?? null,
+    extraCerts,
+    live,
+    liveDisabled: options.live === false,
+    issuerFetches,
+  };
 }

@@ -10,6 +10,8 @@ export interface HandshakeOptions {
   /** Deadline for connect + handshake, in milliseconds. */
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
+  /** Trust store for chain validation; Node's bundled roots when absent. Made once per run (`trustContext`). */
+  readonly secureContext?: tls.SecureContext;
 }
 
 const PROTOCOL: Record<TlsVersion, tls.SecureVersion> = { '1.2': 'TLSv1.2', '1.3': 'TLSv1.3' };
@@ -66,6 +68,7 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
         rejectUnauthorized: false,
         minVersion: PROTOCOL[options.tlsVersion],
         maxVersion: PROTOCOL[options.tlsVersion],
+        ...(options.secureContext ? { secureContext: options.secureContext } : {}),
         ...(options.servername !== null && isIP(options.servername) === 0 ? { servername: options.servername } : {}),
       };
       socket = tls.connect(connectOptions);
@@ -85,16 +88,45 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
         chain.push(new Uint8Array(cert.raw));
         cert = cert.issuerCertificate;
       }
+      const authorizationError = s.authorized ? null : String(s.authorizationError ?? 'UNKNOWN');
+      let nameError: string | null = null;
+      if (options.servername !== null && isIP(options.servername) === 0) {
+        const leaf = s.getPeerCertificate();
+        nameError = tls.checkServerIdentity(options.servername, leaf)?.message ?? null;
+      }
       finish({
         ok: true,
         protocol: s.getProtocol() ?? 'unknown',
         cipher: s.getCipher()?.name ?? 'unknown',
         staple,
         chain,
+        authorizationError,
+        nameError,
         durationMs: elapsed(),
       });
     });
     socket.once('error', (error) => fail(classifyError(error)));
     socket.once('close', () => fail({ kind: 'reset', message: 'the server closed the connection during the handshake', code: 'ECONNRESET' }));
   });
+}
+
+const contexts = new Map<string, tls.SecureContext>();
+
+/**
+ * The secure context a run validates chains with: Node's bundled roots, the system bundle when there is one,
+ * and the operator's --ca-file certificates. Built once per (version, extra CAs): parsing a few hundred roots
+ * per handshake would cost more than the handshake.
+ */
+export function trustContext(tlsVersion: TlsVersion, extraCaPems: readonly string[], systemRoots: readonly string[]): tls.SecureContext {
+  const key = `${tlsVersion}\n${extraCaPems.join('')}`;
+  let context = contexts.get(key);
+  if (!context) {
+    context = tls.createSecureContext({
+      ca: [...tls.rootCertificates, ...systemRoots, ...extraCaPems],
+      minVersion: PROTOCOL[tlsVersion],
+      maxVersion: PROTOCOL[tlsVersion],
+    });
+    contexts.set(key, context);
+  }
+  return context;
 }
