@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { AttemptEvidence, ProbeEvidence, Report, TlsFailureKind, TlsVersion } from '@staple-probe/core';
+import type { AttemptEvidence, HttpExchange, HttpFailureKind, LiveEvidence, ProbeEvidence, Report, TlsFailureKind, TlsVersion } from '@staple-probe/core';
 import type { Issued } from '@staple-probe/core/testing';
 
 export const repoFile = (path: string): URL => new URL(`../${path}`, import.meta.url);
@@ -14,10 +15,25 @@ export type Step = { v: TlsVersion; staple: Uint8Array | null } | { v: TlsVersio
 /** Build ProbeEvidence for one address without touching the network, for testing `assess` alone. */
 export function evidence(
   steps: readonly Step[],
-  options: { leaf: Issued; chain?: readonly Issued[]; issuer?: Issued | null; extra?: readonly Issued[]; resolveFailed?: boolean },
+  options: {
+    leaf: Issued;
+    chain?: readonly Issued[];
+    issuer?: Issued | null;
+    extra?: readonly Issued[];
+    resolveFailed?: boolean;
+    /** Live answers; without them the evidence says the live query was switched off. */
+    live?: readonly LiveEvidence[];
+    authorizationError?: string;
+    nameError?: string;
+    /** More addresses of the same host, each with its own handshakes (and leaf, default the same). */
+    more?: readonly { address: string; steps: readonly Step[]; leaf?: Issued }[];
+    /** Body served at the leaf's AIA caIssuers URL, fetched because no local source had the issuer. */
+    issuerFetchBody?: Uint8Array;
+  },
 ): ProbeEvidence {
+  const attemptsOf = (steps: readonly Step[], leaf: Issued): AttemptEvidence[] => {
   const counters = new Map<TlsVersion, number>();
-  const attempts: AttemptEvidence[] = steps.map((step) => {
+  return steps.map((step) => {
     const attempt = (counters.get(step.v) ?? 0) + 1;
     counters.set(step.v, attempt);
     if ('fail' in step) {
@@ -31,17 +47,59 @@ export function evidence(
         protocol: step.v === '1.3' ? 'TLSv1.3' : 'TLSv1.2',
         cipher: 'TEST',
         staple: step.staple,
-        chain: [options.leaf.der, ...(options.chain ?? []).map((c) => c.der)],
+        chain: [leaf.der, ...(options.chain ?? []).map((c) => c.der)],
+        authorizationError: options.authorizationError ?? null,
+        nameError: options.nameError ?? null,
         durationMs: 1,
       },
     };
   });
+  };
+  const leafKey = createHash('sha256').update(options.leaf.der).digest('hex');
   return {
     kind: 'probe',
     target: { input: 'staple.test:443', host: 'staple.test', port: 443, servername: 'staple.test' },
     resolveError: options.resolveFailed ? { kind: 'dns', message: 'staple.test: getaddrinfo ENOTFOUND', code: 'ENOTFOUND' } : null,
-    addresses: options.resolveFailed ? [] : [{ address: '127.0.0.1', family: 4, attempts }],
+    addresses: options.resolveFailed
+      ? []
+      : [
+          { address: '127.0.0.1', family: 4, attempts: attemptsOf(steps, options.leaf) },
+          ...(options.more ?? []).map((m) => ({ address: m.address, family: 6 as const, attempts: attemptsOf(m.steps, m.leaf ?? options.leaf) })),
+        ],
     issuer: options.issuer ? options.issuer.der : null,
     extraCerts: (options.extra ?? []).map((c) => c.der),
+    live: options.live ?? [],
+    liveDisabled: options.live === undefined,
+    issuerFetches: options.issuerFetchBody
+      ? [{ leaf: leafKey, url: 'http://127.0.0.1:8080/intermediate.der', exchange: exchange(options.issuerFetchBody, { url: 'http://127.0.0.1:8080/intermediate.der', contentType: 'application/pkix-cert' }) }]
+      : [],
   };
+}
+
+export const RESPONDER_URL = 'http://127.0.0.1:8080/ocsp';
+
+/** A completed HTTP exchange, as the live query or an AIA fetch records it. */
+export function exchange(body: Uint8Array, over: { status?: number; contentType?: string | null; url?: string } = {}): HttpExchange {
+  const url = over.url ?? RESPONDER_URL;
+  return {
+    url,
+    method: 'GET',
+    ok: true,
+    status: over.status ?? 200,
+    contentType: over.contentType === undefined ? 'application/ocsp-response' : over.contentType,
+    body,
+    finalUrl: url,
+    redirects: 0,
+    durationMs: 1,
+  };
+}
+
+/** A failed HTTP exchange. */
+export function failedExchange(kind: HttpFailureKind, message = `simulated ${kind}`): HttpExchange {
+  return { url: RESPONDER_URL, method: 'GET', ok: false, error: { kind, message }, redirects: 0, durationMs: 1 };
+}
+
+/** The live evidence for `leaf`, answered with `ex`. */
+export function liveOf(leaf: Issued, ex: HttpExchange, nonce: Uint8Array | null = null): LiveEvidence {
+  return { leaf: createHash('sha256').update(leaf.der).digest('hex'), ocspUrl: RESPONDER_URL, nonce, exchange: ex };
 }

@@ -3,7 +3,8 @@
  *
  * 1. the schema itself is valid draft 2020-12, compiles in Ajv's strict mode without warnings, and describes every property;
  * 2. `probe inspect --format json` output validates for every staple scenario of the testing kit;
- * 3. live probes on loopback (a stapling server, a server without a staple, a refused port) validate;
+ * 3. live probes on loopback validate: a stapling server, a server without a staple, a refused port, with the live
+ *    OCSP query answered by a real loopback responder, refused, or switched off;
  * 4. the schema is not vacuous: documents broken in specific ways fail, for the reason intended.
  *
  * Documents are validated in their printed form (JSON.stringify then JSON.parse), which is what consumers read.
@@ -12,13 +13,16 @@ import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspect, probe, type Report } from '@staple-probe/core';
+import { inspect, probe, type ProbeOptions, type Report } from '@staple-probe/core';
 import {
   createPki,
+  freePort,
   makeStaple,
+  type Responder,
   STAPLE_SCENARIOS,
   type StapleScenario,
   type StaplingServer,
+  startResponder,
   startStaplingServer,
   type TestPki,
 } from '@staple-probe/core/testing';
@@ -47,8 +51,9 @@ const validate = ajv.compile(schema);
 /** A JSON document in the form `--format json` prints it. */
 type Doc = Record<string, unknown> & {
   verdict: string;
+  staplingVerdict: string;
   exitCode: number;
-  findings: Record<string, unknown>[];
+  findings: (Record<string, unknown> & { code: string; where: Record<string, unknown>[] })[];
   targets: TargetDoc[];
   staples: { sha256: string; decoded: Record<string, unknown> | null }[];
 };
@@ -57,12 +62,29 @@ interface AttemptDoc {
   staple: string | null;
   error: { kind: string } | null;
 }
+interface LiveDoc {
+  url: string;
+  leafSerial: string;
+  valid: boolean;
+  certStatus: string | null;
+  error: { kind: string } | null;
+  response: Record<string, unknown> | null;
+}
 interface TargetDoc {
+  staplingVerdict: string;
+  issuerSource: string | null;
+  leaf: Record<string, unknown> | null;
+  live: LiveDoc[];
   addresses: { attempts: AttemptDoc[] }[];
 }
 
 function printed(report: Report): Doc {
   return JSON.parse(JSON.stringify(toJsonReport(report, '0.0.0'))) as Doc;
+}
+
+/** Every URL a finding location names. */
+function whereUrls(doc: Doc): unknown[] {
+  return doc.findings.flatMap((f) => f.where.filter((w) => 'url' in w).map((w) => w.url));
 }
 
 function errorsOf(doc: unknown): { instancePath: string; keyword: string; message?: string; params: Record<string, unknown> }[] {
@@ -120,11 +142,25 @@ describe('report.v1.schema.json', () => {
 describe('JSON output validates against the schema', () => {
   const now = new Date();
   let pki: TestPki;
+  let responder: Responder;
   let stapling: StaplingServer;
   let bare: StaplingServer;
+  /** Probe options: trust the test root; live queries go to `responder` (its URL is in the leaves). */
+  let options: ProbeOptions;
 
   beforeAll(async () => {
-    pki = await createPki();
+    // The responder's URL is written into the leaves, so its port is reserved before the PKI is made.
+    const port = await freePort();
+    pki = await createPki({ ocspUrl: `http://127.0.0.1:${port}/ocsp` });
+    responder = await startResponder({
+      issuer: pki.intermediate,
+      statuses: new Map([
+        ['1001', { status: 'good' }],
+        ['1002', { status: 'revoked', revokedAt: new Date(now.getTime() - 3 * 86_400_000), reason: 'keyCompromise' }],
+      ]),
+      port,
+    });
+    options = { attempts: 2, retryDelayMs: 10, timeoutMs: 5_000, extraCerts: [pki.root.der] };
     const staple = await makeStaple(pki, 'good', { now });
     stapling = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple });
     bare = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple: null });
@@ -133,6 +169,7 @@ describe('JSON output validates against the schema', () => {
   afterAll(async () => {
     await stapling?.close();
     await bare?.close();
+    await responder?.close();
   });
 
   describe('inspect, every staple scenario', () => {
@@ -174,8 +211,9 @@ describe('JSON output validates against the schema', () => {
   });
 
   describe('live probes on loopback', () => {
-    it('a server that staples a good response', async () => {
-      const doc = printed(await probe(stapling.target, { attempts: 2, retryDelayMs: 10 }));
+    it('a server that staples a good response, the responder agreeing', async () => {
+      const before = responder.requests();
+      const doc = printed(await probe(stapling.target, options));
       expectValid(doc);
       expect(doc.kind).toBe('probe');
       const attempts = doc.targets[0]?.addresses.flatMap((a) => a.attempts) ?? [];
@@ -183,24 +221,63 @@ describe('JSON output validates against the schema', () => {
       expect(attempts.every((a) => a.ok && a.staple !== null)).toBe(true);
       expect(doc.staples).toHaveLength(1);
       expectStapleReferencesResolve(doc);
+      expect(doc.staplingVerdict).toBe('ok');
+      expect(doc.targets[0]?.staplingVerdict).toBe('ok');
+      expect(doc.targets[0]?.issuerSource).toBe('served');
+      expect(responder.requests()).toBeGreaterThan(before);
+      expect(doc.targets[0]?.live).toEqual([
+        expect.objectContaining({ url: responder.url, leafSerial: '1001', valid: true, certStatus: 'good', error: null, response: expect.any(Object) }),
+      ]);
     });
 
     it('a server that sends no staple', async () => {
-      const doc = printed(await probe(bare.target, { attempts: 2, retryDelayMs: 10 }));
+      const doc = printed(await probe(bare.target, options));
       expectValid(doc);
       expect(doc.verdict).toBe('warn');
+      expect(doc.staplingVerdict).toBe('warn');
       expect(doc.staples).toEqual([]);
       expect(doc.findings.map((f) => f.code)).toContain('STAPLE_MISSING');
+      expect(doc.targets[0]?.live.map((l) => l.valid)).toEqual([true]);
+    });
+
+    it('live queries switched off', async () => {
+      const doc = printed(await probe(stapling.target, { ...options, live: false }));
+      expectValid(doc);
+      expect(doc.targets[0]?.live).toEqual([]);
+      expect(doc.findings.filter((f) => f.code.startsWith('LIVE_') || f.code.startsWith('COMPARE_'))).toEqual([]);
+      expect(whereUrls(doc)).toEqual([]);
+    });
+
+    it('a responder that refuses the connection (a failed live exchange)', async () => {
+      const closed = await freePort();
+      // Same keys (nothing to generate), leaves naming a port nobody listens on.
+      const keys = Object.fromEntries(Object.entries(pki).map(([role, issued]) => [role, issued.keys])) as Record<keyof TestPki, TestPki['root']['keys']>;
+      const lonely = await createPki({ ocspUrl: `http://127.0.0.1:${closed}/ocsp`, keys });
+      const server = await startStaplingServer({ cert: lonely.leafRsa, chain: [lonely.intermediate], staple: await makeStaple(lonely, 'good', { now }) });
+      try {
+        const doc = printed(await probe(server.target, { ...options, attempts: 1, extraCerts: [lonely.root.der] }));
+        expectValid(doc);
+        expect(doc.targets[0]?.live).toEqual([
+          expect.objectContaining({ url: `http://127.0.0.1:${closed}/ocsp`, valid: false, error: expect.objectContaining({ kind: 'refused' }), response: null, certStatus: null }),
+        ]);
+        expect(doc.findings.map((f) => f.code)).toContain('LIVE_UNREACHABLE');
+        expect(whereUrls(doc)).toContain(`http://127.0.0.1:${closed}/ocsp`);
+      } finally {
+        await server.close();
+      }
     });
 
     it('a refused port', async () => {
-      const doc = printed(await probe('127.0.0.1:1', { attempts: 2, retryDelayMs: 10, timeoutMs: 5_000 }));
+      const doc = printed(await probe('127.0.0.1:1', options));
       expectValid(doc);
       expect(doc.verdict).toBe('unknown');
       expect(doc.exitCode).toBe(3);
       const attempts = doc.targets[0]?.addresses.flatMap((a) => a.attempts) ?? [];
       expect(attempts.length).toBeGreaterThan(0);
       expect(attempts.every((a) => !a.ok && a.error?.kind === 'refused')).toBe(true);
+      expect(doc.targets[0]?.leaf).toBeNull();
+      expect(doc.targets[0]?.issuerSource).toBeNull();
+      expect(doc.targets[0]?.live).toEqual([]);
     });
   });
 
@@ -208,11 +285,12 @@ describe('JSON output validates against the schema', () => {
     let valid: Doc;
 
     beforeAll(async () => {
-      // Revoked, probed live: findings with locations, a target, attempts and a decoded staple all present.
-      const staple = await makeStaple(pki, 'revoked', { now });
-      const server = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple });
+      // Revoked, probed live, the responder agreeing (serial 1002): findings with locations (one naming the
+      // responder URL), a target, attempts, a decoded staple and a valid live answer all present.
+      const staple = await makeStaple(pki, 'revoked', { now, leaf: pki.leafEcdsa });
+      const server = await startStaplingServer({ cert: pki.leafEcdsa, chain: [pki.intermediate], staple });
       try {
-        valid = printed(await probe(server.target, { attempts: 1, retryDelayMs: 10 }));
+        valid = printed(await probe(server.target, { ...options, attempts: 1 }));
       } finally {
         await server.close();
       }
@@ -223,6 +301,12 @@ describe('JSON output validates against the schema', () => {
       expect(valid.findings.length).toBeGreaterThan(0);
       expect(valid.staples[0]?.decoded).not.toBeNull();
       expect(valid.targets[0]?.addresses[0]?.attempts.length).toBeGreaterThan(0);
+      expect(valid.staplingVerdict).toBe('critical');
+      expect(valid.targets[0]?.live).toEqual([
+        expect.objectContaining({ url: responder.url, leafSerial: '1002', valid: true, certStatus: 'revoked', error: null, response: expect.any(Object) }),
+      ]);
+      expect(valid.findings.map((f) => f.code)).toContain('LIVE_REVOKED');
+      expect(whereUrls(valid)).toContain(responder.url);
     });
 
     type Mutation = (doc: any) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -253,6 +337,45 @@ describe('JSON output validates against the schema', () => {
       ['nextUpdate missing', (d) => delete d.staples[0].decoded.basic.responses[0].nextUpdate, { instancePath: '/staples/0/decoded/basic/responses/0', keyword: 'required' }],
       ['a responderId naming both', (d) => (d.staples[0].decoded.basic.responderId = { byName: 'CN=x', byKeyHash: '00' }), { instancePath: '/staples/0/decoded/basic/responderId', keyword: 'oneOf' }],
       ['responseStatus "fine"', (d) => (d.staples[0].decoded.responseStatus = 'fine'), { instancePath: '/staples/0/decoded/responseStatus', keyword: 'anyOf' }],
+      // Stapling verdicts, issuer source and locations.
+      ['staplingVerdict "bogus"', (d) => (d.staplingVerdict = 'bogus'), { instancePath: '/staplingVerdict', keyword: 'enum' }],
+      ['staplingVerdict missing', (d) => delete d.staplingVerdict, { instancePath: '', keyword: 'required' }],
+      ['a target staplingVerdict "fine"', (d) => (d.targets[0].staplingVerdict = 'fine'), { instancePath: '/targets/0/staplingVerdict', keyword: 'enum' }],
+      ['issuerSource "dns"', (d) => (d.targets[0].issuerSource = 'dns'), { instancePath: '/targets/0/issuerSource', keyword: 'enum' }],
+      ['issuerSource missing', (d) => delete d.targets[0].issuerSource, { instancePath: '/targets/0', keyword: 'required' }],
+      ['where with a numeric url', (d) => (d.findings[0].where[0].url = 42), { instancePath: '/findings/0/where/0/url', keyword: 'type' }],
+      // The live answer.
+      ['a target without live', (d) => delete d.targets[0].live, { instancePath: '/targets/0', keyword: 'required' }],
+      ['live certStatus "bogus"', (d) => (d.targets[0].live[0].certStatus = 'bogus'), { instancePath: '/targets/0/live/0/certStatus', keyword: 'enum' }],
+      ['live method "PUT"', (d) => (d.targets[0].live[0].method = 'PUT'), { instancePath: '/targets/0/live/0/method', keyword: 'enum' }],
+      ['an unknown live field', (d) => (d.targets[0].live[0].nonce = '00'), { instancePath: '/targets/0/live/0', keyword: 'additionalProperties' }],
+      ['live without valid', (d) => delete d.targets[0].live[0].valid, { instancePath: '/targets/0/live/0', keyword: 'required' }],
+      ['a live leafSerial with an odd digit count', (d) => (d.targets[0].live[0].leafSerial = '100'), { instancePath: '/targets/0/live/0/leafSerial', keyword: 'pattern' }],
+      ['a live httpStatus as a string', (d) => (d.targets[0].live[0].httpStatus = '200'), { instancePath: '/targets/0/live/0/httpStatus', keyword: 'type' }],
+      ['negative live redirects', (d) => (d.targets[0].live[0].redirects = -1), { instancePath: '/targets/0/live/0/redirects', keyword: 'minimum' }],
+      ['a live thisUpdate not a date-time', (d) => (d.targets[0].live[0].thisUpdate = 'yesterday'), { instancePath: '/targets/0/live/0/thisUpdate', keyword: 'format' }],
+      [
+        'a live response with a bad responseStatus',
+        (d) => (d.targets[0].live[0].response.responseStatus = 'fine'),
+        { instancePath: '/targets/0/live/0/response/responseStatus', keyword: 'anyOf' },
+      ],
+      [
+        'a live error kind "boom"',
+        (d) => Object.assign(d.targets[0].live[0], { valid: false, httpStatus: null, contentType: null, response: null, certStatus: null, thisUpdate: null, nextUpdate: null, signer: null, error: { kind: 'boom', message: 'x' } }),
+        { instancePath: '/targets/0/live/0/error/kind', keyword: 'enum' },
+      ],
+      ['a valid live answer without certStatus', (d) => (d.targets[0].live[0].certStatus = null), { instancePath: '/targets/0/live/0/certStatus', keyword: 'type' }],
+      ['a valid live answer without response', (d) => (d.targets[0].live[0].response = null), { instancePath: '/targets/0/live/0/response', keyword: 'type' }],
+      [
+        'a failed live exchange claiming validity',
+        (d) => Object.assign(d.targets[0].live[0], { httpStatus: null, contentType: null, response: null, certStatus: null, thisUpdate: null, nextUpdate: null, signer: null, error: { kind: 'timeout', message: 'x' } }),
+        { instancePath: '/targets/0/live/0/valid', keyword: 'const' },
+      ],
+      [
+        'a failed live exchange with an HTTP status',
+        (d) => Object.assign(d.targets[0].live[0], { valid: false, httpStatus: 200, error: { kind: 'reset', message: 'x' } }),
+        { instancePath: '/targets/0/live/0/httpStatus', keyword: 'type' },
+      ],
     ];
 
     it.each(cases)('%s', (_name, mutate, expected) => {

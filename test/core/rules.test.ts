@@ -17,7 +17,7 @@ import {
 } from '@staple-probe/core/testing';
 import * as asn1js from 'asn1js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { codes, evidence } from '../helpers.js';
+import { codes, evidence, exchange, failedExchange, liveOf } from '../helpers.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const HOUR = 3_600_000;
@@ -57,6 +57,12 @@ const judge = (bytes: Uint8Array, options: { cert?: Issued | null; issuer?: Issu
 
 const probeOf = (...args: Parameters<typeof evidence>) => assess(evidence(...args), { now: NOW });
 const chain = () => ({ leaf: pki.leafRsa, chain: [pki.intermediate] });
+/** A probe whose staple is `staple` and whose live query got `ex`. */
+const withLive = (staple: Uint8Array | null, ex: ReturnType<typeof exchange>, nonce: Uint8Array | null = null) =>
+  probeOf([{ v: '1.2', staple }], { ...chain(), live: [liveOf(pki.leafRsa, ex, nonce)] });
+const liveGood = () => exchange(good);
+/** DER of an OCTET STRING holding `bytes`: the nonce extension's value (RFC 8954). */
+const octets = (bytes: number[]) => new Uint8Array([0x04, bytes.length, ...bytes]);
 
 /** A successful OCSPResponse whose responseBytes carry a type other than id-pkix-ocsp-basic. */
 function otherType(): Uint8Array {
@@ -212,6 +218,108 @@ const ROWS: Record<FindingCode, Row> = {
     quiet: () => judge(goodDelegate),
     verdict: 'critical',
   },
+  LIVE_UNREACHABLE: { fire: () => withLive(good, failedExchange('refused')), quiet: () => withLive(good, liveGood()), verdict: 'warn' },
+  LIVE_TIMEOUT: { fire: () => withLive(good, failedExchange('timeout')), quiet: () => withLive(good, liveGood()), verdict: 'warn' },
+  LIVE_HTTP_ERROR: {
+    fire: () => withLive(good, exchange(new Uint8Array(), { status: 503, contentType: 'text/plain' })),
+    quiet: () => withLive(good, liveGood()),
+    verdict: 'warn',
+  },
+  LIVE_NOT_OCSP: {
+    fire: () => withLive(good, exchange(new TextEncoder().encode('<html>portal</html>'), { contentType: 'text/html' })),
+    quiet: () => withLive(good, liveGood()),
+    verdict: 'warn',
+  },
+  LIVE_TOO_LARGE: { fire: () => withLive(good, failedExchange('too-large')), quiet: () => withLive(good, liveGood()), verdict: 'warn' },
+  LIVE_REDIRECT_REFUSED: { fire: () => withLive(good, failedExchange('too-many-redirects')), quiet: () => withLive(good, liveGood()), verdict: 'warn' },
+  LIVE_MALFORMED: {
+    fire: () => withLive(good, exchange(new Uint8Array([0x30, 0x82, 0xff]))),
+    quiet: () => withLive(good, liveGood()),
+    verdict: 'warn',
+  },
+  LIVE_ERROR_STATUS: { fire: () => withLive(good, exchange(buildErrorResponse('tryLater'))), quiet: () => withLive(good, liveGood()), verdict: 'warn' },
+  LIVE_INVALID: {
+    fire: async () => withLive(good, exchange(await makeStaple(pki, 'bad-signature', { now: NOW }))),
+    quiet: () => withLive(good, liveGood()),
+    verdict: 'warn',
+  },
+  LIVE_NONCE_MISMATCH: {
+    fire: async () =>
+      withLive(good, exchange(await build({ responseExtensions: [{ oid: '1.3.6.1.5.5.7.48.1.2', critical: false, value: octets([1, 2, 3]) }] })), new Uint8Array([9, 9, 9])),
+    quiet: async () =>
+      withLive(good, exchange(await build({ responseExtensions: [{ oid: '1.3.6.1.5.5.7.48.1.2', critical: false, value: octets([9, 9, 9]) }] })), new Uint8Array([9, 9, 9])),
+    verdict: 'warn',
+  },
+  LIVE_REVOKED: {
+    fire: async () => withLive(null, exchange(await makeStaple(pki, 'revoked', { now: NOW }))),
+    quiet: () => withLive(null, liveGood()),
+    verdict: 'critical',
+  },
+  LIVE_STATUS_UNKNOWN: {
+    fire: async () => withLive(good, exchange(await makeStaple(pki, 'unknown', { now: NOW }))),
+    quiet: () => withLive(good, liveGood()),
+    verdict: 'warn',
+  },
+  LIVE_NOT_QUERIED: {
+    // No issuer anywhere, so no request could be built, with the live query switched on.
+    fire: () => probeOf([{ v: '1.2', staple: good }], { leaf: pki.leafRsa, live: [] }),
+    quiet: () => probeOf([{ v: '1.2', staple: good }], { ...chain(), live: [liveOf(pki.leafRsa, liveGood())] }),
+  },
+  COMPARE_STAPLE_GOOD_LIVE_REVOKED: {
+    fire: async () => withLive(good, exchange(await makeStaple(pki, 'revoked', { now: NOW }))),
+    quiet: () => withLive(good, liveGood()),
+    verdict: 'critical',
+  },
+  COMPARE_STATUS_DIFFERS: {
+    fire: async () => withLive(await makeStaple(pki, 'unknown', { now: NOW }), liveGood()),
+    quiet: () => withLive(good, liveGood()),
+    verdict: 'critical',
+  },
+  COMPARE_STAPLE_STALE: {
+    fire: async () => withLive(await makeStaple(pki, 'expiring', { now: NOW }), liveGood()),
+    quiet: () => withLive(good, liveGood()),
+    verdict: 'warn',
+  },
+  COMPARE_SIGNER_DIFFERS: {
+    fire: () => withLive(goodDelegate, liveGood()),
+    quiet: () => withLive(good, liveGood()),
+    verdict: 'ok',
+  },
+  COMPARE_ADDRESSES_DISAGREE: {
+    fire: () => probeOf([{ v: '1.2', staple: good }], { ...chain(), more: [{ address: '::1', steps: [{ v: '1.2', staple: null }] }] }),
+    quiet: () => probeOf([{ v: '1.2', staple: good }], { ...chain(), more: [{ address: '::1', steps: [{ v: '1.2', staple: good }] }] }),
+    verdict: 'warn',
+  },
+  CERT_NO_OCSP_URL: {
+    fire: () => probeOf([{ v: '1.2', staple: null }], { leaf: pki.leafNoOcsp, chain: [pki.intermediate] }),
+    quiet: () => probeOf([{ v: '1.2', staple: good }], chain()),
+    verdict: 'ok',
+  },
+  CERT_CHAIN_INCOMPLETE: {
+    fire: () => probeOf([{ v: '1.2', staple: good }], { leaf: pki.leafRsa, issuerFetchBody: pki.intermediate.der }),
+    quiet: () => probeOf([{ v: '1.2', staple: good }], chain()),
+    verdict: 'warn',
+  },
+  CERT_UNTRUSTED: {
+    fire: () => probeOf([{ v: '1.2', staple: good }], { ...chain(), authorizationError: 'SELF_SIGNED_CERT_IN_CHAIN' }),
+    quiet: () => probeOf([{ v: '1.2', staple: good }], chain()),
+    verdict: 'critical',
+  },
+  CERT_EXPIRED: {
+    fire: () => probeOf([{ v: '1.2', staple: good }], { ...chain(), authorizationError: 'CERT_HAS_EXPIRED' }),
+    quiet: () => probeOf([{ v: '1.2', staple: good }], chain()),
+    verdict: 'critical',
+  },
+  CERT_NOT_YET_VALID: {
+    fire: () => probeOf([{ v: '1.2', staple: good }], { ...chain(), authorizationError: 'CERT_NOT_YET_VALID' }),
+    quiet: () => probeOf([{ v: '1.2', staple: good }], chain()),
+    verdict: 'critical',
+  },
+  CERT_NAME_MISMATCH: {
+    fire: () => probeOf([{ v: '1.2', staple: good }], { ...chain(), nameError: "Hostname/IP does not match certificate's altnames" }),
+    quiet: () => probeOf([{ v: '1.2', staple: good }], chain()),
+    verdict: 'critical',
+  },
   CERT_MUST_STAPLE: {
     fire: () => probeOf([{ v: '1.2', staple: goodMustStaple }], { leaf: pki.leafMustStaple, chain: [pki.intermediate] }),
     quiet: () => probeOf([{ v: '1.2', staple: good }], chain()),
@@ -307,6 +415,32 @@ describe('details the findings carry', () => {
     const report = await judge(await makeStaple(pki, 'wrong-cert', { now: NOW }));
     const f = report.findings.find((x) => x.code === 'STAPLE_CERTID_MISMATCH');
     expect(f?.args.mismatched).toBe('serial');
+  });
+
+  it('no staple while the CA answers: the finding says the server could fetch', async () => {
+    const report = await withLive(null, liveGood());
+    expect(report.findings.find((f) => f.code === 'STAPLE_MISSING')?.args).toEqual({ liveResponder: 'ok' });
+    expect(report.verdict).toBe('warn');
+  });
+
+  it('a "revoked" live answer that fails verification is not believed', async () => {
+    const forged = await build({ entries: [entry({ status: 'revoked', revokedAt: at(-DAY) })], corruptSignature: true });
+    const report = await withLive(good, exchange(forged));
+    expect(codes(report)).toEqual(['LIVE_INVALID']);
+    expect(report.verdict).toBe('warn');
+  });
+
+  it('a must-staple certificate without an OCSP URL and without a staple is still critical', async () => {
+    const noUrlMustStaple = await issue({ issuer: pki.intermediate, subject: 'CN=x', serial: '72', mustStaple: true, notBefore: at(-30 * DAY), notAfter: at(300 * DAY) });
+    const report = await probeOf([{ v: '1.2', staple: null }], { leaf: noUrlMustStaple, chain: [pki.intermediate] });
+    expect(codes(report)).toContain('STAPLE_MISSING_MUST_STAPLE');
+    expect(codes(report)).not.toContain('CERT_NO_OCSP_URL');
+  });
+
+  it('the stapling verdict leaves certificate problems out, so they never hide it', async () => {
+    const report = await probeOf([{ v: '1.2', staple: good }], { ...chain(), authorizationError: 'CERT_HAS_EXPIRED' });
+    expect(report.verdict).toBe('critical');
+    expect(report.staplingVerdict).toBe('ok');
   });
 
   it('a TLS version refusal does not hide the other findings or change an ok verdict', async () => {

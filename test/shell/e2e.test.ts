@@ -4,14 +4,15 @@
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { probe, type Report } from '@staple-probe/core';
-import { createPki, makeStaple, type StapleScenario, type StaplingServer, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
+import { createPki, issue, makeStaple, type StapleScenario, type StaplingServer, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes } from '../helpers.js';
 
 let pki: TestPki;
 const servers: StaplingServer[] = [];
 const raw: Server[] = [];
-const fast = { attempts: 2, retryDelayMs: 20, timeoutMs: 5000 } as const;
+// Trust the test root; the live query has its own suite (live.test.ts).
+let fast: { attempts: number; retryDelayMs: number; timeoutMs: number; extraCerts: Uint8Array[]; live: false };
 
 async function serve(staple: Uint8Array | null, extra: Partial<Parameters<typeof startStaplingServer>[0]> = {}): Promise<StaplingServer> {
   const server = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple, ...extra });
@@ -28,6 +29,7 @@ async function rawServer(onConnection: (socket: Socket) => void): Promise<number
 
 beforeAll(async () => {
   pki = await createPki();
+  fast = { attempts: 2, retryDelayMs: 20, timeoutMs: 5000, extraCerts: [pki.root.der], live: false };
 });
 
 afterAll(async () => {
@@ -116,8 +118,19 @@ describe('stapling servers over TLS 1.2 and TLS 1.3', () => {
 describe('SNI', () => {
   it('the named vhost staples and the default server does not: the probe shows both', async () => {
     const named = await makeStaple(pki, 'good', { now: new Date(), leaf: pki.leafRsa });
+    // Same key type as the named vhost: Node's TLS 1.3 keeps the default certificate when SNI switches to
+    // a context with another key type (seen with an ECDSA default and an RSA vhost).
+    const fallback = await issue({
+      issuer: pki.intermediate,
+      subject: 'CN=default.test',
+      serial: '1005',
+      dnsNames: ['default.test'],
+      ocspUrls: ['http://127.0.0.1:8080/ocsp'],
+      notBefore: new Date(Date.now() - 86_400_000),
+      notAfter: new Date(Date.now() + 86_400_000 * 30),
+    });
     const server = await serve(null, {
-      cert: pki.leafEcdsa,
+      cert: fallback,
       sni: { 'staple.test': { cert: pki.leafRsa, chain: [pki.intermediate], staple: named } },
     });
     const resolver = async () => [{ address: '127.0.0.1', family: 4 as const }];

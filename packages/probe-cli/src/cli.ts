@@ -3,12 +3,14 @@ import { parseArgs } from 'node:util';
 import {
   assess,
   collect,
+  createCollectCache,
   inspect,
   ipVersion,
   mergeReports,
   parseTarget,
   type Report,
   readCertificates,
+  SignatureVerifier,
   TargetError,
   type TlsVersion,
 } from '@staple-probe/core';
@@ -48,12 +50,18 @@ Probe options:
   --servername NAME     SNI name to send (default: the host name; none for an IP address)
   --address IP          connect to this address instead of resolving the host (SNI stays the host)
   --issuer FILE         issuer certificate (PEM or DER), when the server does not send it
-  --ca-file FILE        extra certificates (PEM) searched for the issuer
+  --ca-file FILE        more trusted roots (PEM), also searched for the issuer
   --tls 1.2|1.3|both    TLS versions to probe, each separately (default: both)
   --attempts N          full handshakes per address and version (default: 3; nginx staples
                         only after its first handshake)
   --retry-delay MS      pause after a handshake without a staple (default: 250)
   --timeout MS          deadline per handshake (default: 10000)
+
+Live query (the CA's responder, from the certificate's OCSP URL):
+  --no-live             do not ask the responder; judge the staple alone
+  --nonce               send a nonce (many responders ignore it, RFC 5019)
+  --live-timeout MS     total deadline for the query, body included (default: 10000)
+  --live-max-bytes N    largest answer accepted (default: 65536)
 
 Judgement options (probe and inspect):
   --at ISO-8601         judge as of this instant instead of now
@@ -104,6 +112,10 @@ const PROBE_OPTIONS = {
   attempts: { type: 'string' },
   'retry-delay': { type: 'string' },
   timeout: { type: 'string' },
+  'no-live': { type: 'boolean' },
+  nonce: { type: 'boolean' },
+  'live-timeout': { type: 'string' },
+  'live-max-bytes': { type: 'string' },
 } as const;
 
 const INSPECT_OPTIONS = { ...COMMON, cert: { type: 'string' } } as const;
@@ -221,11 +233,31 @@ async function runProbe(args: string[], io: Io): Promise<number> {
   const issuer = values.issuer ? readOneCert(io, values.issuer, '--issuer') : null;
   const extraCerts = values['ca-file'] ? readCertificates(readInput(io, values['ca-file'], '--ca-file')) : [];
   const judge = judgement(values);
+  const http = {
+    timeoutMs: values['live-timeout'] !== undefined ? parseIntIn(values['live-timeout'], '--live-timeout', 100, 600_000) : 10_000,
+    maxBytes: values['live-max-bytes'] !== undefined ? parseIntIn(values['live-max-bytes'], '--live-max-bytes', 1024, 64 * 1024 * 1024) : 64 * 1024,
+  };
+  // One cache and one verifier for the run: one live query per certificate however many targets serve it.
+  const cache = createCollectCache();
+  const verifier = new SignatureVerifier();
   const reports: Report[] = [];
   for (const [i, target] of targets.entries()) {
     if (targets.length > 1 && io.stderrIsTty) io.stderr(`\rprobing ${i + 1}/${targets.length}: ${target.input}\u001b[K`);
-    const evidence = await collect(target, { tlsVersions, attempts, timeoutMs, retryDelayMs, issuer, extraCerts, ...(values.address ? { address: values.address } : {}) });
-    reports.push(await assess(evidence, { ...judge, now: judge.now ?? new Date() }));
+    const evidence = await collect(target, {
+      tlsVersions,
+      attempts,
+      timeoutMs,
+      retryDelayMs,
+      issuer,
+      extraCerts,
+      live: !values['no-live'],
+      nonce: values.nonce === true,
+      http,
+      cache,
+      verifier,
+      ...(values.address ? { address: values.address } : {}),
+    });
+    reports.push(await assess(evidence, { ...judge, verifier, now: judge.now ?? new Date() }));
   }
   if (targets.length > 1 && io.stderrIsTty) io.stderr('\r\u001b[K');
   const report = reports.length === 1 ? (reports[0] as Report) : mergeReports(reports, (judge.now ?? new Date()).toISOString());

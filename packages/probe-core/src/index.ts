@@ -9,11 +9,15 @@
 /** Probe a live server, or judge a response held in memory. */
 export { probe, inspect, type ProbeOptions, type InspectOptions } from './shell/probe.js';
 /** Gather evidence without judging it. */
-export { collect, type CollectOptions } from './shell/collect.js';
+export { collect, createCollectCache, type CollectCache, type CollectOptions } from './shell/collect.js';
+/** Bounded HTTP used for the live query and AIA fetches; `FetchLike` is the injectable fetch. */
+export type { FetchLike, HttpOptions } from './shell/http.js';
+/** Signature verification with a cache of imported keys, shareable across probes. */
+export { SignatureVerifier } from './core/signature.js';
 /** Resolver type for injecting name resolution. */
 export type { Resolver, ResolvedAddress } from './shell/resolve.js';
 /** Judge evidence at an explicit instant; pure. */
-export { assess, verdictOf, mergeReports, type AssessOptions } from './core/assess.js';
+export { assess, verdictOf, staplingVerdictOf, mergeReports, type AssessOptions } from './core/assess.js';
 /** Decode an OCSPResponse without judging it. */
 export { decodeOcspResponse, DecodeError } from './core/decode.js';
 /** Parse `host[:port]` targets. */

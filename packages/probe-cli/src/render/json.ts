@@ -8,6 +8,8 @@ export interface JsonReport {
   readonly kind: Report['kind'];
   readonly at: string;
   readonly verdict: Report['verdict'];
+  /** The verdict over the stapling findings alone (certificate and connection problems left out). */
+  readonly staplingVerdict: Report['verdict'];
   readonly exitCode: 0 | 1 | 2 | 3;
   readonly findings: readonly {
     readonly code: FindingCode;
@@ -30,6 +32,7 @@ export function toJsonReport(report: Report, version: string): JsonReport {
     kind: report.kind,
     at: report.at,
     verdict: report.verdict,
+    staplingVerdict: report.staplingVerdict,
     exitCode: exitCodeOf(report.verdict),
     findings: report.findings.map((f) => ({
       code: f.code,

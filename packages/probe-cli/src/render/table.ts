@@ -90,8 +90,26 @@ function renderHandshakes(report: Report, options: TableOptions): string {
     }
     out.push(tbl.toString());
     if (t.leaf) out.push(`Certificate: ${t.leaf.subject} · serial ${t.leaf.serial} · issuer ${t.leaf.issuer}${t.mustStaple ? ' · must-staple' : ''}`);
+    if (t.issuerSource) out.push(`Issuer: ${t.issuer?.subject ?? '?'} (from ${ISSUER_SOURCE[t.issuerSource]})`);
+    for (const l of t.live) out.push('', renderLive(l, report.at, options));
   }
   return out.join('\n');
+}
+
+const ISSUER_SOURCE = { given: '--issuer', served: 'the served chain', 'ca-file': '--ca-file', aia: 'the AIA caIssuers URL' } as const;
+
+function renderLive(l: Report['targets'][number]['live'][number], at: string, options: TableOptions): string {
+  const title = paint(options.color, 'bold', `Live answer from ${l.url} (${l.method}, ${Math.round(l.durationMs)} ms)`);
+  const tbl = table(options, [16, Math.max(30, options.width - 19)]);
+  if (l.error) tbl.push(['error', `${l.error.kind}: ${l.error.message}`]);
+  if (l.httpStatus !== null) tbl.push(['HTTP', `${l.httpStatus}${l.contentType ? ` ${l.contentType}` : ''}`]);
+  if (l.response) tbl.push(['responseStatus', `${l.response.responseStatus} (${l.response.responseStatusCode})`]);
+  if (l.certStatus) tbl.push(['certStatus', `${l.certStatus} · serial ${l.leafSerial}`]);
+  if (l.thisUpdate) tbl.push(['thisUpdate', `${l.thisUpdate} (${relative(l.thisUpdate, at)})`]);
+  if (l.nextUpdate) tbl.push(['nextUpdate', `${l.nextUpdate} (${relative(l.nextUpdate, at)})`]);
+  if (l.signer) tbl.push(['signed by', l.signer]);
+  tbl.push(['verified', l.valid ? 'yes: comparable with the staple' : 'no (see findings)']);
+  return `${title}\n${tbl.toString()}`;
 }
 
 function renderStaples(report: Report, options: TableOptions): string {
@@ -160,7 +178,8 @@ export function headline(report: Report): string {
     return `${subject} ${VERDICT_LABEL[report.verdict]}${note ? ` (${renderMessage(note)})` : ''}`;
   }
   const more = report.findings.filter((f) => f.severity !== 'info').length - 1;
-  return `${subject} ${VERDICT_LABEL[report.verdict]}: ${renderMessage(worst)}${more > 0 ? ` (+${more} more)` : ''}`;
+  const stapling = report.staplingVerdict !== report.verdict ? `; stapling alone: ${VERDICT_LABEL[report.staplingVerdict]}` : '';
+  return `${subject} ${VERDICT_LABEL[report.verdict]}: ${renderMessage(worst)}${more > 0 ? ` (+${more} more)` : ''}${stapling}`;
 }
 
 /** Human output that reads like a diagnosis: verdict first, then each finding with its meaning and fix. */

@@ -106,9 +106,9 @@ export async function judgeLive(live: LiveEvidence, leaf: Cert, issuer: Cert, ct
     report: report({
       ...http,
       response: judged.decoded,
-      certStatus: single?.status ?? null,
-      thisUpdate: single?.view.thisUpdate ?? null,
-      nextUpdate: single?.view.nextUpdate ?? null,
+      certStatus: valid ? single.status : null,
+      thisUpdate: valid ? single.view.thisUpdate : null,
+      nextUpdate: valid ? single.view.nextUpdate : null,
       signer: judged.signer,
       valid,
     }),

@@ -117,7 +117,7 @@ async function handshakes(target: Target, address: string, options: CollectOptio
   const attempts = options.attempts ?? 3;
   const out: AttemptEvidence[] = [];
   versions: for (const tlsVersion of versions) {
-    const secureContext = trustContext(tlsVersion, extraPems, options.systemRoots === false ? [] : systemRoots());
+    const trust = trustContext(tlsVersion, extraPems, options.systemRoots === false ? [] : systemRoots());
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (options.signal?.aborted) break versions;
       const outcome = await handshake({
@@ -126,7 +126,7 @@ async function handshakes(target: Target, address: string, options: CollectOptio
         servername: target.servername,
         tlsVersion,
         timeoutMs: options.timeoutMs ?? 10_000,
-        secureContext,
+        trust,
         ...(options.signal ? { signal: options.signal } : {}),
       });
       out.push({ attempt, tlsVersion, outcome });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
 import type { AttemptOutcome, TlsFailure, TlsFailureKind, TlsVersion } from '../types.js';
@@ -11,7 +12,7 @@ export interface HandshakeOptions {
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
   /** Trust store for chain validation; Node's bundled roots when absent. Made once per run (`trustContext`). */
-  readonly secureContext?: tls.SecureContext;
+  readonly trust?: Trust;
 }
 
 const PROTOCOL: Record<TlsVersion, tls.SecureVersion> = { '1.2': 'TLSv1.2', '1.3': 'TLSv1.3' };
@@ -68,7 +69,9 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
         rejectUnauthorized: false,
         minVersion: PROTOCOL[options.tlsVersion],
         maxVersion: PROTOCOL[options.tlsVersion],
-        ...(options.secureContext ? { secureContext: options.secureContext } : {}),
+        ...(options.trust ? { secureContext: options.trust.context } : {}),
+        // Node folds a name mismatch into authorizationError; the name is checked separately below.
+        checkServerIdentity: () => undefined,
         ...(options.servername !== null && isIP(options.servername) === 0 ? { servername: options.servername } : {}),
       };
       socket = tls.connect(connectOptions);
@@ -85,6 +88,8 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
       let cert: tls.DetailedPeerCertificate | undefined = s.getPeerCertificate(true);
       while (cert?.raw && !seen.has(cert.fingerprint256)) {
         seen.add(cert.fingerprint256);
+        // Node completes the sent chain from the trust store; a trust anchor at the tail was not sent.
+        if (chain.length > 0 && options.trust?.anchors.has(cert.fingerprint256)) break;
         chain.push(new Uint8Array(cert.raw));
         cert = cert.issuerCertificate;
       }
@@ -110,23 +115,40 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
   });
 }
 
-const contexts = new Map<string, tls.SecureContext>();
+/** A secure context with its trust anchors, identified by SHA-256 fingerprint as Node prints it. */
+export interface Trust {
+  readonly context: tls.SecureContext;
+  readonly anchors: ReadonlySet<string>;
+}
+
+const contexts = new Map<string, Trust>();
+
+function fingerprintsOf(pems: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const pem of pems) {
+    for (const m of pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)) {
+      const der = Buffer.from((m[1] ?? '').replace(/\s+/g, ''), 'base64');
+      out.add(createHash('sha256').update(der).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:'));
+    }
+  }
+  return out;
+}
 
 /**
- * The secure context a run validates chains with: Node's bundled roots, the system bundle when there is one,
- * and the operator's --ca-file certificates. Built once per (version, extra CAs): parsing a few hundred roots
- * per handshake would cost more than the handshake.
+ * The trust a run validates chains with: Node's bundled roots, the system bundle when there is one, and the
+ * operator's --ca-file certificates. Built once per (version, extra CAs): parsing a few hundred roots per
+ * handshake would cost more than the handshake.
  */
-export function trustContext(tlsVersion: TlsVersion, extraCaPems: readonly string[], systemRoots: readonly string[]): tls.SecureContext {
-  const key = `${tlsVersion}\n${extraCaPems.join('')}`;
-  let context = contexts.get(key);
-  if (!context) {
-    context = tls.createSecureContext({
-      ca: [...tls.rootCertificates, ...systemRoots, ...extraCaPems],
-      minVersion: PROTOCOL[tlsVersion],
-      maxVersion: PROTOCOL[tlsVersion],
-    });
-    contexts.set(key, context);
+export function trustContext(tlsVersion: TlsVersion, extraCaPems: readonly string[], systemRoots: readonly string[]): Trust {
+  const key = `${tlsVersion}\n${systemRoots.length}\n${extraCaPems.join('')}`;
+  let trust = contexts.get(key);
+  if (!trust) {
+    const ca = [...tls.rootCertificates, ...systemRoots, ...extraCaPems];
+    trust = {
+      context: tls.createSecureContext({ ca, minVersion: PROTOCOL[tlsVersion], maxVersion: PROTOCOL[tlsVersion] }),
+      anchors: fingerprintsOf(ca),
+    };
+    contexts.set(key, trust);
   }
-  return context;
+  return trust;
 }

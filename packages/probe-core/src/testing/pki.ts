@@ -164,6 +164,8 @@ export interface PkiOptions {
   readonly names?: readonly string[];
   /** OCSP URL written in the leaves. */
   readonly ocspUrl?: string;
+  /** AIA caIssuers URL written in the leaves (where the intermediate can be fetched). */
+  readonly caIssuersUrl?: string;
   /** Keys to reuse by role name (fixtures); generated when absent. */
   readonly keys?: Partial<Record<keyof TestPki, CryptoKeyPair>>;
 }
@@ -178,7 +180,7 @@ export async function createPki(options: PkiOptions = {}): Promise<TestPki> {
   const common = { notBefore, notAfter };
   const root = await issue({ ...common, ...k('root'), subject: 'CN=Staple Probe Test Root,O=staple-probe', serial: '01', ca: true });
   const intermediate = await issue({ ...common, ...k('intermediate'), subject: 'CN=Staple Probe Test Intermediate,O=staple-probe', serial: '02', ca: true, issuer: root, caIssuers: ['http://127.0.0.1:8080/root.der'] });
-  const leafBase = { ...common, issuer: intermediate, dnsNames: names, ekus: [EKU_SERVER_AUTH], caIssuers: ['http://127.0.0.1:8080/intermediate.der'] };
+  const leafBase = { ...common, issuer: intermediate, dnsNames: names, ekus: [EKU_SERVER_AUTH], caIssuers: [options.caIssuersUrl ?? 'http://127.0.0.1:8080/intermediate.der'] };
   const leafRsa = await issue({ ...leafBase, ...k('leafRsa'), subject: `CN=${names[0]}`, serial: '1001', ocspUrls });
   const leafEcdsa = await issue({ ...leafBase, ...k('leafEcdsa'), subject: `CN=${names[0]}`, serial: '1002', keyKind: 'p256', ocspUrls });
   const leafMustStaple = await issue({ ...leafBase, ...k('leafMustStaple'), subject: `CN=${names[0]}`, serial: '1003', ocspUrls, mustStaple: true });

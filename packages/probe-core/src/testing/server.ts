@@ -15,7 +15,11 @@ export interface ServedIdentity {
 }
 
 export interface StaplingServerOptions extends ServedIdentity {
-  /** Other identities by SNI name; the top-level identity is the default server. */
+  /**
+   * Other identities by SNI name; the top-level identity is the default server. Give them the same key type
+   * as the default: Node's TLS 1.3 keeps the default certificate when SNI selects a context whose key type
+   * differs (an ECDSA default with an RSA vhost serves the ECDSA certificate).
+   */
   readonly sni?: Readonly<Record<string, ServedIdentity>>;
   /** Default 127.0.0.1; '::1' for IPv6. */
   readonly host?: string;
