@@ -417,6 +417,24 @@ describe('details the findings carry', () => {
     expect(f?.args.mismatched).toBe('serial');
   });
 
+  it('addresses stapling different statuses disagree on the status', async () => {
+    const revoked = await makeStaple(pki, 'revoked', { now: NOW });
+    const report = await probeOf([{ v: '1.2', staple: good }], { ...chain(), more: [{ address: '::1', steps: [{ v: '1.2', staple: revoked }] }] });
+    const f = report.findings.find((x) => x.code === 'COMPARE_ADDRESSES_DISAGREE');
+    expect(f?.args).toEqual({ aspect: 'status', detail: '127.0.0.1 staples good, ::1 staples revoked' });
+  });
+
+  it('addresses serving different certificates disagree on the certificate', async () => {
+    const report = await probeOf([{ v: '1.2', staple: good }], { ...chain(), more: [{ address: '::1', steps: [{ v: '1.2', staple: good }], leaf: pki.leafMustStaple }] });
+    expect(report.findings.find((x) => x.code === 'COMPARE_ADDRESSES_DISAGREE' && x.args.aspect === 'certificate')).toBeDefined();
+  });
+
+  it('a wrong --issuer is reported even when the served chain has the right one', async () => {
+    const report = await probeOf([{ v: '1.2', staple: good }], { ...chain(), issuer: pki.foreignCa });
+    expect(codes(report)).toEqual(['CERT_ISSUER_MISMATCH']);
+    expect(report.findings[0]?.args.source).toBe('given');
+  });
+
   it('no staple while the CA answers: the finding says the server could fetch', async () => {
     const report = await withLive(null, liveGood());
     expect(report.findings.find((f) => f.code === 'STAPLE_MISSING')?.args).toEqual({ liveResponder: 'ok' });

@@ -49,7 +49,7 @@ const MESSAGES: { [C in FindingCode]: (a: Args) => string } = {
   STAPLE_PRODUCED_BEFORE_THIS_UPDATE: (a) => `producedAt ${a.producedAt} is before thisUpdate ${a.thisUpdate}`,
   SIGNER_NOT_CHECKED: (a) =>
     a.reason === 'issuer-not-found'
-      ? 'the issuer certificate is not in the served chain, so the signature was not checked (give it with --issuer)'
+      ? 'the issuer certificate was found nowhere (served chain, --ca-file, AIA caIssuers), so the signature was not checked (give it with --issuer)'
       : a.reason === 'issuer-unparseable'
         ? 'the issuer certificate does not parse, so the signature was not checked'
         : a.reason === 'issuer-mismatch'
@@ -66,7 +66,7 @@ const MESSAGES: { [C in FindingCode]: (a: Args) => string } = {
   SIGNER_DELEGATE_NOT_VALID: (a) =>
     `delegated responder ${a.signer} is not valid at ${a.at === 'now' ? 'the time of the check' : 'producedAt'} (valid ${a.notBefore} to ${a.notAfter})`,
   LIVE_UNREACHABLE: (a) => `the OCSP responder ${a.url} is unreachable: ${a.message}`,
-  LIVE_TIMEOUT: (a) => `the OCSP responder ${a.url} gave no complete answer within ${a.timeoutMs} ms`,
+  LIVE_TIMEOUT: (a) => `the OCSP responder ${a.url} timed out: ${a.message}`,
   LIVE_HTTP_ERROR: (a) => `the OCSP responder ${a.url} answered HTTP ${a.status}`,
   LIVE_NOT_OCSP: (a) => `the OCSP responder ${a.url} answered ${a.length} bytes of ${a.contentType ?? 'untyped content'}, not an OCSP response`,
   LIVE_TOO_LARGE: (a) => `the answer of ${a.url} is too large: ${a.message}`,

@@ -122,7 +122,7 @@ class Certs {
 }
 
 function mismatchProblem(choice: IssuerChoice, leaf: Cert): Problem | null {
-  if (choice.issuer || !choice.rejected) return null;
+  if (!choice.rejected) return null;
   return {
     code: 'CERT_ISSUER_MISMATCH',
     args: { issuer: choice.rejected.subject, leafIssuer: leaf.issuer, source: choice.rejected.source === 'given' ? 'given' : 'served' },
@@ -130,7 +130,7 @@ function mismatchProblem(choice: IssuerChoice, leaf: Cert): Problem | null {
 }
 
 function noIssuerReason(choice: IssuerChoice, given: boolean): NoIssuerReason {
-  if (choice.rejected) return 'issuer-mismatch';
+  if (choice.rejected && !choice.issuer) return 'issuer-mismatch';
   return given ? 'issuer-unparseable' : 'issuer-not-found';
 }
 
@@ -296,7 +296,9 @@ async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): P
         }
         const done = await judged;
         for (const p of done.problems) findings.add(p, where);
-        if (done.single && !done.problems.some((p) => FINDINGS[p.code].severity === 'critical')) statuses.add(done.single.status);
+        // A staple counts for the comparison between addresses when only its status (not its validity) is bad.
+        const broken = done.problems.some((p) => FINDINGS[p.code].severity === 'critical' && p.code !== 'STAPLE_REVOKED' && p.code !== 'STAPLE_STATUS_UNKNOWN');
+        if (done.single && !broken) statuses.add(done.single.status);
       }
       sequence.push({ tlsVersion: attempt.tlsVersion, attempt: attempt.attempt, stapled: outcome.staple !== null });
       attemptsOut.push({
@@ -360,7 +362,10 @@ async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): P
     if (mismatch) findings.add(mismatch, leafWhere);
     if (leaf.mustStaple) findings.add({ code: 'CERT_MUST_STAPLE', args: {} }, leafWhere);
     if (facts.choice.source === 'aia' && facts.choice.issuer) {
-      const fetch = (evidence.issuerFetches ?? []).find((f) => f.leaf === sha256Hex(leaf.der) && f.exchange.ok);
+      const issuerKey = facts.choice.issuer.sha256;
+      const fetch = (evidence.issuerFetches ?? []).find(
+        (f) => f.leaf === sha256Hex(leaf.der) && f.exchange.ok && certificatesFromIssuerBody(f.exchange.body).some((der) => sha256Hex(der) === issuerKey),
+      );
       findings.add({ code: 'CERT_CHAIN_INCOMPLETE', args: { issuer: facts.choice.issuer.subject, url: fetch?.url ?? null } }, leafWhere);
     }
     if (facts.live) {
@@ -376,7 +381,7 @@ async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): P
       findings.add({ code: 'CERT_NO_OCSP_URL', args: { crlUrls: leaf.crlUrls.join(', ') || null } }, leafWhere);
       continue;
     }
-    const liveResponder = facts.live ? (facts.live.valid ? 'ok' : 'failed') : evidence.liveDisabled ? 'not-queried' : leaf.ocspUrls.length ? 'not-queried' : 'no-url';
+    const liveResponder = facts.live ? (facts.live.valid ? 'ok' : 'failed') : 'not-queried';
     const code: FindingCode = leaf.mustStaple ? 'STAPLE_MISSING_MUST_STAPLE' : 'STAPLE_MISSING';
     for (const v of servedBy) findings.add({ code, args: leaf.mustStaple ? {} : { liveResponder } }, { target, address: v.address });
   }

@@ -41,7 +41,10 @@ export async function signedBy(leaf: Cert, issuer: Cert, verifier: SignatureVeri
 export interface IssuerChoice {
   readonly issuer: Cert | null;
   readonly source: IssuerSource | null;
-  /** A candidate bore the leaf's issuer name (or was given) but did not sign it. */
+  /**
+   * A rejected candidate worth reporting: a given issuer that did not sign the leaf (always), or, when no
+   * source had the issuer, the first certificate that bore its name without having signed it.
+   */
   readonly rejected: { readonly subject: string; readonly source: IssuerSource } | null;
 }
 
@@ -56,11 +59,13 @@ export async function chooseIssuer(
   verifier: SignatureVerifier,
 ): Promise<IssuerChoice> {
   let rejected: IssuerChoice['rejected'] = null;
+  let rejectedGiven: IssuerChoice['rejected'] = null;
   for (const { source, certs } of sources) {
     const named = source === 'given' ? certs : certs.filter((c) => c !== leaf && equalBytes(c.subjectDer, leaf.issuerDer));
     for (const candidate of named) {
-      if (await signedBy(leaf, candidate, verifier)) return { issuer: candidate, source, rejected: null };
+      if (await signedBy(leaf, candidate, verifier)) return { issuer: candidate, source, rejected: rejectedGiven };
       rejected ??= { subject: candidate.subject, source };
+      if (source === 'given') rejectedGiven ??= { subject: candidate.subject, source };
     }
   }
   return { issuer: null, source: null, rejected };

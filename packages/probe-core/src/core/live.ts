@@ -24,8 +24,8 @@ function nonceMatches(sent: Uint8Array, valueHex: string): boolean {
 
 /**
  * Judge the CA's live answer exactly as a staple is judged (signature, authority, certID, freshness), and
- * tell apart every way the exchange can fail: each is its own finding, and none of them is critical: clients
- * see the staple, not the responder.
+ * tell apart every way the exchange can fail: each is its own finding, and none of those is critical, since
+ * clients see the staple, not the responder. Only a valid answer saying "revoked" is critical.
  */
 export async function judgeLive(live: LiveEvidence, leaf: Cert, issuer: Cert, ctx: Context): Promise<LiveJudged> {
   const url = live.ocspUrl;
@@ -57,7 +57,7 @@ export async function judgeLive(live: LiveEvidence, leaf: Cert, issuer: Cert, ct
         ? 'LIVE_TIMEOUT'
         : kind === 'too-large'
           ? 'LIVE_TOO_LARGE'
-          : kind === 'too-many-redirects' || kind === 'bad-redirect' || kind === 'bad-scheme'
+          : kind === 'too-many-redirects' || kind === 'bad-redirect' || (kind === 'bad-scheme' && ex.redirects > 0)
             ? 'LIVE_REDIRECT_REFUSED'
             : 'LIVE_UNREACHABLE';
     return { problems: [{ code, args: { url, message } }], valid: null, report: report({ error: ex.error }) };
@@ -84,7 +84,9 @@ export async function judgeLive(live: LiveEvidence, leaf: Cert, issuer: Cert, ct
     return { problems, valid: null, report: report({ ...http, response: judged.decoded }) };
   }
   for (const p of judged.problems) {
-    if (!NOT_LIVE_PROBLEMS.has(p.code)) problems.push({ code: 'LIVE_INVALID', args: { url, problem: p.code, message: renderMessage(p) } });
+    if (!NOT_LIVE_PROBLEMS.has(p.code)) {
+      problems.push({ code: 'LIVE_INVALID', args: { url, problem: p.code, message: renderMessage(p).replace(/^the staple\b/, 'the answer') } });
+    }
   }
   if (live.nonce) {
     const echoed = judged.decoded?.basic?.extensions.find((e) => e.oid === OID.ocspNonce);

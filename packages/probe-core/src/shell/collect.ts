@@ -104,7 +104,10 @@ function once<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promis
   return hit;
 }
 
-/** RFC 5019 §5: GET when the base64 request, URL-encoded, keeps the URL short; POST otherwise. */
+/**
+ * GET when the URL-encoded base64 request is at most 255 bytes, else POST. RFC 5019 §5 requires GET when the
+ * whole URL is at most 255 bytes (so that caches can serve it), which this rule always honours.
+ */
 function liveQuery(url: string, request: Uint8Array, http: HttpOptions | undefined): Promise<HttpExchange> {
   const encoded = encodeURIComponent(Buffer.from(request).toString('base64'));
   const accept = 'application/ocsp-response';

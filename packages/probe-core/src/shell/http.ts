@@ -25,9 +25,9 @@ class HttpError extends Error {
   }
 }
 
-function classify(error: unknown, deadline: AbortSignal): { kind: HttpFailureKind; message: string } {
+function classify(error: unknown, deadline: AbortSignal, timeoutMs: number): { kind: HttpFailureKind; message: string } {
   if (error instanceof HttpError) return { kind: error.kind, message: error.message };
-  if (deadline.aborted) return { kind: 'timeout', message: 'no complete answer within the deadline' };
+  if (deadline.aborted) return { kind: 'timeout', message: `no complete answer within ${timeoutMs} ms` };
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   const code = cause?.code ?? (error as { code?: string })?.code;
   const message = cause?.message ?? (error instanceof Error ? error.message : String(error));
@@ -107,8 +107,8 @@ export async function httpExchange(
         if (redirects.length >= maxRedirects) throw new HttpError('too-many-redirects', `more than ${maxRedirects} redirects (last to ${response.headers.get('location')})`);
         const next = new URL(response.headers.get('location') as string, current).toString();
         redirects.push(next);
-        // 303, and 301/302 after POST as browsers do, turn into GET; a GET cannot carry the request.
-        if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+        // After a POST, 303 (and 301/302 as browsers treat them) turn into a GET that drops the request.
+        if (method === 'POST' && (response.status === 303 || response.status === 301 || response.status === 302)) {
           throw new HttpError('bad-redirect', `redirect ${response.status} to ${next} would drop the request body`);
         }
         current = next;
@@ -129,7 +129,7 @@ export async function httpExchange(
       };
     }
   } catch (error) {
-    const { kind, message } = classify(error, deadline);
+    const { kind, message } = classify(error, deadline, timeoutMs);
     return { url, method: request.method, ok: false, error: { kind, message }, redirects: redirects.length, durationMs: elapsed() };
   }
 }
