@@ -1,8 +1,10 @@
 /** The command line, named after the command lines it runs. */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createPki, makeStaple, type StaplingServer, startStaplingServer } from '@staple-probe/core/testing';
+import { createPki, freePort, makeStaple, type Responder, type StaplingServer, startResponder, startStaplingServer } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Io, main } from '../../packages/probe-cli/src/cli.js';
 import { repoFile } from '../helpers.js';
@@ -121,6 +123,8 @@ describe('bad input: one line on stderr, exit 3, never a stack trace', () => {
     ['probe host --warn-remaining 2w', ['example.test', '--warn-remaining', '2w'], /expected a duration/],
     ['probe host --issuer /nonexistent.pem', ['example.test', '--issuer', '/nonexistent.pem'], /cannot read --issuer \/nonexistent.pem: no such file/],
     ['probe host --address nowhere', ['example.test', '--address', 'nowhere'], /--address nowhere: not an IP address/],
+    ['probe host --live-timeout 5s', ['example.test', '--live-timeout', '5s'], /--live-timeout 5s: expected a whole number/],
+    ['probe host --live-max-bytes 10', ['example.test', '--live-max-bytes', '10'], /--live-max-bytes 10: expected 1024 to/],
     ['probe inspect (no file)', ['inspect'], /inspect needs a response file/],
     ['probe inspect /nonexistent.der', ['inspect', '/nonexistent.der'], /cannot read response file \/nonexistent.der: no such file/],
     ['probe inspect good.der --issuer key.pem (no certificate in it)', ['inspect', fixture('good'), '--issuer', path('fixtures/keys/root.pem')], /--issuer .*root.pem holds no certificate/],
@@ -139,29 +143,54 @@ describe('bad input: one line on stderr, exit 3, never a stack trace', () => {
 
 describe('probe against a local stapling server', () => {
   let server: StaplingServer;
+  let responder: Responder;
+  let caFile: string;
   beforeAll(async () => {
-    const pki = await createPki();
+    const port = await freePort();
+    const pki = await createPki({ ocspUrl: `http://127.0.0.1:${port}/ocsp` });
+    responder = await startResponder({ issuer: pki.intermediate, statuses: new Map([['1001', { status: 'good' }]]), port });
     server = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple: await makeStaple(pki, 'expired', { now: new Date() }) });
+    caFile = join(mkdtempSync(join(tmpdir(), 'staple-probe-cli-')), 'root.pem');
+    writeFileSync(caFile, pki.root.pem);
   });
-  afterAll(() => server.close());
+  afterAll(async () => {
+    await server.close();
+    await responder.close();
+  });
 
-  it('probe 127.0.0.1:PORT -> exit 2, verdict first', async () => {
-    const r = await run([server.target, '--attempts', '1']);
+  it('probe 127.0.0.1:PORT --ca-file root.pem -> exit 2, verdict first, the live answer shown', async () => {
+    const r = await run([server.target, '--attempts', '1', '--ca-file', caFile]);
     expect(r.code).toBe(2);
     expect(r.stdout.split('\n')[1]).toMatch(/^OCSP stapling CRITICAL: the staple expired/);
     expect(r.stdout).toContain('Handshakes with 127.0.0.1');
+    expect(r.stdout).toContain(`Live answer from ${responder.url}`);
+    expect(r.stdout).toContain('COMPARE_STAPLE_STALE');
+  });
+
+  it('probe 127.0.0.1:PORT (no --ca-file): the untrusted chain is reported next to the stapling verdict', async () => {
+    const r = await run([server.target, '--attempts', '1', '--no-live', '--json']);
+    const json = JSON.parse(r.stdout);
+    expect(json.findings.map((f: { code: string }) => f.code).sort()).toEqual(['CERT_UNTRUSTED', 'STAPLE_EXPIRED']);
+    expect(json.staplingVerdict).toBe('critical');
+  });
+
+  it('probe 127.0.0.1:PORT --no-live: no request reaches the responder', async () => {
+    const before = responder.requests();
+    const r = await run([server.target, '--attempts', '1', '--ca-file', caFile, '--no-live', '--json']);
+    expect(responder.requests()).toBe(before);
+    expect(JSON.parse(r.stdout).targets[0].live).toEqual([]);
   });
 
   it('probe 127.0.0.1:PORT 127.0.0.1:1 --json -> one report, worst verdict, findings from both targets', async () => {
-    const r = await run([server.target, '127.0.0.1:1', '--attempts', '1', '--json']);
+    const r = await run([server.target, '127.0.0.1:1', '--attempts', '1', '--ca-file', caFile, '--json']);
     const json = JSON.parse(r.stdout);
     expect(r.code).toBe(2);
     expect(json.targets).toHaveLength(2);
-    expect(json.findings.map((f: { code: string }) => f.code).sort()).toEqual(['STAPLE_EXPIRED', 'TLS_CONNECT_FAILED']);
+    expect(json.findings.map((f: { code: string }) => f.code).sort()).toEqual(['COMPARE_STAPLE_STALE', 'STAPLE_EXPIRED', 'TLS_CONNECT_FAILED']);
   });
 
   it('probe staple.test:PORT --address 127.0.0.1 connects there and sends SNI staple.test', async () => {
-    const r = await run([`staple.test:${server.port}`, '--address', '127.0.0.1', '--attempts', '1', '--json']);
+    const r = await run([`staple.test:${server.port}`, '--address', '127.0.0.1', '--attempts', '1', '--ca-file', caFile, '--json']);
     const json = JSON.parse(r.stdout);
     expect(json.targets[0].target.servername).toBe('staple.test');
     expect(json.targets[0].addresses.map((a: { address: string }) => a.address)).toEqual(['127.0.0.1']);
@@ -175,9 +204,9 @@ describe('probe against a local stapling server', () => {
   });
 
   it('NO_COLOR and non-terminals get no ANSI escapes; a terminal gets colour', async () => {
-    const plain = await run([server.target, '--attempts', '1'], { stdoutIsTty: true, env: { NO_COLOR: '1' } });
+    const plain = await run([server.target, '--attempts', '1', '--ca-file', caFile], { stdoutIsTty: true, env: { NO_COLOR: '1' } });
     expect(plain.stdout).not.toContain('\u001b[');
-    const coloured = await run([server.target, '--attempts', '1'], { stdoutIsTty: true });
+    const coloured = await run([server.target, '--attempts', '1', '--ca-file', caFile], { stdoutIsTty: true });
     expect(coloured.stdout).toContain('\u001b[31m');
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../packages/probe-cli/src/cli.js';
 
 describe('probe demo', () => {
-  it('probe demo: eight cases, each with its expected verdict, exit 0', async () => {
+  it('probe demo: nine cases, each with its expected verdict, exit 0', async () => {
     let out = '';
     const code = await main(['demo'], {
       stdout: (t) => {
@@ -18,7 +18,7 @@ describe('probe demo', () => {
     });
     expect(out).toContain('Every case got its expected verdict.');
     expect(code).toBe(0);
-    expect(out.match(/=== Demo \d\/8:/g)).toHaveLength(8);
+    expect(out.match(/=== Demo \d\/9:/g)).toHaveLength(9);
     expect(out).toMatch(/request\(s\) reached the local OCSP responder/);
     expect(out).not.toMatch(/ 0 request\(s\)/);
   }, 60_000);

@@ -1,4 +1,4 @@
-import { assess, collect, parseTarget, type Verdict } from '@staple-probe/core';
+import { assess, collect, createCollectCache, parseTarget, type Verdict } from '@staple-probe/core';
 import {
   createPki,
   freePort,
@@ -19,18 +19,20 @@ interface Case {
   readonly title: string;
   readonly expect: Verdict;
   readonly staple: StapleScenario | 'live' | 'none';
-  readonly mustStaple?: boolean;
+  /** Serve this leaf instead of the RSA one. */
+  readonly leaf?: 'mustStaple' | 'ecdsa';
 }
 
 const CASES: readonly Case[] = [
   { title: 'lazy server fetching from the local responder (like nginx)', expect: 'ok', staple: 'live' },
   { title: 'stale ssl_stapling_file: expired response', expect: 'critical', staple: 'expired' },
   { title: 'revoked certificate', expect: 'critical', staple: 'revoked' },
+  { title: 'stale "good" staple; the CA now says revoked', expect: 'critical', staple: 'good', leaf: 'ecdsa' },
   { title: 'response for another certificate', expect: 'critical', staple: 'wrong-cert' },
   { title: 'response with a broken signature', expect: 'critical', staple: 'bad-signature' },
   { title: 'tryLater error response stapled as is', expect: 'critical', staple: 'try-later' },
   { title: 'stapling off', expect: 'warn', staple: 'none' },
-  { title: 'stapling off, must-staple certificate', expect: 'critical', staple: 'none', mustStaple: true },
+  { title: 'stapling off, must-staple certificate', expect: 'critical', staple: 'none', leaf: 'mustStaple' },
 ];
 
 /**
@@ -44,18 +46,21 @@ export async function runDemo(args: readonly string[], io: Io): Promise<number> 
   io.stderr('demo: making a throwaway PKI and starting the responder and servers on 127.0.0.1 ...\n');
 
   // The responder's port goes into the certificates, so reserve it before issuing them.
-  const statuses = new Map<string, { status: 'good' | 'revoked' }>();
+  const statuses = new Map<string, { status: 'good' | 'revoked'; revokedAt?: Date; reason?: 'keyCompromise' }>();
   const port = await freePort();
   const pki = await createPki({ ocspUrl: `http://127.0.0.1:${port}/ocsp`, names: ['localhost', 'demo.staple.test'] });
-  statuses.set(pki.leafRsa.cert.serialNumber.toLowerCase().replace(/^(00)+(?=..)/, ''), { status: 'good' });
+  statuses.set('1001', { status: 'good' });
+  statuses.set('1002', { status: 'revoked', revokedAt: new Date(Math.floor(now.getTime() / 1000) * 1000 - 3_600_000), reason: 'keyCompromise' });
+  statuses.set('1003', { status: 'good' });
   const responder = await startResponder({ issuer: pki.intermediate, statuses, port });
 
   const servers: StaplingServer[] = [];
+  const cache = createCollectCache();
   const rows: string[][] = [];
   let allAsExpected = true;
   try {
     for (const [i, c] of CASES.entries()) {
-      const leaf = c.mustStaple ? pki.leafMustStaple : pki.leafRsa;
+      const leaf = c.leaf === 'mustStaple' ? pki.leafMustStaple : c.leaf === 'ecdsa' ? pki.leafEcdsa : pki.leafRsa;
       const staple =
         c.staple === 'none'
           ? null
@@ -65,7 +70,8 @@ export async function runDemo(args: readonly string[], io: Io): Promise<number> 
       const server = await startStaplingServer({ cert: leaf, chain: [pki.intermediate], staple, lazyHandshakes: c.staple === 'live' ? 1 : 0 });
       servers.push(server);
       const target = parseTarget(server.target, { servername: 'localhost' });
-      const evidence = await collect(target, { attempts: 2, retryDelayMs: 100, timeoutMs: 5000 });
+      // The throwaway root is trusted for the demo, as --ca-file would make it.
+      const evidence = await collect(target, { attempts: 2, retryDelayMs: 100, timeoutMs: 5000, extraCerts: [pki.root.der], cache });
       const report = await assess(evidence, { now: new Date() });
       io.stdout(`\n=== Demo ${i + 1}/${CASES.length}: ${c.title} (expect ${c.expect.toUpperCase()}) ===\n`);
       io.stdout(renderTable(report, { width, color }));
