@@ -435,6 +435,13 @@ describe('details the findings carry', () => {
     expect(report.findings[0]?.args.source).toBe('given');
   });
 
+  it('a certificate without OCSP URL shows its CRL distribution points instead', async () => {
+    const crlOnly = await issue({ issuer: pki.intermediate, subject: 'CN=crl', serial: '73', crlUrls: ['http://crl.example.test/int.crl'], notBefore: at(-30 * DAY), notAfter: at(300 * DAY) });
+    const report = await probeOf([{ v: '1.2', staple: null }], { leaf: crlOnly, chain: [pki.intermediate] });
+    expect(report.findings).toEqual([expect.objectContaining({ code: 'CERT_NO_OCSP_URL', args: { crlUrls: 'http://crl.example.test/int.crl' } })]);
+    expect(report.verdict).toBe('ok');
+  });
+
   it('no staple while the CA answers: the finding says the server could fetch', async () => {
     const report = await withLive(null, liveGood());
     expect(report.findings.find((f) => f.code === 'STAPLE_MISSING')?.args).toEqual({ liveResponder: 'ok' });

@@ -145,6 +145,59 @@ describe('SNI', () => {
   });
 });
 
+describe('certificate findings next to the stapling verdict', () => {
+  it('a name the certificate does not cover -> CERT_NAME_MISMATCH; the stapling verdict stays ok', async () => {
+    const server = await serve(await makeStaple(pki, 'good', { now: new Date() }));
+    const report = await probe(server.target, { ...fast, servername: 'wrong.example.test' });
+    expect(codes(report)).toEqual(['CERT_NAME_MISMATCH']);
+    expect(report.verdict).toBe('critical');
+    expect(report.staplingVerdict).toBe('ok');
+  });
+
+  it('an expired leaf -> CERT_EXPIRED', async () => {
+    const expired = await issue({
+      issuer: pki.intermediate,
+      subject: 'CN=localhost',
+      serial: '1006',
+      dnsNames: ['localhost'],
+      ocspUrls: ['http://127.0.0.1:8080/ocsp'],
+      notBefore: new Date(Date.now() - 40 * 86_400_000),
+      notAfter: new Date(Date.now() - 86_400_000),
+    });
+    const server = await serve(await makeStaple(pki, 'good', { now: new Date(), leaf: expired }), { cert: expired });
+    const report = await probe(server.target, fast);
+    expect(codes(report)).toEqual(['CERT_EXPIRED']);
+    expect(report.staplingVerdict).toBe('ok');
+  });
+
+  it('without the test root as a trust anchor -> CERT_UNTRUSTED', async () => {
+    const server = await serve(await makeStaple(pki, 'good', { now: new Date() }));
+    const report = await probe(server.target, { ...fast, extraCerts: [] });
+    expect(codes(report)).toEqual(['CERT_UNTRUSTED']);
+    expect(report.findings[0]?.args.error).toMatch(/SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY/);
+  });
+});
+
+describe('every address of a host', () => {
+  it('one backend staples and the other does not -> COMPARE_ADDRESSES_DISAGREE and STAPLE_MISSING there', async () => {
+    const stapling = await serve(await makeStaple(pki, 'good', { now: new Date() }));
+    // The same port on ::1, a backend without stapling.
+    const silent = await serve(null, { host: '::1', port: stapling.port });
+    const resolver = async () => [
+      { address: '127.0.0.1', family: 4 as const },
+      { address: '::1', family: 6 as const },
+    ];
+    const report = await probe(`localhost:${stapling.port}`, { ...fast, resolver });
+    expect(codes(report)).toEqual(['COMPARE_ADDRESSES_DISAGREE', 'STAPLE_MISSING']);
+    expect(report.findings.find((f) => f.code === 'STAPLE_MISSING')?.where).toEqual([{ target: `localhost:${stapling.port}`, address: '::1' }]);
+    expect(report.findings.find((f) => f.code === 'COMPARE_ADDRESSES_DISAGREE')?.args).toEqual({
+      aspect: 'stapling',
+      detail: '127.0.0.1 staples, ::1 does not staple',
+    });
+    expect(silent.port).toBe(stapling.port);
+  });
+});
+
 describe('unreachable and broken peers end in UNKNOWN with a clear finding', () => {
   it('connection refused', async () => {
     const port = await rawServer(() => {});

@@ -76,6 +76,8 @@ export interface IssueOptions {
   readonly dnsNames?: readonly string[];
   readonly ocspUrls?: readonly string[];
   readonly caIssuers?: readonly string[];
+  /** CRL distribution point URLs. */
+  readonly crlUrls?: readonly string[];
   readonly ekus?: readonly string[];
   readonly mustStaple?: boolean;
   readonly ocspNoCheck?: boolean;
@@ -112,6 +114,7 @@ export async function issue(options: IssueOptions): Promise<Issued> {
       }),
     );
   }
+  if (options.crlUrls?.length) extensions.push(new x509.CRLDistributionPointsExtension([...options.crlUrls]));
   if (options.mustStaple) extensions.push(new x509.Extension('1.3.6.1.5.5.7.1.24', false, TLS_FEATURE_STATUS_REQUEST));
   if (options.ocspNoCheck) extensions.push(new x509.Extension('1.3.6.1.5.5.7.48.1.5', false, new Uint8Array([0x05, 0x00])));
 
