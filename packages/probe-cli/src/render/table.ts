@@ -38,6 +38,10 @@ export function formatWhere(where: readonly Location[]): string {
       plain.push(w.file);
       continue;
     }
+    if (w.url) {
+      plain.push(w.url);
+      continue;
+    }
     const head = [w.target, w.address && w.address !== w.target?.replace(/:\d+$/, '') ? w.address : undefined].filter(Boolean).join(' ');
     const byVersion = groups.get(head) ?? new Map<string, number[]>();
     groups.set(head, byVersion);

@@ -288,11 +288,14 @@ async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): P
         if (!judged) {
           const leaf = facts?.leaf ?? null;
           const reason = facts ? noIssuerReason(facts.choice, given !== null || evidence.issuer !== null) : 'issuer-not-found';
-          judged = judgeResponse(outcome.staple, leaf, facts?.choice.issuer ?? null, reason, ctx);
+          const live = facts?.live?.valid ?? null;
+          judged = judgeResponse(outcome.staple, leaf, facts?.choice.issuer ?? null, reason, ctx).then((j) => ({
+            ...j,
+            problems: [...j.problems, ...(live ? compareStapleWithLive(j, live) : [])],
+          }));
           judgedCache.set(judgeKey, judged);
-          const done = await judged;
-          if (!staples.some((s) => s.sha256 === stapleHash)) staples.push({ sha256: stapleHash, decoded: done.decoded });
-          if (facts?.live?.valid) for (const p of compareStapleWithLive(done, facts.live.valid)) findings.add(p, where);
+          const decoded = (await judged).decoded;
+          if (!staples.some((s) => s.sha256 === stapleHash)) staples.push({ sha256: stapleHash, decoded });
         }
         const done = await judged;
         for (const p of done.problems) findings.add(p, where);
