@@ -2,12 +2,16 @@
  * CLI start-up and one-shot wall time, against references measured in the same run:
  *   node -e 0                              the floor for any Node CLI
  *   probe inspect <fixture> --issuer ...   the offline check
- *   probe 127.0.0.1:PORT                   a live probe (TLS 1.2 + 1.3, 3 attempts each) of a local stapling server
+ *   probe 127.0.0.1:PORT --ca-file root    a live probe (TLS 1.2 + 1.3, 3 attempts each, live query on) of a local
+ *                                          stapling server and OCSP responder
  * Prints medians (min-max) of N runs, ratios to `node -e 0`, and peak RSS. Needs a prior build (pnpm install does it).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createPki, makeStaple, startStaplingServer } from '../packages/probe-core/src/testing/index.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPki, freePort, makeStaple, startResponder, startStaplingServer } from '../packages/probe-core/src/testing/index.js';
 
 const runs = Number(process.env.RUNS ?? 10);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -48,15 +52,19 @@ const median = (xs: number[]) => {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 };
 
-const pki = await createPki();
+const port = await freePort();
+const pki = await createPki({ ocspUrl: `http://127.0.0.1:${port}/ocsp` });
+const responder = await startResponder({ issuer: pki.intermediate, statuses: new Map([['1001', { status: 'good' }]]), port });
 const staple = await makeStaple(pki, 'good', { now: new Date() });
 const server = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple });
+const caFile = join(mkdtempSync(join(tmpdir(), 'staple-probe-bench-')), 'root.pem');
+writeFileSync(caFile, pki.root.pem);
 try {
   const cases: [string, string[]][] = [
     ['node -e 0', ['-e', '0']],
     ['probe --version', [bin, '--version']],
     ['probe inspect (offline)', [bin, 'inspect', 'fixtures/ocsp/good.der', '--issuer', 'fixtures/pki/intermediate.pem', '--cert', 'fixtures/pki/leaf-rsa.pem', '--at', '2026-01-15T12:00:00Z']],
-    ['probe <local server>', [bin, server.target]],
+    ['probe <local server>', [bin, server.target, '--ca-file', caFile]],
   ];
   const results = [];
   for (const [name, args] of cases) results.push({ name, ...(await measure(args)) });
@@ -76,6 +84,8 @@ try {
     );
   }
   process.stdout.write(`${JSON.stringify({ bench: 'startup', runs, node: process.version, rows })}\n`);
+  process.stdout.write(`live requests reaching the responder: ${responder.requests()} (one per probe run)\n`);
 } finally {
   await server.close();
+  await responder.close();
 }

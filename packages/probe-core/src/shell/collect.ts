@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { sha256Hex } from '../core/bytes.js';
 import { type Cert, parseCertificate } from '../core/certificate.js';
 import { certificatesFromIssuerBody, chooseIssuer, type IssuerSource } from '../core/issuer.js';
@@ -33,10 +32,8 @@ export interface CollectOptions {
   readonly resolver?: Resolver;
   /** DER issuer certificate given by the operator. */
   readonly issuer?: Uint8Array | null;
-  /** DER certificates trusted as roots and searched for the issuer (--ca-file). */
+  /** DER certificates trusted as roots (besides Node's bundled Mozilla roots) and searched for the issuer (--ca-file). */
   readonly extraCerts?: readonly Uint8Array[];
-  /** Also trust the system bundle (/etc/ssl/certs/ca-certificates.crt) besides Node's roots. Default true. */
-  readonly systemRoots?: boolean;
   /** Query the leaf's OCSP responder. Default true. */
   readonly live?: boolean;
   /** Send a nonce in the live query. Default false (RFC 5019 responders ignore it). */
@@ -60,7 +57,6 @@ export function createCollectCache(): CollectCache {
 }
 
 const UNREACHABLE = new Set(['dns', 'refused', 'unreachable', 'timeout']);
-const SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -73,17 +69,6 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     }
     signal?.addEventListener('abort', done, { once: true });
   });
-
-let systemRootsCache: string[] | null = null;
-function systemRoots(): string[] {
-  if (systemRootsCache) return systemRootsCache;
-  try {
-    systemRootsCache = existsSync(SYSTEM_BUNDLE) ? [readFileSync(SYSTEM_BUNDLE, 'utf8')] : [];
-  } catch {
-    systemRootsCache = [];
-  }
-  return systemRootsCache;
-}
 
 const toPem = (der: Uint8Array) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
 
@@ -120,7 +105,7 @@ async function handshakes(target: Target, address: string, options: CollectOptio
   const attempts = options.attempts ?? 3;
   const out: AttemptEvidence[] = [];
   versions: for (const tlsVersion of versions) {
-    const trust = trustContext(tlsVersion, extraPems, options.systemRoots === false ? [] : systemRoots());
+    const trust = trustContext(tlsVersion, extraPems);
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (options.signal?.aborted) break versions;
       const outcome = await handshake({

@@ -118,6 +118,7 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
 /** A secure context with its trust anchors, identified by SHA-256 fingerprint as Node prints it. */
 export interface Trust {
   readonly context: tls.SecureContext;
+  /** Computed on first use: only a verified chain needs it, to cut the anchors Node appended. */
   readonly anchors: ReadonlySet<string>;
 }
 
@@ -135,18 +136,30 @@ function fingerprintsOf(pems: readonly string[]): Set<string> {
 }
 
 /**
- * The trust a run validates chains with: Node's bundled roots, the system bundle when there is one, and the
- * operator's --ca-file certificates. Built once per (version, extra CAs): parsing a few hundred roots per
- * handshake would cost more than the handshake.
+ * The trust a run validates chains with: Node's bundled Mozilla roots (the list Debian's ca-certificates
+ * ships too), plus the operator's --ca-file certificates. The default context shares Node's parsed root
+ * store (under a millisecond); a `ca` list of every root would cost ~50 ms per context to parse. Contexts are
+ * built once per (version, extra CAs) and reused.
  */
-export function trustContext(tlsVersion: TlsVersion, extraCaPems: readonly string[], systemRoots: readonly string[]): Trust {
-  const key = `${tlsVersion}\n${systemRoots.length}\n${extraCaPems.join('')}`;
+export function trustContext(tlsVersion: TlsVersion, extraCaPems: readonly string[]): Trust {
+  const key = `${tlsVersion}\n${extraCaPems.join('')}`;
   let trust = contexts.get(key);
   if (!trust) {
-    const ca = [...tls.rootCertificates, ...systemRoots, ...extraCaPems];
+    const versions = { minVersion: PROTOCOL[tlsVersion], maxVersion: PROTOCOL[tlsVersion] };
+    let context = tls.createSecureContext(versions);
+    if (extraCaPems.length > 0) {
+      // Adding to the default store copies Node's already-parsed roots; a `ca` list would re-parse every root.
+      const native = (context as unknown as { context?: { addCACert?: (pem: string) => void } }).context;
+      if (typeof native?.addCACert === 'function') for (const pem of extraCaPems) native.addCACert(pem);
+      else context = tls.createSecureContext({ ...versions, ca: [...tls.rootCertificates, ...extraCaPems] });
+    }
+    let anchors: Set<string> | null = null;
     trust = {
-      context: tls.createSecureContext({ ca, minVersion: PROTOCOL[tlsVersion], maxVersion: PROTOCOL[tlsVersion] }),
-      anchors: fingerprintsOf(ca),
+      context,
+      get anchors() {
+        anchors ??= fingerprintsOf([...tls.rootCertificates, ...extraCaPems]);
+        return anchors;
+      },
     };
     contexts.set(key, trust);
   }
