@@ -9,6 +9,7 @@ import {
   mergeReports,
   parseTarget,
   type Report,
+  type ServerName,
   readCertificates,
   SignatureVerifier,
   TargetError,
@@ -56,6 +57,9 @@ Probe options:
                         only after its first handshake)
   --retry-delay MS      pause after a handshake without a staple (default: 250)
   --timeout MS          deadline per handshake (default: 10000)
+  --server NAME         nginx, apache, haproxy or caddy: word the fixes for it (default: detected
+                        from the Server header of one HEAD /; otherwise the fix for each is given)
+  --no-http             do not send that HEAD / (for ports that do not speak HTTP)
 
 Live query (the CA's responder, from the certificate's OCSP URL):
   --no-live             do not ask the responder; judge the staple alone
@@ -72,6 +76,7 @@ Judgement options (probe and inspect):
 Inspect options:
   --issuer FILE         issuer certificate: enables the signature and responder checks
   --cert FILE           the certificate the response is for: enables the serial check
+  --server NAME         nginx, apache, haproxy or caddy: word the fixes for it
 
 Output:
   --format table|json   human diagnosis (default) or JSON (schema: report.v1.schema.json)
@@ -113,12 +118,23 @@ const PROBE_OPTIONS = {
   'retry-delay': { type: 'string' },
   timeout: { type: 'string' },
   'no-live': { type: 'boolean' },
+  server: { type: 'string' },
+  'no-http': { type: 'boolean' },
   nonce: { type: 'boolean' },
   'live-timeout': { type: 'string' },
   'live-max-bytes': { type: 'string' },
 } as const;
 
-const INSPECT_OPTIONS = { ...COMMON, cert: { type: 'string' } } as const;
+const INSPECT_OPTIONS = { ...COMMON, cert: { type: 'string' }, server: { type: 'string' } } as const;
+
+const SERVERS = ['nginx', 'apache', 'haproxy', 'caddy'] as const;
+
+function serverFlag(value: string | undefined): ServerName | null {
+  if (value === undefined) return null;
+  const name = value.toLowerCase();
+  if (!(SERVERS as readonly string[]).includes(name)) throw new UsageError(`--server ${value}: expected nginx, apache, haproxy or caddy`);
+  return name as ServerName;
+}
 
 function parse<T extends NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>>(args: string[], options: T) {
   try {
@@ -204,6 +220,7 @@ async function runInspect(args: string[], io: Io): Promise<number> {
     file,
     issuer: values.issuer ? readOneCert(io, values.issuer, '--issuer') : null,
     cert: values.cert ? readOneCert(io, values.cert, '--cert') : null,
+    server: serverFlag(values.server),
   });
   output(io, values, report);
   return exitCodeOf(report.verdict);
@@ -230,6 +247,7 @@ async function runProbe(args: string[], io: Io): Promise<number> {
     }
   });
   if (values.address !== undefined && ipVersion(values.address) === 0) throw new UsageError(`--address ${values.address}: not an IP address`);
+  const server = serverFlag(values.server);
   const issuer = values.issuer ? readOneCert(io, values.issuer, '--issuer') : null;
   const extraCerts = values['ca-file'] ? readCertificates(readInput(io, values['ca-file'], '--ca-file')) : [];
   const judge = judgement(values);
@@ -251,6 +269,8 @@ async function runProbe(args: string[], io: Io): Promise<number> {
       issuer,
       extraCerts,
       live: !values['no-live'],
+      httpHead: !values['no-http'],
+      server,
       nonce: values.nonce === true,
       http,
       cache,

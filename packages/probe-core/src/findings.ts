@@ -9,12 +9,36 @@ export interface FindingInfo {
   readonly hint: string;
   /** Anchor in docs/findings.md. */
   readonly docs: string;
+  /** The fix in the words of each server's configuration, when it differs between servers. */
+  readonly servers?: Readonly<Partial<Record<ServerName, string>>>;
 }
+
+/** Server software the hints know. */
+export type ServerName = 'nginx' | 'apache' | 'haproxy' | 'caddy';
+
+const FIX = {
+  enable: {
+    nginx:
+      'Set `ssl_stapling on;` and `ssl_stapling_verify on;`, give `ssl_trusted_certificate` the intermediate and root (nginx verifies the response with them; without them it logs `OCSP_basic_verify() failed` and staples nothing), and a `resolver` when the OCSP URL is a host name (without one it logs `no resolver defined to resolve`). nginx fetches on the first handshake after a start, in each worker.',
+    apache:
+      'Set `SSLUseStapling on` in the vhost and `SSLStaplingCache shmcb:/var/run/ocsp(128000)` at server level (mod_ssl does not staple without the cache); check the error log for `ssl_stapling` messages.',
+    haproxy:
+      'Put the DER response in `<cert>.ocsp` next to the certificate (and `<cert>.issuer` when the PEM lacks the issuer) and reload, or add `ocsp-update on` to the `crt` line (HAProxy 2.8+). An expired `.ocsp` file is dropped at load, silently: nothing is stapled.',
+    caddy: 'Caddy staples by default; a missing staple means `ocsp_stapling off` is set or Caddy cannot reach the responder (see its log).',
+  },
+  refresh: {
+    nginx:
+      'nginx never refreshes `ssl_stapling_file`: regenerate it from cron well before nextUpdate (`openssl ocsp -issuer chain.pem -cert cert.pem -url <OCSP URL> -no_nonce -respout file.der`), check it with `probe inspect`, then `nginx -s reload`. Better, drop the file and let nginx fetch (`ssl_stapling on; ssl_stapling_verify on; ssl_trusted_certificate <chain>; resolver <dns>;`).',
+    apache:
+      'mod_ssl refetches cached responses itself (`SSLStaplingStandardCacheTimeout`, default 3600 s); a stale staple means its fetches fail: check the error log, its access to the responder (`SSLStaplingResponderTimeout`, `SSLStaplingForceURL` behind a proxy).',
+    haproxy:
+      'HAProxy serves the `.ocsp` file it loaded and refreshes nothing by itself before 2.8: push a fresh response from cron with `echo "set ssl ocsp-response $(base64 -w0 file.der)" | socat stdio /run/haproxy/admin.sock`, or use `ocsp-update on` (2.8+).',
+    caddy: 'Caddy refreshes staples automatically; a stale one means it cannot reach the responder (see its log).',
+  },
+} as const;
 
 const doc = (code: string): string => `docs/findings.md#${code.toLowerCase()}`;
 
-const NGINX_REFRESH =
-  'nginx: prefer live fetching (`ssl_stapling on; ssl_stapling_verify on; ssl_trusted_certificate <chain>; resolver <dns>;`); if you must use `ssl_stapling_file`, refresh it from cron with `openssl ocsp` well before nextUpdate and reload nginx.';
 
 /**
  * Every finding code with its severity, title and remediation hint.
@@ -25,26 +49,36 @@ export const FINDINGS = {
   STAPLE_MISSING: {
     severity: 'warn',
     title: 'No OCSP staple',
-    hint: 'The server sent no OCSP response in any handshake, so every client must ask the CA itself (slower, leaks browsing to the CA, fails open). nginx: `ssl_stapling on; ssl_stapling_verify on;` plus `ssl_trusted_certificate` with the issuer chain and a `resolver`. Apache: `SSLUseStapling on` and `SSLStaplingCache`. HAProxy: a `.ocsp` file next to the certificate or `ocsp-update on`. Caddy staples automatically.',
+    hint: 'The server sent no OCSP response in any handshake, so every client must ask the CA itself (slower, leaks the visit to the CA, and fails open).',
     docs: doc('STAPLE_MISSING'),
+    servers: FIX.enable,
   },
   STAPLE_MISSING_MUST_STAPLE: {
     severity: 'critical',
     title: 'Must-staple certificate served without a staple',
     hint: 'The certificate carries the TLS feature status_request (RFC 7633, "must-staple"): Firefox and other strict clients refuse the connection when no staple comes with it. Turn stapling on and make sure the server can reach the responder, or serve a certificate without must-staple.',
     docs: doc('STAPLE_MISSING_MUST_STAPLE'),
+    servers: FIX.enable,
   },
   STAPLE_LAZY: {
     severity: 'info',
     title: 'Staple appeared only after the first handshake',
     hint: 'The server fetches OCSP lazily: nginx asks the responder only when a handshake needs the staple, so the first handshake after a start or reload carries none, and since the cache is per worker process, each worker\'s first handshake misses too. Harmless for most clients. To avoid it, warm every worker after a reload, or serve a pre-fetched `ssl_stapling_file` that you refresh.',
     docs: doc('STAPLE_LAZY'),
+    servers: {
+      nginx: 'nginx caches the response per worker process: after each reload make one handshake per worker, or serve a pre-fetched `ssl_stapling_file` that cron refreshes.',
+      apache: 'mod_ssl fetches inside the first handshake that needs a response, which waits for the responder; later handshakes use `SSLStaplingCache`.',
+    },
   },
   STAPLE_LAZY_MUST_STAPLE: {
     severity: 'warn',
     title: 'Must-staple certificate served without a staple at first',
     hint: 'The certificate is must-staple (RFC 7633) and the server fetches OCSP lazily: the first handshakes after a start or reload carry no staple, and strict clients (Firefox) refuse them. nginx: warm the cache with one handshake right after each reload, or serve a pre-fetched `ssl_stapling_file` that a cron job refreshes. Apache fetches during the first handshake too; HAProxy loads `.ocsp` files at start and has no gap.',
     docs: doc('STAPLE_LAZY_MUST_STAPLE'),
+    servers: {
+      nginx: 'Make one handshake per worker right after every reload, or serve a pre-fetched `ssl_stapling_file` that cron refreshes (nginx never refreshes that file itself).',
+      haproxy: 'HAProxy loads `.ocsp` files at start and has no such gap.',
+    },
   },
   STAPLE_INTERMITTENT: {
     severity: 'warn',
@@ -74,8 +108,13 @@ export const FINDINGS = {
   STAPLE_ERROR_STATUS: {
     severity: 'critical',
     title: 'An OCSP error response is stapled',
-    hint: `The staple carries no certificate status at all, only the responder's error (tryLater, internalError, unauthorized, ...). Clients treat it as no valid staple; must-staple clients fail. nginx serves \`ssl_stapling_file\` unchecked: fetch a fresh, successful response. Apache staples a fake tryLater when its responder fetch fails (\`SSLStaplingFakeTryLater\`, on by default; also see \`SSLStaplingReturnResponderErrors off\`). ${NGINX_REFRESH}`,
+    hint: "The staple carries no certificate status at all, only the responder's error (tryLater, internalError, unauthorized, ...). Clients treat it as no valid staple; must-staple clients fail.",
     docs: doc('STAPLE_ERROR_STATUS'),
+    servers: {
+      nginx: 'nginx staples `ssl_stapling_file` byte for byte without looking at its status (it never staples an error it fetched itself): replace the file with a successful response.',
+      apache: 'Apache staples a fake tryLater when it cannot get a response (`SSLStaplingFakeTryLater`, on by default) and passes responder errors on (`SSLStaplingReturnResponderErrors`, on by default): set both `off` so it staples nothing instead, and fix its access to the responder (error log, `SSLStaplingResponderTimeout`, `SSLStaplingForceURL`).',
+      haproxy: 'The `.ocsp` file (or the `set ssl ocsp-response` payload) holds an error response: replace it with a successful one.',
+    },
   },
   STAPLE_UNSUPPORTED_TYPE: {
     severity: 'critical',
@@ -95,6 +134,11 @@ export const FINDINGS = {
     title: 'Staple is for another certificate',
     hint: 'No SingleResponse in the staple matches the served certificate (serial, issuer name hash and issuer key hash). Typical causes: the certificate was renewed but the stapled file was not, or the response file of another vhost is configured. Fetch the response for the certificate this server sends.',
     docs: doc('STAPLE_CERTID_MISMATCH'),
+    servers: {
+      nginx: 'The `ssl_stapling_file` belongs to another certificate (typically the one before a renewal): fetch the response for the certificate in `ssl_certificate`, or let nginx fetch it.',
+      haproxy: 'The response loaded for this certificate belongs to another one: regenerate `<cert>.ocsp` (or `set ssl ocsp-response`) for the deployed certificate.',
+      apache: 'mod_ssl fetches for its own certificate, so a mismatch points at a shared cache or a proxy in front of Apache.',
+    },
   },
   STAPLE_CERTID_NOT_CHECKED: {
     severity: 'info',
@@ -119,20 +163,23 @@ export const FINDINGS = {
   STAPLE_EXPIRED: {
     severity: 'critical',
     title: 'Staple is past its nextUpdate',
-    hint: `The stapled response has expired; clients reject it (must-staple clients fail hard). The server is not refreshing it. ${NGINX_REFRESH}`,
+    hint: 'The stapled response has expired; clients reject it (must-staple clients fail hard). The server is not refreshing it.',
     docs: doc('STAPLE_EXPIRED'),
+    servers: FIX.refresh,
   },
   STAPLE_EXPIRING_CRITICAL: {
     severity: 'critical',
     title: 'Staple about to expire',
-    hint: `Less time is left before nextUpdate than the critical threshold (\`--crit-remaining\`). Servers normally refresh around half of the validity period; one this close to expiry is not being refreshed. ${NGINX_REFRESH}`,
+    hint: 'Less time is left before nextUpdate than the critical threshold (`--crit-remaining`). Servers normally refresh around half of the validity period; one this close to expiry is not being refreshed.',
     docs: doc('STAPLE_EXPIRING_CRITICAL'),
+    servers: FIX.refresh,
   },
   STAPLE_EXPIRING: {
     severity: 'warn',
     title: 'Staple close to its nextUpdate',
-    hint: `Less time is left before nextUpdate than the warning threshold (\`--warn-remaining\`). Servers normally refresh around half of the validity period; check that refreshing works. ${NGINX_REFRESH}`,
+    hint: 'Less time is left before nextUpdate than the warning threshold (`--warn-remaining`). Servers normally refresh around half of the validity period; check that refreshing works.',
     docs: doc('STAPLE_EXPIRING'),
+    servers: FIX.refresh,
   },
   STAPLE_NOT_YET_VALID: {
     severity: 'critical',
@@ -298,6 +345,7 @@ export const FINDINGS = {
     title: 'Server staples "good" for a revoked certificate',
     hint: 'The staple still says good while the CA now says revoked: the server keeps an old response (a static `ssl_stapling_file`, a HAProxy `.ocsp` file, a cache that is not refreshed). Clients trust the staple until it expires. Replace the certificate now, and fix the refresh.',
     docs: doc('COMPARE_STAPLE_GOOD_LIVE_REVOKED'),
+    servers: FIX.refresh,
   },
   COMPARE_STATUS_DIFFERS: {
     severity: 'warn',
@@ -308,8 +356,9 @@ export const FINDINGS = {
   COMPARE_STAPLE_STALE: {
     severity: 'warn',
     title: 'Staple much older than the live answer',
-    hint: `The stapled response was produced much earlier than what the CA serves now (more than half of its validity period), so the server is not refreshing it. ${NGINX_REFRESH} HAProxy: \`set ssl ocsp-response\` on the runtime API from cron, or \`ocsp-update on\` (2.8+).`,
+    hint: 'The stapled response was produced much earlier than what the CA serves now (more than half of its validity period), so the server is not refreshing it.',
     docs: doc('COMPARE_STAPLE_STALE'),
+    servers: FIX.refresh,
   },
   COMPARE_SIGNER_DIFFERS: {
     severity: 'info',
@@ -333,8 +382,14 @@ export const FINDINGS = {
   CERT_CHAIN_INCOMPLETE: {
     severity: 'warn',
     title: 'Server does not send the intermediate certificate',
-    hint: 'The issuer had to be fetched from the AIA caIssuers URL. Browsers chase it; many other clients (curl, Java, Go, mobile apps) fail the handshake. nginx also needs the chain to verify its staple. Serve the intermediate after the leaf: nginx `ssl_certificate` with the full chain; Apache `SSLCertificateFile` with the chain appended; HAProxy `crt` PEM holding leaf, intermediates and key.',
+    hint: 'The issuer had to be fetched from the AIA caIssuers URL. Browsers chase it; many other clients (curl, Java, Go, mobile apps) fail the handshake, and servers need the chain to verify the responses they staple. Serve the intermediate after the leaf.',
     docs: doc('CERT_CHAIN_INCOMPLETE'),
+    servers: {
+      nginx: '`ssl_certificate` must hold the leaf followed by its intermediate (fullchain.pem), and `ssl_trusted_certificate` the chain for stapling.',
+      apache: '`SSLCertificateFile` with the intermediate appended (2.4.8+), or `SSLCertificateChainFile` on older versions.',
+      haproxy: 'The `crt` PEM must hold the leaf, its intermediates and the key.',
+      caddy: 'Caddy sends the chain it obtained; for a manually loaded certificate, use a full-chain PEM.',
+    },
   },
   CERT_UNTRUSTED: {
     severity: 'critical',

@@ -25,7 +25,7 @@ export { ipVersion, parseTarget, TargetError } from './core/target.js';
 /** Read PEM or DER certificate input. */
 export { readCertificates } from './core/certificate.js';
 /** The findings catalogue and its types. */
-export { FINDINGS, describeFinding, type FindingCode, type FindingInfo } from './findings.js';
+export { FINDINGS, describeFinding, type FindingCode, type FindingInfo, type ServerName } from './findings.js';
 /** Render the one-line message of a finding. */
 export { renderMessage } from './message.js';
 /** Report and evidence types. */

@@ -1,4 +1,4 @@
-import type { FindingCode } from './findings.js';
+import type { FindingCode, ServerName } from './findings.js';
 
 /**
  * Plain, readonly data shared by the core and the shell. Nothing here holds behaviour.
@@ -125,6 +125,8 @@ export type AttemptOutcome =
       readonly authorizationError: string | null;
       /** Why the certificate does not match the SNI name, null when it does or no name was sent. */
       readonly nameError: string | null;
+      /** The `Server` header of a `HEAD /` sent after the handshake; null when not asked or not answered. */
+      readonly serverHeader?: string | null;
       readonly durationMs: number;
     }
   | {
@@ -237,6 +239,8 @@ export interface ProbeEvidence {
   readonly liveDisabled?: boolean;
   /** Issuers fetched through AIA caIssuers because no local source had them. */
   readonly issuerFetches?: readonly IssuerFetchEvidence[];
+  /** Server software named by the operator (--server); overrides detection. */
+  readonly server?: ServerName | null;
 }
 
 /** The offline check of one OCSP response (`probe inspect`). */
@@ -246,6 +250,8 @@ export interface InspectEvidence {
   readonly response: Uint8Array;
   readonly issuer: Uint8Array | null;
   readonly cert: Uint8Array | null;
+  /** Server software the response is meant for (--server), for server-specific hints. */
+  readonly server?: ServerName | null;
 }
 
 export type Evidence = ProbeEvidence | InspectEvidence;
@@ -303,6 +309,8 @@ export interface TargetReport {
   /** Where the issuer came from: --issuer, the served chain, --ca-file, or AIA caIssuers. */
   readonly issuerSource: 'given' | 'served' | 'ca-file' | 'aia' | null;
   readonly mustStaple: boolean;
+  /** The server software, from --server or the `Server` header of one `HEAD /`; null when unknown. */
+  readonly server: { readonly name: ServerName | null; readonly header: string | null; readonly source: 'flag' | 'header' | null };
   /** The live queries made for the certificates this target served (one per distinct certificate). */
   readonly live: readonly LiveReport[];
   readonly addresses: readonly {
@@ -334,6 +342,8 @@ export interface Report {
   readonly staplingVerdict: Verdict;
   readonly findings: readonly Finding[];
   readonly targets: readonly TargetReport[];
+  /** The server software hints are worded for (inspect: --server; probe: the target's), null when unknown. */
+  readonly server: ServerName | null;
   /** Each distinct staple (or the inspected response), decoded; null `decoded` when it would not decode. */
   readonly staples: readonly { readonly sha256: string; readonly decoded: DecodedResponse | null }[];
 }

@@ -1,4 +1,5 @@
-import { FINDINGS, type FindingCode, type Location, type Report, renderMessage, type Severity } from '@staple-probe/core';
+import { FINDINGS, type FindingCode, type Location, type Report, renderMessage, type ServerName, type Severity } from '@staple-probe/core';
+import { fixesFor } from './fixes.js';
 import { exitCodeOf } from '../exit-code.js';
 
 /** The JSON document `--format json` prints: the report plus wording, versioned by `schemaVersion`. */
@@ -18,10 +19,13 @@ export interface JsonReport {
     readonly message: string;
     readonly hint: string;
     readonly docs: string;
+    /** The fix per server software: only the detected (or --server) one when known, else each. */
+    readonly fixes: readonly { readonly server: ServerName; readonly text: string }[];
     readonly args: Readonly<Record<string, string | number | boolean | null>>;
     readonly where: readonly Location[];
   }[];
   readonly targets: Report['targets'];
+  readonly server: Report['server'];
   readonly staples: Report['staples'];
 }
 
@@ -41,10 +45,12 @@ export function toJsonReport(report: Report, version: string): JsonReport {
       message: renderMessage(f),
       hint: FINDINGS[f.code].hint,
       docs: FINDINGS[f.code].docs,
+      fixes: fixesFor(f, report),
       args: f.args,
       where: f.where,
     })),
     targets: report.targets,
+    server: report.server,
     staples: report.staples,
   };
 }

@@ -1,5 +1,6 @@
-import { FINDINGS, type Finding, type Location, type Report, renderMessage, type Severity, type Verdict } from '@staple-probe/core';
+import { FINDINGS, type Location, type Report, renderMessage, type Severity, type Verdict } from '@staple-probe/core';
 import Table from 'cli-table3';
+import { fixesFor } from './fixes.js';
 
 export interface TableOptions {
   /** Total width in columns. */
@@ -94,6 +95,10 @@ function renderHandshakes(report: Report, options: TableOptions): string {
     }
     out.push(tbl.toString());
     if (t.leaf) out.push(`Certificate: ${t.leaf.subject} · serial ${t.leaf.serial} · issuer ${t.leaf.issuer}${t.mustStaple ? ' · must-staple' : ''}`);
+    if (t.server.name || t.server.header) {
+      const how = t.server.source === 'flag' ? 'from --server' : `Server: ${t.server.header}`;
+      out.push(`Server software: ${t.server.name ? SERVER_LABEL[t.server.name] : 'not recognised'} (${how})`);
+    }
     if (t.issuerSource) out.push(`Issuer: ${t.issuer?.subject ?? '?'} (from ${ISSUER_SOURCE[t.issuerSource]})`);
     for (const l of t.live) out.push('', renderLive(l, report.at, options));
   }
@@ -157,7 +162,10 @@ function renderStaples(report: Report, options: TableOptions): string {
   return out.join('\n');
 }
 
-function renderFindings(findings: readonly Finding[], options: TableOptions): string {
+const SERVER_LABEL = { nginx: 'nginx', apache: 'Apache', haproxy: 'HAProxy', caddy: 'Caddy' } as const;
+
+function renderFindings(report: Report, options: TableOptions): string {
+  const findings = report.findings;
   if (findings.length === 0) return paint(options.color, 'green', 'No problems found.');
   const tbl = table(options, [10, Math.max(30, options.width - 13)]);
   for (const f of findings) {
@@ -167,6 +175,7 @@ function renderFindings(findings: readonly Finding[], options: TableOptions): st
       renderMessage(f),
       paint(options.color, 'dim', `Seen: ${formatWhere(f.where)}`),
       `Fix: ${info.hint}`,
+      ...fixesFor(f, report).map((x) => `${SERVER_LABEL[x.server]}: ${x.text}`),
     ];
     tbl.push([paint(options.color, SEVERITY_STYLE[f.severity], SEVERITY_LABEL[f.severity]), lines.join('\n')]);
   }
@@ -193,7 +202,7 @@ export function renderTable(report: Report, options: TableOptions): string {
     paint(options.color, 'dim', `staple-probe ${report.kind === 'inspect' ? 'inspect' : targets} · judged at ${report.at}`),
     paint(options.color, VERDICT_STYLE[report.verdict], paint(options.color, 'bold', headline(report))),
     '',
-    renderFindings(report.findings, options),
+    renderFindings(report, options),
   ];
   if (report.targets.length) parts.push('', renderHandshakes(report, options));
   if (report.staples.length) parts.push('', renderStaples(report, options));

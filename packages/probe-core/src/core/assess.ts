@@ -1,4 +1,4 @@
-import { FINDINGS, type FindingCode } from '../findings.js';
+import { FINDINGS, type FindingCode, type ServerName } from '../findings.js';
 import type {
   AttemptEvidence,
   DecodedResponse,
@@ -161,6 +161,7 @@ async function assessInspect(evidence: InspectEvidence, ctx: Context, at: string
     staplingVerdict: staplingVerdictOf(list),
     findings: list,
     targets: [],
+    server: evidence.server ?? null,
     staples: [{ sha256: sha256Hex(evidence.response), decoded: judged.decoded }],
   };
 }
@@ -417,6 +418,15 @@ async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): P
   const verdict = verdictOf(list);
   const staplingVerdict = staplingVerdictOf(list);
   const leafCert = firstFacts?.leaf ?? null;
+  const header =
+    evidence.addresses
+      .flatMap((a) => a.attempts)
+      .map((a) => (a.outcome.ok ? (a.outcome.serverHeader ?? null) : null))
+      .find((h) => h !== null) ?? null;
+  const detected = serverFromHeader(header);
+  const server: TargetReport['server'] = evidence.server
+    ? { name: evidence.server, header, source: 'flag' }
+    : { name: detected, header, source: detected ? 'header' : null };
   return {
     schemaVersion: 1,
     kind: 'probe',
@@ -433,12 +443,24 @@ async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): P
         issuer: firstFacts?.choice.issuer ? summarizeCert(firstFacts.choice.issuer) : null,
         issuerSource: firstFacts?.choice.source ?? null,
         mustStaple: leafCert?.mustStaple ?? false,
+        server,
         live: [...liveReports.values()],
         addresses: targetAddresses,
       },
     ],
+    server: server.name,
     staples,
   };
+}
+
+/** nginx, Apache, HAProxy or Caddy from a `Server` header ("nginx/1.22.1", "Apache/2.4.71 (Debian)"). */
+export function serverFromHeader(header: string | null): ServerName | null {
+  if (!header) return null;
+  if (/nginx|openresty|tengine/i.test(header)) return 'nginx';
+  if (/apache/i.test(header)) return 'apache';
+  if (/haproxy/i.test(header)) return 'haproxy';
+  if (/caddy/i.test(header)) return 'caddy';
+  return null;
 }
 
 /**
@@ -464,6 +486,7 @@ export function mergeReports(reports: readonly Report[], at: string): Report {
     staplingVerdict: staplingVerdictOf(findings),
     findings,
     targets: reports.flatMap((r) => r.targets),
+    server: reports.length === 1 ? (reports[0]?.server ?? null) : null,
     staples,
   };
 }

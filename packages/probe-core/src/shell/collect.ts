@@ -3,6 +3,7 @@ import { type Cert, parseCertificate } from '../core/certificate.js';
 import { certificatesFromIssuerBody, chooseIssuer, type IssuerSource } from '../core/issuer.js';
 import { buildOcspRequest } from '../core/request.js';
 import { SignatureVerifier } from '../core/signature.js';
+import type { ServerName } from '../findings.js';
 import type {
   AddressEvidence,
   AttemptEvidence,
@@ -34,6 +35,10 @@ export interface CollectOptions {
   readonly issuer?: Uint8Array | null;
   /** DER certificates trusted as roots (besides Node's bundled Mozilla roots) and searched for the issuer (--ca-file). */
   readonly extraCerts?: readonly Uint8Array[];
+  /** Send one `HEAD /` per address after its first handshake, to learn the server software. Default true. */
+  readonly httpHead?: boolean;
+  /** The server software, when the operator knows it (--server); skips nothing, overrides detection. */
+  readonly server?: ServerName | null;
   /** Query the leaf's OCSP responder. Default true. */
   readonly live?: boolean;
   /** Send a nonce in the live query. Default false (RFC 5019 responders ignore it). */
@@ -104,6 +109,7 @@ async function handshakes(target: Target, address: string, options: CollectOptio
   const versions = options.tlsVersions ?? ['1.2', '1.3'];
   const attempts = options.attempts ?? 3;
   const out: AttemptEvidence[] = [];
+  let askedServer = options.httpHead === false;
   versions: for (const tlsVersion of versions) {
     const trust = trustContext(tlsVersion, extraPems);
     for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -115,8 +121,10 @@ async function handshakes(target: Target, address: string, options: CollectOptio
         tlsVersion,
         timeoutMs: options.timeoutMs ?? 10_000,
         trust,
+        httpHead: !askedServer,
         ...(options.signal ? { signal: options.signal } : {}),
       });
+      if (outcome.ok) askedServer = true;
       out.push({ attempt, tlsVersion, outcome });
       if (!outcome.ok) {
         // Retrying a failed handshake tells nothing new; a dead address fails the other version too.
@@ -198,5 +206,6 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
     live,
     liveDisabled: options.live === false,
     issuerFetches,
+    server: options.server ?? null,
   };
 }

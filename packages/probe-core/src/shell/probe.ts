@@ -1,5 +1,6 @@
 import { type AssessOptions, assess } from '../core/assess.js';
 import { parseTarget } from '../core/target.js';
+import type { ServerName } from '../findings.js';
 import type { Report } from '../types.js';
 import { type CollectOptions, collect } from './collect.js';
 
@@ -29,13 +30,15 @@ export interface InspectOptions extends Omit<AssessOptions, 'now'> {
   readonly cert?: Uint8Array | null;
   /** Name shown as where the response came from. */
   readonly file?: string;
+  /** Server software the hints should be worded for. */
+  readonly server?: ServerName | null;
   readonly now?: Date;
 }
 
 /** Judge an OCSP response held in memory (an `ssl_stapling_file`, say) before it is deployed. */
 export function inspect(response: Uint8Array, options: InspectOptions = {}): Promise<Report> {
   return assess(
-    { kind: 'inspect', file: options.file ?? '(memory)', response, issuer: options.issuer ?? null, cert: options.cert ?? null },
+    { kind: 'inspect', file: options.file ?? '(memory)', response, issuer: options.issuer ?? null, cert: options.cert ?? null, server: options.server ?? null },
     { ...options, now: options.now ?? new Date() },
   );
 }

@@ -13,6 +13,37 @@ export interface HandshakeOptions {
   readonly signal?: AbortSignal;
   /** Trust store for chain validation; Node's bundled roots when absent. Made once per run (`trustContext`). */
   readonly trust?: Trust;
+  /** After the handshake, send one `HEAD /` and keep the `Server` header (to word hints for that server). */
+  readonly httpHead?: boolean;
+}
+
+const HEAD_WAIT_MS = 2000;
+const HEAD_MAX_BYTES = 16 * 1024;
+
+/** The Server header of one HEAD / on an established connection; null when the port does not answer HTTP. */
+function readServerHeader(socket: tls.TLSSocket, host: string, waitMs: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    let buffer = '';
+    const done = (value: string | null) => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      resolve(value);
+    };
+    const timer = setTimeout(() => done(null), waitMs);
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString('latin1');
+      const end = buffer.indexOf('\r\n\r\n');
+      if (end < 0 && buffer.length < HEAD_MAX_BYTES) return;
+      const head = buffer.slice(0, end < 0 ? HEAD_MAX_BYTES : end);
+      if (!/^HTTP\/\d/.test(head)) return done(null);
+      const match = /\r\nserver:[ \t]*([^\r\n]*)/i.exec(head);
+      done(match?.[1]?.trim().slice(0, 200) ?? null);
+    };
+    socket.on('data', onData);
+    socket.once('end', () => done(null));
+    socket.once('close', () => done(null));
+    socket.write(`HEAD / HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: staple-probe\r\nConnection: close\r\n\r\n`);
+  });
 }
 
 const PROTOCOL: Record<TlsVersion, tls.SecureVersion> = { '1.2': 'TLSv1.2', '1.3': 'TLSv1.3' };
@@ -81,7 +112,9 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
     socket.on('OCSPResponse', (response: Buffer | undefined) => {
       if (response && response.length > 0) staple = new Uint8Array(response);
     });
+    let connected = false;
     socket.once('secureConnect', () => {
+      connected = true;
       const s = socket as tls.TLSSocket;
       const chain: Uint8Array[] = [];
       const seen = new Set<string>();
@@ -99,19 +132,30 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
         const leaf = s.getPeerCertificate();
         nameError = tls.checkServerIdentity(options.servername, leaf)?.message ?? null;
       }
-      finish({
-        ok: true,
+      const result = {
+        ok: true as const,
         protocol: s.getProtocol() ?? 'unknown',
         cipher: s.getCipher()?.name ?? 'unknown',
         staple,
         chain,
         authorizationError,
         nameError,
-        durationMs: elapsed(),
-      });
+      };
+      const durationMs = elapsed();
+      if (!options.httpHead) return finish({ ...result, durationMs });
+      // Timed separately: the handshake duration stays comparable with or without the HEAD.
+      const host = options.servername ?? options.address;
+      readServerHeader(s, host.includes(':') ? `[${host}]` : host, Math.min(HEAD_WAIT_MS, options.timeoutMs)).then((serverHeader) =>
+        finish({ ...result, serverHeader, durationMs }),
+      );
     });
-    socket.once('error', (error) => fail(classifyError(error)));
-    socket.once('close', () => fail({ kind: 'reset', message: 'the server closed the connection during the handshake', code: 'ECONNRESET' }));
+    // After the handshake, errors and closes belong to the HEAD exchange, which ends on its own.
+    socket.on('error', (error) => {
+      if (!connected) fail(classifyError(error));
+    });
+    socket.once('close', () => {
+      if (!connected) fail({ kind: 'reset', message: 'the server closed the connection during the handshake', code: 'ECONNRESET' });
+    });
   });
 }
 
