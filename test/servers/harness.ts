@@ -1,0 +1,110 @@
+/**
+ * Real nginx, Apache httpd and HAProxy for the server scenarios: configs generated from a test PKI, each
+ * server started as an ordinary foreground process on loopback ports with its files and pid file in a
+ * temporary directory, and stopped by the pid we started. A missing binary skips locally and fails in CI.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Issued } from '@staple-probe/core/testing';
+
+export type ServerKind = 'nginx' | 'apache2' | 'haproxy';
+
+/** Whether `kind` is installed. With CI=true a missing server is an error, never a silent skip. */
+export function available(kind: ServerKind): boolean {
+  const found = spawnSync('sh', ['-c', `command -v ${kind}`]).status === 0;
+  if (!found && process.env.CI === 'true') throw new Error(`${kind} is not installed; .ci/run must install it (CI=true)`);
+  return found;
+}
+
+export interface RunningServer {
+  readonly dir: string;
+  readonly pid: number;
+  /** The server's error log so far (for diagnosis in failing tests). */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** A directory for one server's files; removed by `stop`. */
+export function workDir(kind: ServerKind): string {
+  return mkdtempSync(join(tmpdir(), `staple-probe-${kind}-`));
+}
+
+/** Write a certificate with its chain (PEM) and key, and return their paths. */
+export function writeIdentity(dir: string, name: string, leaf: Issued, chain: readonly Issued[]): { cert: string; key: string; both: string } {
+  const cert = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  const both = join(dir, `${name}.pem`);
+  writeFileSync(cert, [leaf.pem, ...chain.map((c) => c.pem)].join(''));
+  writeFileSync(key, leaf.keyPem);
+  writeFileSync(both, [leaf.pem, ...chain.map((c) => c.pem), leaf.keyPem].join(''));
+  return { cert, key, both };
+}
+
+async function portOpen(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Wait until every port accepts TCP connections. A plain connect, not a TLS handshake: a handshake would
+ * make nginx start its lazy OCSP fetch before the probe's first attempt.
+ */
+export async function waitForPorts(ports: readonly number[], child: ChildProcess, logFile: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const port of ports) {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${safeRead(logFile)}`);
+      if (await portOpen(port, '127.0.0.1')) break;
+      if (Date.now() > deadline) throw new Error(`port ${port} not open after ${timeoutMs} ms: ${safeRead(logFile)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+function safeRead(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').slice(-4000);
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Start `command` in the foreground, wait for its ports, and return a handle that stops exactly it. */
+export async function startProcess(command: string, args: readonly string[], opts: { dir: string; ports: readonly number[]; logFile: string }): Promise<RunningServer> {
+  const child = spawn(command, args, { cwd: opts.dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-8000);
+  });
+  try {
+    await waitForPorts(opts.ports, child, opts.logFile);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${command} did not start: ${(error as Error).message}\n${stderr}`);
+  }
+  const pid = child.pid as number;
+  return {
+    dir: opts.dir,
+    pid,
+    log: () => `${safeRead(opts.logFile)}\n${stderr}`,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise<void>((r) => child.once('exit', () => r()));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(opts.dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * nginx stapling scenarios, one nginx process with one server block per scenario, each on its own port.
+ * The OCSP responder is the testing kit's, on loopback; nginx fetches from it for the live-fetch scenarios.
+ */
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { probe, type Report } from '@staple-probe/core';
+import { createPki, freePort, type Issued, issue, makeStaple, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codes } from '../helpers.js';
+import { available, type RunningServer, startProcess, workDir, writeIdentity } from './harness.js';
+
+const HAS = available('nginx');
+const DAY = 86_400_000;
+
+let pki: TestPki;
+let responder: Responder;
+let delegatedResponder: Responder;
+let nginx: RunningServer;
+const ports: Record<string, number> = {};
+let opts: { extraCerts: Uint8Array[]; attempts: number; retryDelayMs: number; servername: string };
+
+function leafFor(serial: string, ocspUrl: string, names = ['localhost']): Promise<Issued> {
+  return issue({
+    issuer: pki.intermediate,
+    subject: `CN=${names[0]}`,
+    serial,
+    dnsNames: names,
+    ocspUrls: [ocspUrl],
+    ekus: ['1.3.6.1.5.5.7.3.1'],
+    notBefore: new Date(Date.now() - DAY),
+    notAfter: new Date(Date.now() + 90 * DAY),
+  });
+}
+
+beforeAll(async () => {
+  if (!HAS) return;
+  const responderPort = await freePort();
+  const url = `http://127.0.0.1:${responderPort}/ocsp`;
+  pki = await createPki({ ocspUrl: url });
+  const byName = await leafFor('1101', `http://ocsp.staple.invalid:${responderPort}/ocsp`);
+  const revoked = await leafFor('1102', url);
+  const fallback = await leafFor('1103', url, ['default.test']);
+  const named = await leafFor('1104', url, ['named.test']);
+  const delegatedPort = await freePort();
+  const delegated = await leafFor('1105', `http://127.0.0.1:${delegatedPort}/ocsp`);
+  delegatedResponder = await startResponder({ issuer: pki.intermediate, signer: pki.delegate, port: delegatedPort, statuses: new Map([['1105', { status: 'good' }]]) });
+  responder = await startResponder({
+    issuer: pki.intermediate,
+    port: responderPort,
+    statuses: new Map([
+      ['1001', { status: 'good' }],
+      ['1101', { status: 'good' }],
+      ['1102', { status: 'revoked', revokedAt: new Date(Math.floor(Date.now() / 1000) * 1000 - DAY), reason: 'keyCompromise' }],
+      ['1103', { status: 'good' }],
+      ['1104', { status: 'good' }],
+    ]),
+  });
+
+  const dir = workDir('nginx');
+  const main = writeIdentity(dir, 'main', pki.leafRsa, [pki.intermediate]);
+  const byNameId = writeIdentity(dir, 'byname', byName, [pki.intermediate]);
+  const revokedId = writeIdentity(dir, 'revoked', revoked, [pki.intermediate]);
+  const fallbackId = writeIdentity(dir, 'fallback', fallback, [pki.intermediate]);
+  const namedId = writeIdentity(dir, 'named', named, [pki.intermediate]);
+  const delegatedId = writeIdentity(dir, 'delegated', delegated, [pki.intermediate]);
+  const chain = join(dir, 'chain.pem');
+  writeFileSync(chain, pki.intermediate.pem + pki.root.pem);
+  const now = new Date();
+  for (const s of ['good', 'expired', 'expiring', 'wrong-cert', 'try-later'] as const) {
+    writeFileSync(join(dir, `${s}.der`), await makeStaple(pki, s, { now }));
+  }
+  for (const name of ['noTrustedIssuer', 'live', 'fileGood', 'fileExpired', 'fileAging', 'fileOther', 'fileTryLater', 'noTrusted', 'noResolver', 'sni', 'revoked']) {
+    ports[name] = await freePort();
+  }
+  const tls = (id: { cert: string; key: string }) => `ssl_certificate ${id.cert}; ssl_certificate_key ${id.key};`;
+  const live = `ssl_stapling on; ssl_stapling_verify on; ssl_trusted_certificate ${chain};`;
+  const server = (port: number, body: string, extra = '') =>
+    `server { listen 127.0.0.1:${port} ssl${extra}; server_name localhost; ${body} location / { return 200 "ok\\n"; } }`;
+  const conf = `
+daemon off;
+master_process on;
+worker_processes 1;
+user root;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log info;
+events { worker_connections 64; }
+http {
+  access_log off;
+  ssl_protocols TLSv1.2 TLSv1.3;
+  client_body_temp_path ${dir}/client; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  ${server(ports.live as number, `${tls(main)} ${live}`)}
+  ${server(ports.fileGood as number, `${tls(main)} ssl_stapling on; ssl_stapling_file ${dir}/good.der;`)}
+  ${server(ports.fileExpired as number, `${tls(main)} ssl_stapling on; ssl_stapling_file ${dir}/expired.der;`)}
+  ${server(ports.fileAging as number, `${tls(main)} ssl_stapling on; ssl_stapling_file ${dir}/expiring.der;`)}
+  ${server(ports.fileOther as number, `${tls(main)} ssl_stapling on; ssl_stapling_file ${dir}/wrong-cert.der;`)}
+  ${server(ports.fileTryLater as number, `${tls(main)} ssl_stapling on; ssl_stapling_file ${dir}/try-later.der;`)}
+  ${server(ports.noTrustedIssuer as number, `${tls(main)} ssl_stapling on; ssl_stapling_verify on;`)}
+  ${server(ports.noTrusted as number, `${tls(delegatedId)} ssl_stapling on; ssl_stapling_verify on;`)}
+  ${server(ports.noResolver as number, `${tls(byNameId)} ${live}`)}
+  server { listen 127.0.0.1:${ports.sni} ssl default_server; server_name default.test; ${tls(fallbackId)} location / { return 200; } }
+  server { listen 127.0.0.1:${ports.sni} ssl; server_name named.test; ${tls(namedId)} ${live} location / { return 200; } }
+  ${server(ports.revoked as number, `${tls(revokedId)} ${live}`)}
+}
+`;
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  nginx = await startProcess('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {
+    dir,
+    ports: Object.values(ports),
+    logFile: join(dir, 'error.log'),
+  });
+  opts = { extraCerts: [pki.root.der], attempts: 3, retryDelayMs: 500, servername: 'localhost' };
+}, 60_000);
+
+afterAll(async () => {
+  await nginx?.stop();
+  await responder?.close();
+  await delegatedResponder?.close();
+});
+
+const at = (name: string) => `127.0.0.1:${ports[name]}`;
+const explain = (report: Report) => `${JSON.stringify(report.findings.map((f) => [f.code, f.args]))}\n${nginx.log()}`;
+
+describe.runIf(HAS)('nginx', () => {
+  it('ssl_stapling on + verify + ssl_trusted_certificate + a live responder: ok, lazy first handshake', async () => {
+    const report = await probe(at('live'), opts);
+    expect(codes(report), explain(report)).toEqual(['STAPLE_LAZY']);
+    expect(report.verdict).toBe('ok');
+    expect(report.server).toBe('nginx');
+    expect(report.targets[0]?.server.header).toMatch(/^nginx/);
+    // nginx fetched once, and the probe asked once.
+    expect(responder.requests()).toBeGreaterThanOrEqual(2);
+  });
+
+  it('ssl_stapling_file fresh: ok from the first handshake', async () => {
+    const report = await probe(at('fileGood'), opts);
+    expect(codes(report), explain(report)).toEqual([]);
+  });
+
+  it('ssl_stapling_file expired: critical, and nginx keeps serving it', async () => {
+    const report = await probe(at('fileExpired'), opts);
+    expect(codes(report), explain(report)).toEqual(['COMPARE_STAPLE_STALE', 'STAPLE_EXPIRED']);
+    expect(report.verdict).toBe('critical');
+  });
+
+  it('ssl_stapling_file aging (1 day left of 7): warn', async () => {
+    const report = await probe(at('fileAging'), opts);
+    expect(codes(report), explain(report)).toEqual(['COMPARE_STAPLE_STALE', 'STAPLE_EXPIRING']);
+    expect(report.verdict).toBe('warn');
+  });
+
+  it('ssl_stapling_file for another certificate: critical, and the nginx fix names ssl_stapling_file', async () => {
+    const report = await probe(at('fileOther'), opts);
+    expect(codes(report), explain(report)).toEqual(['STAPLE_CERTID_MISMATCH']);
+    expect(report.verdict).toBe('critical');
+  });
+
+  it('ssl_stapling_file holding a tryLater: nginx staples it byte for byte -> critical', async () => {
+    const report = await probe(at('fileTryLater'), opts);
+    expect(codes(report), explain(report)).toEqual(['STAPLE_ERROR_STATUS']);
+    expect(report.verdict).toBe('critical');
+  });
+
+  it('no ssl_trusted_certificate, responses signed by the issuer: nginx trusts the chain it serves and staples', async () => {
+    const report = await probe(at('noTrustedIssuer'), opts);
+    expect(codes(report), explain(report)).toEqual(['STAPLE_LAZY']);
+  });
+
+  it('no ssl_trusted_certificate, responses signed by a delegated responder: nginx cannot verify and staples nothing', async () => {
+    const report = await probe(at('noTrusted'), opts);
+    expect(codes(report), explain(report)).toEqual(['STAPLE_MISSING']);
+    expect(report.findings[0]?.args).toEqual({ liveResponder: 'ok' });
+    expect(nginx.log()).toMatch(/OCSP_basic_verify\(\) failed/);
+  });
+
+  // nginx 1.22 resolves the responder's host name once, when it loads the configuration, with the system
+  // resolver (`resolver` is not consulted then): a name that resolves at that moment works without `resolver`.
+  it('an OCSP responder host name that does not resolve when nginx loads: stapling ignored, no staple', async () => {
+    const report = await probe(at('noResolver'), opts);
+    expect(codes(report), explain(report)).toEqual(['LIVE_UNREACHABLE', 'STAPLE_MISSING']);
+    expect(report.findings.find((f) => f.code === 'STAPLE_MISSING')?.args).toEqual({ liveResponder: 'failed' });
+    expect(nginx.log()).toMatch(/"ssl_stapling" ignored, host not found in OCSP responder/);
+  });
+
+  it('default_server without stapling next to a named server with stapling: the SNI name decides', async () => {
+    const named = await probe(at('sni'), { ...opts, servername: 'named.test' });
+    expect(codes(named), explain(named)).toEqual(['STAPLE_LAZY']);
+    const nameless = await probe(at('sni'), { ...opts, servername: null });
+    expect(codes(nameless), explain(nameless)).toEqual(['STAPLE_MISSING']);
+    expect(nameless.targets[0]?.leaf?.serial).toBe('1103');
+  });
+
+  it('a revoked certificate: nginx refuses to staple non-good answers, the live query says revoked -> critical', async () => {
+    const report = await probe(at('revoked'), opts);
+    expect(codes(report), explain(report)).toEqual(['LIVE_REVOKED', 'STAPLE_MISSING']);
+    expect(report.verdict).toBe('critical');
+  });
+});
