@@ -100,6 +100,20 @@ describe('probe inspect', () => {
     expect(r.stdout).toContain('CERT_UNPARSEABLE');
   });
 
+  it('probe inspect expired.der --server nginx: the fix is worded for nginx only; without --server, for each server', async () => {
+    const base = ['inspect', fixture('expired'), '--issuer', ISSUER, '--cert', CERT, '--at', AT, '--json'];
+    const nginx = JSON.parse((await run([...base, '--server', 'nginx'])).stdout);
+    expect(nginx.server).toBe('nginx');
+    expect(nginx.findings[0].fixes.map((f: { server: string }) => f.server)).toEqual(['nginx']);
+    expect(nginx.findings[0].fixes[0].text).toMatch(/ssl_stapling_file/);
+    const any = JSON.parse((await run(base)).stdout);
+    expect(any.server).toBeNull();
+    expect(any.findings[0].fixes.map((f: { server: string }) => f.server)).toEqual(['nginx', 'apache', 'haproxy', 'caddy']);
+    const table = (await run([...base.slice(0, -1), '--server', 'apache'])).stdout;
+    expect(table).toContain('Apache: mod_ssl refetches');
+    expect(table).not.toContain('nginx never refreshes');
+  });
+
   it('probe inspect malformed.der -> critical finding, not a crash', async () => {
     const r = await run(['inspect', fixture('malformed'), '--issuer', ISSUER, '--cert', CERT, '--at', AT]);
     expect(r.code).toBe(2);
@@ -125,6 +139,7 @@ describe('bad input: one line on stderr, exit 3, never a stack trace', () => {
     ['probe host --address nowhere', ['example.test', '--address', 'nowhere'], /--address nowhere: not an IP address/],
     ['probe host --live-timeout 5s', ['example.test', '--live-timeout', '5s'], /--live-timeout 5s: expected a whole number/],
     ['probe host --live-max-bytes 10', ['example.test', '--live-max-bytes', '10'], /--live-max-bytes 10: expected 1024 to/],
+    ['probe host --server iis', ['example.test', '--server', 'iis'], /--server iis: expected nginx, apache, haproxy or caddy/],
     ['probe inspect (no file)', ['inspect'], /inspect needs a response file/],
     ['probe inspect /nonexistent.der', ['inspect', '/nonexistent.der'], /cannot read response file \/nonexistent.der: no such file/],
     ['probe inspect good.der --issuer key.pem (no certificate in it)', ['inspect', fixture('good'), '--issuer', path('fixtures/keys/root.pem')], /--issuer .*root.pem holds no certificate/],

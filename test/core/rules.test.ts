@@ -3,6 +3,7 @@
  * no row here, so a new rule cannot land without both halves.
  */
 import { assess, FINDINGS, type FindingCode, inspect, type Report } from '@staple-probe/core';
+import { serverFromHeader } from '../../packages/probe-core/src/core/assess.js';
 import {
   buildErrorResponse,
   buildOcspResponse,
@@ -510,4 +511,22 @@ describe('details the findings carry', () => {
     const critAndUnknown = await probeOf([{ v: '1.2', staple: revoked }, { v: '1.3', fail: 'handshake' }], chain());
     expect(critAndUnknown.verdict).toBe('critical');
   });
+});
+
+describe('server software from the Server header', () => {
+  const cases: [string | null, string | null][] = [
+    ['nginx/1.22.1', 'nginx'],
+    ['nginx', 'nginx'],
+    ['openresty/1.25.3.1', 'nginx'],
+    ['Apache/2.4.71 (Debian)', 'apache'],
+    ['Apache', 'apache'],
+    ['Caddy', 'caddy'],
+    ['HAProxy', 'haproxy'],
+    ['Microsoft-IIS/10.0', null],
+    ['cloudflare', null],
+    [null, null],
+  ];
+  for (const [header, name] of cases) {
+    it(`${JSON.stringify(header)} -> ${name}`, () => expect(serverFromHeader(header)).toBe(name));
+  }
 });
