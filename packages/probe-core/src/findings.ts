@@ -19,7 +19,7 @@ export type ServerName = 'nginx' | 'apache' | 'haproxy' | 'caddy';
 const FIX = {
   enable: {
     nginx:
-      'Set `ssl_stapling on;` and `ssl_stapling_verify on;`, give `ssl_trusted_certificate` the intermediate and root (nginx verifies the response with them; without them it logs `OCSP_basic_verify() failed` and staples nothing), and make sure the responder's host name resolves when nginx loads its configuration (nginx 1.22 resolves it then and otherwise ignores `ssl_stapling` until the next reload, logging `host not found in OCSP responder`; a `resolver` serves names resolved at run time). nginx fetches on the first handshake after a start, in each worker, so the first handshake carries no staple.',
+      'Set `ssl_stapling on;` and `ssl_stapling_verify on;`, give `ssl_trusted_certificate` the intermediate and root (nginx verifies the response with them; without them it logs `OCSP_basic_verify() failed` and staples nothing), and make sure the responder host name resolves when nginx loads its configuration (nginx 1.22 resolves it then and otherwise ignores `ssl_stapling` until the next reload, logging `host not found in OCSP responder`; a `resolver` serves names resolved at run time). nginx fetches on the first handshake after a start, in each worker, so the first handshake carries no staple.',
     apache:
       'Set `SSLUseStapling on` in the vhost and `SSLStaplingCache shmcb:/var/run/ocsp(128000)` at server level (mod_ssl does not staple without the cache); check the error log for `ssl_stapling` messages.',
     haproxy:
