@@ -133,6 +133,12 @@ describe.runIf(HAS)('nginx', () => {
     expect(responder.requests()).toBeGreaterThanOrEqual(2);
   });
 
+  it('--no-http: no HEAD is sent, so the server is not detected', async () => {
+    const report = await probe(at('fileGood'), { ...opts, httpHead: false });
+    expect(report.server).toBeNull();
+    expect(report.targets[0]?.server).toEqual({ name: null, header: null, source: null });
+  });
+
   it('ssl_stapling_file fresh: ok from the first handshake', async () => {
     const report = await probe(at('fileGood'), opts);
     expect(codes(report), explain(report)).toEqual([]);
