@@ -132,7 +132,7 @@ describe('bad input: one line on stderr, exit 3, never a stack trace', () => {
     ['probe host:99999', ['example.test:99999'], /port must be a number from 1 to 65535/],
     ['probe "bad host!"', ['bad host!'], /is not a valid host name/],
     ['probe ftp://host', ['ftp://example.test'], /only https:\/\/ URLs/],
-    ['probe host --format xml', ['example.test', '--format', 'xml'], /--format xml: expected table or json/],
+    ['probe host --format xml', ['example.test', '--format', 'xml'], /--format xml: expected table, json, jsonl or nagios/],
     ['probe host --at yesterday', ['example.test', '--at', 'yesterday'], /--at yesterday: not an ISO-8601/],
     ['probe host --warn-remaining 2w', ['example.test', '--warn-remaining', '2w'], /expected a duration/],
     ['probe host --issuer /nonexistent.pem', ['example.test', '--issuer', '/nonexistent.pem'], /cannot read --issuer \/nonexistent.pem: no such file/],
@@ -210,6 +210,50 @@ describe('probe against a local stapling server', () => {
     expect(json.targets[0].target.servername).toBe('staple.test');
     expect(json.targets[0].addresses.map((a: { address: string }) => a.address)).toEqual(['127.0.0.1']);
     expect(r.code).toBe(2);
+  });
+
+  it('probe -f targets.txt --format jsonl: one report per line as each target finishes', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'staple-probe-targets-')), 'targets.txt');
+    writeFileSync(file, `# local test targets\n${server.target} localhost\n\n127.0.0.1:1   # nothing listens here\n`);
+    const r = await run(['-f', file, '--attempts', '1', '--ca-file', caFile, '--format', 'jsonl']);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    const seen = lines.map((l: { targets: { target: { input: string } }[] }) => l.targets[0]?.target as { input: string });
+    expect(seen.sort((a: { input: string }, b: { input: string }) => a.input.localeCompare(b.input))).toEqual([
+      { input: '127.0.0.1:1', host: '127.0.0.1', port: 1, servername: null },
+      { input: server.target, host: '127.0.0.1', port: server.port, servername: 'localhost' },
+    ]);
+    // The worst over all targets: critical (the expired staple) outranks unknown (nothing listening).
+    expect(r.code).toBe(2);
+  });
+
+  it('probe -f - reads targets from standard input; several targets give a summary table', async () => {
+    const r = await run(['-f', '-', '--attempts', '1', '--ca-file', caFile, '--concurrency', '2'], {
+      readFile: (p) => (p === '-' ? new TextEncoder().encode(`${server.target}\n127.0.0.1:1\n`) : new Uint8Array(readFileSync(p))),
+    });
+    expect(r.stdout).toMatch(/Target.*Verdict.*Stapling.*Worst finding/);
+    expect(r.stdout).toContain('2 targets: 0 OK, 0 WARNING, 1 CRITICAL, 1 UNKNOWN');
+    expect(r.code).toBe(2);
+  });
+
+  it('a progress bar goes to stderr only when it is a terminal', async () => {
+    const tty = await run([server.target, '127.0.0.1:1', '--attempts', '1', '--ca-file', caFile], { stderrIsTty: true });
+    expect(tty.stderr).toContain('2/2 probed');
+    const pipe = await run([server.target, '127.0.0.1:1', '--attempts', '1', '--ca-file', caFile]);
+    expect(pipe.stderr).toBe('');
+  });
+
+  it('probe --format nagios -w 3 -c 1: one status line with perfdata and thresholds in seconds', async () => {
+    const r = await run([server.target, '--attempts', '1', '--ca-file', caFile, '--format', 'nagios', '-w', '3', '-c', '1']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/^OCSP STAPLING CRITICAL - the staple expired 3\.0d ago .* \| staple_remaining=-\d+s;259200:;86400:;0; /);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('-w must not be below -c', async () => {
+    const r = await run([server.target, '-w', '1', '-c', '2']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/the critical threshold must not exceed the warning threshold/);
   });
 
   it('probe 127.0.0.1:1 -> exit 3 with a clear message', async () => {

@@ -17,7 +17,9 @@ import {
 } from '@staple-probe/core';
 import { exitCodeOf } from './exit-code.js';
 import { parseDuration, parseIntIn, UsageError } from './options.js';
-import { renderJson } from './render/json.js';
+import { renderJson, toJsonReport } from './render/json.js';
+import { renderNagios } from './render/nagios.js';
+import { renderSummary } from './render/summary.js';
 import { renderTable } from './render/table.js';
 
 /** Where the CLI writes and what it knows of its terminal; tests pass their own. */
@@ -46,6 +48,7 @@ Usage:
   probe <host[:port]>... [options]      probe live servers (port 443 by default)
   probe inspect <response> [options]    judge an OCSP response file (DER, PEM or base64) offline
   probe demo                            run against throwaway local servers; needs no internet
+  probe serve [options]                 Prometheus exporter (/probe?target=...); see probe serve --help
 
 Probe options:
   --servername NAME     SNI name to send (default: the host name; none for an IP address)
@@ -71,6 +74,8 @@ Judgement options (probe and inspect):
   --at ISO-8601         judge as of this instant instead of now
   --warn-remaining DUR  warn when less validity remains before nextUpdate (default: 2d)
   --crit-remaining DUR  critical when less remains (default: 0, i.e. only once expired)
+  -w, --warning N       the same as --warn-remaining in check_ssl_cert style: N days (or a duration)
+  -c, --critical N      the same as --crit-remaining: N days (or a duration)
   --skew DUR            clock skew tolerated on thisUpdate/nextUpdate/producedAt (default: 5m)
 
 Inspect options:
@@ -78,8 +83,15 @@ Inspect options:
   --cert FILE           the certificate the response is for: enables the serial check
   --server NAME         nginx, apache, haproxy or caddy: word the fixes for it
 
+Many targets:
+  -f, --file FILE       read targets from FILE (- for standard input): one "host[:port] [servername]"
+                        per line, # starts a comment
+  --concurrency N       targets probed at once (default: 8)
+
 Output:
-  --format table|json   human diagnosis (default) or JSON (schema: report.v1.schema.json)
+  --format FORMAT       table (default; a summary table for several targets), json (one document,
+                        schema report.v1.schema.json), jsonl (one report per line as each target
+                        finishes), nagios (one Monitoring Plugins status line with perfdata)
   --json                same as --format json
   --no-color            no ANSI colours (also: NO_COLOR=1, or output is not a terminal)
   -h, --help            this help
@@ -93,6 +105,8 @@ Examples:
   probe 203.0.113.10:8443 --servername www.example.com --tls 1.3
   probe inspect /etc/nginx/ocsp/example.der --issuer chain.pem --cert example.pem
   probe example.com --json | jq '.findings[].code'
+  probe -f targets.txt --concurrency 16 --format jsonl > results.jsonl
+  probe example.com --format nagios -w 3 -c 1      # Nagios/Icinga check, thresholds in days
 `;
 
 const COMMON = {
@@ -100,6 +114,8 @@ const COMMON = {
   at: { type: 'string' },
   'warn-remaining': { type: 'string' },
   'crit-remaining': { type: 'string' },
+  warning: { type: 'string', short: 'w' },
+  critical: { type: 'string', short: 'c' },
   skew: { type: 'string' },
   format: { type: 'string' },
   json: { type: 'boolean' },
@@ -118,6 +134,9 @@ const PROBE_OPTIONS = {
   'retry-delay': { type: 'string' },
   timeout: { type: 'string' },
   'no-live': { type: 'boolean' },
+  file: { type: 'string', short: 'f' },
+  concurrency: { type: 'string' },
+
   server: { type: 'string' },
   'no-http': { type: 'boolean' },
   nonce: { type: 'boolean' },
@@ -181,9 +200,23 @@ function judgement(values: Common) {
     if (!/^\d{4}-\d{2}-\d{2}/.test(values.at) || !Number.isFinite(ms)) throw new UsageError(`--at ${values.at}: not an ISO-8601 date-time`);
     now = new Date(ms);
   }
-  const warn = values['warn-remaining'] !== undefined ? parseDuration(values['warn-remaining'], '--warn-remaining') : undefined;
-  const crit = values['crit-remaining'] !== undefined ? parseDuration(values['crit-remaining'], '--crit-remaining') : undefined;
-  if (warn !== undefined && crit !== undefined && crit > warn) throw new UsageError('--crit-remaining must not exceed --warn-remaining');
+  // -w/-c as check_ssl_cert has them: a bare number is days; a duration (36h, 2d) is taken as is.
+  const days = (text: string, flag: string) => (/^\d+(\.\d+)?$/.test(text.trim()) ? Number(text) * 86400 : parseDuration(text, flag));
+  if (values.warning !== undefined && values['warn-remaining'] !== undefined) throw new UsageError('give -w or --warn-remaining, not both');
+  if (values.critical !== undefined && values['crit-remaining'] !== undefined) throw new UsageError('give -c or --crit-remaining, not both');
+  const warn =
+    values.warning !== undefined
+      ? days(values.warning, '-w')
+      : values['warn-remaining'] !== undefined
+        ? parseDuration(values['warn-remaining'], '--warn-remaining')
+        : undefined;
+  const crit =
+    values.critical !== undefined
+      ? days(values.critical, '-c')
+      : values['crit-remaining'] !== undefined
+        ? parseDuration(values['crit-remaining'], '--crit-remaining')
+        : undefined;
+  if (warn !== undefined && crit !== undefined && crit > warn) throw new UsageError('the critical threshold must not exceed the warning threshold');
   return {
     ...(now ? { now } : {}),
     ...(warn !== undefined ? { warnRemainingSeconds: warn } : {}),
@@ -192,13 +225,18 @@ function judgement(values: Common) {
   };
 }
 
+function useColor(io: Io, values: Common): boolean {
+  return !values['no-color'] && io.stdoutIsTty && !io.env.NO_COLOR && io.env.TERM !== 'dumb';
+}
+
+function tableWidth(io: Io): number {
+  return Math.max(60, Math.min(io.columns ?? 100, 160));
+}
+
 function output(io: Io, values: Common, report: Report): void {
   const format = values.json ? 'json' : (values.format ?? 'table');
   if (format === 'json') io.stdout(renderJson(report, VERSION));
-  else {
-    const color = !values['no-color'] && io.stdoutIsTty && !io.env.NO_COLOR && io.env.TERM !== 'dumb';
-    io.stdout(renderTable(report, { width: Math.max(60, Math.min(io.columns ?? 100, 160)), color }));
-  }
+  else io.stdout(renderTable(report, { width: tableWidth(io), color: useColor(io, values) }));
 }
 
 function checkFormat(values: Common): void {
@@ -226,21 +264,63 @@ async function runInspect(args: string[], io: Io): Promise<number> {
   return exitCodeOf(report.verdict);
 }
 
+/** `host[:port] [servername]` per line; `#` starts a comment; blank lines are skipped. */
+export function parseTargetsFile(text: string, source: string): { target: string; servername?: string }[] {
+  const out: { target: string; servername?: string }[] = [];
+  for (const [i, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.replace(/#.*$/, '').trim();
+    if (!line) continue;
+    const parts = line.split(/\s+/);
+    if (parts.length > 2) throw new UsageError(`${source} line ${i + 1}: expected "host[:port] [servername]", got "${line}"`);
+    out.push({ target: parts[0] as string, ...(parts[1] ? { servername: parts[1] } : {}) });
+  }
+  return out;
+}
+
+/** Run `fn` over `items` with at most `limit` at a time, in order of start; `onDone` sees each as it ends. */
+async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>, onDone: (result: R, index: number) => void): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      const result = await fn(items[index] as T);
+      results[index] = result;
+      onDone(result, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+function progressBar(done: number, total: number, width = 30): string {
+  const filled = Math.round((done / total) * width);
+  return `\r[${'='.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total} probed\u001b[K`;
+}
+
 async function runProbe(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, PROBE_OPTIONS);
   if (values.help) return io.stdout(HELP), 0;
   if (values.version) return io.stdout(`${VERSION}\n`), 0;
-  checkFormat(values);
-  if (positionals.length === 0) throw new UsageError('no target given');
+  const format = values.json ? 'json' : (values.format ?? 'table');
+  if (!['table', 'json', 'jsonl', 'nagios'].includes(format)) throw new UsageError(`--format ${format}: expected table, json, jsonl or nagios`);
+  const listed: { target: string; servername?: string }[] = positionals.map((target) => ({ target }));
+  if (values.file !== undefined) {
+    const text = Buffer.from(readInput(io, values.file, 'targets file')).toString('utf8');
+    listed.push(...parseTargetsFile(text, values.file === '-' ? 'standard input' : values.file));
+  }
+  if (listed.length === 0) throw new UsageError(values.file !== undefined ? `no target in ${values.file}` : 'no target given');
   const tls = values.tls ?? 'both';
   if (tls !== '1.2' && tls !== '1.3' && tls !== 'both') throw new UsageError(`--tls ${tls}: expected 1.2, 1.3 or both`);
   const tlsVersions: TlsVersion[] = tls === 'both' ? ['1.2', '1.3'] : [tls];
   const attempts = values.attempts !== undefined ? parseIntIn(values.attempts, '--attempts', 1, 20) : 3;
   const timeoutMs = values.timeout !== undefined ? parseIntIn(values.timeout, '--timeout', 100, 600_000) : 10_000;
   const retryDelayMs = values['retry-delay'] !== undefined ? parseIntIn(values['retry-delay'], '--retry-delay', 0, 60_000) : 250;
-  const targets = positionals.map((p) => {
+  const concurrency = values.concurrency !== undefined ? parseIntIn(values.concurrency, '--concurrency', 1, 256) : 8;
+  const targets = listed.map(({ target, servername }) => {
     try {
-      return parseTarget(p, values.servername !== undefined ? { servername: values.servername } : {});
+      const sni = servername ?? values.servername;
+      return parseTarget(target, sni !== undefined ? { servername: sni } : {});
     } catch (error) {
       if (error instanceof TargetError) throw new UsageError(error.message);
       throw error;
@@ -258,30 +338,46 @@ async function runProbe(args: string[], io: Io): Promise<number> {
   // One cache and one verifier for the run: one live query per certificate however many targets serve it.
   const cache = createCollectCache();
   const verifier = new SignatureVerifier();
-  const reports: Report[] = [];
-  for (const [i, target] of targets.entries()) {
-    if (targets.length > 1 && io.stderrIsTty) io.stderr(`\rprobing ${i + 1}/${targets.length}: ${target.input}\u001b[K`);
-    const evidence = await collect(target, {
-      tlsVersions,
-      attempts,
-      timeoutMs,
-      retryDelayMs,
-      issuer,
-      extraCerts,
-      live: !values['no-live'],
-      httpHead: !values['no-http'],
-      server,
-      nonce: values.nonce === true,
-      http,
-      cache,
-      verifier,
-      ...(values.address ? { address: values.address } : {}),
-    });
-    reports.push(await assess(evidence, { ...judge, verifier, now: judge.now ?? new Date() }));
-  }
-  if (targets.length > 1 && io.stderrIsTty) io.stderr('\r\u001b[K');
+  const showProgress = targets.length > 1 && io.stderrIsTty;
+  let finished = 0;
+  if (showProgress) io.stderr(progressBar(0, targets.length));
+  const reports = await pool(
+    targets,
+    concurrency,
+    async (target) => {
+      const evidence = await collect(target, {
+        tlsVersions,
+        attempts,
+        timeoutMs,
+        retryDelayMs,
+        issuer,
+        extraCerts,
+        live: !values['no-live'],
+        httpHead: !values['no-http'],
+        server,
+        nonce: values.nonce === true,
+        http,
+        cache,
+        verifier,
+        ...(values.address ? { address: values.address } : {}),
+      });
+      return assess(evidence, { ...judge, verifier, now: judge.now ?? new Date() });
+    },
+    (report) => {
+      finished++;
+      if (format === 'jsonl') io.stdout(`${JSON.stringify(toJsonReport(report, VERSION))}\n`);
+      if (showProgress) io.stderr(progressBar(finished, targets.length));
+    },
+  );
+  if (showProgress) io.stderr('\r\u001b[K');
   const report = reports.length === 1 ? (reports[0] as Report) : mergeReports(reports, (judge.now ?? new Date()).toISOString());
-  output(io, values, report);
+  if (format === 'nagios') {
+    io.stdout(renderNagios(report, { warnSeconds: judge.warnRemainingSeconds ?? 2 * 86400, critSeconds: judge.critRemainingSeconds ?? 0 }));
+  } else if (format === 'table' && reports.length > 1) {
+    io.stdout(renderSummary(reports, { width: tableWidth(io), color: useColor(io, values) }));
+  } else if (format !== 'jsonl') {
+    output(io, { ...values, format }, report);
+  }
   return exitCodeOf(report.verdict);
 }
 
@@ -293,6 +389,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (args[0] === 'demo') {
       const { runDemo } = await import('./demo.js');
       return await runDemo(args.slice(1), io);
+    }
+    if (args[0] === 'serve') {
+      const { runServe } = await import('./serve/command.js');
+      return await runServe(args.slice(1), io);
     }
     if (args[0] === 'help') return io.stdout(HELP), 0;
     return await runProbe(args, io);

@@ -1,0 +1,159 @@
+/**
+ * `--format nagios`: one status line as the Monitoring Plugins Development Guidelines define it
+ * (https://www.monitoring-plugins.org/doc/guidelines.html, "Plugin Output" and "Performance data"):
+ *
+ *   OCSP STAPLING <OK|WARNING|CRITICAL|UNKNOWN> - <summary> | <perfdata>
+ *
+ * The exit code is not decided here: it stays `exitCodeOf(report.verdict)`, so the word and the code agree.
+ *
+ * Several targets (a merged report): the summary counts the targets per verdict and quotes the worst
+ * finding of any target; the perfdata describes the FIRST target only, because the labels are fixed
+ * (a monitoring system graphs one series per label) and one check is meant to watch one target.
+ *
+ * An `inspect` report has no targets: its staple is the inspected response, and the handshake metrics
+ * (handshakes, stapled, time) are left out since no handshake happened.
+ */
+import { type DecodedResponse, type Finding, type Report, renderMessage, type Severity, type SingleResponseView, type TargetReport, type Verdict } from '@staple-probe/core';
+
+/** Thresholds of the staple_remaining perfdata, in seconds, as judged with --warn-remaining / --crit-remaining. */
+export interface NagiosThresholds {
+  /** Warn when less than this many seconds remain before nextUpdate. */
+  readonly warnSeconds: number;
+  /** Critical when less than this many seconds remain before nextUpdate. */
+  readonly critSeconds: number;
+}
+
+const LABEL: Record<Verdict, string> = { ok: 'OK', warn: 'WARNING', critical: 'CRITICAL', unknown: 'UNKNOWN' };
+/** Worst first, as the verdict ranks them: critical outranks unknown outranks warn. */
+const RANK: Record<Severity, number> = { info: 0, warn: 1, unknown: 2, critical: 3 };
+const VERDICT_ORDER: readonly Verdict[] = ['critical', 'unknown', 'warn', 'ok'];
+
+/** The summary is the part before `|`: no `|` (it would start the perfdata) and no line break (it would start the long text). */
+function sanitize(text: string): string {
+  return [...text]
+    .map((c) => (c < ' ' || c === '\u007f' ? ' ' : c))
+    .join('')
+    .replace(/\|/g, '/')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** Time left, rounded down to one decimal so the summary never promises more than there is. */
+function left(seconds: number): string {
+  const s = Math.max(0, seconds);
+  const down = (value: number) => (Math.floor(value * 10) / 10).toFixed(1);
+  if (s < 120) return `${Math.floor(s)}s`;
+  if (s < 7200) return `${Math.floor(s / 60)}m`;
+  if (s < 172800) return `${down(s / 3600)}h`;
+  return `${down(s / 86400)}d`;
+}
+
+/** A perfdata label, single-quoted only when it must be (space, `=` or `'`), with `'` doubled. */
+function label(name: string): string {
+  return /[\s=']/.test(name) ? `'${name.replace(/'/g, "''")}'` : name;
+}
+
+/** One `label=value[UOM];[warn];[crit];[min];[max]` item. Empty fields stay as empty `;` slots. */
+function perf(name: string, value: string, uom: string, warn = '', crit = '', min = '0', max = ''): string {
+  return `${label(name)}=${value}${uom};${warn};${crit};${min};${max}`;
+}
+
+/** A number in the guidelines' class [-0-9.]: never an exponent, never `-0`. */
+function num(value: number, decimals = 0): string {
+  const fixed = value.toFixed(decimals);
+  return /^-0(\.0*)?$/.test(fixed) ? fixed.slice(1) : fixed;
+}
+
+/**
+ * A guideline range meaning "alert when the value is below `seconds`" (`N:` alerts outside N..∞).
+ * A bare `N` would mean the opposite (alert above N), which is wrong for time left.
+ */
+function below(seconds: number): string {
+  return `${num(seconds)}:`;
+}
+
+/** The findings of one target; a single-target or inspect report is all of its findings. */
+function findingsOf(report: Report, target: TargetReport | undefined): readonly Finding[] {
+  if (!target || report.targets.length <= 1) return report.findings;
+  return report.findings.filter((f) => f.where.some((w) => w.target === target.target.input));
+}
+
+const problems = (findings: readonly Finding[]) => findings.filter((f) => f.severity !== 'info');
+
+/** The worst non-info finding, the first of its severity; null when there is none. */
+function worstOf(findings: readonly Finding[]): Finding | null {
+  let worst: Finding | null = null;
+  for (const f of problems(findings)) if (!worst || RANK[f.severity] > RANK[worst.severity]) worst = f;
+  return worst;
+}
+
+/** The SingleResponse about the target's certificate (the first one when the certificate is unknown). */
+function singleFor(decoded: DecodedResponse | null, serial: string | null): SingleResponseView | null {
+  if (!decoded || decoded.responseStatus !== 'successful' || !decoded.basic) return null;
+  const responses = decoded.basic.responses;
+  return (serial === null ? responses[0] : responses.find((r) => r.certId.serial === serial)) ?? null;
+}
+
+/**
+ * The first valid staple of the target, in handshake order: one that decodes as a successful basic
+ * response with a SingleResponse for the served certificate. (Signature and freshness problems are
+ * findings; a decodable staple still has a thisUpdate and nextUpdate worth graphing.)
+ */
+function stapleOf(report: Report, target: TargetReport | undefined): SingleResponseView | null {
+  const decodedOf = (sha256: string) => report.staples.find((s) => s.sha256 === sha256)?.decoded ?? null;
+  if (!target) return report.kind === 'inspect' && report.staples[0] ? singleFor(report.staples[0].decoded, null) : null;
+  const serial = target.leaf?.serial ?? null;
+  for (const address of target.addresses) {
+    for (const attempt of address.attempts) {
+      const single = attempt.staple ? singleFor(decodedOf(attempt.staple), serial) : null;
+      if (single) return single;
+    }
+  }
+  return null;
+}
+
+function okSummary(findings: readonly Finding[], single: SingleResponseView | null, nowMs: number): string {
+  if (findings.some((f) => f.code === 'CERT_NO_OCSP_URL')) return 'no staple expected (no OCSP URL)';
+  if (!single) return 'no problems found';
+  if (!single.nextUpdate) return `staple ${single.certStatus}, no nextUpdate`;
+  return `staple ${single.certStatus}, ${left((Date.parse(single.nextUpdate) - nowMs) / 1000)} until nextUpdate`;
+}
+
+function summaryOf(report: Report, first: TargetReport | undefined, single: SingleResponseView | null, nowMs: number): string {
+  const worst = worstOf(report.findings);
+  const more = problems(report.findings).length - 1;
+  let text = worst ? `${renderMessage(worst)}${more > 0 ? ` (+${more} more)` : ''}` : okSummary(findingsOf(report, first), single, nowMs);
+  if (report.targets.length > 1) {
+    const counts = VERDICT_ORDER.map((v) => [v, report.targets.filter((t) => t.verdict === v).length] as const)
+      .filter(([, n]) => n > 0)
+      .map(([v, n]) => `${n} ${v}`);
+    const about = worst ? worst.where.find((w) => w.target)?.target : first?.target.input;
+    text = `${report.targets.length} targets: ${counts.join(', ')}; ${about ? `${about}: ` : ''}${text}`;
+  }
+  return sanitize(text);
+}
+
+function perfdataOf(report: Report, first: TargetReport | undefined, single: SingleResponseView | null, nowMs: number, thresholds: NagiosThresholds): string {
+  const items: string[] = [];
+  if (single?.nextUpdate) {
+    const remaining = Math.floor((Date.parse(single.nextUpdate) - nowMs) / 1000);
+    items.push(perf('staple_remaining', num(remaining), 's', below(thresholds.warnSeconds), below(thresholds.critSeconds)));
+  }
+  if (single) items.push(perf('staple_age', num(Math.floor((nowMs - Date.parse(single.thisUpdate)) / 1000)), 's'));
+  items.push(perf('findings', num(problems(findingsOf(report, first)).length), ''));
+  if (first) {
+    const attempts = first.addresses.flatMap((a) => a.attempts);
+    items.push(perf('handshakes', num(attempts.length), ''));
+    items.push(perf('stapled', num(attempts.filter((a) => a.staple !== null).length), ''));
+    items.push(perf('time', num(attempts.reduce((sum, a) => sum + a.durationMs, 0) / 1000, 3), 's'));
+  }
+  return items.join(' ');
+}
+
+/** One Monitoring Plugins status line (with its newline) for a report; see the module comment. */
+export function renderNagios(report: Report, thresholds: NagiosThresholds): string {
+  const nowMs = Date.parse(report.at);
+  const first = report.targets[0];
+  const single = stapleOf(report, first);
+  return `OCSP STAPLING ${LABEL[report.verdict]} - ${summaryOf(report, first, single, nowMs)} | ${perfdataOf(report, first, single, nowMs, thresholds)}\n`;
+}

@@ -1,0 +1,61 @@
+import type { TlsVersion } from '@staple-probe/core';
+import { parse } from 'yaml';
+import { parseDuration, UsageError } from '../options.js';
+import type { Module } from './exporter.js';
+
+/** The modules file: named probing profiles and an optional allow-list. Unknown keys are errors. */
+export interface ExporterConfig {
+  readonly modules: Record<string, Module>;
+  readonly allow: string[];
+}
+
+const MODULE_KEYS = new Set(['tls', 'attempts', 'timeout', 'retry_delay', 'live', 'warn_remaining', 'crit_remaining']);
+
+function tlsOf(value: unknown, where: string): TlsVersion[] {
+  const text = String(value);
+  if (text === 'both') return ['1.2', '1.3'];
+  if (text === '1.2' || text === '1.3') return [text];
+  throw new UsageError(`${where}: tls must be 1.2, 1.3 or both`);
+}
+
+function seconds(value: unknown, where: string): number {
+  if (typeof value === 'number' && value >= 0) return value;
+  return parseDuration(String(value), where);
+}
+
+/** Build a module from YAML fields over the defaults (which come from the command-line flags). */
+export function moduleFrom(fields: Record<string, unknown>, defaults: Module, where: string): Module {
+  for (const key of Object.keys(fields)) if (!MODULE_KEYS.has(key)) throw new UsageError(`${where}: unknown key "${key}"`);
+  const attempts = fields.attempts ?? defaults.attempts;
+  if (!Number.isInteger(attempts) || (attempts as number) < 1 || (attempts as number) > 20) throw new UsageError(`${where}: attempts must be 1 to 20`);
+  if (fields.live !== undefined && typeof fields.live !== 'boolean') throw new UsageError(`${where}: live must be true or false`);
+  return {
+    tlsVersions: fields.tls !== undefined ? tlsOf(fields.tls, where) : defaults.tlsVersions,
+    attempts: attempts as number,
+    timeoutMs: fields.timeout !== undefined ? seconds(fields.timeout, `${where}: timeout`) * 1000 : defaults.timeoutMs,
+    retryDelayMs: fields.retry_delay !== undefined ? seconds(fields.retry_delay, `${where}: retry_delay`) * 1000 : defaults.retryDelayMs,
+    live: (fields.live as boolean | undefined) ?? defaults.live,
+    warnRemainingSeconds: fields.warn_remaining !== undefined ? seconds(fields.warn_remaining, `${where}: warn_remaining`) : defaults.warnRemainingSeconds,
+    critRemainingSeconds: fields.crit_remaining !== undefined ? seconds(fields.crit_remaining, `${where}: crit_remaining`) : defaults.critRemainingSeconds,
+  };
+}
+
+export function parseConfig(text: string, source: string, defaults: Module): ExporterConfig {
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (error) {
+    throw new UsageError(`${source}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const root = (doc ?? {}) as Record<string, unknown>;
+  if (typeof root !== 'object' || Array.isArray(root)) throw new UsageError(`${source}: expected a mapping with "modules" and "allow"`);
+  for (const key of Object.keys(root)) if (key !== 'modules' && key !== 'allow') throw new UsageError(`${source}: unknown key "${key}"`);
+  const modules: Record<string, Module> = { default: defaults };
+  for (const [name, fields] of Object.entries((root.modules ?? {}) as Record<string, unknown>)) {
+    if (!/^[\w.-]+$/.test(name)) throw new UsageError(`${source}: module name "${name}" may use letters, digits, _ . - only`);
+    modules[name] = moduleFrom((fields ?? {}) as Record<string, unknown>, defaults, `${source}: modules.${name}`);
+  }
+  const allow = root.allow ?? [];
+  if (!Array.isArray(allow) || allow.some((a) => typeof a !== 'string')) throw new UsageError(`${source}: allow must be a list of host names and CIDRs`);
+  return { modules, allow: allow as string[] };
+}

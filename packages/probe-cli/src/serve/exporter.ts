@@ -1,0 +1,277 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  assess,
+  type CollectCache,
+  type CollectOptions,
+  collect,
+  decodeOcspResponse,
+  ipVersion,
+  parseTarget,
+  SignatureVerifier,
+  TargetError,
+  type TlsVersion,
+} from '@staple-probe/core';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { probeRegistry } from './metrics.js';
+
+/** One probing profile, chosen per scrape with `module=`. */
+export interface Module {
+  readonly tlsVersions: readonly TlsVersion[];
+  readonly attempts: number;
+  readonly timeoutMs: number;
+  readonly retryDelayMs: number;
+  readonly live: boolean;
+  readonly warnRemainingSeconds: number;
+  readonly critRemainingSeconds: number;
+}
+
+export interface ExporterOptions {
+  /** `host:port` to listen on. */
+  readonly listen: string;
+  readonly modules: Readonly<Record<string, Module>>;
+  /** Host names and CIDRs targets must match; required unless listening on loopback. */
+  readonly allow: readonly string[];
+  /** Probes in flight at most; more are answered 503 at once. */
+  readonly concurrency: number;
+  /** Trusted roots and issuer candidates (--ca-file), for every module. */
+  readonly extraCerts?: readonly Uint8Array[];
+  /** Collect options tests inject (resolver, fetch). */
+  readonly collect?: Partial<CollectOptions>;
+}
+
+export interface Exporter {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const MAX_URL = 2048;
+
+/** `10.0.0.0/8`, `::1/128` or a plain address: does `ip` fall inside? */
+export function inCidr(ip: string, cidr: string): boolean {
+  const [base, bitsText] = cidr.split('/');
+  if (!base) return false;
+  const v = ipVersion(ip);
+  if (v === 0 || ipVersion(base) !== v) return false;
+  const width = v === 4 ? 32 : 128;
+  const bits = bitsText === undefined ? width : Number(bitsText);
+  if (!Number.isInteger(bits) || bits < 0 || bits > width) return false;
+  const a = toBigInt(ip, v);
+  const b = toBigInt(base, v);
+  const mask = bits === 0 ? 0n : ((1n << BigInt(bits)) - 1n) << BigInt(width - bits);
+  return (a & mask) === (b & mask);
+}
+
+function toBigInt(ip: string, v: 4 | 6): bigint {
+  if (v === 4) return ip.split('.').reduce((acc, part) => (acc << 8n) + BigInt(Number(part)), 0n);
+  const [head, tail] = ip.split('%')[0]?.split('::') ?? [''];
+  const left = head ? head.split(':') : [];
+  const right = tail !== undefined && tail !== '' ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  return groups.reduce((acc, g) => (acc << 16n) + BigInt(Number.parseInt(g || '0', 16)), 0n);
+}
+
+/** Whether a target host may be probed. Checked on the text of the target, before any DNS or connect. */
+export function allowed(host: string, allow: readonly string[]): boolean {
+  if (allow.length === 0) return true;
+  const name = host.toLowerCase().replace(/\.$/, '');
+  return allow.some((entry) => (entry.includes('/') || ipVersion(entry) !== 0 ? inCidr(name, entry) : entry.toLowerCase().replace(/\.$/, '') === name));
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || inCidr(host, '127.0.0.0/8') || inCidr(host, '::1/128');
+}
+
+/** Splits `host:port` and `[v6]:port`. */
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw new TargetError(`--listen ${listen}: expected host:port`);
+  return { host: (m[1] ?? m[2]) as string, port };
+}
+
+/**
+ * A live OCSP answer stays valid until its nextUpdate: keep it that long across scrapes (never hammer a CA
+ * every 15 seconds), and a failed query for a minute. Plain `Map` semantics otherwise.
+ */
+class ExpiringMap<V> extends Map<string, V> {
+  readonly #expires = new Map<string, number>();
+
+  constructor(readonly ttlOf: (value: V) => Promise<number>) {
+    super();
+  }
+
+  override get(key: string): V | undefined {
+    const expires = this.#expires.get(key);
+    if (expires !== undefined && expires <= Date.now()) {
+      this.delete(key);
+      this.#expires.delete(key);
+    }
+    return super.get(key);
+  }
+
+  override set(key: string, value: V): this {
+    super.set(key, value);
+    this.#expires.set(key, Date.now() + 60_000);
+    void this.ttlOf(value).then((ms) => this.#expires.set(key, Date.now() + ms));
+    return this;
+  }
+}
+
+type LiveEntry = CollectCache['live'] extends Map<string, infer V> ? V : never;
+
+async function liveTtl(entry: LiveEntry): Promise<number> {
+  const { exchange } = await entry;
+  if (!exchange.ok || exchange.status !== 200) return 60_000;
+  try {
+    const next = decodeOcspResponse(exchange.body).basic?.responses[0]?.nextUpdate;
+    // Until nextUpdate, at most a day: a response without nextUpdate is asked again hourly.
+    return next ? Math.max(60_000, Math.min(next - Date.now(), 86_400_000)) : 3_600_000;
+  } catch {
+    return 60_000;
+  }
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+const INDEX = `<!doctype html>
+<html><head><meta charset="utf-8"><title>staple-probe exporter</title></head>
+<body><h1>staple-probe exporter</h1>
+<p>Probes a TLS server's OCSP stapling per scrape, in the pattern of blackbox_exporter.</p>
+<ul>
+<li><a href="/probe?target=example.com:443">/probe?target=host:port</a> (optional <code>module=</code>, <code>servername=</code>)</li>
+<li><a href="/metrics">/metrics</a>: the exporter's own metrics</li>
+</ul></body></html>
+`;
+
+/** Start the exporter. Refuses to listen beyond loopback without an allow-list. */
+export async function startExporter(options: ExporterOptions): Promise<Exporter> {
+  const { host, port } = parseListen(options.listen);
+  if (!isLoopback(host) && options.allow.length === 0) {
+    throw new TargetError(`listening on ${host} needs an allow-list (--allow HOST or CIDR): the exporter would let anyone scan from here`);
+  }
+  const own = new Registry();
+  collectDefaultMetrics({ register: own, prefix: 'staple_probe_exporter_' });
+  const probes = new Counter({ name: 'staple_probe_exporter_probes_total', help: 'Probes run, by module and outcome.', labelNames: ['module', 'result'], registers: [own] });
+  const rejected = new Counter({ name: 'staple_probe_exporter_rejected_total', help: 'Requests refused, by reason.', labelNames: ['reason'], registers: [own] });
+  const inFlight = new Gauge({ name: 'staple_probe_exporter_probes_in_flight', help: 'Probes running now.', registers: [own] });
+  const duration = new Histogram({
+    name: 'staple_probe_exporter_probe_duration_seconds',
+    help: 'Probe durations.',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [own],
+  });
+  const cache: CollectCache = {
+    live: new ExpiringMap<LiveEntry>(liveTtl),
+    issuers: new ExpiringMap(async () => 3_600_000),
+  };
+  const verifier = new SignatureVerifier();
+  let running = 0;
+
+  const refuse = (res: ServerResponse, status: number, reason: string, message: string) => {
+    rejected.inc({ reason });
+    send(res, status, 'text/plain; charset=utf-8', `${message}\n`);
+  };
+
+  async function handleProbe(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const targetText = url.searchParams.get('target');
+    const moduleName = url.searchParams.get('module') ?? 'default';
+    const servername = url.searchParams.get('servername');
+    if (!targetText) return refuse(res, 400, 'bad-request', 'missing target parameter (target=host:port)');
+    const module = options.modules[moduleName];
+    if (!module) return refuse(res, 400, 'bad-request', `unknown module "${moduleName}"`);
+    let target: ReturnType<typeof parseTarget>;
+    try {
+      target = parseTarget(targetText, servername !== null ? { servername } : {});
+    } catch (error) {
+      return refuse(res, 400, 'bad-request', (error as Error).message);
+    }
+    if (!allowed(target.host, options.allow)) return refuse(res, 403, 'not-allowed', `target ${target.host} is not in the allow-list`);
+    if (running >= options.concurrency) return refuse(res, 503, 'busy', `${running} probes in flight; the limit is ${options.concurrency}`);
+    // Prometheus says how long it will wait; finish half a second before.
+    const scrapeTimeout = Number(req.headers['x-prometheus-scrape-timeout-seconds']);
+    const deadlineMs = Number.isFinite(scrapeTimeout) && scrapeTimeout > 0 ? Math.max(500, scrapeTimeout * 1000 - 500) : module.timeoutMs;
+    const timeoutMs = Math.min(module.timeoutMs, deadlineMs);
+    running++;
+    inFlight.inc();
+    const started = performance.now();
+    const signal = AbortSignal.timeout(deadlineMs);
+    try {
+      const evidence = await collect(target, {
+        ...options.collect,
+        tlsVersions: module.tlsVersions,
+        attempts: module.attempts,
+        timeoutMs,
+        retryDelayMs: module.retryDelayMs,
+        live: module.live,
+        http: { ...options.collect?.http, timeoutMs },
+        extraCerts: options.extraCerts ?? [],
+        cache,
+        verifier,
+        signal,
+      });
+      const report = await assess(evidence, {
+        now: new Date(),
+        verifier,
+        warnRemainingSeconds: module.warnRemainingSeconds,
+        critRemainingSeconds: module.critRemainingSeconds,
+      });
+      const seconds = (performance.now() - started) / 1000;
+      duration.observe(seconds);
+      probes.inc({ module: moduleName, result: report.verdict });
+      const registry = probeRegistry(report, seconds);
+      send(res, 200, registry.contentType, await registry.metrics());
+    } catch (error) {
+      probes.inc({ module: moduleName, result: 'error' });
+      const registry = probeRegistry(null, (performance.now() - started) / 1000);
+      res.setHeader('x-staple-probe-error', String((error as Error).message).slice(0, 200));
+      send(res, 200, registry.contentType, await registry.metrics());
+    } finally {
+      running--;
+      inFlight.dec();
+    }
+  }
+
+  const server = createServer((req, res) => {
+    if ((req.url ?? '').length > MAX_URL) return refuse(res, 414, 'bad-request', `request URL longer than ${MAX_URL} bytes`);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'bad-request', 'only GET is served');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://exporter');
+    } catch {
+      return refuse(res, 400, 'bad-request', 'malformed request URL');
+    }
+    if (url.pathname === '/probe') {
+      handleProbe(req, res, url).catch((error: Error) => {
+        if (!res.headersSent) send(res, 500, 'text/plain', `internal error: ${error.message}\n`);
+      });
+    } else if (url.pathname === '/metrics') {
+      own.metrics().then((text) => send(res, 200, own.contentType, text));
+    } else if (url.pathname === '/') {
+      send(res, 200, 'text/html; charset=utf-8', INDEX);
+    } else {
+      send(res, 404, 'text/plain', 'not found: try /, /probe or /metrics\n');
+    }
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 120_000;
+  server.maxHeadersCount = 50;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}`,
+    port: actual,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,134 @@
+/** `--format nagios`: one Monitoring Plugins status line, rendered from reports that `assess` judged at a fixed instant. */
+import { assess, inspect, mergeReports, type ProbeEvidence, type Report } from '@staple-probe/core';
+import { createPki, makeStaple, type TestPki } from '@staple-probe/core/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { exitCodeOf } from '../../packages/probe-cli/src/exit-code.js';
+import { renderNagios } from '../../packages/probe-cli/src/render/nagios.js';
+import { evidence } from '../helpers.js';
+
+const NOW = new Date('2026-03-01T12:00:00Z');
+const THRESHOLDS = { warnSeconds: 172800, critSeconds: 0 };
+
+let pki: TestPki;
+let good: Uint8Array;
+
+beforeAll(async () => {
+  pki = await createPki({ notBefore: new Date('2026-01-01T00:00:00Z') });
+  good = await makeStaple(pki, 'good', { now: NOW });
+});
+
+const chain = () => ({ leaf: pki.leafRsa, chain: [pki.intermediate] });
+const judge = (ev: ProbeEvidence): Promise<Report> => assess(ev, { now: NOW });
+const nagios = (report: Report, thresholds = THRESHOLDS) => renderNagios(report, thresholds);
+
+/** A range of the threshold format: `[@][start:][end]`, start may be `~`. */
+const RANGE = String.raw`@?(?:(?:~|-?\d+(?:\.\d+)?):)?(?:-?\d+(?:\.\d+)?)?`;
+const NUMBER = String.raw`-?\d+(?:\.\d+)?`;
+const PERF_ITEM = String.raw`(?:'(?:[^']|'')+'|[^\s'=]+)=(?:${NUMBER}|U)(?:s|ms|us|%|B|KB|MB|GB|TB|c)?(?:;${RANGE}(?:;${RANGE}(?:;(?:${NUMBER})?(?:;(?:${NUMBER})?)?)?)?)?`;
+/** The guidelines' first line: status word, a summary without `|`, then space-separated perfdata. */
+const GRAMMAR = new RegExp(String.raw`^OCSP STAPLING (?:OK|WARNING|CRITICAL|UNKNOWN) - [^|\n]+ \| ${PERF_ITEM}(?: ${PERF_ITEM})*\n$`);
+
+describe('renderNagios', () => {
+  it('ok: staple good, with time left and exact perfdata', async () => {
+    const report = await judge(evidence([{ v: '1.2', staple: good }, { v: '1.3', staple: good }], chain()));
+    // thisUpdate = NOW - 1h, nextUpdate = thisUpdate + 7d: 601200 s left (6.96d, said rounded down), 3600 s old.
+    expect(nagios(report)).toBe(
+      'OCSP STAPLING OK - staple good, 6.9d until nextUpdate | staple_remaining=601200s;172800:;0:;0; staple_age=3600s;;;0; findings=0;;;0; handshakes=2;;;0; stapled=2;;;0; time=0.002s;;;0;\n',
+    );
+    expect(exitCodeOf(report.verdict)).toBe(0);
+  });
+
+  it('warn: an expiring staple, with the thresholds taken from the arguments', async () => {
+    const expiring = await makeStaple(pki, 'expiring', { now: NOW });
+    const report = await judge(evidence([{ v: '1.2', staple: expiring }], chain()));
+    // thisUpdate = NOW - 6d, nextUpdate = NOW + 1d.
+    expect(nagios(report)).toBe(
+      'OCSP STAPLING WARNING - only 24.0h left before nextUpdate 2026-03-02T12:00:00.000Z (warning below 2.0d) | staple_remaining=86400s;172800:;0:;0; staple_age=518400s;;;0; findings=1;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n',
+    );
+    expect(nagios(report, { warnSeconds: 259200, critSeconds: 3600 })).toContain(' | staple_remaining=86400s;259200:;3600:;0; ');
+    expect(exitCodeOf(report.verdict)).toBe(1);
+  });
+
+  it('critical: a revoked staple', async () => {
+    const revoked = await makeStaple(pki, 'revoked', { now: NOW });
+    const report = await judge(evidence([{ v: '1.2', staple: revoked }], chain()));
+    expect(nagios(report)).toBe(
+      'OCSP STAPLING CRITICAL - certificate serial 1001 is REVOKED since 2026-02-26T12:00:00.000Z, reason keyCompromise | staple_remaining=601200s;172800:;0:;0; staple_age=3600s;;;0; findings=1;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n',
+    );
+    expect(exitCodeOf(report.verdict)).toBe(2);
+  });
+
+  it('unknown: connection refused, no staple metrics', async () => {
+    const report = await judge(evidence([{ v: '1.2', fail: 'refused' }], chain()));
+    expect(nagios(report)).toBe(
+      'OCSP STAPLING UNKNOWN - connection failed: simulated refused | findings=1;;;0; handshakes=1;;;0; stapled=0;;;0; time=0.001s;;;0;\n',
+    );
+    expect(exitCodeOf(report.verdict)).toBe(3);
+  });
+
+  it('no staple: warning, and "(+N more)" counts the other problems', async () => {
+    const report = await judge(evidence([{ v: '1.2', staple: null }, { v: '1.3', staple: null }], chain()));
+    expect(nagios(report)).toBe(
+      'OCSP STAPLING WARNING - the server sent no OCSP staple in any handshake | findings=1;;;0; handshakes=2;;;0; stapled=0;;;0; time=0.002s;;;0;\n',
+    );
+    const more = await judge(evidence([{ v: '1.2', staple: null }], { ...chain(), authorizationError: 'SELF_SIGNED_CERT_IN_CHAIN' }));
+    expect(nagios(more)).toBe(
+      'OCSP STAPLING CRITICAL - the served chain does not validate: SELF_SIGNED_CERT_IN_CHAIN (+1 more) | findings=2;;;0; handshakes=1;;;0; stapled=0;;;0; time=0.001s;;;0;\n',
+    );
+  });
+
+  it('no OCSP URL: OK, no staple expected', async () => {
+    const report = await judge(evidence([{ v: '1.2', staple: null }], { leaf: pki.leafNoOcsp, chain: [pki.intermediate] }));
+    expect(nagios(report)).toBe('OCSP STAPLING OK - no staple expected (no OCSP URL) | findings=0;;;0; handshakes=1;;;0; stapled=0;;;0; time=0.001s;;;0;\n');
+  });
+
+  it('several targets: verdicts counted in the summary, perfdata from the first target', async () => {
+    const ok = await judge(evidence([{ v: '1.2', staple: good }], chain()));
+    const refusedEvidence = evidence([{ v: '1.2', fail: 'refused' }, { v: '1.2', fail: 'refused' }], chain());
+    const other = { input: 'other.test:443', host: 'other.test', port: 443, servername: 'other.test' };
+    const refused = await judge({ ...refusedEvidence, target: other });
+    const report = mergeReports([ok, refused], NOW.toISOString());
+    expect(nagios(report)).toBe(
+      'OCSP STAPLING UNKNOWN - 2 targets: 1 unknown, 1 ok; other.test:443: connection failed: simulated refused | staple_remaining=601200s;172800:;0:;0; staple_age=3600s;;;0; findings=0;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n',
+    );
+    expect(nagios(mergeReports([ok, ok], NOW.toISOString()))).toMatch(/^OCSP STAPLING OK - 2 targets: 2 ok; staple\.test:443: staple good, 6\.9d until nextUpdate \| /);
+  });
+
+  it('every line follows the guideline grammar and holds no newline but the last', async () => {
+    const reports = await Promise.all([
+      judge(evidence([{ v: '1.2', staple: good }], chain())),
+      judge(evidence([{ v: '1.2', staple: await makeStaple(pki, 'expiring', { now: NOW }) }], chain())),
+      judge(evidence([{ v: '1.2', staple: await makeStaple(pki, 'revoked', { now: NOW }) }], chain())),
+      judge(evidence([{ v: '1.2', staple: await makeStaple(pki, 'expired', { now: NOW }) }], chain())),
+      judge(evidence([{ v: '1.2', staple: await makeStaple(pki, 'malformed', { now: NOW }) }], chain())),
+      judge(evidence([{ v: '1.2', fail: 'refused' }], chain())),
+      judge(evidence([], { ...chain(), resolveFailed: true })),
+      judge(evidence([{ v: '1.2', staple: null }], chain())),
+    ]);
+    for (const report of reports) {
+      const line = nagios(report);
+      expect(line).toMatch(GRAMMAR);
+      expect(line.indexOf('\n')).toBe(line.length - 1);
+      expect(line.split('|')).toHaveLength(2);
+    }
+    // The pattern itself rejects what the guidelines forbid.
+    expect('OCSP STAPLING OK - a|b | findings=0;;;0;\n').not.toMatch(GRAMMAR);
+    expect('OCSP STAPLING OK - a\nb | findings=0;;;0;\n').not.toMatch(GRAMMAR);
+    expect('OCSP STAPLING OK - a | findings=0;;;0;').not.toMatch(GRAMMAR);
+    expect('OCSP STAPLING OK - a | findings=1e3;;;0;\n').not.toMatch(GRAMMAR);
+  });
+
+  it('inspect: the inspected response is the staple; no handshake metrics', async () => {
+    const report = await inspect(good, { now: NOW, cert: pki.leafRsa.der, issuer: pki.intermediate.der });
+    expect(nagios(report)).toBe('OCSP STAPLING OK - staple good, 6.9d until nextUpdate | staple_remaining=601200s;172800:;0:;0; staple_age=3600s;;;0; findings=0;;;0;\n');
+  });
+
+  it("a message holding '|' or a line break is sanitized in the summary", async () => {
+    const report = await judge(evidence([{ v: '1.2', staple: good }], { ...chain(), nameError: "Host: staple.test. is not in the cert's altnames|DNS:other.test\nsecond line" }));
+    const line = nagios(report);
+    expect(line).toBe(
+      "OCSP STAPLING CRITICAL - the certificate does not match staple.test: Host: staple.test. is not in the cert's altnames/DNS:other.test second line | staple_remaining=601200s;172800:;0:;0; staple_age=3600s;;;0; findings=1;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n",
+    );
+    expect(line).toMatch(GRAMMAR);
+  });
+});
