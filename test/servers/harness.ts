@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Issued } from '@staple-probe/core/testing';
 
-export type ServerKind = 'nginx' | 'apache2' | 'haproxy';
+export type ServerKind = 'nginx' | 'apache2' | 'haproxy' | 'prometheus';
 
 /** Whether `kind` is installed. With CI=true a missing server is an error, never a silent skip. */
 export function available(kind: ServerKind): boolean {
