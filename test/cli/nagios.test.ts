@@ -33,7 +33,7 @@ describe('renderNagios', () => {
     const report = await judge(evidence([{ v: '1.2', staple: good }, { v: '1.3', staple: good }], chain()));
     // thisUpdate = NOW - 1h, nextUpdate = thisUpdate + 7d: 601200 s left (6.96d, said rounded down), 3600 s old.
     expect(nagios(report)).toBe(
-      'OCSP STAPLING OK - staple good, 6.9d until nextUpdate | staple_remaining=601200s;172800:;0:;0; staple_age=3600s;;;0; findings=0;;;0; handshakes=2;;;0; stapled=2;;;0; time=0.002s;;;0;\n',
+      'OCSP STAPLING OK - staple good, 6.9d until nextUpdate | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=0;;;0; handshakes=2;;;0; stapled=2;;;0; time=0.002s;;;0;\n',
     );
     expect(exitCodeOf(report.verdict)).toBe(0);
   });
@@ -43,9 +43,9 @@ describe('renderNagios', () => {
     const report = await judge(evidence([{ v: '1.2', staple: expiring }], chain()));
     // thisUpdate = NOW - 6d, nextUpdate = NOW + 1d.
     expect(nagios(report)).toBe(
-      'OCSP STAPLING WARNING - only 24.0h left before nextUpdate 2026-03-02T12:00:00.000Z (warning below 2.0d) | staple_remaining=86400s;172800:;0:;0; staple_age=518400s;;;0; findings=1;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n',
+      'OCSP STAPLING WARNING - only 24.0h left before nextUpdate 2026-03-02T12:00:00.000Z (warning below 2.0d) | staple_remaining=86400s;172800:;0:;; staple_age=518400s;;;0; findings=1;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n',
     );
-    expect(nagios(report, { warnSeconds: 259200, critSeconds: 3600 })).toContain(' | staple_remaining=86400s;259200:;3600:;0; ');
+    expect(nagios(report, { warnSeconds: 259200, critSeconds: 3600 })).toContain(' | staple_remaining=86400s;259200:;3600:;; ');
     expect(exitCodeOf(report.verdict)).toBe(1);
   });
 
@@ -53,7 +53,7 @@ describe('renderNagios', () => {
     const revoked = await makeStaple(pki, 'revoked', { now: NOW });
     const report = await judge(evidence([{ v: '1.2', staple: revoked }], chain()));
     expect(nagios(report)).toBe(
-      'OCSP STAPLING CRITICAL - certificate serial 1001 is REVOKED since 2026-02-26T12:00:00.000Z, reason keyCompromise | staple_remaining=601200s;172800:;0:;0; staple_age=3600s;;;0; findings=1;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n',
+      'OCSP STAPLING CRITICAL - certificate serial 1001 is REVOKED since 2026-02-26T12:00:00.000Z, reason keyCompromise | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=1;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n',
     );
     expect(exitCodeOf(report.verdict)).toBe(2);
   });
@@ -89,7 +89,7 @@ describe('renderNagios', () => {
     const refused = await judge({ ...refusedEvidence, target: other });
     const report = mergeReports([ok, refused], NOW.toISOString());
     expect(nagios(report)).toBe(
-      'OCSP STAPLING UNKNOWN - 2 targets: 1 unknown, 1 ok; other.test:443: connection failed: simulated refused | staple_remaining=601200s;172800:;0:;0; staple_age=3600s;;;0; findings=0;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n',
+      'OCSP STAPLING UNKNOWN - 2 targets: 1 unknown, 1 ok; other.test:443: connection failed: simulated refused | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=0;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n',
     );
     expect(nagios(mergeReports([ok, ok], NOW.toISOString()))).toMatch(/^OCSP STAPLING OK - 2 targets: 2 ok; staple\.test:443: staple good, 6\.9d until nextUpdate \| /);
   });
@@ -120,14 +120,14 @@ describe('renderNagios', () => {
 
   it('inspect: the inspected response is the staple; no handshake metrics', async () => {
     const report = await inspect(good, { now: NOW, cert: pki.leafRsa.der, issuer: pki.intermediate.der });
-    expect(nagios(report)).toBe('OCSP STAPLING OK - staple good, 6.9d until nextUpdate | staple_remaining=601200s;172800:;0:;0; staple_age=3600s;;;0; findings=0;;;0;\n');
+    expect(nagios(report)).toBe('OCSP STAPLING OK - staple good, 6.9d until nextUpdate | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=0;;;0;\n');
   });
 
   it("a message holding '|' or a line break is sanitized in the summary", async () => {
     const report = await judge(evidence([{ v: '1.2', staple: good }], { ...chain(), nameError: "Host: staple.test. is not in the cert's altnames|DNS:other.test\nsecond line" }));
     const line = nagios(report);
     expect(line).toBe(
-      "OCSP STAPLING CRITICAL - the certificate does not match staple.test: Host: staple.test. is not in the cert's altnames/DNS:other.test second line | staple_remaining=601200s;172800:;0:;0; staple_age=3600s;;;0; findings=1;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n",
+      "OCSP STAPLING CRITICAL - the certificate does not match staple.test: Host: staple.test. is not in the cert's altnames/DNS:other.test second line | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=1;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n",
     );
     expect(line).toMatch(GRAMMAR);
   });

@@ -137,7 +137,8 @@ function perfdataOf(report: Report, first: TargetReport | undefined, single: Sin
   const items: string[] = [];
   if (single?.nextUpdate) {
     const remaining = Math.floor((Date.parse(single.nextUpdate) - nowMs) / 1000);
-    items.push(perf('staple_remaining', num(remaining), 's', below(thresholds.warnSeconds), below(thresholds.critSeconds)));
+    // No minimum: the value goes negative once the staple has expired.
+    items.push(perf('staple_remaining', num(remaining), 's', below(thresholds.warnSeconds), below(thresholds.critSeconds), ''));
   }
   if (single) items.push(perf('staple_age', num(Math.floor((nowMs - Date.parse(single.thisUpdate)) / 1000)), 's'));
   items.push(perf('findings', num(problems(findingsOf(report, first)).length), ''));

@@ -20,8 +20,9 @@ Options:
                         warn_remaining, crit_remaining) and an allow list
   --allow HOST|CIDR     targets that may be probed (repeatable); required unless listening on loopback
   --concurrency N       probes in flight at most; more get 503 (default: 16)
-  --ca-file, --timeout, --attempts, --tls, --retry-delay, --no-live, --warn-remaining,
-  --crit-remaining      defaults for every module, as for probe
+  --ca-file, --timeout, --attempts, --tls, --retry-delay, --no-live, --no-http,
+  --warn-remaining, --crit-remaining   defaults for every module, as for probe (the modules file
+                        takes durations: timeout: 5s, retry_delay: 0.25s)
 `;
 
 const OPTIONS = {
@@ -35,6 +36,7 @@ const OPTIONS = {
   tls: { type: 'string' },
   'retry-delay': { type: 'string' },
   'no-live': { type: 'boolean' },
+  'no-http': { type: 'boolean' },
   'warn-remaining': { type: 'string' },
   'crit-remaining': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -58,6 +60,7 @@ export async function runServe(args: readonly string[], io: Io, stop?: Promise<v
     timeoutMs: values.timeout !== undefined ? parseIntIn(values.timeout, '--timeout', 100, 600_000) : 10_000,
     retryDelayMs: values['retry-delay'] !== undefined ? parseIntIn(values['retry-delay'], '--retry-delay', 0, 60_000) : 250,
     live: !values['no-live'],
+    httpHead: !values['no-http'],
     warnRemainingSeconds: values['warn-remaining'] !== undefined ? parseDuration(values['warn-remaining'], '--warn-remaining') : 2 * 86400,
     critRemainingSeconds: values['crit-remaining'] !== undefined ? parseDuration(values['crit-remaining'], '--crit-remaining') : 0,
   };

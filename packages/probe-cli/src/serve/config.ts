@@ -9,7 +9,7 @@ export interface ExporterConfig {
   readonly allow: string[];
 }
 
-const MODULE_KEYS = new Set(['tls', 'attempts', 'timeout', 'retry_delay', 'live', 'warn_remaining', 'crit_remaining']);
+const MODULE_KEYS = new Set(['tls', 'attempts', 'timeout', 'retry_delay', 'live', 'http', 'warn_remaining', 'crit_remaining']);
 
 function tlsOf(value: unknown, where: string): TlsVersion[] {
   const text = String(value);
@@ -29,12 +29,18 @@ export function moduleFrom(fields: Record<string, unknown>, defaults: Module, wh
   const attempts = fields.attempts ?? defaults.attempts;
   if (!Number.isInteger(attempts) || (attempts as number) < 1 || (attempts as number) > 20) throw new UsageError(`${where}: attempts must be 1 to 20`);
   if (fields.live !== undefined && typeof fields.live !== 'boolean') throw new UsageError(`${where}: live must be true or false`);
+  if (fields.http !== undefined && typeof fields.http !== 'boolean') throw new UsageError(`${where}: http must be true or false`);
+  const timeoutMs = fields.timeout !== undefined ? seconds(fields.timeout, `${where}: timeout`) * 1000 : defaults.timeoutMs;
+  if (timeoutMs < 100 || timeoutMs > 600_000) throw new UsageError(`${where}: timeout must be 0.1s to 10m (a bare number is seconds)`);
+  const retryDelayMs = fields.retry_delay !== undefined ? seconds(fields.retry_delay, `${where}: retry_delay`) * 1000 : defaults.retryDelayMs;
+  if (retryDelayMs > 60_000) throw new UsageError(`${where}: retry_delay must be at most 60s`);
   return {
     tlsVersions: fields.tls !== undefined ? tlsOf(fields.tls, where) : defaults.tlsVersions,
     attempts: attempts as number,
-    timeoutMs: fields.timeout !== undefined ? seconds(fields.timeout, `${where}: timeout`) * 1000 : defaults.timeoutMs,
-    retryDelayMs: fields.retry_delay !== undefined ? seconds(fields.retry_delay, `${where}: retry_delay`) * 1000 : defaults.retryDelayMs,
+    timeoutMs,
+    retryDelayMs,
     live: (fields.live as boolean | undefined) ?? defaults.live,
+    httpHead: (fields.http as boolean | undefined) ?? defaults.httpHead,
     warnRemainingSeconds: fields.warn_remaining !== undefined ? seconds(fields.warn_remaining, `${where}: warn_remaining`) : defaults.warnRemainingSeconds,
     critRemainingSeconds: fields.crit_remaining !== undefined ? seconds(fields.crit_remaining, `${where}: crit_remaining`) : defaults.critRemainingSeconds,
   };

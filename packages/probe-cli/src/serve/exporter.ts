@@ -22,6 +22,8 @@ export interface Module {
   readonly timeoutMs: number;
   readonly retryDelayMs: number;
   readonly live: boolean;
+  /** Send one HEAD / to detect the server software (off for ports that do not speak HTTP). */
+  readonly httpHead: boolean;
   readonly warnRemainingSeconds: number;
   readonly critRemainingSeconds: number;
 }
@@ -112,6 +114,14 @@ class ExpiringMap<V> extends Map<string, V> {
   }
 
   override set(key: string, value: V): this {
+    // Certificates rotate away; drop what has expired so the cache does not grow for ever.
+    if (this.size >= 1000) {
+      for (const [k, at] of this.#expires) {
+        if (at > Date.now()) continue;
+        this.delete(k);
+        this.#expires.delete(k);
+      }
+    }
     super.set(key, value);
     this.#expires.set(key, Date.now() + 60_000);
     void this.ttlOf(value).then((ms) => this.#expires.set(key, Date.now() + ms));
@@ -120,6 +130,7 @@ class ExpiringMap<V> extends Map<string, V> {
 }
 
 type LiveEntry = CollectCache['live'] extends Map<string, infer V> ? V : never;
+type IssuerEntry = CollectCache['issuers'] extends Map<string, infer V> ? V : never;
 
 async function liveTtl(entry: LiveEntry): Promise<number> {
   const { exchange } = await entry;
@@ -151,6 +162,10 @@ const INDEX = `<!doctype html>
 /** Start the exporter. Refuses to listen beyond loopback without an allow-list. */
 export async function startExporter(options: ExporterOptions): Promise<Exporter> {
   const { host, port } = parseListen(options.listen);
+  for (const entry of options.allow) {
+    const valid = entry.includes('/') ? ipVersion(entry.split('/')[0] ?? '') !== 0 && /^\d{1,3}$/.test(entry.split('/')[1] ?? '') : ipVersion(entry) !== 0 || /^[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?\.?$/i.test(entry);
+    if (!valid) throw new TargetError(`allow-list entry "${entry}" is neither a host name, an IP address nor a CIDR (no wildcards)`);
+  }
   if (!isLoopback(host) && options.allow.length === 0) {
     throw new TargetError(`listening on ${host} needs an allow-list (--allow HOST or CIDR): the exporter would let anyone scan from here`);
   }
@@ -167,7 +182,10 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
   });
   const cache: CollectCache = {
     live: new ExpiringMap<LiveEntry>(liveTtl),
-    issuers: new ExpiringMap(async () => 3_600_000),
+    issuers: new ExpiringMap<IssuerEntry>(async (entry) => {
+      const ex = await entry;
+      return ex.ok && ex.status === 200 ? 3_600_000 : 60_000;
+    }),
   };
   const verifier = new SignatureVerifier();
   let running = 0;
@@ -208,6 +226,7 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
         timeoutMs,
         retryDelayMs: module.retryDelayMs,
         live: module.live,
+        httpHead: module.httpHead,
         http: { ...options.collect?.http, timeoutMs },
         extraCerts: options.extraCerts ?? [],
         cache,
@@ -238,7 +257,7 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
 
   const server = createServer((req, res) => {
     if ((req.url ?? '').length > MAX_URL) return refuse(res, 414, 'bad-request', `request URL longer than ${MAX_URL} bytes`);
-    if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'bad-request', 'only GET is served');
+    if (req.method !== 'GET') return refuse(res, 405, 'bad-request', 'only GET is served');
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://exporter');

@@ -40,20 +40,28 @@ export function probeRegistry(report: Report | null, durationSeconds: number): R
   }
 
   const status = gauge('staple_probe_cert_status', 'Certificate status (good, revoked, unknown) from the staple and from the live answer.', ['source', 'status']);
-  const thisUpdate = gauge('staple_probe_staple_this_update_timestamp_seconds', 'thisUpdate of the staple, as a Unix timestamp.');
-  const nextUpdate = gauge('staple_probe_staple_next_update_timestamp_seconds', 'nextUpdate of the staple, as a Unix timestamp (absent when the staple has none).');
-  const producedAt = gauge('staple_probe_staple_produced_at_timestamp_seconds', 'producedAt of the staple, as a Unix timestamp.');
-  const remaining = gauge('staple_probe_staple_seconds_until_next_update', 'Seconds from the probe until the staple\'s nextUpdate (negative once expired).');
+  // Registered only when there is a value: an unset gauge would read 0, which an alert cannot tell from "expired".
   const at = Date.parse(report.at);
-  const staple = report.staples.find((s) => s.decoded?.basic?.responses[0]);
-  const single = staple?.decoded?.basic?.responses[0];
-  if (staple?.decoded?.basic && single) {
+  const serial = target?.leaf?.serial;
+  let single: NonNullable<NonNullable<Report['staples'][number]['decoded']>['basic']>['responses'][number] | undefined;
+  let producedAtIso: string | undefined;
+  for (const s of report.staples) {
+    const found = s.decoded?.basic?.responses.find((r) => r.certId.serial === serial) ?? undefined;
+    if (found && s.decoded?.basic) {
+      single = found;
+      producedAtIso = s.decoded.basic.producedAt;
+      break;
+    }
+  }
+  if (single && producedAtIso) {
     status.set({ source: 'staple', status: single.certStatus }, 1);
-    thisUpdate.set(Date.parse(single.thisUpdate) / 1000);
-    producedAt.set(Date.parse(staple.decoded.basic.producedAt) / 1000);
+    gauge('staple_probe_staple_this_update_timestamp_seconds', 'thisUpdate of the staple for the served certificate, as a Unix timestamp.').set(Date.parse(single.thisUpdate) / 1000);
+    gauge('staple_probe_staple_produced_at_timestamp_seconds', 'producedAt of that staple, as a Unix timestamp.').set(Date.parse(producedAtIso) / 1000);
     if (single.nextUpdate) {
-      nextUpdate.set(Date.parse(single.nextUpdate) / 1000);
-      remaining.set((Date.parse(single.nextUpdate) - at) / 1000);
+      gauge('staple_probe_staple_next_update_timestamp_seconds', 'nextUpdate of that staple, as a Unix timestamp (absent when it has none).').set(Date.parse(single.nextUpdate) / 1000);
+      gauge('staple_probe_staple_seconds_until_next_update', "Seconds from the probe until that staple's nextUpdate (negative once expired; absent without a staple).").set(
+        (Date.parse(single.nextUpdate) - at) / 1000,
+      );
     }
   }
   const live = target?.live.find((l) => l.valid);
