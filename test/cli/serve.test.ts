@@ -97,6 +97,9 @@ describe('GET /probe', () => {
     const text = await (await get(`/probe?target=127.0.0.1:${silentPort}`, { 'x-prometheus-scrape-timeout-seconds': '1.5' })).text();
     expect(series(text, 'probe_success')).toEqual(['probe_success 0']);
     expect(Date.now() - started).toBeLessThan(5000);
+    // Without a staple the staple gauges are absent, not 0.
+    expect(text).not.toContain('staple_probe_staple_seconds_until_next_update');
+    expect(text).not.toContain('staple_probe_staple_this_update_timestamp_seconds');
   });
 
   it('100 concurrent scrapes all answer 200', async () => {
