@@ -69,7 +69,9 @@ interface StapleMatchers<R = unknown> {
 }
 
 declare module 'vitest' {
-  // biome-ignore lint: declaration merging with vitest's interfaces
+  // Declaration merging with vitest's own interfaces: empty bodies and `any` are how vitest documents it.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-explicit-any
   interface Assertion<T = any> extends StapleMatchers<T> {}
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface AsymmetricMatchersContaining extends StapleMatchers {}
 }
