@@ -16,6 +16,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most files wait on servers and sockets rather than the CPU; on 2 cores vitest would otherwise run one at a time.
+    maxWorkers: 3,
     // In CI also write a JSON report, from which .ci/run prints a plain "N passed, N failed" line.
     ...(process.env.CI === 'true' ? { reporters: ['default', 'json'], outputFile: { json: '.tmp/vitest.json' } } : {}),
   },
