@@ -1,5 +1,5 @@
 /** Signature algorithms and CertID hashes: each verifies when intact and fails when one bit flips. */
-import { inspect } from '@staple-probe/core';
+import { inspect, SignatureVerifier } from '@staple-probe/core';
 import { buildOcspResponse, type HashAlg, issue, type KeyKind } from '@staple-probe/core/testing';
 import { describe, expect, it } from 'vitest';
 import { codes } from '../helpers.js';
@@ -74,5 +74,24 @@ describe('CertID under whatever hash the responder used', () => {
     const report = await inspect(bytes, { now: NOW, issuer: ca.der, cert: leaf.der });
     // Same serial and same issuer name: only issuerKeyHash tells the twin CA apart.
     expect(codes(report)).toContain('STAPLE_CERTID_MISMATCH');
+  });
+});
+
+describe('one verification per distinct signature', () => {
+  it('a shared verifier checks the same staple once, however often it is judged', async () => {
+    const { ca, leaf } = await hierarchy('rsa2048');
+    const bytes = await buildOcspResponse({
+      issuer: ca,
+      producedAt: new Date(NOW.getTime() - hour),
+      entries: [{ cert: leaf, status: 'good', thisUpdate: new Date(NOW.getTime() - hour), nextUpdate: new Date(NOW.getTime() + 96 * hour) }],
+    });
+    const verifier = new SignatureVerifier();
+    for (let i = 0; i < 5; i++) expect(codes(await inspect(bytes, { now: NOW, issuer: ca.der, cert: leaf.der, verifier }))).toEqual([]);
+    // One for the staple, one for the leaf's signature by the issuer (issuer discovery).
+    expect(verifier.verifications).toBe(2);
+    const corrupted = bytes.slice();
+    corrupted[corrupted.length - 1] = (corrupted[corrupted.length - 1] ?? 0) ^ 1;
+    expect(codes(await inspect(corrupted, { now: NOW, issuer: ca.der, cert: leaf.der, verifier }))).toEqual(['SIGNER_BAD_SIGNATURE']);
+    expect(verifier.verifications).toBe(3);
   });
 });

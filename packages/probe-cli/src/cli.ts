@@ -34,7 +34,11 @@ export interface Io {
   readonly readFile: (path: string) => Uint8Array;
 }
 
+declare const __STAPLE_PROBE_VERSION__: string | undefined;
+
+/** Set at bundling time; read from package.json when running from tsc output or sources. */
 export const VERSION: string = (() => {
+  if (typeof __STAPLE_PROBE_VERSION__ === 'string') return __STAPLE_PROBE_VERSION__;
   try {
     return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   } catch {

@@ -1,4 +1,4 @@
-import type { webcrypto } from 'node:crypto';
+import { createHash, type webcrypto } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { toArrayBuffer } from './bytes.js';
@@ -114,13 +114,37 @@ function ecdsaDerToRaw(signature: Uint8Array, size: number): Uint8Array | null {
  */
 export class SignatureVerifier {
   readonly #keys = new Map<string, Promise<webcrypto.CryptoKey | null>>();
+  readonly #results = new Map<string, Promise<SignatureResult>>();
   readonly #subtle: webcrypto.SubtleCrypto;
+  /** How many signatures were actually checked with WebCrypto (the rest came from the cache). */
+  verifications = 0;
 
   constructor(subtle: webcrypto.SubtleCrypto = globalThis.crypto.subtle as webcrypto.SubtleCrypto) {
     this.#subtle = subtle;
   }
 
-  async verify(alg: AlgorithmRef, spki: Uint8Array, data: Uint8Array, signature: Uint8Array): Promise<SignatureResult> {
+  /**
+   * The same signature over the same bytes with the same key is checked once: a run that sees one staple on
+   * many handshakes, addresses and targets verifies it once. The cache holds at most 10,000 results.
+   */
+  verify(alg: AlgorithmRef, spki: Uint8Array, data: Uint8Array, signature: Uint8Array): Promise<SignatureResult> {
+    const key = createHash('sha256')
+      .update(alg.oid)
+      .update(alg.params ?? new Uint8Array())
+      .update(spki)
+      .update(data)
+      .update(signature)
+      .digest('base64');
+    let result = this.#results.get(key);
+    if (!result) {
+      if (this.#results.size >= 10_000) this.#results.clear();
+      result = this.#verify(alg, spki, data, signature);
+      this.#results.set(key, result);
+    }
+    return result;
+  }
+
+  async #verify(alg: AlgorithmRef, spki: Uint8Array, data: Uint8Array, signature: Uint8Array): Promise<SignatureResult> {
     const p = plan(alg, spki);
     if (p === KEY_MISMATCH) return { result: 'invalid' };
     if (typeof p === 'string') return { result: 'unsupported', algorithm: p };
@@ -137,6 +161,7 @@ export class SignatureVerifier {
     if (p.curveSize !== undefined) sig = ecdsaDerToRaw(signature, p.curveSize);
     if (!sig) return { result: 'invalid' };
     try {
+      this.verifications++;
       const ok = await this.#subtle.verify(p.verifyAlg, cryptoKey, toArrayBuffer(sig), toArrayBuffer(data));
       return { result: ok ? 'valid' : 'invalid' };
     } catch {
