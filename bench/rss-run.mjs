@@ -1,0 +1,27 @@
+/**
+ * Child of the bench (plain JS over the built package, so no TypeScript loader inflates the RSS): probe `count` targets (one TLS 1.3 handshake each, live query shared) with the library
+ * at a fixed concurrency, then print the peak RSS. Args: target rootPemFile count concurrency.
+ */
+import { readFileSync } from 'node:fs';
+import { createCollectCache, probe, readCertificates, SignatureVerifier } from '../packages/probe-core/dist/index.js';
+
+const [target = "", rootFile = "", countText = "100", concurrencyText = "32"] = process.argv.slice(2);
+const count = Number(countText);
+const concurrency = Number(concurrencyText);
+const extraCerts = readCertificates(new Uint8Array(readFileSync(rootFile)));
+const cache = createCollectCache();
+const verifier = new SignatureVerifier();
+let next = 0;
+let ok = 0;
+const started = performance.now();
+await Promise.all(
+  Array.from({ length: concurrency }, async () => {
+    while (next < count) {
+      next++;
+      const report = await probe(target, { tlsVersions: ['1.3'], attempts: 1, httpHead: false, extraCerts, cache, verifier, servername: 'localhost' });
+      if (report.verdict === 'ok') ok++;
+    }
+  }),
+);
+const seconds = (performance.now() - started) / 1000;
+process.stdout.write(`${JSON.stringify({ count, ok, seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, verifications: verifier.verifications })}\n`);

@@ -1,0 +1,221 @@
+/**
+ * `pnpm bench`: staple-probe's speed as ratios against references measured in the same run.
+ *
+ *  1. Start-up: `node -e 0`; the CLI (`--version`, `inspect`, a probe of a local stapling server with the
+ *     live query on), from the bundle and from the unbundled tsc output; and the equivalent
+ *     `openssl s_client -status` + `openssl ocsp` pipeline.
+ *  2. Throughput: endpoints fully probed and verified per second by the library (one TLS 1.3 handshake each,
+ *     live query deduplicated) against a raw `tls.connect` + `requestOCSP` loop, same concurrency, same server.
+ *  3. Memory: peak RSS of the library probing 100, 1,000 and 5,000 targets.
+ *  4. Work per distinct certificate and staple: live HTTP requests, signature verifications.
+ *
+ * The stapling server runs in its own process. Medians of several runs, with min and max; the results are
+ * also written to .tmp/bench.json. Needs a build (pnpm install does it). Env RUNS (default 10), QUICK=1 for
+ * a smoke run (CI).
+ */
+import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tls from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import { createCollectCache, probe, readCertificates, SignatureVerifier } from '../packages/probe-core/src/index.js';
+
+const quick = process.env.QUICK === '1';
+const runs = Number(process.env.RUNS ?? (quick ? 3 : 10));
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bundle = join(root, 'packages/probe-cli/dist/bundle/bin.js');
+const unbundled = join(root, 'packages/probe-cli/dist/bin.js');
+const hook = join(root, 'bench/rss-hook.mjs');
+
+interface Stat {
+  median: number;
+  min: number;
+  max: number;
+}
+const stat = (xs: number[]): Stat => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  const median = s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+  return { median, min: s[0] as number, max: s[s.length - 1] as number };
+};
+const fmt = (s: Stat, unit: string, digits = 0) => `median ${s.median.toFixed(digits)}${unit} (min ${s.min.toFixed(digits)}, max ${s.max.toFixed(digits)})`;
+
+/** Run a command to completion, asynchronously (the bench process must stay responsive). */
+function timed(command: string, args: string[]): Promise<{ ms: number; rssKiB: number | null; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const m = /@@maxrss (\d+)/.exec(stderr);
+      resolve({ ms: performance.now() - start, rssKiB: m ? Number(m[1]) : null, code });
+    });
+  });
+}
+
+async function series(command: string, args: string[]): Promise<{ ms: Stat; rssMiB: number | null }> {
+  const ms: number[] = [];
+  let rss = 0;
+  for (let i = 0; i < runs; i++) {
+    const r = await timed(command, args);
+    ms.push(r.ms);
+    if (r.rssKiB) rss = Math.max(rss, r.rssKiB / 1024);
+  }
+  return { ms: stat(ms), rssMiB: rss || null };
+}
+
+async function startServer(): Promise<{ child: ChildProcess; info: { target: string; port: number; rootPem: string; intermediatePem: string; leafPem: string; responderUrl: string } }> {
+  const child = fork(join(root, 'bench/server.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const line = await new Promise<string>((resolve) => {
+    let buf = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes('\n')) resolve(buf.split('\n')[0] as string);
+    });
+  });
+  return { child, info: JSON.parse(line) };
+}
+
+function responderRequests(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('message', (m: { requests: number }) => resolve(m.requests));
+    child.send('requests');
+  });
+}
+
+/** `count` raw handshakes (TLS 1.3, status_request), `concurrency` at a time; handshakes per second. */
+async function rawLoop(port: number, count: number, concurrency: number): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        next++;
+        await new Promise<void>((resolve, reject) => {
+          const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', rejectUnauthorized: false, requestOCSP: true } as tls.ConnectionOptions);
+          s.on('OCSPResponse', () => {});
+          s.once('secureConnect', () => {
+            s.destroy();
+            resolve();
+          });
+          s.once('error', reject);
+        });
+      }
+    }),
+  );
+  return count / ((performance.now() - started) / 1000);
+}
+
+/** The library: `count` full probes (one TLS 1.3 handshake, verified, live query shared). */
+async function libraryLoop(target: string, extraCerts: Uint8Array[], count: number, concurrency: number) {
+  const cache = createCollectCache();
+  const verifier = new SignatureVerifier();
+  let next = 0;
+  let ok = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        next++;
+        const r = await probe(target, { tlsVersions: ['1.3'], attempts: 1, httpHead: false, extraCerts, cache, verifier, servername: 'localhost' });
+        if (r.verdict === 'ok') ok++;
+      }
+    }),
+  );
+  return { perSecond: count / ((performance.now() - started) / 1000), ok, verifications: verifier.verifications };
+}
+
+const { child: server, info } = await startServer();
+const dir = mkdtempSync(join(tmpdir(), 'staple-probe-bench-'));
+const rootFile = join(dir, 'root.pem');
+const intermediateFile = join(dir, 'intermediate.pem');
+const leafFile = join(dir, 'leaf.pem');
+writeFileSync(rootFile, info.rootPem);
+writeFileSync(intermediateFile, info.intermediatePem);
+writeFileSync(leafFile, info.leafPem);
+const results: Record<string, unknown> = { node: process.version, runs, quick };
+const lines: string[] = [];
+const say = (line: string) => {
+  lines.push(line);
+  process.stdout.write(`${line}\n`);
+};
+
+try {
+  // 1. Start-up.
+  say(`== 1. start-up (${runs} runs each)`);
+  const floor = await series(process.execPath, ['--import', hook, '-e', '0']);
+  const fixture = ['inspect', 'fixtures/ocsp/good.der', '--issuer', 'fixtures/pki/intermediate.pem', '--cert', 'fixtures/pki/leaf-rsa.pem', '--at', '2026-01-15T12:00:00Z'];
+  const probeArgs = [info.target, '--ca-file', rootFile, '--servername', 'localhost'];
+  const cases: [string, string, string[]][] = [
+    ['node -e 0', process.execPath, ['--import', hook, '-e', '0']],
+    ['probe --version (bundle)', process.execPath, ['--import', hook, bundle, '--version']],
+    ['probe inspect (unbundled tsc output)', process.execPath, ['--import', hook, unbundled, ...fixture]],
+    ['probe inspect (bundle)', process.execPath, ['--import', hook, bundle, ...fixture]],
+    ['probe host (unbundled, live on)', process.execPath, ['--import', hook, unbundled, ...probeArgs]],
+    ['probe host (bundle, live on)', process.execPath, ['--import', hook, bundle, ...probeArgs]],
+  ];
+  const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+  if (hasOpenssl) {
+    const port = info.target.split(':').pop();
+    const pipeline = `openssl s_client -connect 127.0.0.1:${port} -servername localhost -status </dev/null >/dev/null 2>&1; openssl ocsp -issuer ${intermediateFile} -cert ${leafFile} -url ${info.responderUrl} -CAfile ${rootFile} -no_nonce >/dev/null 2>&1`;
+    cases.push(['openssl s_client -status + openssl ocsp', 'bash', ['-c', pipeline]]);
+  }
+  const startup: Record<string, { ms: Stat; rssMiB: number | null; ratioToNode: number }> = {};
+  for (const [name, command, args] of cases) {
+    const r = name === 'node -e 0' ? floor : await series(command, args);
+    startup[name] = { ...r, ratioToNode: r.ms.median / floor.ms.median };
+    say(`${name.padEnd(42)} ${fmt(r.ms, ' ms')}  ×${(r.ms.median / floor.ms.median).toFixed(2)} node -e 0${r.rssMiB ? `  peak RSS ${r.rssMiB.toFixed(1)} MiB` : ''}`);
+  }
+  const bundled = startup['probe host (bundle, live on)'];
+  const opensslCase = startup['openssl s_client -status + openssl ocsp'];
+  if (bundled && opensslCase) say(`probe host (bundle) ÷ openssl pipeline: ×${(bundled.ms.median / opensslCase.ms.median).toFixed(2)}`);
+  results.startup = startup;
+
+  // 2. Throughput.
+  const count = quick ? 100 : 400;
+  const concurrency = 16;
+  say(`== 2. throughput: ${count} endpoints, concurrency ${concurrency}, TLS 1.3, 1 handshake each (3 runs)`);
+  const extraCerts = readCertificates(new TextEncoder().encode(info.rootPem));
+  const before = await responderRequests(server);
+  const raw: number[] = [];
+  const lib: number[] = [];
+  let verifications = 0;
+  for (let i = 0; i < 3; i++) {
+    raw.push(await rawLoop(info.port, count, concurrency));
+    const l = await libraryLoop(info.target, extraCerts, count, concurrency);
+    lib.push(l.perSecond);
+    verifications = l.verifications;
+    if (l.ok !== count) say(`  warning: ${count - l.ok} probes were not ok`);
+  }
+  const requests = (await responderRequests(server)) - before;
+  const rawStat = stat(raw);
+  const libStat = stat(lib);
+  say(`raw tls.connect + requestOCSP   ${fmt(rawStat, ' handshakes/s')}`);
+  say(`library probe (verified)        ${fmt(libStat, ' endpoints/s')}`);
+  say(`library ÷ raw: ×${(libStat.median / rawStat.median).toFixed(2)} (goal ≥ 0.8)`);
+  say(`live HTTP requests per distinct certificate: ${requests / 3} (3 runs of ${count} probes of 1 certificate; goal 1)`);
+  say(`signature verifications per run: ${verifications} (1 staple + 1 leaf-by-issuer check; goal 1 per distinct staple)`);
+  results.throughput = { count, concurrency, raw: rawStat, library: libStat, ratio: libStat.median / rawStat.median, liveRequestsPerCertificate: requests / 3, verificationsPerRun: verifications };
+
+  // 3. Memory.
+  const sizes = quick ? [100] : [100, 1000, 5000];
+  say(`== 3. peak RSS of the library over many targets (concurrency 32)`);
+  const rss: Record<string, unknown> = {};
+  for (const n of sizes) {
+    const out = spawnSync(process.execPath, [join(root, 'bench/rss-run.mjs'), info.target, rootFile, String(n), '32'], { cwd: root, encoding: 'utf8' });
+    const r = JSON.parse(out.stdout.trim()) as { count: number; ok: number; seconds: number; maxRssMiB: number };
+    rss[String(n)] = r;
+    say(`${String(n).padStart(5)} targets: peak RSS ${r.maxRssMiB.toFixed(1)} MiB, ${(n / r.seconds).toFixed(0)} probes/s, ${r.ok} ok (goal ≤ 150 MiB, flat)`);
+  }
+  results.memory = rss;
+} finally {
+  server.kill('SIGTERM');
+}
+mkdirSync(join(root, '.tmp'), { recursive: true });
+writeFileSync(join(root, '.tmp/bench.json'), `${JSON.stringify(results, null, 2)}\n`);
+say('results: .tmp/bench.json');
