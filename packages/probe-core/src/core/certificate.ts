@@ -103,8 +103,30 @@ function certFromPkijs(cert: pkijs.Certificate, der: Uint8Array): Cert {
   };
 }
 
-/** Parse one DER certificate. Throws on anything that is not exactly one certificate. */
+const parsed = new Map<string, Cert | Error>();
+
+/**
+ * Parse one DER certificate. Throws on anything that is not exactly one certificate. Results are memoized
+ * by the bytes' SHA-256 (a run sees the same few certificates on every handshake; parsing dominated the
+ * profile): `Cert` is immutable, so sharing it is safe. At most 2,000 entries are kept.
+ */
 export function parseCertificate(der: Uint8Array): Cert {
+  const key = sha256Hex(der);
+  let hit = parsed.get(key);
+  if (hit === undefined) {
+    try {
+      hit = parseCertificateUncached(der);
+    } catch (error) {
+      hit = error instanceof Error ? error : new Error(String(error));
+    }
+    if (parsed.size >= 2000) parsed.clear();
+    parsed.set(key, hit);
+  }
+  if (hit instanceof Error) throw hit;
+  return hit;
+}
+
+function parseCertificateUncached(der: Uint8Array): Cert {
   const decoded = asn1js.fromBER(toArrayBuffer(der));
   if (decoded.offset === -1) throw new Error(`not DER: ${decoded.result.error}`);
   if (decoded.offset !== der.byteLength) throw new Error(`${der.byteLength - decoded.offset} bytes follow the certificate`);

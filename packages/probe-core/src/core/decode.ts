@@ -243,11 +243,31 @@ function responderView(id: ParsedBasic['responderId']): { byName: string } | { b
 }
 
 
+const decoded = new Map<string, ParsedResponse | DecodeError>();
+
 /**
  * Decode an OCSPResponse (RFC 6960 §4.2.1) completely. Throws DecodeError for bytes that are not one;
- * trailing octets are counted, not fatal, so that the rest can still be judged.
+ * trailing octets are counted, not fatal, so that the rest can still be judged. Memoized by SHA-256 (at most
+ * 2,000 entries): the same staple arrives on every handshake, and the result is immutable data.
  */
 export function decodeOcspResponse(bytes: Uint8Array): ParsedResponse {
+  const key = sha256Hex(bytes);
+  let hit = decoded.get(key);
+  if (hit === undefined) {
+    try {
+      hit = decodeUncached(bytes);
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      hit = error;
+    }
+    if (decoded.size >= 2000) decoded.clear();
+    decoded.set(key, hit);
+  }
+  if (hit instanceof DecodeError) throw hit;
+  return hit;
+}
+
+function decodeUncached(bytes: Uint8Array): ParsedResponse {
   const { result, trailing: outerTrailing } = decodeOne(bytes, 'OCSPResponse');
   const outer = wrap('OCSPResponse', () => new pkijs.OCSPResponse({ schema: result }));
   const statusCode = outer.responseStatus.valueBlock.valueDec;
