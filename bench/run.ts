@@ -5,7 +5,8 @@
  *     live query on), from the bundle and from the unbundled tsc output; and the equivalent
  *     `openssl s_client -status` + `openssl ocsp` pipeline.
  *  2. Throughput: endpoints fully probed and verified per second by the library (one TLS 1.3 handshake each,
- *     live query deduplicated) against a raw `tls.connect` + `requestOCSP` loop, same concurrency, same server.
+ *     live query deduplicated; bench/rss-run.mjs in its own process) against a raw `tls.connect` +
+ *     `requestOCSP` loop, same concurrency, same server.
  *  3. Memory: peak RSS of the library probing 100, 1,000 and 5,000 targets.
  *  4. Work per distinct certificate and staple: live HTTP requests, signature verifications.
  *
@@ -19,7 +20,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { createCollectCache, probe, readCertificates, SignatureVerifier } from '../packages/probe-core/src/index.js';
 
 const quick = process.env.QUICK === '1';
 const runs = Number(process.env.RUNS ?? (quick ? 3 : 10));
@@ -111,23 +111,10 @@ async function rawLoop(port: number, count: number, concurrency: number): Promis
   return count / ((performance.now() - started) / 1000);
 }
 
-/** The library: `count` full probes (one TLS 1.3 handshake, verified, live query shared). */
-async function libraryLoop(target: string, extraCerts: Uint8Array[], count: number, concurrency: number) {
-  const cache = createCollectCache();
-  const verifier = new SignatureVerifier();
-  let next = 0;
-  let ok = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        next++;
-        const r = await probe(target, { tlsVersions: ['1.3'], attempts: 1, httpHead: false, extraCerts, cache, verifier, servername: 'localhost' });
-        if (r.verdict === 'ok') ok++;
-      }
-    }),
-  );
-  return { perSecond: count / ((performance.now() - started) / 1000), ok, verifications: verifier.verifications };
+/** The library, in a child process of its own (bench/rss-run.mjs): `count` full probes, `concurrency` at a time. */
+function libraryRun(target: string, rootFile: string, count: number, concurrency: number) {
+  const out = spawnSync(process.execPath, [join(root, 'bench/rss-run.mjs'), target, rootFile, String(count), String(concurrency)], { cwd: root, encoding: 'utf8' });
+  return JSON.parse(out.stdout.trim()) as { count: number; ok: number; seconds: number; maxRssMiB: number; verifications: number };
 }
 
 const { child: server, info } = await startServer();
@@ -180,15 +167,14 @@ try {
   const count = quick ? 100 : 400;
   const concurrency = 16;
   say(`== 2. throughput: ${count} endpoints, concurrency ${concurrency}, TLS 1.3, 1 handshake each (3 runs)`);
-  const extraCerts = readCertificates(new TextEncoder().encode(info.rootPem));
   const before = await responderRequests(server);
   const raw: number[] = [];
   const lib: number[] = [];
   let verifications = 0;
   for (let i = 0; i < 3; i++) {
     raw.push(await rawLoop(info.port, count, concurrency));
-    const l = await libraryLoop(info.target, extraCerts, count, concurrency);
-    lib.push(l.perSecond);
+    const l = libraryRun(info.target, rootFile, count, concurrency);
+    lib.push(count / l.seconds);
     verifications = l.verifications;
     if (l.ok !== count) say(`  warning: ${count - l.ok} probes were not ok`);
   }
@@ -207,8 +193,7 @@ try {
   say(`== 3. peak RSS of the library over many targets (concurrency 32)`);
   const rss: Record<string, unknown> = {};
   for (const n of sizes) {
-    const out = spawnSync(process.execPath, [join(root, 'bench/rss-run.mjs'), info.target, rootFile, String(n), '32'], { cwd: root, encoding: 'utf8' });
-    const r = JSON.parse(out.stdout.trim()) as { count: number; ok: number; seconds: number; maxRssMiB: number };
+    const r = libraryRun(info.target, rootFile, n, 32);
     rss[String(n)] = r;
     say(`${String(n).padStart(5)} targets: peak RSS ${r.maxRssMiB.toFixed(1)} MiB, ${(n / r.seconds).toFixed(0)} probes/s, ${r.ok} ok (goal ≤ 150 MiB, flat)`);
   }
