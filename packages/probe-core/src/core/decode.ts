@@ -257,8 +257,9 @@ export function decodeOcspResponse(bytes: Uint8Array): ParsedResponse {
     try {
       hit = decodeUncached(bytes);
     } catch (error) {
-      if (!(error instanceof DecodeError)) throw error;
-      hit = error;
+      // asn1js throws (rather than reporting) on some malformed values, e.g. a GeneralizedTime that is not
+      // a time: hostile bytes must become a finding, never an exception (found by test/fuzz).
+      hit = error instanceof DecodeError ? error : new DecodeError(`does not decode: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (decoded.size >= 2000) decoded.clear();
     decoded.set(key, hit);

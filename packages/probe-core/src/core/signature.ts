@@ -44,10 +44,25 @@ interface Plan {
 const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
 
 /** The named curve of an EC key; 'not-ec' for any other key type; null for a curve WebCrypto lacks. */
+/** asn1js.fromBER, which throws on some malformed input instead of reporting it: never throws. */
+function safeFromBER(bytes: Uint8Array): ReturnType<typeof asn1js.fromBER> | null {
+  try {
+    const decoded = asn1js.fromBER(toArrayBuffer(bytes));
+    return decoded.offset === -1 ? null : decoded;
+  } catch {
+    return null;
+  }
+}
+
 function spkiCurve(spki: Uint8Array): { name: string; size: number } | 'not-ec' | null {
-  const decoded = asn1js.fromBER(toArrayBuffer(spki));
-  if (decoded.offset === -1) return 'not-ec';
-  const info = new pkijs.PublicKeyInfo({ schema: decoded.result });
+  const decoded = safeFromBER(spki);
+  if (!decoded) return 'not-ec';
+  let info: pkijs.PublicKeyInfo;
+  try {
+    info = new pkijs.PublicKeyInfo({ schema: decoded.result });
+  } catch {
+    return 'not-ec';
+  }
   if (info.algorithm.algorithmId !== EC_PUBLIC_KEY) return 'not-ec';
   const params = info.algorithm.algorithmParams;
   if (!(params instanceof asn1js.ObjectIdentifier)) return null;
@@ -59,9 +74,14 @@ function pssPlan(params: Uint8Array | null): Plan | string {
   let hash: WebHash = 'SHA-1';
   let saltLength = 20;
   if (params) {
-    const decoded = asn1js.fromBER(toArrayBuffer(params));
-    if (decoded.offset === -1) return 'RSASSA-PSS with unreadable parameters';
-    const p = new pkijs.RSASSAPSSParams({ schema: decoded.result });
+    const decoded = safeFromBER(params);
+    if (!decoded) return 'RSASSA-PSS with unreadable parameters';
+    let p: pkijs.RSASSAPSSParams;
+    try {
+      p = new pkijs.RSASSAPSSParams({ schema: decoded.result });
+    } catch {
+      return 'RSASSA-PSS with unreadable parameters';
+    }
     const h = hashForOid(p.hashAlgorithm.algorithmId);
     if (!h) return `RSASSA-PSS with hash ${p.hashAlgorithm.algorithmId}`;
     hash = WEB_HASH[h] as WebHash;
@@ -92,8 +112,8 @@ function plan(alg: AlgorithmRef, spki: Uint8Array): Plan | string | typeof KEY_M
 
 /** ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } to the fixed-width r||s WebCrypto wants. */
 function ecdsaDerToRaw(signature: Uint8Array, size: number): Uint8Array | null {
-  const decoded = asn1js.fromBER(toArrayBuffer(signature));
-  if (decoded.offset !== signature.byteLength || !(decoded.result instanceof asn1js.Sequence)) return null;
+  const decoded = safeFromBER(signature);
+  if (!decoded || decoded.offset !== signature.byteLength || !(decoded.result instanceof asn1js.Sequence)) return null;
   const parts = decoded.result.valueBlock.value;
   if (parts.length !== 2) return null;
   const out = new Uint8Array(size * 2);
@@ -145,7 +165,13 @@ export class SignatureVerifier {
   }
 
   async #verify(alg: AlgorithmRef, spki: Uint8Array, data: Uint8Array, signature: Uint8Array): Promise<SignatureResult> {
-    const p = plan(alg, spki);
+    let p: ReturnType<typeof plan>;
+    try {
+      p = plan(alg, spki);
+    } catch {
+      // Parameters that pkijs cannot read (hostile input): nothing can be verified with them.
+      return { result: 'unsupported', algorithm: `${alg.oid} with unreadable parameters` };
+    }
     if (p === KEY_MISMATCH) return { result: 'invalid' };
     if (typeof p === 'string') return { result: 'unsupported', algorithm: p };
     const cacheKey = `${JSON.stringify(p.importAlg)}:${Buffer.from(spki).toString('base64')}`;
