@@ -1,0 +1,38 @@
+/** Many probes against failing targets leave no sockets, timers or other handles behind. */
+import { createServer, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { probe } from '@staple-probe/core';
+import { freePort } from '@staple-probe/core/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const count = (types: string[]) => types.reduce<Record<string, number>>((acc, t) => ({ ...acc, [t]: (acc[t] ?? 0) + 1 }), {});
+let silent: Server | undefined;
+
+afterAll(() => silent?.close());
+
+describe('no leaks', () => {
+  it('1,000 probes of a closed port, then 50 of a server that never speaks: the active handles are back to the baseline', async () => {
+    const closed = await freePort();
+    // The stand-in server reads (and so sees the client close); it never answers.
+    silent = createServer((socket) => {
+      socket.on('error', () => {});
+      socket.resume();
+    });
+    await new Promise<void>((r) => silent?.listen(0, '127.0.0.1', () => r()));
+    const silentPort = (silent.address() as AddressInfo).port;
+    const baseline = count(process.getActiveResourcesInfo());
+    const options = { attempts: 1, tlsVersions: ['1.3'] as const, live: false, httpHead: false, timeoutMs: 200 };
+    for (let batch = 0; batch < 20; batch++) {
+      const reports = await Promise.all(Array.from({ length: 50 }, () => probe(`127.0.0.1:${closed}`, options)));
+      expect(reports.every((r) => r.findings[0]?.code === 'TLS_CONNECT_FAILED')).toBe(true);
+    }
+    const timeouts = await Promise.all(Array.from({ length: 50 }, () => probe(`127.0.0.1:${silentPort}`, options)));
+    expect(timeouts.every((r) => r.findings[0]?.code === 'TLS_TIMEOUT')).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    const after = count(process.getActiveResourcesInfo());
+    // Nothing of ours is left: no more sockets, TLS wraps or timers than before (vitest's own may have closed).
+    for (const type of ['TCPSocketWrap', 'TLSWrap', 'Timeout', 'TCPWRAP', 'PipeWrap']) {
+      expect({ type, n: after[type] ?? 0 }).toEqual({ type, n: Math.min(after[type] ?? 0, baseline[type] ?? 0) });
+    }
+  }, 60_000);
+});
