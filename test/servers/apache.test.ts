@@ -4,41 +4,29 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { probe, type Report } from '@staple-probe/core';
-import { createPki, freePort, type Issued, issue, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
+import { createPki, freePort, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
 import { codes } from '../helpers.js';
-import { available, type RunningServer, startProcess, workDir, writeIdentity } from './harness.js';
+import { available, explain, type RunningServer, scenarioOptions, serverLeaf, startProcess, workDir, writeIdentity } from './harness.js';
 
 const HAS = available('apache2');
-const DAY = 86_400_000;
 const MODULES = '/usr/lib/apache2/modules';
 
 let pki: TestPki;
 let responder: Responder;
 let apache: RunningServer;
 const ports: Record<string, number> = {};
-let opts: { extraCerts: Uint8Array[]; attempts: number; retryDelayMs: number; servername: string };
+let opts: ReturnType<typeof scenarioOptions>;
 
-function leafFor(serial: string, ocspUrl: string): Promise<Issued> {
-  return issue({
-    issuer: pki.intermediate,
-    subject: 'CN=localhost',
-    serial,
-    dnsNames: ['localhost'],
-    ocspUrls: [ocspUrl],
-    notBefore: new Date(Date.now() - DAY),
-    notAfter: new Date(Date.now() + 90 * DAY),
-  });
-}
 
 beforeAll(async () => {
   if (!HAS) return;
   const responderPort = await freePort();
   const deadPort = await freePort();
   pki = await createPki({ ocspUrl: `http://127.0.0.1:${responderPort}/ocsp` });
-  const down = await leafFor('1201', `http://127.0.0.1:${deadPort}/ocsp`);
-  const downQuiet = await leafFor('1202', `http://127.0.0.1:${deadPort}/ocsp`);
+  const down = await serverLeaf(pki.intermediate, '1201', `http://127.0.0.1:${deadPort}/ocsp`);
+  const downQuiet = await serverLeaf(pki.intermediate, '1202', `http://127.0.0.1:${deadPort}/ocsp`);
   responder = await startResponder({ issuer: pki.intermediate, port: responderPort, statuses: new Map([['1001', { status: 'good' }]]) });
   for (const name of ['live', 'down', 'downQuiet']) ports[name] = await freePort();
 
@@ -79,7 +67,7 @@ ${vhost(ports.downQuiet as number, quietId, 'SSLStaplingFakeTryLater off\n  SSLS
 `;
   writeFileSync(join(dir, 'httpd.conf'), conf);
   apache = await startProcess('apache2', ['-f', join(dir, 'httpd.conf'), '-DFOREGROUND'], { dir, ports: Object.values(ports), logFile: join(dir, 'error.log') });
-  opts = { extraCerts: [pki.root.der], attempts: 3, retryDelayMs: 500, servername: 'localhost' };
+  opts = scenarioOptions(pki.root);
 }, 60_000);
 
 afterAll(async () => {
@@ -88,19 +76,19 @@ afterAll(async () => {
 });
 
 const at = (name: string) => `127.0.0.1:${ports[name]}`;
-const explain = (report: Report) => `${JSON.stringify(report.findings.map((f) => [f.code, f.args]))}\n${apache.log()}`;
+const why = (report: Report) => explain(report, apache);
 
 describe.runIf(HAS)('Apache httpd', () => {
   it('SSLUseStapling on with a working responder: ok, stapled from the first handshake', async () => {
     const report = await probe(at('live'), opts);
-    expect(codes(report), explain(report)).toEqual([]);
+    expect(codes(report), why(report)).toEqual([]);
     expect(report.server).toBe('apache');
     expect(report.targets[0]?.server.header).toMatch(/^Apache/);
   });
 
   it('responder down: Apache staples its own fake tryLater (SSLStaplingFakeTryLater) -> critical, with the Apache fix', async () => {
     const report = await probe(at('down'), opts);
-    expect(codes(report), explain(report)).toEqual(['LIVE_UNREACHABLE', 'STAPLE_ERROR_STATUS']);
+    expect(codes(report), why(report)).toEqual(['LIVE_UNREACHABLE', 'STAPLE_ERROR_STATUS']);
     expect(report.verdict).toBe('critical');
     const finding = report.findings.find((f) => f.code === 'STAPLE_ERROR_STATUS');
     expect(finding?.args).toMatchObject({ status: 'tryLater' });
@@ -112,7 +100,7 @@ describe.runIf(HAS)('Apache httpd', () => {
 
   it('responder down with SSLStaplingFakeTryLater off and SSLStaplingReturnResponderErrors off: no staple, warn', async () => {
     const report = await probe(at('downQuiet'), opts);
-    expect(codes(report), explain(report)).toEqual(['LIVE_UNREACHABLE', 'STAPLE_MISSING']);
+    expect(codes(report), why(report)).toEqual(['LIVE_UNREACHABLE', 'STAPLE_MISSING']);
     expect(report.verdict).toBe('warn');
   });
 });

@@ -23,14 +23,13 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { probe, type Report } from '@staple-probe/core';
-import { createPki, freePort, type Issued, issue, makeStaple, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
+import { createPki, freePort, type Issued, makeStaple, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
 import { codes } from '../helpers.js';
-import { available, type RunningServer, startProcess, workDir, writeIdentity } from './harness.js';
+import { available, explain, type RunningServer, scenarioOptions, serverLeaf, startProcess, workDir, writeIdentity } from './harness.js';
 
 const HAS = available('haproxy');
-const DAY = 86_400_000;
 const MINUTE = 60_000;
 
 let pki: TestPki;
@@ -39,20 +38,8 @@ let haproxy: RunningServer;
 let socketPath: string;
 const leaves: Record<string, Issued> = {};
 const ports: Record<string, number> = {};
-let opts: { extraCerts: Uint8Array[]; attempts: number; retryDelayMs: number; servername: string };
+let opts: ReturnType<typeof scenarioOptions>;
 
-function leafFor(serial: string, ocspUrl: string): Promise<Issued> {
-  return issue({
-    issuer: pki.intermediate,
-    subject: 'CN=localhost',
-    serial,
-    dnsNames: ['localhost'],
-    ocspUrls: [ocspUrl],
-    ekus: ['1.3.6.1.5.5.7.3.1'],
-    notBefore: new Date(Date.now() - DAY),
-    notAfter: new Date(Date.now() + 90 * DAY),
-  });
-}
 
 /** Send one command to the stats socket and return HAProxy's answer (it closes after one command). */
 function admin(command: string): Promise<string> {
@@ -87,7 +74,7 @@ beforeAll(async () => {
   const now = new Date();
   const frontends: string[] = [];
   for (const [name, serial] of Object.entries(SCENARIOS)) {
-    const leaf = await leafFor(serial, url);
+    const leaf = await serverLeaf(pki.intermediate, serial, url);
     leaves[name] = leaf;
     ports[name] = await freePort();
     // writeIdentity's `.both`: leaf + intermediate + key in one PEM, the form `crt` wants.
@@ -110,7 +97,7 @@ ${frontends.join('\n')}
   writeFileSync(join(dir, 'haproxy.cfg'), cfg);
   // HAProxy writes no log file here (no `log` line); its warnings go to stderr, which the harness keeps.
   haproxy = await startProcess('haproxy', ['-f', join(dir, 'haproxy.cfg'), '-db'], { dir, ports: Object.values(ports), logFile: join(dir, 'haproxy.log') });
-  opts = { extraCerts: [pki.root.der], attempts: 3, retryDelayMs: 500, servername: 'localhost' };
+  opts = scenarioOptions(pki.root);
 }, 60_000);
 
 afterAll(async () => {
@@ -119,7 +106,7 @@ afterAll(async () => {
 });
 
 const at = (name: string) => `127.0.0.1:${ports[name]}`;
-const explain = (report: Report) => `${JSON.stringify(report.findings.map((f) => [f.code, f.args]))}\n${haproxy.log()}`;
+const why = (report: Report) => explain(report, haproxy);
 /** thisUpdate of every distinct staple the probe saw. */
 const thisUpdates = (report: Report) => report.staples.map((s) => s.decoded?.basic?.responses[0]?.thisUpdate);
 /** Whether every successful handshake of the report carried a staple. */
@@ -129,7 +116,7 @@ const everyHandshakeStapled = (report: Report) =>
 describe.runIf(HAS)('haproxy', () => {
   it('a valid <crt>.ocsp beside the certificate: ok, stapled from the very first handshake', async () => {
     const report = await probe(at('good'), opts);
-    expect(codes(report), explain(report)).toEqual([]);
+    expect(codes(report), why(report)).toEqual([]);
     expect(report.verdict).toBe('ok');
     expect(everyHandshakeStapled(report)).toBe(true);
     expect(report.targets[0]?.leaf?.serial).toBe(SCENARIOS.good);
@@ -141,13 +128,13 @@ describe.runIf(HAS)('haproxy', () => {
   it('an expired <crt>.ocsp: dropped at load with a warning, nothing stapled -> STAPLE_MISSING (warn), and the HAProxy fix says so', async () => {
     expect(haproxy.log()).toMatch(/Loading: OCSP single response: no longer valid\.\. Content will be ignored\./);
     const detected = await probe(at('expired'), opts);
-    expect(codes(detected), explain(detected)).toEqual(['STAPLE_MISSING']);
+    expect(codes(detected), why(detected)).toEqual(['STAPLE_MISSING']);
     expect(detected.verdict).toBe('warn');
     expect(detected.findings[0]?.args).toEqual({ liveResponder: 'ok' });
     expect(detected.server).toBeNull();
 
     const report = await probe(at('expired'), { ...opts, server: 'haproxy' });
-    expect(codes(report), explain(report)).toEqual(['STAPLE_MISSING']);
+    expect(codes(report), why(report)).toEqual(['STAPLE_MISSING']);
     expect(report.verdict).toBe('warn');
     expect(report.server).toBe('haproxy');
     const missing = report.findings.find((f) => f.code === 'STAPLE_MISSING');
@@ -158,14 +145,14 @@ describe.runIf(HAS)('haproxy', () => {
 
   it('set ssl ocsp-response over the stats socket replaces the staple at runtime; an expired payload is refused', async () => {
     const before = await probe(at('update'), opts);
-    expect(codes(before), explain(before)).toEqual([]);
+    expect(codes(before), why(before)).toEqual([]);
     const [oldThisUpdate] = thisUpdates(before);
     expect(oldThisUpdate).toBeDefined();
 
     const fresh = await makeStaple(pki, 'good', { now: new Date(Date.now() + 10 * MINUTE), leaf: leaves.update as Issued });
     expect(await admin(`set ssl ocsp-response ${Buffer.from(fresh).toString('base64')}`)).toMatch(/OCSP Response updated!/);
     const after = await probe(at('update'), opts);
-    expect(codes(after), explain(after)).toEqual([]);
+    expect(codes(after), why(after)).toEqual([]);
     expect(everyHandshakeStapled(after)).toBe(true);
     const [newThisUpdate] = thisUpdates(after);
     expect(thisUpdates(after)).toHaveLength(1);
@@ -175,19 +162,19 @@ describe.runIf(HAS)('haproxy', () => {
     const expired = await makeStaple(pki, 'expired', { now: new Date(), leaf: leaves.update as Issued });
     expect(await admin(`set ssl ocsp-response ${Buffer.from(expired).toString('base64')}`)).toMatch(/OCSP single response: no longer valid/);
     const kept = await probe(at('update'), opts);
-    expect(codes(kept), explain(kept)).toEqual([]);
+    expect(codes(kept), why(kept)).toEqual([]);
     expect(thisUpdates(kept)).toEqual([newThisUpdate]);
   });
 
   it('an expired <crt>.ocsp dropped at load can be replaced at runtime without a reload', async () => {
     const before = await probe(at('revive'), opts);
-    expect(codes(before), explain(before)).toEqual(['STAPLE_MISSING']);
+    expect(codes(before), why(before)).toEqual(['STAPLE_MISSING']);
     // The certificate ID stays registered although its response was dropped.
     expect(await admin('show ssl ocsp-response')).toMatch(new RegExp(`Serial Number: ${SCENARIOS.revive}`));
     const fresh = await makeStaple(pki, 'good', { now: new Date(), leaf: leaves.revive as Issued });
     expect(await admin(`set ssl ocsp-response ${Buffer.from(fresh).toString('base64')}`)).toMatch(/OCSP Response updated!/);
     const after = await probe(at('revive'), opts);
-    expect(codes(after), explain(after)).toEqual([]);
+    expect(codes(after), why(after)).toEqual([]);
     expect(everyHandshakeStapled(after)).toBe(true);
   });
 
@@ -195,7 +182,7 @@ describe.runIf(HAS)('haproxy', () => {
   it('a leaf-only crt PEM with a .ocsp needs <crt>.issuer: without it HAProxy refuses the configuration', async () => {
     const dir = workDir('haproxy');
     try {
-      const leaf = await leafFor('1305', responder.url);
+      const leaf = await serverLeaf(pki.intermediate, '1305', responder.url);
       const pem = join(dir, 'alone.pem');
       writeFileSync(pem, leaf.pem + leaf.keyPem);
       writeFileSync(`${pem}.ocsp`, await makeStaple(pki, 'good', { now: new Date(), leaf }));

@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Issued } from '@staple-probe/core/testing';
+import type { Report } from '@staple-probe/core';
+import { type Issued, issue } from '@staple-probe/core/testing';
 
 export type ServerKind = 'nginx' | 'apache2' | 'haproxy' | 'prometheus';
 
@@ -107,4 +108,30 @@ export async function startProcess(command: string, args: readonly string[], opt
       rmSync(opts.dir, { recursive: true, force: true });
     },
   };
+}
+
+const DAY = 86_400_000;
+
+/** A server certificate for `names` issued by `issuer`, valid from yesterday for 90 days, with its OCSP URL. */
+export function serverLeaf(issuer: Issued, serial: string, ocspUrl: string, names: readonly string[] = ['localhost']): Promise<Issued> {
+  return issue({
+    issuer,
+    subject: `CN=${names[0]}`,
+    serial,
+    dnsNames: names,
+    ocspUrls: [ocspUrl],
+    ekus: ['1.3.6.1.5.5.7.3.1'],
+    notBefore: new Date(Date.now() - DAY),
+    notAfter: new Date(Date.now() + 90 * DAY),
+  });
+}
+
+/** The probe options the scenario suites share: trust the test root, 3 attempts 500 ms apart (lazy servers). */
+export function scenarioOptions(root: Issued) {
+  return { extraCerts: [root.der], attempts: 3, retryDelayMs: 500, servername: 'localhost' };
+}
+
+/** A failing assertion's context: the findings with their arguments, then the server's log. */
+export function explain(report: Report, server: RunningServer): string {
+  return `${JSON.stringify(report.findings.map((f) => [f.code, f.args]))}\n${server.log()}`;
 }

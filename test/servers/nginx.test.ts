@@ -5,10 +5,10 @@
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { probe, type Report } from '@staple-probe/core';
-import { createPki, freePort, type Issued, issue, makeStaple, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
+import { createPki, freePort, makeStaple, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes } from '../helpers.js';
-import { available, type RunningServer, startProcess, workDir, writeIdentity } from './harness.js';
+import { available, explain, type RunningServer, scenarioOptions, serverLeaf, startProcess, workDir, writeIdentity } from './harness.js';
 
 const HAS = available('nginx');
 const DAY = 86_400_000;
@@ -18,32 +18,20 @@ let responder: Responder;
 let delegatedResponder: Responder;
 let nginx: RunningServer;
 const ports: Record<string, number> = {};
-let opts: { extraCerts: Uint8Array[]; attempts: number; retryDelayMs: number; servername: string };
+let opts: ReturnType<typeof scenarioOptions>;
 
-function leafFor(serial: string, ocspUrl: string, names = ['localhost']): Promise<Issued> {
-  return issue({
-    issuer: pki.intermediate,
-    subject: `CN=${names[0]}`,
-    serial,
-    dnsNames: names,
-    ocspUrls: [ocspUrl],
-    ekus: ['1.3.6.1.5.5.7.3.1'],
-    notBefore: new Date(Date.now() - DAY),
-    notAfter: new Date(Date.now() + 90 * DAY),
-  });
-}
 
 beforeAll(async () => {
   if (!HAS) return;
   const responderPort = await freePort();
   const url = `http://127.0.0.1:${responderPort}/ocsp`;
   pki = await createPki({ ocspUrl: url });
-  const byName = await leafFor('1101', `http://ocsp.staple.invalid:${responderPort}/ocsp`);
-  const revoked = await leafFor('1102', url);
-  const fallback = await leafFor('1103', url, ['default.test']);
-  const named = await leafFor('1104', url, ['named.test']);
+  const byName = await serverLeaf(pki.intermediate, '1101', `http://ocsp.staple.invalid:${responderPort}/ocsp`);
+  const revoked = await serverLeaf(pki.intermediate, '1102', url);
+  const fallback = await serverLeaf(pki.intermediate, '1103', url, ['default.test']);
+  const named = await serverLeaf(pki.intermediate, '1104', url, ['named.test']);
   const delegatedPort = await freePort();
-  const delegated = await leafFor('1105', `http://127.0.0.1:${delegatedPort}/ocsp`);
+  const delegated = await serverLeaf(pki.intermediate, '1105', `http://127.0.0.1:${delegatedPort}/ocsp`);
   delegatedResponder = await startResponder({ issuer: pki.intermediate, signer: pki.delegate, port: delegatedPort, statuses: new Map([['1105', { status: 'good' }]]) });
   responder = await startResponder({
     issuer: pki.intermediate,
@@ -110,7 +98,7 @@ http {
     ports: Object.values(ports),
     logFile: join(dir, 'error.log'),
   });
-  opts = { extraCerts: [pki.root.der], attempts: 3, retryDelayMs: 500, servername: 'localhost' };
+  opts = scenarioOptions(pki.root);
 }, 60_000);
 
 afterAll(async () => {
@@ -120,12 +108,12 @@ afterAll(async () => {
 });
 
 const at = (name: string) => `127.0.0.1:${ports[name]}`;
-const explain = (report: Report) => `${JSON.stringify(report.findings.map((f) => [f.code, f.args]))}\n${nginx.log()}`;
+const why = (report: Report) => explain(report, nginx);
 
 describe.runIf(HAS)('nginx', () => {
   it('ssl_stapling on + verify + ssl_trusted_certificate + a live responder: ok, lazy first handshake', async () => {
     const report = await probe(at('live'), opts);
-    expect(codes(report), explain(report)).toEqual(['STAPLE_LAZY']);
+    expect(codes(report), why(report)).toEqual(['STAPLE_LAZY']);
     expect(report.verdict).toBe('ok');
     expect(report.server).toBe('nginx');
     expect(report.targets[0]?.server.header).toMatch(/^nginx/);
@@ -141,41 +129,41 @@ describe.runIf(HAS)('nginx', () => {
 
   it('ssl_stapling_file fresh: ok from the first handshake', async () => {
     const report = await probe(at('fileGood'), opts);
-    expect(codes(report), explain(report)).toEqual([]);
+    expect(codes(report), why(report)).toEqual([]);
   });
 
   it('ssl_stapling_file expired: critical, and nginx keeps serving it', async () => {
     const report = await probe(at('fileExpired'), opts);
-    expect(codes(report), explain(report)).toEqual(['COMPARE_STAPLE_STALE', 'STAPLE_EXPIRED']);
+    expect(codes(report), why(report)).toEqual(['COMPARE_STAPLE_STALE', 'STAPLE_EXPIRED']);
     expect(report.verdict).toBe('critical');
   });
 
   it('ssl_stapling_file aging (1 day left of 7): warn', async () => {
     const report = await probe(at('fileAging'), opts);
-    expect(codes(report), explain(report)).toEqual(['COMPARE_STAPLE_STALE', 'STAPLE_EXPIRING']);
+    expect(codes(report), why(report)).toEqual(['COMPARE_STAPLE_STALE', 'STAPLE_EXPIRING']);
     expect(report.verdict).toBe('warn');
   });
 
   it('ssl_stapling_file for another certificate: critical, and the nginx fix names ssl_stapling_file', async () => {
     const report = await probe(at('fileOther'), opts);
-    expect(codes(report), explain(report)).toEqual(['STAPLE_CERTID_MISMATCH']);
+    expect(codes(report), why(report)).toEqual(['STAPLE_CERTID_MISMATCH']);
     expect(report.verdict).toBe('critical');
   });
 
   it('ssl_stapling_file holding a tryLater: nginx staples it byte for byte -> critical', async () => {
     const report = await probe(at('fileTryLater'), opts);
-    expect(codes(report), explain(report)).toEqual(['STAPLE_ERROR_STATUS']);
+    expect(codes(report), why(report)).toEqual(['STAPLE_ERROR_STATUS']);
     expect(report.verdict).toBe('critical');
   });
 
   it('no ssl_trusted_certificate, responses signed by the issuer: nginx trusts the chain it serves and staples', async () => {
     const report = await probe(at('noTrustedIssuer'), opts);
-    expect(codes(report), explain(report)).toEqual(['STAPLE_LAZY']);
+    expect(codes(report), why(report)).toEqual(['STAPLE_LAZY']);
   });
 
   it('no ssl_trusted_certificate, responses signed by a delegated responder: nginx cannot verify and staples nothing', async () => {
     const report = await probe(at('noTrusted'), opts);
-    expect(codes(report), explain(report)).toEqual(['STAPLE_MISSING']);
+    expect(codes(report), why(report)).toEqual(['STAPLE_MISSING']);
     expect(report.findings[0]?.args).toEqual({ liveResponder: 'ok' });
     expect(nginx.log()).toMatch(/OCSP_basic_verify\(\) failed/);
   });
@@ -184,22 +172,22 @@ describe.runIf(HAS)('nginx', () => {
   // resolver (`resolver` is not consulted then): a name that resolves at that moment works without `resolver`.
   it('an OCSP responder host name that does not resolve when nginx loads: stapling ignored, no staple', async () => {
     const report = await probe(at('noResolver'), opts);
-    expect(codes(report), explain(report)).toEqual(['LIVE_UNREACHABLE', 'STAPLE_MISSING']);
+    expect(codes(report), why(report)).toEqual(['LIVE_UNREACHABLE', 'STAPLE_MISSING']);
     expect(report.findings.find((f) => f.code === 'STAPLE_MISSING')?.args).toEqual({ liveResponder: 'failed' });
     expect(nginx.log()).toMatch(/"ssl_stapling" ignored, host not found in OCSP responder/);
   });
 
   it('default_server without stapling next to a named server with stapling: the SNI name decides', async () => {
     const named = await probe(at('sni'), { ...opts, servername: 'named.test' });
-    expect(codes(named), explain(named)).toEqual(['STAPLE_LAZY']);
+    expect(codes(named), why(named)).toEqual(['STAPLE_LAZY']);
     const nameless = await probe(at('sni'), { ...opts, servername: null });
-    expect(codes(nameless), explain(nameless)).toEqual(['STAPLE_MISSING']);
+    expect(codes(nameless), why(nameless)).toEqual(['STAPLE_MISSING']);
     expect(nameless.targets[0]?.leaf?.serial).toBe('1103');
   });
 
   it('a revoked certificate: nginx refuses to staple non-good answers, the live query says revoked -> critical', async () => {
     const report = await probe(at('revoked'), opts);
-    expect(codes(report), explain(report)).toEqual(['LIVE_REVOKED', 'STAPLE_MISSING']);
+    expect(codes(report), why(report)).toEqual(['LIVE_REVOKED', 'STAPLE_MISSING']);
     expect(report.verdict).toBe('critical');
   });
 });
