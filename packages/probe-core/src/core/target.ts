@@ -10,7 +10,8 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 /** 4 or 6 for an IP literal, 0 otherwise; like node:net's isIP, without importing an I/O module into core/. */
 export function ipVersion(text: string): 0 | 4 | 6 {
   if (IPV4.test(text)) return 4;
-  if (!text.includes(':') || /[^0-9a-f:.%]/i.test(text.split('%')[0] ?? '')) return 0;
+  // An IPv6 address has at least two colons; `host:port` (one) must not pay for a thrown URL error.
+  if (text.indexOf(':') === text.lastIndexOf(':') || /[^0-9a-f:.%]/i.test(text.split('%')[0] ?? '')) return 0;
   try {
     new URL(`http://[${text.split('%')[0]}]/`);
     return 6;
