@@ -16,6 +16,12 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS files (the `probe` loader): Node's module scope.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', __filename: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // core/ is pure: bytes and an explicit clock in, data out. No I/O modules, no reading the clock.
     files: ['packages/probe-core/src/core/**/*.ts'],
     rules: {

@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 const quick = process.env.QUICK === '1';
 const runs = Number(process.env.RUNS ?? (quick ? 3 : 10));
 const root = fileURLToPath(new URL('..', import.meta.url));
-const bundle = join(root, 'packages/probe-cli/dist/bundle/bin.js');
+const bundle = join(root, 'packages/probe-cli/dist/bundle/bin.cjs');
 const unbundled = join(root, 'packages/probe-cli/dist/bin.js');
 const hook = join(root, 'bench/rss-hook.mjs');
 

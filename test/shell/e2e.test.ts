@@ -1,6 +1,7 @@
 /**
  * End to end over real TLS on loopback: Node stapling servers (the testing kit) probed on TLS 1.2 and 1.3.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { probe, type Report } from '@staple-probe/core';
@@ -231,5 +232,35 @@ describe('unreachable and broken peers end in UNKNOWN with a clear finding', () 
     const report = await probe('nowhere.invalid', { ...fast, resolver });
     expect(codes(report)).toEqual(['TLS_RESOLVE_FAILED']);
     expect(report.verdict).toBe('unknown');
+  });
+});
+
+describe('the served chain in the report', () => {
+  const chainOf = (report: Report) => report.targets[0]?.addresses[0]?.attempts[0]?.chain.map((c) => c.sha256) ?? [];
+  const sha256 = (der: Uint8Array) => createHash('sha256').update(der).digest('hex');
+
+  it('is what the server sent: the trust anchor that verified it is not appended', async () => {
+    const server = await serve(await makeStaple(pki, 'good', { now: new Date() }));
+    const report = await probe(server.target, { ...fast, attempts: 1, tlsVersions: ['1.3'] });
+    expect(report.verdict).toBe('ok');
+    expect(codes(report)).not.toContain('CERT_UNTRUSTED');
+    expect(chainOf(report)).toEqual([sha256(pki.leafRsa.der), sha256(pki.intermediate.der)]);
+  });
+
+  it('is the same when the chain does not verify (no trust anchor given)', async () => {
+    const server = await serve(await makeStaple(pki, 'good', { now: new Date() }));
+    const report = await probe(server.target, { ...fast, attempts: 1, tlsVersions: ['1.3'], extraCerts: [] });
+    expect(codes(report)).toContain('CERT_UNTRUSTED');
+    expect(chainOf(report)).toEqual([sha256(pki.leafRsa.der), sha256(pki.intermediate.der)]);
+  });
+});
+
+describe('a server that also sends its root', () => {
+  it('shows the root in the served chain, as sent', async () => {
+    const server = await serve(await makeStaple(pki, 'good', { now: new Date() }), { chain: [pki.intermediate, pki.root] });
+    const report = await probe(server.target, { ...fast, attempts: 1, tlsVersions: ['1.3'] });
+    expect(report.verdict).toBe('ok');
+    const sent = report.targets[0]?.addresses[0]?.attempts[0]?.chain.map((c) => c.sha256);
+    expect(sent).toEqual([pki.leafRsa.der, pki.intermediate.der, pki.root.der].map((der) => createHash('sha256').update(der).digest('hex')));
   });
 });

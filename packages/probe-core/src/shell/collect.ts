@@ -105,7 +105,13 @@ function liveQuery(url: string, request: Uint8Array, http: HttpOptions | undefin
   return httpExchange(url, { method: 'POST', body: request, contentType: 'application/ocsp-request', accept }, http);
 }
 
-async function handshakes(target: Target, address: string, options: CollectOptions, extraPems: string[]): Promise<AttemptEvidence[]> {
+async function handshakes(
+  target: Target,
+  address: string,
+  options: CollectOptions,
+  extraPems: string[],
+  onChain: (chain: readonly Uint8Array[]) => void,
+): Promise<AttemptEvidence[]> {
   const versions = options.tlsVersions ?? ['1.2', '1.3'];
   const attempts = options.attempts ?? 3;
   const out: AttemptEvidence[] = [];
@@ -124,7 +130,10 @@ async function handshakes(target: Target, address: string, options: CollectOptio
         httpHead: !askedServer,
         ...(options.signal ? { signal: options.signal } : {}),
       });
-      if (outcome.ok) askedServer = true;
+      if (outcome.ok) {
+        askedServer = true;
+        onChain(outcome.chain);
+      }
       out.push({ attempt, tlsVersion, outcome });
       if (!outcome.ok) {
         // Retrying a failed handshake tells nothing new; a dead address fails the other version too.
@@ -145,56 +154,60 @@ async function handshakes(target: Target, address: string, options: CollectOptio
 export async function collect(target: Target, options: CollectOptions = {}): Promise<ProbeEvidence> {
   const extraCerts = options.extraCerts ?? [];
   const extraPems = extraCerts.map(toPem);
-  const resolved = options.address ? await resolveTarget(options.address) : await resolveTarget(target.host, options.resolver);
-  const addresses: AddressEvidence[] = await Promise.all(
-    resolved.addresses.map(async ({ address, family }) => ({ address, family, attempts: await handshakes(target, address, options, extraPems) })),
-  );
-
   const cache = options.cache ?? createCollectCache();
   const verifier = options.verifier ?? new SignatureVerifier();
   const given = options.issuer ? tryParse(options.issuer) : null;
   const fromCaFile = extraCerts.map(tryParse).filter((c): c is Cert => c !== null);
-  const leaves = new Map<string, { leaf: Cert; served: Cert[] }>();
-  for (const a of addresses) {
-    for (const { outcome } of a.attempts) {
-      if (!outcome.ok || !outcome.chain[0]) continue;
-      const key = sha256Hex(outcome.chain[0]);
-      if (leaves.has(key)) continue;
-      const leaf = tryParse(outcome.chain[0]);
-      if (leaf) leaves.set(key, { leaf, served: outcome.chain.slice(1).map(tryParse).filter((c): c is Cert => c !== null) });
-    }
-  }
 
-  const live: LiveEvidence[] = [];
-  const issuerFetches: IssuerFetchEvidence[] = [];
-  await Promise.all(
-    [...leaves].map(async ([leafKey, { leaf, served }]) => {
-      const sources: { source: IssuerSource; certs: Cert[] }[] = [
-        { source: 'given', certs: given ? [given] : [] },
-        { source: 'served', certs: served },
-        { source: 'ca-file', certs: fromCaFile },
-      ];
-      let choice = await chooseIssuer(leaf, sources, verifier);
-      if (!choice.issuer) {
-        for (const url of leaf.caIssuers) {
-          const exchange = await once(cache.issuers, url, () => httpExchange(url, { method: 'GET' }, options.http));
-          issuerFetches.push({ leaf: leafKey, url, exchange });
-          const certs = exchange.ok && exchange.status === 200 ? certificatesFromIssuerBody(exchange.body).map(tryParse).filter((c): c is Cert => c !== null) : [];
-          choice = await chooseIssuer(leaf, [{ source: 'aia', certs }], verifier);
-          if (choice.issuer) break;
-        }
+  // Issuer discovery and the live query of a certificate start as soon as a handshake has served it, while
+  // the other handshakes go on: a cold probe waits for the responder and the server at once, not in turn.
+  const leaves = new Map<string, Promise<{ live: LiveEvidence | null; issuerFetches: IssuerFetchEvidence[] }>>();
+  const onChain = (chain: readonly Uint8Array[]) => {
+    const leafDer = chain[0];
+    if (!leafDer) return;
+    const leafKey = sha256Hex(leafDer);
+    if (leaves.has(leafKey)) return;
+    const leaf = tryParse(leafDer);
+    if (!leaf) return;
+    const served = chain.slice(1).map(tryParse).filter((c): c is Cert => c !== null);
+    leaves.set(leafKey, leafWork(leafKey, leaf, served));
+  };
+  const leafWork = async (leafKey: string, leaf: Cert, served: Cert[]) => {
+    const issuerFetches: IssuerFetchEvidence[] = [];
+    const sources: { source: IssuerSource; certs: Cert[] }[] = [
+      { source: 'given', certs: given ? [given] : [] },
+      { source: 'served', certs: served },
+      { source: 'ca-file', certs: fromCaFile },
+    ];
+    let choice = await chooseIssuer(leaf, sources, verifier);
+    if (!choice.issuer) {
+      for (const url of leaf.caIssuers) {
+        const exchange = await once(cache.issuers, url, () => httpExchange(url, { method: 'GET' }, options.http));
+        issuerFetches.push({ leaf: leafKey, url, exchange });
+        const certs = exchange.ok && exchange.status === 200 ? certificatesFromIssuerBody(exchange.body).map(tryParse).filter((c): c is Cert => c !== null) : [];
+        choice = await chooseIssuer(leaf, [{ source: 'aia', certs }], verifier);
+        if (choice.issuer) break;
       }
-      const ocspUrl = leaf.ocspUrls[0];
-      if (options.live === false || !ocspUrl || !choice.issuer) return;
-      const issuer = choice.issuer;
-      const key = `${sha256Hex(issuer.spki)}:${leaf.serial}${options.nonce ? ':nonce' : ''}`;
-      const { exchange, nonce } = await once(cache.live, key, async () => {
-        const nonce = options.nonce ? crypto.getRandomValues(new Uint8Array(16)) : null;
-        return { exchange: await liveQuery(ocspUrl, buildOcspRequest(leaf, issuer, nonce ?? undefined), options.http), nonce };
-      });
-      live.push({ leaf: leafKey, ocspUrl, nonce, exchange });
-    }),
+    }
+    const ocspUrl = leaf.ocspUrls[0];
+    if (options.live === false || !ocspUrl || !choice.issuer) return { live: null, issuerFetches };
+    const issuer = choice.issuer;
+    const key = `${sha256Hex(issuer.spki)}:${leaf.serial}${options.nonce ? ':nonce' : ''}`;
+    const { exchange, nonce } = await once(cache.live, key, async () => {
+      const nonce = options.nonce ? crypto.getRandomValues(new Uint8Array(16)) : null;
+      return { exchange: await liveQuery(ocspUrl, buildOcspRequest(leaf, issuer, nonce ?? undefined), options.http), nonce };
+    });
+    return { live: { leaf: leafKey, ocspUrl, nonce, exchange }, issuerFetches };
+  };
+
+  const resolved = options.address ? await resolveTarget(options.address) : await resolveTarget(target.host, options.resolver);
+  const addresses: AddressEvidence[] = await Promise.all(
+    resolved.addresses.map(async ({ address, family }) => ({ address, family, attempts: await handshakes(target, address, options, extraPems, onChain) })),
   );
+  // In the order the certificates were first served, whatever order their queries finished in.
+  const perLeaf = await Promise.all(leaves.values());
+  const live = perLeaf.flatMap((l) => (l.live ? [l.live] : []));
+  const issuerFetches = perLeaf.flatMap((l) => l.issuerFetches);
 
   return {
     kind: 'probe',

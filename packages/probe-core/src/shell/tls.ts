@@ -1,4 +1,4 @@
-import { createHash, type X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
 import type { AttemptOutcome, TlsFailure, TlsFailureKind, TlsVersion } from '../types.js';
@@ -132,8 +132,8 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
       let cert: X509Certificate | undefined = peerLeaf;
       while (cert && !seen.has(cert.fingerprint256)) {
         seen.add(cert.fingerprint256);
-        // Node completes the sent chain from the trust store; a trust anchor at the tail was not sent.
-        if (chain.length > 0 && options.trust?.anchors.has(cert.fingerprint256)) break;
+        // Exactly what the server sent, in its order (getPeerX509Certificate does not complete the chain
+        // from the trust store, unlike getPeerCertificate(true)); a certificate sent twice ends the walk.
         chain.push(new Uint8Array(cert.raw));
         cert = (cert as X509Certificate & { issuerCertificate?: X509Certificate }).issuerCertificate;
       }
@@ -170,25 +170,12 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
   });
 }
 
-/** A secure context with its trust anchors, identified by SHA-256 fingerprint as Node prints it. */
+/** A secure context that validates chains against the run's trust store. */
 export interface Trust {
   readonly context: tls.SecureContext;
-  /** Computed on first use: only a verified chain needs it, to cut the anchors Node appended. */
-  readonly anchors: ReadonlySet<string>;
 }
 
 const contexts = new Map<string, Trust>();
-
-function fingerprintsOf(pems: readonly string[]): Set<string> {
-  const out = new Set<string>();
-  for (const pem of pems) {
-    for (const m of pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)) {
-      const der = Buffer.from((m[1] ?? '').replace(/\s+/g, ''), 'base64');
-      out.add(createHash('sha256').update(der).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:'));
-    }
-  }
-  return out;
-}
 
 /**
  * The trust a run validates chains with: Node's bundled Mozilla roots (the list Debian's ca-certificates
@@ -208,14 +195,7 @@ export function trustContext(tlsVersion: TlsVersion, extraCaPems: readonly strin
       if (typeof native?.addCACert === 'function') for (const pem of extraCaPems) native.addCACert(pem);
       else context = tls.createSecureContext({ ...versions, ca: [...tls.rootCertificates, ...extraCaPems] });
     }
-    let anchors: Set<string> | null = null;
-    trust = {
-      context,
-      get anchors() {
-        anchors ??= fingerprintsOf([...tls.rootCertificates, ...extraCaPems]);
-        return anchors;
-      },
-    };
+    trust = { context };
     contexts.set(key, trust);
   }
   return trust;
