@@ -29,6 +29,8 @@ export function evidence(
     more?: readonly { address: string; steps: readonly Step[]; leaf?: Issued }[];
     /** Body served at the leaf's AIA caIssuers URL, fetched because no local source had the issuer. */
     issuerFetchBody?: Uint8Array;
+    /** Or the whole exchange of that fetch (a failed one, say). */
+    issuerFetch?: HttpExchange;
   },
 ): ProbeEvidence {
   const attemptsOf = (steps: readonly Step[], leaf: Issued): AttemptEvidence[] => {
@@ -70,9 +72,11 @@ export function evidence(
     extraCerts: (options.extra ?? []).map((c) => c.der),
     live: options.live ?? [],
     liveDisabled: options.live === undefined,
-    issuerFetches: options.issuerFetchBody
-      ? [{ leaf: leafKey, url: 'http://127.0.0.1:8080/intermediate.der', exchange: exchange(options.issuerFetchBody, { url: 'http://127.0.0.1:8080/intermediate.der', contentType: 'application/pkix-cert' }) }]
-      : [],
+    issuerFetches: options.issuerFetch
+      ? [{ leaf: leafKey, url: 'http://127.0.0.1:8080/intermediate.der', exchange: options.issuerFetch }]
+      : options.issuerFetchBody
+        ? [{ leaf: leafKey, url: 'http://127.0.0.1:8080/intermediate.der', exchange: exchange(options.issuerFetchBody, { url: 'http://127.0.0.1:8080/intermediate.der', contentType: 'application/pkix-cert' }) }]
+        : [],
   };
 }
 

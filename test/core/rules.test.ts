@@ -301,6 +301,12 @@ const ROWS: Record<FindingCode, Row> = {
     quiet: () => probeOf([{ v: '1.2', staple: good }], chain()),
     verdict: 'warn',
   },
+  CERT_ISSUER_FETCH_FAILED: {
+    fire: () => probeOf([{ v: '1.2', staple: good }], { leaf: pki.leafRsa, issuerFetch: failedExchange('too-large', 'the body exceeds the 65536-byte limit') }),
+    quiet: () => probeOf([{ v: '1.2', staple: good }], { leaf: pki.leafRsa, issuerFetchBody: pki.intermediate.der }),
+    // The signature then goes unchecked: SIGNER_NOT_CHECKED decides the verdict.
+    verdict: 'unknown',
+  },
   CERT_UNTRUSTED: {
     fire: () => probeOf([{ v: '1.2', staple: good }], { ...chain(), authorizationError: 'SELF_SIGNED_CERT_IN_CHAIN' }),
     quiet: () => probeOf([{ v: '1.2', staple: good }], chain()),

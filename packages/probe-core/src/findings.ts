@@ -391,6 +391,12 @@ export const FINDINGS = {
       caddy: 'Caddy sends the chain it obtained; for a manually loaded certificate, use a full-chain PEM.',
     },
   },
+  CERT_ISSUER_FETCH_FAILED: {
+    severity: 'warn',
+    title: 'Issuer could not be downloaded',
+    hint: 'The server does not send the intermediate, and its AIA caIssuers URL did not give it either, so the staple\'s signature could not be checked. Serve the intermediate after the leaf (then no download is needed), or fix what the URL serves: one DER or PEM certificate, or a PKCS#7 certs-only bundle.',
+    docs: doc('CERT_ISSUER_FETCH_FAILED'),
+  },
   CERT_UNTRUSTED: {
     severity: 'critical',
     title: 'Certificate chain not trusted',

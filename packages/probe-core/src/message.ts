@@ -88,6 +88,7 @@ const MESSAGES: { [C in FindingCode]: (a: Args) => string } = {
   CERT_NO_OCSP_URL: (a) =>
     `the certificate has no OCSP URL, so no staple is expected${a.crlUrls ? `; revocation is published at ${a.crlUrls}` : ''}`,
   CERT_CHAIN_INCOMPLETE: (a) => `the server does not send the issuer ${a.issuer}; it was fetched from ${a.url}`,
+  CERT_ISSUER_FETCH_FAILED: (a) => `the issuer could not be downloaded from ${a.url}: ${a.reason}`,
   CERT_UNTRUSTED: (a) => `the served chain does not validate: ${a.error}`,
   CERT_EXPIRED: (a) => `a certificate in the served chain has expired (${a.error})`,
   CERT_NOT_YET_VALID: (a) => `a certificate in the served chain is not yet valid (${a.error})`,

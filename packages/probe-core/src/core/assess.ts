@@ -1,5 +1,6 @@
 import { FINDINGS, type FindingCode, type ServerName } from '../findings.js';
 import type {
+  HttpExchange,
   AttemptEvidence,
   DecodedResponse,
   Evidence,
@@ -179,6 +180,15 @@ interface AddressView {
 const AUTH_EXPIRED = new Set(['CERT_HAS_EXPIRED']);
 const AUTH_NOT_YET = new Set(['CERT_NOT_YET_VALID']);
 const AUTH_MISSING_ISSUER = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT']);
+
+/** Why a caIssuers download did not give the issuer, in words. */
+function issuerFetchFailure(exchange: HttpExchange): string {
+  if (!exchange.ok) return exchange.error.message;
+  if (exchange.status !== 200) return `HTTP ${exchange.status}`;
+  const found = certificatesFromIssuerBody(exchange.body).length;
+  if (found === 0) return `the body (${exchange.body.byteLength} bytes${exchange.contentType ? `, ${exchange.contentType}` : ''}) holds no certificate (DER, PEM or PKCS#7 certs-only expected)`;
+  return `none of the ${found} certificate${found === 1 ? '' : 's'} it holds issued the leaf`;
+}
 
 /** OpenSSL's chain verdict and the name check, as certificate findings. */
 function trustProblems(attempt: AttemptEvidence, issuerSource: IssuerSource | null, servername: string | null): Problem[] {
@@ -371,6 +381,11 @@ async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): P
         (f) => f.leaf === sha256Hex(leaf.der) && f.exchange.ok && certificatesFromIssuerBody(f.exchange.body).some((der) => sha256Hex(der) === issuerKey),
       );
       findings.add({ code: 'CERT_CHAIN_INCOMPLETE', args: { issuer: facts.choice.issuer.subject, url: fetch?.url ?? null } }, leafWhere);
+    }
+    if (!facts.choice.issuer) {
+      for (const f of (evidence.issuerFetches ?? []).filter((f) => f.leaf === leaf.sha256)) {
+        findings.add({ code: 'CERT_ISSUER_FETCH_FAILED', args: { url: f.url, reason: issuerFetchFailure(f.exchange) } }, leafWhere);
+      }
     }
     if (facts.live) {
       for (const p of facts.live.problems) findings.add(p, { target, url: facts.live.report.url });

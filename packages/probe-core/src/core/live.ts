@@ -73,7 +73,7 @@ export async function judgeLive(live: LiveEvidence, leaf: Cert, issuer: Cert, ct
     const ocspType = /application\/ocsp-response/i.test(ex.contentType ?? '');
     problems.push(
       ocspType
-        ? { code: 'LIVE_MALFORMED', args: { url, reason: String(malformed.args.reason) } }
+        ? { code: 'LIVE_MALFORMED', args: { url, reason: String(malformed.args.reason), length: ex.body.byteLength } }
         : { code: 'LIVE_NOT_OCSP', args: { url, contentType: ex.contentType, length: ex.body.byteLength } },
     );
     return { problems, valid: null, report: report(http) };

@@ -1,0 +1,204 @@
+/**
+ * Hostile responders and issuer URLs over HTTP, beyond the live-query suite (test/shell/live.test.ts): gzip
+ * bombs, chunked bodies that never end or never stop, redirects to other schemes and in loops, and a
+ * caIssuers URL serving 50 MiB. Every probe ends within the HTTP deadline + 10%, gives a clear finding, and
+ * holds no more than the body cap: RSS growth stays small. Figures go to .tmp/hostile-http.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { probe, type Report } from '@staple-probe/core';
+import { createPki, type Issued, issue, makeStaple, type StaplingServer, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codes } from '../helpers.js';
+
+const DAY = 86_400_000;
+const MiB = 1024 * 1024;
+const HTTP_DEADLINE_MS = 1500;
+const RSS_BOUND_MiB = 32;
+
+let pki: TestPki;
+let base = '';
+let server: Server;
+const staplers: StaplingServer[] = [];
+const results: { name: string; deadlineMs: number; elapsedMs: number; overrun: number; rssGrowthMiB: number; findings: string[] }[] = [];
+
+/** 8 MiB of zeros, gzipped to ~8 KiB: under the 64 KiB body cap, so only not inflating it keeps memory small. */
+const bomb = gzipSync(Buffer.alloc(8 * MiB));
+
+function hostile(req: IncomingMessage, res: ServerResponse): void {
+  const mode = (req.url ?? '/').split('/')[1];
+  res.on('error', () => {});
+  switch (mode) {
+    case 'gzip-bomb':
+      res.writeHead(200, { 'content-type': 'application/ocsp-response', 'content-encoding': 'gzip', 'content-length': bomb.length });
+      return void res.end(bomb);
+    case 'chunked-stall':
+      // Headers and one chunk, then nothing: no terminating chunk, ever.
+      res.writeHead(200, { 'content-type': 'application/ocsp-response' });
+      return void res.write(Buffer.from([0x30, 0x82]));
+    case 'chunked-endless': {
+      res.writeHead(200, { 'content-type': 'application/ocsp-response' });
+      const chunk = Buffer.alloc(16 * 1024, 0x41);
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      return pump();
+    }
+    case 'headers-never':
+      return; // accepts the request and never answers
+    case 'redirect-file':
+      res.writeHead(302, { location: 'file:///etc/passwd' });
+      return void res.end();
+    case 'redirect-gopher':
+      res.writeHead(301, { location: 'gopher://127.0.0.1:70/1' });
+      return void res.end();
+    case 'redirect-loop':
+      res.writeHead(307, { location: req.url ?? '/' });
+      return void res.end();
+    case 'ca-50mib-length': {
+      res.writeHead(200, { 'content-type': 'application/pkix-cert', 'content-length': 50 * MiB });
+      const chunk = Buffer.alloc(MiB, 0x30);
+      let sent = 0;
+      const pump = () => {
+        while (!res.destroyed && sent < 50 && res.write(chunk)) sent++;
+        if (sent >= 50) return void res.end();
+        if (!res.destroyed) res.once('drain', () => {
+          sent++;
+          pump();
+        });
+      };
+      return pump();
+    }
+    case 'ca-50mib-chunked': {
+      res.writeHead(200, { 'content-type': 'application/pkix-cert' });
+      const chunk = Buffer.alloc(MiB, 0x30);
+      let sent = 0;
+      const pump = () => {
+        while (!res.destroyed && sent < 50 && res.write(chunk)) sent++;
+        if (sent >= 50) return void res.end();
+        if (!res.destroyed) res.once('drain', () => {
+          sent++;
+          pump();
+        });
+      };
+      return pump();
+    }
+    case 'ca-gzip-bomb':
+      res.writeHead(200, { 'content-type': 'application/pkix-cert', 'content-encoding': 'gzip', 'content-length': bomb.length });
+      return void res.end(bomb);
+    default:
+      res.writeHead(404);
+      res.end();
+  }
+}
+
+beforeAll(async () => {
+  pki = await createPki();
+  server = createServer(hostile);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await Promise.all(staplers.map((s) => s.close()));
+  server.closeAllConnections();
+  server.close();
+  mkdirSync('.tmp', { recursive: true });
+  const worst = results.reduce((w, r) => (r.overrun > w.overrun ? r : w), results[0] ?? { name: '-', overrun: 0 });
+  const peak = Math.max(...results.map((r) => r.rssGrowthMiB));
+  writeFileSync('.tmp/hostile-http.json', `${JSON.stringify({ cases: results, worstOverrun: worst, peakRssGrowthMiB: peak }, null, 2)}\n`);
+  const rows = results.map((r) => `  ${r.name.padEnd(30)} ${r.elapsedMs.toFixed(0).padStart(5)} ms (HTTP deadline ${r.deadlineMs} ms, over by ${(r.overrun * 100).toFixed(1)}%)  RSS +${r.rssGrowthMiB.toFixed(1)} MiB  ${r.findings.join(' ')}`);
+  console.log(`hostile HTTP: ${results.length} cases; worst overrun ${(worst.overrun * 100).toFixed(1)}% (${worst.name}); peak RSS growth ${peak.toFixed(1)} MiB\n${rows.join('\n')}`);
+});
+
+let serial = 0x3000;
+async function leafFor(urls: { ocsp?: string; caIssuers?: string }): Promise<Issued> {
+  serial++;
+  return issue({
+    issuer: pki.intermediate,
+    subject: 'CN=localhost',
+    serial: serial.toString(16),
+    dnsNames: ['localhost'],
+    ...(urls.ocsp ? { ocspUrls: [urls.ocsp] } : {}),
+    ...(urls.caIssuers ? { caIssuers: [urls.caIssuers] } : {}),
+    notBefore: new Date(Date.now() - DAY),
+    notAfter: new Date(Date.now() + 30 * DAY),
+  });
+}
+
+/** Probe a stapling server for `leaf` (one handshake), timing the HTTP part against its deadline, sampling RSS. */
+async function measured(name: string, leaf: Issued, chain: Issued[]): Promise<Report> {
+  const stapler = await startStaplingServer({ cert: leaf, chain, staple: await makeStaple(pki, 'good', { now: new Date(), leaf }) });
+  staplers.push(stapler);
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 5);
+  const started = performance.now();
+  const report = await probe(stapler.target, { attempts: 1, tlsVersions: ['1.3'], httpHead: false, timeoutMs: 5000, extraCerts: [pki.root.der], servername: 'localhost', http: { timeoutMs: HTTP_DEADLINE_MS } });
+  const elapsedMs = performance.now() - started;
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  const handshakeMs = report.targets[0]?.addresses[0]?.attempts[0]?.durationMs ?? 0;
+  // The HTTP exchanges run after (or during) the one handshake: the whole probe is bounded by both deadlines.
+  const deadlineMs = HTTP_DEADLINE_MS;
+  const httpMs = Math.max(0, elapsedMs - handshakeMs);
+  const rssGrowthMiB = (peak - before) / MiB;
+  results.push({ name, deadlineMs, elapsedMs, overrun: Math.max(0, httpMs / deadlineMs - 1), rssGrowthMiB, findings: codes(report) });
+  expect(httpMs).toBeLessThanOrEqual(deadlineMs * 1.1);
+  expect(rssGrowthMiB).toBeLessThan(RSS_BOUND_MiB);
+  return report;
+}
+
+describe('hostile OCSP responders (the live query): a LIVE_* finding, never critical with a good staple', () => {
+  const cases: [string, string, RegExp][] = [
+    ['gzip-bomb', 'LIVE_MALFORMED', /./],
+    ['chunked-stall', 'LIVE_TIMEOUT', /within 1500 ms/],
+    ['chunked-endless', 'LIVE_TOO_LARGE', /65536-byte limit/],
+    ['headers-never', 'LIVE_TIMEOUT', /within 1500 ms/],
+    ['redirect-file', 'LIVE_REDIRECT_REFUSED', /file:\/\/\/etc\/passwd is not an http/],
+    ['redirect-gopher', 'LIVE_REDIRECT_REFUSED', /gopher:/],
+    ['redirect-loop', 'LIVE_REDIRECT_REFUSED', /more than 3 redirects/],
+  ];
+  for (const [mode, code, message] of cases) {
+    it(`${mode} -> ${code}`, async () => {
+      const leaf = await leafFor({ ocsp: `${base}/${mode}/ocsp` });
+      const report = await measured(`live: ${mode}`, leaf, [pki.intermediate]);
+      expect(codes(report)).toEqual([code]);
+      expect(report.verdict).toBe('warn');
+      expect(`${report.findings[0]?.args.message ?? ''} ${report.targets[0]?.live[0]?.error?.message ?? ''}`).toMatch(message);
+    });
+  }
+
+  it('the gzip bomb is never inflated: the body kept is the compressed bytes, within the cap', async () => {
+    const leaf = await leafFor({ ocsp: `${base}/gzip-bomb/ocsp` });
+    const report = await measured('live: gzip-bomb (inflation check)', leaf, [pki.intermediate]);
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    expect(report.findings[0]).toMatchObject({ code: 'LIVE_MALFORMED', args: { length: bomb.length } });
+  });
+});
+
+describe('hostile caIssuers URLs (the server sends no intermediate, so the issuer must be fetched)', () => {
+  const cases: [string, RegExp][] = [
+    ['ca-50mib-length', /52428800 bytes, more than the 65536-byte limit/],
+    ['ca-50mib-chunked', /exceeds the 65536-byte limit/],
+    ['ca-gzip-bomb', /no certificate/],
+    ['redirect-file', /not an http/],
+    ['redirect-loop', /more than 3 redirects/],
+  ];
+  for (const [mode, message] of cases) {
+    it(`${mode} -> CERT_ISSUER_FETCH_FAILED; the staple's signature is left unchecked, not judged wrong`, async () => {
+      const leaf = await leafFor({ ocsp: `${base}/headers-never/ocsp`, caIssuers: `${base}/${mode}/issuer.der` });
+      const report = await measured(`caIssuers: ${mode}`, leaf, []);
+      // Without the issuer, neither the signature nor the certID's issuer hashes can be checked.
+      expect(codes(report)).toEqual(['CERT_ISSUER_FETCH_FAILED', 'CERT_UNTRUSTED', 'LIVE_NOT_QUERIED', 'SIGNER_NOT_CHECKED', 'STAPLE_CERTID_NOT_CHECKED']);
+      const failed = report.findings.find((f) => f.code === 'CERT_ISSUER_FETCH_FAILED');
+      expect(failed?.args.url).toBe(`${base}/${mode}/issuer.der`);
+      expect(failed?.args.reason).toMatch(message);
+    });
+  }
+});
