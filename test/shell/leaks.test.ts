@@ -1,17 +1,29 @@
-/** Many probes against failing targets leave no sockets, timers or other handles behind. */
+/** Many probes against failing targets leave no sockets, timers or other handles behind, and memory returns near its baseline. */
 import { createServer, type Server } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { AddressInfo } from 'node:net';
 import { probe } from '@staple-probe/core';
 import { freePort } from '@staple-probe/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const MiB = 1024 * 1024;
+/** RSS and heap after a full collection (twice: weak callbacks free native memory on the second). */
+const settled = () => {
+  gc();
+  gc();
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss, heapUsed };
+};
 const count = (types: string[]) => types.reduce<Record<string, number>>((acc, t) => ({ ...acc, [t]: (acc[t] ?? 0) + 1 }), {});
 let silent: Server | undefined;
 
 afterAll(() => silent?.close());
 
 describe('no leaks', () => {
-  it('1,000 probes of a closed port, then 50 of a server that never speaks: the active handles are back to the baseline', async () => {
+  it('1,000 probes of a closed port, then 50 of a server that never speaks: the active handles are back to the baseline, and memory near it', async () => {
     const closed = await freePort();
     // The stand-in server reads (and so sees the client close); it never answers.
     silent = createServer((socket) => {
@@ -20,8 +32,11 @@ describe('no leaks', () => {
     });
     await new Promise<void>((r) => silent?.listen(0, '127.0.0.1', () => r()));
     const silentPort = (silent.address() as AddressInfo).port;
-    const baseline = count(process.getActiveResourcesInfo());
     const options = { attempts: 1, tlsVersions: ['1.3'] as const, live: false, httpHead: false, timeoutMs: 200 };
+    // Warm up first, so that compiled code and module state are part of the memory baseline.
+    await Promise.all(Array.from({ length: 50 }, () => probe(`127.0.0.1:${closed}`, options)));
+    const baseline = count(process.getActiveResourcesInfo());
+    const memoryBefore = settled();
     for (let batch = 0; batch < 20; batch++) {
       const reports = await Promise.all(Array.from({ length: 50 }, () => probe(`127.0.0.1:${closed}`, options)));
       expect(reports.every((r) => r.findings[0]?.code === 'TLS_CONNECT_FAILED')).toBe(true);
@@ -30,6 +45,13 @@ describe('no leaks', () => {
     expect(timeouts.every((r) => r.findings[0]?.code === 'TLS_TIMEOUT')).toBe(true);
     await new Promise((r) => setTimeout(r, 100));
     const after = count(process.getActiveResourcesInfo());
+    // Memory returns near its baseline: the heap within 4 MiB, the RSS (allocator pages included) within 24 MiB.
+    const memoryAfter = settled();
+    const heapGrowth = (memoryAfter.heapUsed - memoryBefore.heapUsed) / MiB;
+    const rssGrowth = (memoryAfter.rss - memoryBefore.rss) / MiB;
+    console.log(`leaks: after 1,050 failing probes, heap ${heapGrowth >= 0 ? '+' : ''}${heapGrowth.toFixed(1)} MiB, RSS ${rssGrowth >= 0 ? '+' : ''}${rssGrowth.toFixed(1)} MiB (baseline RSS ${(memoryBefore.rss / MiB).toFixed(1)} MiB)`);
+    expect(heapGrowth).toBeLessThan(4);
+    expect(rssGrowth).toBeLessThan(24);
     // Nothing of ours is left: no more sockets, TLS wraps or timers than before (vitest's own may have closed).
     for (const type of ['TCPSocketWrap', 'TLSWrap', 'Timeout', 'TCPWRAP', 'PipeWrap']) {
       expect({ type, n: after[type] ?? 0 }).toEqual({ type, n: Math.min(after[type] ?? 0, baseline[type] ?? 0) });
