@@ -239,7 +239,7 @@ describe('the served chain in the report', () => {
   const chainOf = (report: Report) => report.targets[0]?.addresses[0]?.attempts[0]?.chain.map((c) => c.sha256) ?? [];
   const sha256 = (der: Uint8Array) => createHash('sha256').update(der).digest('hex');
 
-  it('is what the server sent: the trust anchor that verified it is not appended', async () => {
+  it('is what the server sent: the trust anchor Node appends from the store is not listed', async () => {
     const server = await serve(await makeStaple(pki, 'good', { now: new Date() }));
     const report = await probe(server.target, { ...fast, attempts: 1, tlsVersions: ['1.3'] });
     expect(report.verdict).toBe('ok');
@@ -256,10 +256,18 @@ describe('the served chain in the report', () => {
 });
 
 describe('a server that also sends its root', () => {
-  it('shows the root in the served chain, as sent', async () => {
+  it('lists leaf and intermediate only: trust anchors are never listed, sent or not', async () => {
     const server = await serve(await makeStaple(pki, 'good', { now: new Date() }), { chain: [pki.intermediate, pki.root] });
     const report = await probe(server.target, { ...fast, attempts: 1, tlsVersions: ['1.3'] });
     expect(report.verdict).toBe('ok');
+    const sent = report.targets[0]?.addresses[0]?.attempts[0]?.chain.map((c) => c.sha256);
+    expect(sent).toEqual([pki.leafRsa.der, pki.intermediate.der].map((der) => createHash('sha256').update(der).digest('hex')));
+  });
+
+  it('lists a root it sends that is not a trust anchor', async () => {
+    const server = await serve(await makeStaple(pki, 'good', { now: new Date() }), { chain: [pki.intermediate, pki.root] });
+    const report = await probe(server.target, { ...fast, attempts: 1, tlsVersions: ['1.3'], extraCerts: [] });
+    expect(codes(report)).toContain('CERT_UNTRUSTED');
     const sent = report.targets[0]?.addresses[0]?.attempts[0]?.chain.map((c) => c.sha256);
     expect(sent).toEqual([pki.leafRsa.der, pki.intermediate.der, pki.root.der].map((der) => createHash('sha256').update(der).digest('hex')));
   });
