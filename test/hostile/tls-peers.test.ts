@@ -5,7 +5,7 @@
  * its deadline and its RSS growth go to .tmp/hostile-tls.json and to the log (the worst overrun is the
  * figure the robustness issue asks for).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +19,13 @@ const DAY = 86_400_000;
 const MiB = 1024 * 1024;
 /** RSS growth allowed for one hostile probe. A 1 MiB staple is held a few times over (socket, copy, decode). */
 const RSS_BOUND_MiB = 64;
+
+/** `n` pseudo-random bytes, the same on every run (SHA-256 in counter mode over a fixed seed). */
+function junk(n: number, seed = 'staple-probe hostile 20261125'): Buffer {
+  const out = Buffer.alloc(n);
+  for (let i = 0, block = 0; i < n; i += 32, block++) createHash('sha256').update(`${seed}:${block}`).digest().copy(out, i);
+  return out;
+}
 
 let pki: TestPki;
 const closers: (() => unknown)[] = [];
@@ -101,8 +108,8 @@ describe('hostile TLS peers: each probe ends within its deadline + 10%, with a c
     });
 
     it(`answers the ClientHello with 64 KiB of random bytes -> TLS_HANDSHAKE_FAILED (TLS ${v})`, async () => {
-      const junk = randomBytes(64 * 1024);
-      const port = await tcpServer((socket) => socket.once('data', () => socket.write(junk)));
+      const bytes = junk(64 * 1024);
+      const port = await tcpServer((socket) => socket.once('data', () => socket.write(bytes)));
       const { report } = await measured('random bytes', `127.0.0.1:${port}`, 2000, v);
       expect(codes(report)).toEqual(['TLS_HANDSHAKE_FAILED']);
       expect(report.verdict).toBe('unknown');
@@ -187,7 +194,7 @@ describe('hostile TLS peers: each probe ends within its deadline + 10%, with a c
   /** An OCSPResponse of `size` bytes whose outer SEQUENCE claims all of it: a status byte, then junk. */
   const bigStaple = (size: number) => {
     const length = size - 5;
-    return new Uint8Array(Buffer.concat([Buffer.from([0x30, 0x83, length >> 16, (length >> 8) & 0xff, length & 0xff, 0x0a]), randomBytes(size - 6)]));
+    return new Uint8Array(Buffer.concat([Buffer.from([0x30, 0x83, length >> 16, (length >> 8) & 0xff, length & 0xff, 0x0a]), junk(size - 6)]));
   };
 
   for (const v of ['1.2', '1.3'] as const) {
