@@ -107,3 +107,21 @@ export function failedExchange(kind: HttpFailureKind, message = `simulated ${kin
 export function liveOf(leaf: Issued, ex: HttpExchange, nonce: Uint8Array | null = null): LiveEvidence {
   return { leaf: createHash('sha256').update(leaf.der).digest('hex'), ocspUrl: RESPONDER_URL, nonce, exchange: ex };
 }
+
+/** Run `work` while sampling this process's RSS every 5 ms: its result, wall time, and peak RSS growth in MiB. */
+export async function withPeakRss<T>(work: () => Promise<T>): Promise<{ result: T; elapsedMs: number; rssGrowthMiB: number }> {
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 5);
+  const started = performance.now();
+  try {
+    const result = await work();
+    const elapsedMs = performance.now() - started;
+    peak = Math.max(peak, process.memoryUsage().rss);
+    return { result, elapsedMs, rssGrowthMiB: (peak - before) / (1024 * 1024) };
+  } finally {
+    clearInterval(sampler);
+  }
+}

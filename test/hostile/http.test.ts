@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { probe, type Report } from '@staple-probe/core';
 import { createPki, type Issued, issue, makeStaple, type StaplingServer, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes } from '../helpers.js';
+import { codes, withPeakRss } from '../helpers.js';
 
 const DAY = 86_400_000;
 const MiB = 1024 * 1024;
@@ -26,6 +26,23 @@ const results: { name: string; deadlineMs: number; elapsedMs: number; overrun: n
 
 /** 8 MiB of zeros, gzipped to ~8 KiB: under the 64 KiB body cap, so only not inflating it keeps memory small. */
 const bomb = gzipSync(Buffer.alloc(8 * MiB));
+
+/** 50 MiB in 1 MiB writes, as fast as the client reads, stopping when it goes away. */
+function send50MiB(res: ServerResponse): void {
+  const chunk = Buffer.alloc(MiB, 0x30);
+  let sent = 0;
+  const pump = () => {
+    while (!res.destroyed && sent < 50 && res.write(chunk)) sent++;
+    if (sent >= 50) return void res.end();
+    if (!res.destroyed) {
+      res.once('drain', () => {
+        sent++;
+        pump();
+      });
+    }
+  };
+  pump();
+}
 
 function hostile(req: IncomingMessage, res: ServerResponse): void {
   const mode = (req.url ?? '/').split('/')[1];
@@ -58,34 +75,12 @@ function hostile(req: IncomingMessage, res: ServerResponse): void {
     case 'redirect-loop':
       res.writeHead(307, { location: req.url ?? '/' });
       return void res.end();
-    case 'ca-50mib-length': {
+    case 'ca-50mib-length':
       res.writeHead(200, { 'content-type': 'application/pkix-cert', 'content-length': 50 * MiB });
-      const chunk = Buffer.alloc(MiB, 0x30);
-      let sent = 0;
-      const pump = () => {
-        while (!res.destroyed && sent < 50 && res.write(chunk)) sent++;
-        if (sent >= 50) return void res.end();
-        if (!res.destroyed) res.once('drain', () => {
-          sent++;
-          pump();
-        });
-      };
-      return pump();
-    }
-    case 'ca-50mib-chunked': {
+      return send50MiB(res);
+    case 'ca-50mib-chunked':
       res.writeHead(200, { 'content-type': 'application/pkix-cert' });
-      const chunk = Buffer.alloc(MiB, 0x30);
-      let sent = 0;
-      const pump = () => {
-        while (!res.destroyed && sent < 50 && res.write(chunk)) sent++;
-        if (sent >= 50) return void res.end();
-        if (!res.destroyed) res.once('drain', () => {
-          sent++;
-          pump();
-        });
-      };
-      return pump();
-    }
+      return send50MiB(res);
     case 'ca-gzip-bomb':
       res.writeHead(200, { 'content-type': 'application/pkix-cert', 'content-encoding': 'gzip', 'content-length': bomb.length });
       return void res.end(bomb);
@@ -133,21 +128,13 @@ async function leafFor(urls: { ocsp?: string; caIssuers?: string }): Promise<Iss
 async function measured(name: string, leaf: Issued, chain: Issued[]): Promise<Report> {
   const stapler = await startStaplingServer({ cert: leaf, chain, staple: await makeStaple(pki, 'good', { now: new Date(), leaf }) });
   staplers.push(stapler);
-  const before = process.memoryUsage().rss;
-  let peak = before;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 5);
-  const started = performance.now();
-  const report = await probe(stapler.target, { attempts: 1, tlsVersions: ['1.3'], httpHead: false, timeoutMs: 5000, extraCerts: [pki.root.der], servername: 'localhost', http: { timeoutMs: HTTP_DEADLINE_MS } });
-  const elapsedMs = performance.now() - started;
-  clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage().rss);
+  const { result: report, elapsedMs, rssGrowthMiB } = await withPeakRss(() =>
+    probe(stapler.target, { attempts: 1, tlsVersions: ['1.3'], httpHead: false, timeoutMs: 5000, extraCerts: [pki.root.der], servername: 'localhost', http: { timeoutMs: HTTP_DEADLINE_MS } }),
+  );
   const handshakeMs = report.targets[0]?.addresses[0]?.attempts[0]?.durationMs ?? 0;
   // The HTTP exchanges run after (or during) the one handshake: the whole probe is bounded by both deadlines.
   const deadlineMs = HTTP_DEADLINE_MS;
   const httpMs = Math.max(0, elapsedMs - handshakeMs);
-  const rssGrowthMiB = (peak - before) / MiB;
   results.push({ name, deadlineMs, elapsedMs, overrun: Math.max(0, httpMs / deadlineMs - 1), rssGrowthMiB, findings: codes(report) });
   expect(httpMs).toBeLessThanOrEqual(deadlineMs * 1.1);
   expect(rssGrowthMiB).toBeLessThan(RSS_BOUND_MiB);

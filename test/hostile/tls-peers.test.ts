@@ -13,7 +13,7 @@ import * as tls from 'node:tls';
 import { probe, type Report } from '@staple-probe/core';
 import { createPki, issue, type Issued, makeStaple, type StaplingServer, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes } from '../helpers.js';
+import { codes, withPeakRss } from '../helpers.js';
 
 const DAY = 86_400_000;
 const MiB = 1024 * 1024;
@@ -81,17 +81,9 @@ async function stapling(options: Partial<Parameters<typeof startStaplingServer>[
 
 /** Probe once (one version, one attempt), timing it against its deadline and sampling RSS meanwhile. */
 async function measured(name: string, target: string, deadlineMs: number, tlsVersion: '1.2' | '1.3', extra: Parameters<typeof probe>[1] = {}): Promise<{ report: Report; elapsedMs: number; rssGrowthMiB: number }> {
-  const before = process.memoryUsage().rss;
-  let peak = before;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 5);
-  const started = performance.now();
-  const report = await probe(target, { attempts: 1, tlsVersions: [tlsVersion], live: false, httpHead: false, timeoutMs: deadlineMs, extraCerts: [pki.root.der], ...extra });
-  const elapsedMs = performance.now() - started;
-  clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage().rss);
-  const rssGrowthMiB = (peak - before) / MiB;
+  const { result: report, elapsedMs, rssGrowthMiB } = await withPeakRss(() =>
+    probe(target, { attempts: 1, tlsVersions: [tlsVersion], live: false, httpHead: false, timeoutMs: deadlineMs, extraCerts: [pki.root.der], ...extra }),
+  );
   results.push({ name: `${name} (TLS ${tlsVersion})`, deadlineMs, elapsedMs, overrun: Math.max(0, elapsedMs / deadlineMs - 1), rssGrowthMiB, findings: codes(report) });
   expect(elapsedMs).toBeLessThanOrEqual(deadlineMs * 1.1);
   expect(rssGrowthMiB).toBeLessThan(RSS_BOUND_MiB);
