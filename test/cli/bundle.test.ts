@@ -4,7 +4,7 @@
  * exactly as the tsc output it was built from, with or without a usable cache.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,5 +55,23 @@ describe('the bundled CLI', () => {
     const bad = node([join(bundleDir, 'bin.cjs'), '--no-such-flag']);
     expect(bad.status).toBe(3);
     expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('holds no import() of a module: vm.Script has no loader for one (the demo failed so once)', () => {
+    const source = readFileSync(join(bundleDir, 'probe.cjs'), 'utf8');
+    expect(source.match(/\bimport\(\s*["'`]/g) ?? []).toEqual([]);
+  });
+
+  it('runs the demo, the README\'s first command, to the end', () => {
+    const demo = spawnSync(process.execPath, [join(bundleDir, 'bin.cjs'), 'demo'], { encoding: 'utf8', timeout: 120_000 });
+    expect(demo.stderr).not.toMatch(/internal error/);
+    expect(demo.stdout).toContain('Every case got its expected verdict.');
+    expect(demo.status).toBe(0);
+  }, 130_000);
+
+  it('loads the exporter: probe serve --help', () => {
+    const serve = node([join(bundleDir, 'bin.cjs'), 'serve', '--help']);
+    expect(serve.status).toBe(0);
+    expect(serve.stdout).toMatch(/serve/);
   });
 });

@@ -1,4 +1,4 @@
-import type { AddressInfo, Socket } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import * as tls from 'node:tls';
 import type { Issued } from './pki.js';
 
@@ -103,7 +103,6 @@ export async function startStaplingServer(options: StaplingServerOptions): Promi
 
 /** A loopback port that was free a moment ago, for URLs that must be written into certificates first. */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
-  const { createServer } = await import('node:net');
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
