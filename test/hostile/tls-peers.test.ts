@@ -94,9 +94,9 @@ describe('hostile TLS peers: each probe ends within its deadline + 10%, with a c
   for (const v of ['1.2', '1.3'] as const) {
     it(`accepts and never speaks -> TLS_TIMEOUT at the deadline (TLS ${v})`, async () => {
       const port = await tcpServer((socket) => socket.resume());
-      const { report, elapsedMs } = await measured('accepts, never speaks', `127.0.0.1:${port}`, 1000, v);
+      const { report, elapsedMs } = await measured('accepts, never speaks', `127.0.0.1:${port}`, 2000, v);
       expect(codes(report)).toEqual(['TLS_TIMEOUT']);
-      expect(elapsedMs).toBeGreaterThanOrEqual(990);
+      expect(elapsedMs).toBeGreaterThanOrEqual(1990);
     });
 
     it(`answers the ClientHello with 64 KiB of random bytes -> TLS_HANDSHAKE_FAILED (TLS ${v})`, async () => {
