@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AttemptEvidence, HttpExchange, HttpFailureKind, LiveEvidence, ProbeEvidence, Report, TlsFailureKind, TlsVersion } from '@staple-probe/core';
 import type { Issued } from '@staple-probe/core/testing';
 
@@ -124,4 +124,25 @@ export async function withPeakRss<T>(work: () => Promise<T>): Promise<{ result: 
   } finally {
     clearInterval(sampler);
   }
+}
+
+/** One hostile case's outcome: its time against its deadline, the RSS it added, what it reported. */
+export interface HostileCase {
+  readonly name: string;
+  readonly deadlineMs: number;
+  readonly elapsedMs: number;
+  /** How far past the deadline, as a fraction (0 when within it). */
+  readonly overrun: number;
+  readonly rssGrowthMiB: number;
+  readonly findings: readonly string[];
+}
+
+/** Write a hostile suite's cases to .tmp/<file> and log them, the worst overrun and the peak RSS growth first. */
+export function reportHostileCases(title: string, file: string, cases: readonly HostileCase[], extra: Record<string, unknown> = {}): void {
+  const worst = cases.reduce((w, r) => (r.overrun > w.overrun ? r : w), cases[0] ?? { name: '-', overrun: 0 });
+  const peak = Math.max(...cases.map((r) => r.rssGrowthMiB));
+  mkdirSync('.tmp', { recursive: true });
+  writeFileSync(`.tmp/${file}`, `${JSON.stringify({ cases, worstOverrun: worst, peakRssGrowthMiB: peak, ...extra }, null, 2)}\n`);
+  const rows = cases.map((r) => `  ${r.name.padEnd(34)} ${r.elapsedMs.toFixed(0).padStart(5)} ms of ${String(r.deadlineMs).padStart(5)} ms (${(r.overrun * 100).toFixed(1)}% over)  RSS +${r.rssGrowthMiB.toFixed(1)} MiB  ${r.findings.join(' ')}`);
+  console.log(`${title}: ${cases.length} cases; worst overrun ${(worst.overrun * 100).toFixed(1)}% (${worst.name}); peak RSS growth ${peak.toFixed(1)} MiB\n${rows.join('\n')}`);
 }

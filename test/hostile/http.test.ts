@@ -4,14 +4,13 @@
  * caIssuers URL serving 50 MiB. Every probe ends within the HTTP deadline + 10%, gives a clear finding, and
  * holds no more than the body cap: RSS growth stays small. Figures go to .tmp/hostile-http.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { probe, type Report } from '@staple-probe/core';
 import { createPki, type Issued, issue, makeStaple, type StaplingServer, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes, withPeakRss } from '../helpers.js';
+import { codes, type HostileCase, reportHostileCases, withPeakRss } from '../helpers.js';
 
 const DAY = 86_400_000;
 const MiB = 1024 * 1024;
@@ -22,7 +21,7 @@ let pki: TestPki;
 let base = '';
 let server: Server;
 const staplers: StaplingServer[] = [];
-const results: { name: string; deadlineMs: number; elapsedMs: number; overrun: number; rssGrowthMiB: number; findings: string[] }[] = [];
+const results: HostileCase[] = [];
 
 /** 8 MiB of zeros, gzipped to ~8 KiB: under the 64 KiB body cap, so only not inflating it keeps memory small. */
 const bomb = gzipSync(Buffer.alloc(8 * MiB));
@@ -101,12 +100,7 @@ afterAll(async () => {
   await Promise.all(staplers.map((s) => s.close()));
   server.closeAllConnections();
   server.close();
-  mkdirSync('.tmp', { recursive: true });
-  const worst = results.reduce((w, r) => (r.overrun > w.overrun ? r : w), results[0] ?? { name: '-', overrun: 0 });
-  const peak = Math.max(...results.map((r) => r.rssGrowthMiB));
-  writeFileSync('.tmp/hostile-http.json', `${JSON.stringify({ cases: results, worstOverrun: worst, peakRssGrowthMiB: peak }, null, 2)}\n`);
-  const rows = results.map((r) => `  ${r.name.padEnd(30)} ${r.elapsedMs.toFixed(0).padStart(5)} ms (HTTP deadline ${r.deadlineMs} ms, over by ${(r.overrun * 100).toFixed(1)}%)  RSS +${r.rssGrowthMiB.toFixed(1)} MiB  ${r.findings.join(' ')}`);
-  console.log(`hostile HTTP: ${results.length} cases; worst overrun ${(worst.overrun * 100).toFixed(1)}% (${worst.name}); peak RSS growth ${peak.toFixed(1)} MiB\n${rows.join('\n')}`);
+  reportHostileCases('hostile HTTP', 'hostile-http.json', results);
 });
 
 let serial = 0x3000;

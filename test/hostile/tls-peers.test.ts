@@ -6,14 +6,13 @@
  * figure the robustness issue asks for).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
 import { probe, type Report } from '@staple-probe/core';
 import { createPki, issue, type Issued, makeStaple, type StaplingServer, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes, withPeakRss } from '../helpers.js';
+import { codes, type HostileCase, reportHostileCases, withPeakRss } from '../helpers.js';
 
 const DAY = 86_400_000;
 const MiB = 1024 * 1024;
@@ -29,7 +28,7 @@ function junk(n: number, seed = 'staple-probe hostile 20261125'): Buffer {
 
 let pki: TestPki;
 const closers: (() => unknown)[] = [];
-const results: { name: string; deadlineMs: number; elapsedMs: number; overrun: number; rssGrowthMiB: number; findings: string[] }[] = [];
+const results: HostileCase[] = [];
 
 beforeAll(async () => {
   pki = await createPki();
@@ -37,12 +36,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const close of closers) await close();
-  mkdirSync('.tmp', { recursive: true });
-  const worst = results.reduce((w, r) => (r.overrun > w.overrun ? r : w), results[0] ?? { name: '-', overrun: 0 });
-  const peak = Math.max(...results.map((r) => r.rssGrowthMiB));
-  writeFileSync('.tmp/hostile-tls.json', `${JSON.stringify({ cases: results, worstOverrun: worst, peakRssGrowthMiB: peak, maxRssMiB: process.resourceUsage().maxRSS / 1024 }, null, 2)}\n`);
-  const rows = results.map((r) => `  ${r.name.padEnd(34)} ${r.elapsedMs.toFixed(0).padStart(5)} ms of ${String(r.deadlineMs).padStart(5)} ms (${(r.overrun * 100).toFixed(1)}%)  RSS +${r.rssGrowthMiB.toFixed(1)} MiB  ${r.findings.join(' ')}`);
-  console.log(`hostile TLS peers: ${results.length} cases; worst overrun ${(worst.overrun * 100).toFixed(1)}% (${worst.name}); peak RSS growth ${peak.toFixed(1)} MiB\n${rows.join('\n')}`);
+  reportHostileCases('hostile TLS peers', 'hostile-tls.json', results, { maxRssMiB: process.resourceUsage().maxRSS / 1024 });
 });
 
 /** A raw TCP server on loopback; `onSocket` decides how it misbehaves. */
