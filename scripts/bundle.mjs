@@ -25,6 +25,11 @@ await build({
   define: { __STAPLE_PROBE_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
 });
+// bin.cjs reads the bundle as latin1, which equals UTF-8 only for ASCII (esbuild's default charset escapes
+// everything else; this holds it).
+const bytes = readFileSync(`${outdir}probe.cjs`);
+const wide = bytes.findIndex((b) => b > 0x7f);
+if (wide >= 0) throw new Error(`probe.cjs has a non-ASCII byte at offset ${wide}; bin.cjs reads it as latin1`);
 copyFileSync(new URL('loader/bin.cjs', root), `${outdir}bin.cjs`);
 chmodSync(`${outdir}bin.cjs`, 0o755);
 await import('./code-cache.mjs');

@@ -11,7 +11,9 @@ const vm = require('node:vm');
 
 function load() {
   const file = join(__dirname, 'probe.cjs');
-  const source = readFileSync(file, 'utf8');
+  // The build checks that the bundle is pure ASCII (scripts/bundle.mjs), so latin1 reads it exactly, and
+  // faster than utf8 (no validation or two-byte string: ~2 ms of a 1.6 MB file).
+  const source = readFileSync(file, 'latin1');
   let cachedData;
   try {
     cachedData = readFileSync(`${file}.cache`);

@@ -105,6 +105,17 @@ function liveQuery(url: string, request: Uint8Array, http: HttpOptions | undefin
   return httpExchange(url, { method: 'POST', body: request, contentType: 'application/ocsp-request', accept }, http);
 }
 
+/**
+ * The handshakes of one address: `attempts` full handshakes per TLS version, each version's in turn.
+ *
+ * The order matters to the judgement of a lazy server (the first handshakes carry no staple): the attempts
+ * are read as one sequence, versions in the order given. So the versions run one after the other, as that
+ * sequence, until the very first handshake has carried a staple. From then on nothing that follows can make
+ * the server look lazy (STAPLE_LAZY needs an unstapled handshake before the first stapled one), so the
+ * remaining versions run at the same time as the first version's remaining attempts, each version's
+ * attempts still in turn. The evidence keeps the sequence order; only the wall time shrinks (a cold probe
+ * waits for the server on two connections at once).
+ */
 async function handshakes(
   target: Target,
   address: string,
@@ -114,12 +125,14 @@ async function handshakes(
 ): Promise<AttemptEvidence[]> {
   const versions = options.tlsVersions ?? ['1.2', '1.3'];
   const attempts = options.attempts ?? 3;
-  const out: AttemptEvidence[] = [];
   let askedServer = options.httpHead === false;
-  versions: for (const tlsVersion of versions) {
+  let unreachable = false;
+
+  /** Attempts `from`..`to` of one version, in turn, into `out`; stops at the first failure. */
+  const lane = async (tlsVersion: TlsVersion, from: number, to: number, out: AttemptEvidence[]): Promise<void> => {
     const trust = trustContext(tlsVersion, extraPems);
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (options.signal?.aborted) break versions;
+    for (let attempt = from; attempt <= to; attempt++) {
+      if (unreachable || options.signal?.aborted) return;
       const outcome = await handshake({
         address,
         port: target.port,
@@ -137,13 +150,29 @@ async function handshakes(
       out.push({ attempt, tlsVersion, outcome });
       if (!outcome.ok) {
         // Retrying a failed handshake tells nothing new; a dead address fails the other version too.
-        if (UNREACHABLE.has(outcome.error.kind)) break versions;
-        break;
+        if (UNREACHABLE.has(outcome.error.kind)) unreachable = true;
+        return;
       }
       if (outcome.staple === null && attempt < attempts) await sleep(options.retryDelayMs ?? 250, options.signal);
     }
+  };
+
+  const perVersion = versions.map(() => [] as AttemptEvidence[]);
+  const [first] = versions;
+  const [firstOut] = perVersion;
+  if (first === undefined || firstOut === undefined || attempts < 1) return [];
+  await lane(first, 1, 1, firstOut);
+  const opening = firstOut[0]?.outcome;
+  if (opening?.ok && opening.staple !== null) {
+    // The very first handshake carried a staple: nothing after it can make the server look lazy, so the
+    // other versions run alongside the first version's remaining attempts.
+    await Promise.all(versions.map((v, i) => lane(v, i === 0 ? 2 : 1, attempts, perVersion[i] as AttemptEvidence[])));
+  } else {
+    if (opening?.ok) await lane(first, 2, attempts, firstOut);
+    for (let i = 1; i < versions.length; i++) await lane(versions[i] as TlsVersion, 1, attempts, perVersion[i] as AttemptEvidence[]);
   }
-  return out;
+  // Sequence order (versions as given, attempts in turn), whatever order the lanes finished in.
+  return perVersion.flat();
 }
 
 /**
