@@ -2,7 +2,7 @@
  * End to end over real TLS on loopback: Node stapling servers (the testing kit) probed on TLS 1.2 and 1.3.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { probe, type Report } from '@staple-probe/core';
 import { createPki, issue, makeStaple, type StapleScenario, type StaplingServer, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
@@ -270,5 +270,59 @@ describe('a server that also sends its root', () => {
     expect(codes(report)).toContain('CERT_UNTRUSTED');
     const sent = report.targets[0]?.addresses[0]?.attempts[0]?.chain.map((c) => c.sha256);
     expect(sent).toEqual([pki.leafRsa.der, pki.intermediate.der, pki.root.der].map((der) => createHash('sha256').update(der).digest('hex')));
+  });
+});
+
+describe('the order of the handshakes', () => {
+  /**
+   * A TCP proxy that holds each connection 150 ms before passing it on and notes when each was opened: one
+   * handshake that waits for the one before opens at least 150 ms after it; two that run alongside open
+   * together.
+   */
+  async function timingProxy(port: number): Promise<{ target: string; gaps: () => number[] }> {
+    const opens: number[] = [];
+    const proxyPort = await rawServer((client) => {
+      opens.push(performance.now());
+      client.on('error', () => client.destroy());
+      setTimeout(() => {
+        const upstream = connect(port, '127.0.0.1');
+        upstream.on('error', () => client.destroy());
+        client.once('close', () => upstream.destroy());
+        client.pipe(upstream).pipe(client);
+      }, 150);
+    });
+    return { target: `127.0.0.1:${proxyPort}`, gaps: () => opens.slice(1).map((t, i) => t - (opens[i] as number)) };
+  }
+  const sequence = (report: Report) => report.targets[0]?.addresses[0]?.attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.staple ? 'staple' : 'none'}`);
+
+  it('once the first handshake carries a staple, the other version runs alongside; the evidence keeps the sequence order', async () => {
+    const server = await serve(await makeStaple(pki, 'good', { now: new Date() }));
+    const proxy = await timingProxy(server.port);
+    const report = await probe(proxy.target, { ...fast, attempts: 2, httpHead: false, servername: 'localhost' });
+    expect(report.verdict).toBe('ok');
+    // The first alone; then 1.2#2 and 1.3#1 together; then 1.3#2.
+    const gaps = proxy.gaps();
+    expect(gaps).toHaveLength(3);
+    expect(gaps[0]).toBeGreaterThanOrEqual(140);
+    expect(gaps[1]).toBeLessThan(100);
+    expect(sequence(report)).toEqual(['1.2#1:staple', '1.2#2:staple', '1.3#1:staple', '1.3#2:staple']);
+  });
+
+  it('when the first handshake has no staple (a lazy server), every handshake waits for the one before', async () => {
+    const server = await serve(await makeStaple(pki, 'good', { now: new Date() }), { lazyHandshakes: 1 });
+    const proxy = await timingProxy(server.port);
+    const report = await probe(proxy.target, { ...fast, attempts: 2, httpHead: false, servername: 'localhost' });
+    expect(proxy.gaps()).toHaveLength(3);
+    for (const gap of proxy.gaps()) expect(gap).toBeGreaterThanOrEqual(140);
+    expect(sequence(report)).toEqual(['1.2#1:none', '1.2#2:staple', '1.3#1:staple', '1.3#2:staple']);
+    expect(codes(report)).toEqual(['STAPLE_LAZY']);
+  });
+
+  it('when the first version is refused, the next runs its attempts in turn', async () => {
+    const server = await serve(await makeStaple(pki, 'good', { now: new Date() }), { minVersion: 'TLSv1.3' });
+    const proxy = await timingProxy(server.port);
+    const report = await probe(proxy.target, { ...fast, attempts: 2, httpHead: false, servername: 'localhost' });
+    for (const gap of proxy.gaps()) expect(gap).toBeGreaterThanOrEqual(140);
+    expect(report.targets[0]?.addresses[0]?.attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.ok}`)).toEqual(['1.2#1:false', '1.3#1:true', '1.3#2:true']);
   });
 });
