@@ -1,5 +1,5 @@
-import { digest, equalBytes } from './bytes.js';
-import type { Cert } from './certificate.js';
+import { equalBytes } from './bytes.js';
+import { type Cert, issuerNameHash, keyHash, subjectNameHash } from './certificate.js';
 import type { ParsedCertId, ParsedSingleResponse } from './decode.js';
 import { hashForOid } from './oids.js';
 
@@ -27,15 +27,16 @@ export function matchCertId(certId: ParsedCertId, subject: Subject): CertIdMatch
     if (subject.leaf.serial !== certId.serial) mismatched.push('serial');
   } else unchecked.push('serial');
   // The name hashed is the issuer field of the certificate being checked, which equals the issuer's subject.
-  const issuerName = subject.leaf?.issuerDer ?? subject.issuer?.subjectDer ?? null;
+  // Both hashes are memoized per certificate (certificate.ts), as every staple of a run is matched against them.
   if (!hash) {
     mismatched.push('hashAlgorithm');
   } else {
-    if (issuerName) {
-      if (!equalBytes(digest(hash, issuerName), certId.issuerNameHash)) mismatched.push('issuerNameHash');
+    const nameHash = subject.leaf ? issuerNameHash(subject.leaf, hash) : subject.issuer ? subjectNameHash(subject.issuer, hash) : null;
+    if (nameHash) {
+      if (!equalBytes(nameHash, certId.issuerNameHash)) mismatched.push('issuerNameHash');
     } else unchecked.push('issuerNameHash');
     if (subject.issuer) {
-      if (!equalBytes(digest(hash, subject.issuer.publicKey), certId.issuerKeyHash)) mismatched.push('issuerKeyHash');
+      if (!equalBytes(keyHash(subject.issuer, hash), certId.issuerKeyHash)) mismatched.push('issuerKeyHash');
     } else unchecked.push('issuerKeyHash');
   }
   if (mismatched.length > 0) return { match: 'none', mismatched };

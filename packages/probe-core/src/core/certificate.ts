@@ -1,6 +1,6 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { digest, serialHex, sha256Hex, toArrayBuffer } from './bytes.js';
+import { digest, type HashName, serialHex, sha256Hex, toArrayBuffer } from './bytes.js';
 import type { AlgorithmRef } from './decode.js';
 import { formatName } from './name.js';
 import { OID } from './oids.js';
@@ -134,9 +134,41 @@ function parseCertificateUncached(der: Uint8Array): Cert {
   return certFromPkijs(cert, der.slice());
 }
 
-/** SHA-1 of the public key, as ResponderID byKey and issuerKeyHash use it. */
-export function keyHash(cert: Cert, hash: 'sha1' | 'sha256' | 'sha384' | 'sha512' = 'sha1'): Uint8Array {
-  return digest(hash, cert.publicKey);
+const fieldHashes = new WeakMap<Cert, Map<string, Uint8Array>>();
+
+/**
+ * A hash of one field of a certificate, computed once per (certificate, field, algorithm): a run matches
+ * the same issuer's name and key hashes against every staple and live answer. `Cert` is immutable, so the
+ * result is shared: read it, never write to it.
+ */
+function fieldHash(cert: Cert, field: 'publicKey' | 'issuerDer' | 'subjectDer', hash: HashName): Uint8Array {
+  let byKey = fieldHashes.get(cert);
+  if (!byKey) {
+    byKey = new Map();
+    fieldHashes.set(cert, byKey);
+  }
+  const key = `${field}:${hash}`;
+  let value = byKey.get(key);
+  if (!value) {
+    value = digest(hash, cert[field]);
+    byKey.set(key, value);
+  }
+  return value;
+}
+
+/** The hash of the public key (subjectPublicKey contents), as ResponderID byKey and issuerKeyHash use it. Shared: do not write to it. */
+export function keyHash(cert: Cert, hash: HashName = 'sha1'): Uint8Array {
+  return fieldHash(cert, 'publicKey', hash);
+}
+
+/** The hash of the certificate's issuer Name as encoded in it, as issuerNameHash uses it. Shared: do not write to it. */
+export function issuerNameHash(cert: Cert, hash: HashName): Uint8Array {
+  return fieldHash(cert, 'issuerDer', hash);
+}
+
+/** The hash of the certificate's own subject Name (for an issuer, what its children's issuerNameHash hashes). Shared. */
+export function subjectNameHash(cert: Cert, hash: HashName): Uint8Array {
+  return fieldHash(cert, 'subjectDer', hash);
 }
 
 /** Read certificates from PEM text (any number) or a single DER certificate. */

@@ -191,15 +191,16 @@ function algorithmRef(alg: pkijs.AlgorithmIdentifier): AlgorithmRef {
   };
 }
 
+const validityText = new WeakMap<Cert, { readonly notBefore: string; readonly notAfter: string }>();
+
+/** A certificate as reports list it. A fresh object each time; the dates are formatted once per certificate. */
 export function summarizeCert(cert: Cert): CertSummary {
-  return {
-    subject: cert.subject,
-    issuer: cert.issuer,
-    serial: cert.serial,
-    notBefore: isoOf(cert.notBefore),
-    notAfter: isoOf(cert.notAfter),
-    sha256: cert.sha256,
-  };
+  let validity = validityText.get(cert);
+  if (!validity) {
+    validity = { notBefore: isoOf(cert.notBefore), notAfter: isoOf(cert.notAfter) };
+    validityText.set(cert, validity);
+  }
+  return { subject: cert.subject, issuer: cert.issuer, serial: cert.serial, notBefore: validity.notBefore, notAfter: validity.notAfter, sha256: cert.sha256 };
 }
 
 function decodeBasic(bytes: Uint8Array): { basic: ParsedBasic; trailing: number } {

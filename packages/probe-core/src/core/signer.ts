@@ -1,5 +1,5 @@
-import { digest, equalBytes } from './bytes.js';
-import type { Cert } from './certificate.js';
+import { equalBytes } from './bytes.js';
+import { type Cert, keyHash } from './certificate.js';
 import type { ParsedBasic } from './decode.js';
 import { oidName, OID } from './oids.js';
 import type { SignatureVerifier } from './signature.js';
@@ -26,7 +26,7 @@ export interface SignerVerdict {
 
 function matchesResponderId(cert: Cert, id: ParsedBasic['responderId']): boolean {
   // byKey is the SHA-1 of the subjectPublicKey BIT STRING contents (RFC 6960 §4.2.1).
-  if (id.kind === 'key') return equalBytes(digest('sha1', cert.publicKey), id.keyHash);
+  if (id.kind === 'key') return equalBytes(keyHash(cert, 'sha1'), id.keyHash);
   return equalBytes(cert.subjectDer, id.nameDer);
 }
 

@@ -75,8 +75,6 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', done, { once: true });
   });
 
-const toPem = (der: Uint8Array) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
-
 function tryParse(der: Uint8Array): Cert | null {
   try {
     return parseCertificate(der);
@@ -120,7 +118,7 @@ async function handshakes(
   target: Target,
   address: string,
   options: CollectOptions,
-  extraPems: string[],
+  extraCas: readonly Uint8Array[],
   onChain: (chain: readonly Uint8Array[]) => void,
 ): Promise<AttemptEvidence[]> {
   const versions = options.tlsVersions ?? ['1.2', '1.3'];
@@ -130,7 +128,7 @@ async function handshakes(
 
   /** Attempts `from`..`to` of one version, in turn, into `out`; stops at the first failure. */
   const lane = async (tlsVersion: TlsVersion, from: number, to: number, out: AttemptEvidence[]): Promise<void> => {
-    const trust = trustContext(tlsVersion, extraPems);
+    const trust = trustContext(tlsVersion, extraCas);
     for (let attempt = from; attempt <= to; attempt++) {
       if (unreachable || options.signal?.aborted) return;
       const outcome = await handshake({
@@ -182,7 +180,6 @@ async function handshakes(
  */
 export async function collect(target: Target, options: CollectOptions = {}): Promise<ProbeEvidence> {
   const extraCerts = options.extraCerts ?? [];
-  const extraPems = extraCerts.map(toPem);
   const cache = options.cache ?? createCollectCache();
   const verifier = options.verifier ?? new SignatureVerifier();
   const given = options.issuer ? tryParse(options.issuer) : null;
@@ -231,7 +228,7 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
 
   const resolved = options.address ? await resolveTarget(options.address) : await resolveTarget(target.host, options.resolver);
   const addresses: AddressEvidence[] = await Promise.all(
-    resolved.addresses.map(async ({ address, family }) => ({ address, family, attempts: await handshakes(target, address, options, extraPems, onChain) })),
+    resolved.addresses.map(async ({ address, family }) => ({ address, family, attempts: await handshakes(target, address, options, extraCerts, onChain) })),
   );
   // In the order the certificates were first served, whatever order their queries finished in.
   const perLeaf = await Promise.all(leaves.values());

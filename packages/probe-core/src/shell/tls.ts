@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
+import { sha256Hex } from '../core/bytes.js';
 import type { AttemptOutcome, TlsFailure, TlsFailureKind, TlsVersion } from '../types.js';
 
 export interface HandshakeOptions {
@@ -179,6 +180,9 @@ export interface Trust {
 }
 
 const contexts = new Map<string, Trust>();
+
+/** PEM text of a DER certificate, as the secure context's store takes it. */
+const toPem = (der: Uint8Array) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
 const PEM_BODY = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
 
 /**
@@ -208,8 +212,16 @@ export function anchorIndex(pems: readonly string[]): (base64Der: string) => boo
       }
     }
   }
-  const bodiesOf = (entry: Entry) => (entry.pem ? [...entry.text.matchAll(PEM_BODY)].map((m) => (m[1] ?? '').replace(/\s+/g, '')) : [entry.text]);
-  return (base64Der) => (byHead.get(base64Der.slice(0, 64)) ?? []).some((entry) => bodiesOf(entry).includes(base64Der));
+  return (base64Der) => {
+    const list = byHead.get(base64Der.slice(0, 64));
+    if (!list) return false;
+    // A PEM entry is normalised the first time a lookup lands on it, and kept so.
+    if (list.some((entry) => entry.pem)) {
+      const bodies = list.flatMap((entry) => (entry.pem ? [...entry.text.matchAll(PEM_BODY)].map((m) => ({ text: (m[1] ?? '').replace(/\s+/g, ''), pem: false })) : [entry]));
+      list.splice(0, list.length, ...bodies);
+    }
+    return list.some((entry) => entry.text === base64Der);
+  };
 }
 
 /**
@@ -218,10 +230,13 @@ export function anchorIndex(pems: readonly string[]): (base64Der: string) => boo
  * store (under a millisecond); a `ca` list of every root would cost ~50 ms per context to parse. Contexts are
  * built once per (version, extra CAs) and reused.
  */
-export function trustContext(tlsVersion: TlsVersion, extraCaPems: readonly string[]): Trust {
-  const key = `${tlsVersion}\n${extraCaPems.join('')}`;
+export function trustContext(tlsVersion: TlsVersion, extraCas: readonly Uint8Array[]): Trust {
+  // Keyed by the certificates' hashes: turning them into PEM text (base64, line breaks) cost more, per probe,
+  // than the lookup, and is needed only to build a context.
+  const key = `${tlsVersion}\n${extraCas.map(sha256Hex).join(',')}`;
   let trust = contexts.get(key);
   if (!trust) {
+    const extraCaPems = extraCas.map(toPem);
     const versions = { minVersion: PROTOCOL[tlsVersion], maxVersion: PROTOCOL[tlsVersion] };
     let context = tls.createSecureContext(versions);
     if (extraCaPems.length > 0) {
