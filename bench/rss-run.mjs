@@ -1,13 +1,16 @@
 /**
- * Child of the bench (plain JS over the built package, so no TypeScript loader inflates the RSS): probe `count` targets (one TLS 1.3 handshake each, live query shared) with the library
- * at a fixed concurrency, then print the peak RSS. Args: target rootPemFile count concurrency.
+ * Child of the bench (plain JS over the built package, so no TypeScript loader inflates the RSS): probe `count`
+ * endpoints (one TLS 1.3 handshake each, live query shared) with the library at a fixed concurrency, then print
+ * the peak RSS. Endpoint i is the target with SNI name i modulo the list. Args: target rootPemFile count
+ * concurrency names (comma-separated; default localhost).
  */
 import { readFileSync } from 'node:fs';
 import { createCollectCache, probe, readCertificates, SignatureVerifier } from '../packages/probe-core/dist/index.js';
 
-const [target = "", rootFile = "", countText = "100", concurrencyText = "32"] = process.argv.slice(2);
+const [target = '', rootFile = '', countText = '100', concurrencyText = '32', namesText = 'localhost'] = process.argv.slice(2);
 const count = Number(countText);
 const concurrency = Number(concurrencyText);
+const names = namesText.split(',');
 const extraCerts = readCertificates(new Uint8Array(readFileSync(rootFile)));
 const cache = createCollectCache();
 const verifier = new SignatureVerifier();
@@ -17,11 +20,12 @@ const started = performance.now();
 await Promise.all(
   Array.from({ length: concurrency }, async () => {
     while (next < count) {
+      const servername = names[next % names.length];
       next++;
-      const report = await probe(target, { tlsVersions: ['1.3'], attempts: 1, httpHead: false, extraCerts, cache, verifier, servername: 'localhost' });
+      const report = await probe(target, { tlsVersions: ['1.3'], attempts: 1, httpHead: false, extraCerts, cache, verifier, servername });
       if (report.verdict === 'ok') ok++;
     }
   }),
 );
 const seconds = (performance.now() - started) / 1000;
-process.stdout.write(`${JSON.stringify({ count, ok, seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, verifications: verifier.verifications })}\n`);
+process.stdout.write(`${JSON.stringify({ count, ok, seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, verifications: verifier.verifications, names: Math.min(names.length, count) })}\n`);
