@@ -9,6 +9,8 @@
  * Only the certificates the manifest names are used: no system trust store, no network.
  */
 import { createHash } from 'node:crypto';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -412,5 +414,52 @@ describe('certID hashes of every certificate', () => {
     const certId = decodeOcspResponse(responseBytes(entry)).basic?.responses[index]?.certId;
     if (!certId) throw new Error('no CertID');
     expect(matchCertId(certId, { leaf: null, issuer: parseCertificate(certDer(ref)) })).toEqual({ match: 'partial', unchecked: ['serial'] });
+  });
+});
+
+/** Does `needle` occur, byte for byte, inside `haystack`? */
+function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
+  return Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength).indexOf(Buffer.from(needle.buffer, needle.byteOffset, needle.byteLength)) >= 0;
+}
+
+describe('bytes exactly as encoded', () => {
+  it('the subject and issuer Names of every certificate are its own bytes (what issuerNameHash hashes), equal to their re-encoding', () => {
+    let checked = 0;
+    for (const entry of certificates) {
+      for (const der of certsIn(entry.file)) {
+        const cert = parseCertificate(der);
+        expect(contains(der, cert.subjectDer), entry.file).toBe(true);
+        expect(contains(der, cert.issuerDer), entry.file).toBe(true);
+        const decoded = asn1js.fromBER(Uint8Array.from(der).buffer);
+        const pk = new pkijs.Certificate({ schema: decoded.result });
+        expect(Buffer.from(cert.subjectDer).equals(Buffer.from(pk.subject.toSchema().toBER())), entry.file).toBe(true);
+        expect(Buffer.from(cert.issuerDer).equals(Buffer.from(pk.issuer.toSchema().toBER())), entry.file).toBe(true);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(40);
+  });
+
+  it("every embedded certificate is the responder's own bytes, and one sent in several responses is parsed once", () => {
+    const bySha = new Map<string, unknown>();
+    let embedded = 0;
+    let shared = 0;
+    for (const entry of responses.filter((e) => e.parseExpect === 'ok' && (e.embeddedCerts ?? 0) > 0)) {
+      const bytes = responseBytes(entry);
+      const certs = decodeOcspResponse(bytes).basic?.certs ?? [];
+      expect(certs.filter((c) => c !== null)).toHaveLength(entry.embeddedCerts ?? 0);
+      for (const cert of certs) {
+        if (!cert) continue;
+        embedded++;
+        expect(contains(bytes, cert.der), entry.file).toBe(true);
+        const seen = bySha.get(cert.sha256);
+        if (seen) {
+          shared++;
+          expect(seen, entry.file).toBe(cert);
+        } else bySha.set(cert.sha256, cert);
+      }
+    }
+    expect(embedded).toBeGreaterThan(10);
+    expect(shared).toBeGreaterThan(0);
   });
 });

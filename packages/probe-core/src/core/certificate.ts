@@ -2,7 +2,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { digest, type HashName, serialHex, sha256Hex, toArrayBuffer } from './bytes.js';
 import type { AlgorithmRef } from './decode.js';
-import { formatName } from './name.js';
+import { formatName, nameDer } from './name.js';
 import { OID } from './oids.js';
 
 /** The facts about one X.509 certificate that OCSP judgement needs. */
@@ -80,8 +80,8 @@ function certFromPkijs(cert: pkijs.Certificate, der: Uint8Array): Cert {
     sha256: sha256Hex(der),
     subject: formatName(cert.subject),
     issuer: formatName(cert.issuer),
-    subjectDer: new Uint8Array(cert.subject.toSchema().toBER()),
-    issuerDer: new Uint8Array(cert.issuer.toSchema().toBER()),
+    subjectDer: nameDer(cert.subject),
+    issuerDer: nameDer(cert.issuer),
     serial: serialHex(cert.serialNumber.valueBlock.valueHexView),
     notBefore: cert.notBefore.value.getTime(),
     notAfter: cert.notAfter.value.getTime(),

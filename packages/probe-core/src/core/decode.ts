@@ -9,8 +9,8 @@ import type {
   SingleResponseView,
 } from '../types.js';
 import { serialHex, sha256Hex, toArrayBuffer, toHex } from './bytes.js';
-import { type Cert, parseCertificateFromSchema } from './certificate.js';
-import { formatName } from './name.js';
+import { type Cert, parseCertificate, parseCertificateFromSchema } from './certificate.js';
+import { formatName, nameDer } from './name.js';
 import { OID, oidName } from './oids.js';
 
 /** The bytes could not be read as an OCSPResponse. Turned into a finding by `assess`, never shown raw. */
@@ -203,6 +203,18 @@ export function summarizeCert(cert: Cert): CertSummary {
   return { subject: cert.subject, issuer: cert.issuer, serial: cert.serial, notBefore: validity.notBefore, notAfter: validity.notAfter, sha256: cert.sha256 };
 }
 
+/**
+ * The original DER of each certificate in BasicOCSPResponse's `certs [0] EXPLICIT SEQUENCE OF Certificate`,
+ * read from the asn1js tree pkijs validated; null when the tree does not hold exactly `count` of them.
+ */
+function embeddedCertificateBytes(root: asn1js.AsnType, count: number): Uint8Array[] | null {
+  if (count === 0 || !(root instanceof asn1js.Constructed)) return null;
+  const wrapper = root.valueBlock.value.find((b) => b.idBlock.tagClass === 3 && b.idBlock.tagNumber === 0);
+  const list = wrapper instanceof asn1js.Constructed ? wrapper.valueBlock.value[0] : undefined;
+  if (!(list instanceof asn1js.Sequence) || list.valueBlock.value.length !== count) return null;
+  return list.valueBlock.value.map((c) => c.valueBeforeDecodeView.slice());
+}
+
 function decodeBasic(bytes: Uint8Array): { basic: ParsedBasic; trailing: number } {
   const { result, trailing } = decodeOne(bytes, 'BasicOCSPResponse');
   const parsed = wrap('BasicOCSPResponse', () => new pkijs.BasicOCSPResponse({ schema: result }));
@@ -210,15 +222,19 @@ function decodeBasic(bytes: Uint8Array): { basic: ParsedBasic; trailing: number 
   const responses = wrap('SingleResponse', () => data.responses.map(decodeSingle));
   const responderId: ParsedBasic['responderId'] =
     data.responderID instanceof pkijs.RelativeDistinguishedNames
-      ? { kind: 'name', nameDer: new Uint8Array(data.responderID.toSchema().toBER()) }
+      ? { kind: 'name', nameDer: nameDer(data.responderID) }
       : data.responderID instanceof asn1js.OctetString
         ? { kind: 'key', keyHash: data.responderID.valueBlock.valueHexView.slice() }
         : (() => {
             throw new DecodeError('ResponderID is neither byName nor byKey');
           })();
-  const certs = (parsed.certs ?? []).map((c) => {
+  // The embedded certificates as the responder encoded them: parsed (and memoized) from those bytes, so a
+  // delegated responder's certificate, sent in every response of its CA, is parsed once per run.
+  const originals = embeddedCertificateBytes(result, parsed.certs?.length ?? 0);
+  const certs = (parsed.certs ?? []).map((c, i) => {
     try {
-      return parseCertificateFromSchema(c);
+      const original = originals?.[i];
+      return original ? parseCertificate(original) : parseCertificateFromSchema(c);
     } catch {
       return null;
     }
