@@ -137,8 +137,8 @@ async function rawLoop(port: number, count: number, concurrency: number, names: 
 }
 
 /** The library, in a child process of its own (bench/rss-run.mjs): `count` full probes, `concurrency` at a time. */
-function libraryRun(target: string, rootFile: string, count: number, concurrency: number, names: string) {
-  const out = spawnSync(process.execPath, [join(root, 'bench/rss-run.mjs'), target, rootFile, String(count), String(concurrency), names], { cwd: root, encoding: 'utf8', env: cleanEnv });
+function libraryRun(target: string, rootFile: string, count: number, concurrency: number, names: string, warmup = 0) {
+  const out = spawnSync(process.execPath, [join(root, 'bench/rss-run.mjs'), target, rootFile, String(count), String(concurrency), names, String(warmup)], { cwd: root, encoding: 'utf8', env: cleanEnv });
   return JSON.parse(out.stdout.trim()) as { count: number; ok: number; seconds: number; maxRssMiB: number; verifications: number };
 }
 
@@ -215,6 +215,7 @@ try {
     const rawChain: number[] = [];
     const lib: number[] = [];
     const libOne: number[] = [];
+    const libWarm: number[] = [];
     let verifications = 0;
     let requests = 0;
     for (let i = 0; i < rounds; i++) {
@@ -228,6 +229,9 @@ try {
       if (l.ok !== count) say(`  warning: ${count - l.ok} probes were not ok`);
       // The same run with every endpoint on one name (one certificate): the figure earlier commits measured.
       if (serverName === 'node') libOne.push(count / libraryRun(`127.0.0.1:${port}`, rootFile, count, concurrency, 'localhost').seconds);
+      // And in a process that has already probed (a long-running monitor such as probe serve): its code is
+      // warm, its caches are not (the warm-up probes another name with a cache of its own).
+      if (serverName === 'node') libWarm.push(count / libraryRun(`127.0.0.1:${port}`, rootFile, count, concurrency, names, 300).seconds);
     }
     const rawStat = stat(raw);
     const rawChainStat = stat(rawChain);
@@ -245,6 +249,9 @@ try {
     const oneStat = libOne.length > 0 ? stat(libOne) : null;
     const oneRatio = libOne.length > 0 ? stat(libOne.map((l, i) => l / (raw[i] as number))) : null;
     if (oneStat && oneRatio) say(`library, every endpoint on 1 name (1 certificate) ${fmt(oneStat, ' endpoints/s')}; ÷ raw ×${oneRatio.median.toFixed(2)} (per round ×${oneRatio.min.toFixed(2)}–${oneRatio.max.toFixed(2)})`);
+    const warmStat = libWarm.length > 0 ? stat(libWarm) : null;
+    const warmRatio = libWarm.length > 0 ? stat(libWarm.map((l, i) => l / (raw[i] as number))) : null;
+    if (warmStat && warmRatio) say(`library, warm process (300 probes before, caches empty) ${fmt(warmStat, ' endpoints/s')}; ÷ raw ×${warmRatio.median.toFixed(2)} (per round ×${warmRatio.min.toFixed(2)}–${warmRatio.max.toFixed(2)})`);
     const perCert = requests / (rounds * distinct);
     say(`live HTTP requests per distinct certificate: ${perCert} (${requests} for ${rounds} runs × ${distinct} certificates; goal 1)`);
     say(`signature verifications per distinct certificate: ${verifications / distinct} (${verifications} in a run of ${count} probes: its staple, the CA's live answer, the leaf by its issuer, each once; goal 1 per distinct staple)`);
@@ -261,6 +268,7 @@ try {
       chainCeiling: chainCeiling.median,
       ratioToRawWithChain: ratioToChain.median,
       ...(oneStat && oneRatio ? { libraryOneCertificate: oneStat, ratioOneCertificate: oneRatio.median } : {}),
+      ...(warmStat && warmRatio ? { libraryWarmProcess: warmStat, ratioWarmProcess: warmRatio.median } : {}),
       liveRequestsPerCertificate: perCert,
       verificationsPerCertificate: verifications / distinct,
     };
