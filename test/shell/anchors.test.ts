@@ -22,8 +22,10 @@ describe('anchorIndex', () => {
     expect(isAnchor(b64(intermediate))).toBe(false);
   });
 
-  it('finds anchors in other layouts: 76-character lines, CRLF, text before the PEM, a bundle of two', () => {
+  it('finds anchors in other layouts: 76- and 40-character lines, CRLF, text before the PEM, a bundle of two', () => {
     expect(anchorIndex([pem(root, 76)])(b64(root))).toBe(true);
+    expect(anchorIndex([pem(root, 40)])(b64(root))).toBe(true);
+    expect(anchorIndex([pem(root, 40)])(b64(intermediate))).toBe(false);
     expect(anchorIndex([pem(root, 64, '\r\n')])(b64(root))).toBe(true);
     expect(anchorIndex([`# our root\n${pem(root, 64)}`])(b64(root))).toBe(true);
     const bundle = anchorIndex([pem(intermediate, 64) + pem(root, 64)]);
