@@ -8,6 +8,7 @@ import { probe, type Report } from '@staple-probe/core';
 import { createPki, issue, makeStaple, type StapleScenario, type StaplingServer, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes } from '../helpers.js';
+import { createServer as tlsCreateServer } from 'node:tls';
 
 let pki: TestPki;
 const servers: StaplingServer[] = [];
@@ -324,5 +325,58 @@ describe('the order of the handshakes', () => {
     const report = await probe(proxy.target, { ...fast, attempts: 2, httpHead: false, servername: 'localhost' });
     for (const gap of proxy.gaps()) expect(gap).toBeGreaterThanOrEqual(140);
     expect(report.targets[0]?.addresses[0]?.attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.ok}`)).toEqual(['1.2#1:false', '1.3#1:true', '1.3#2:true']);
+  });
+});
+
+describe('the HEAD after the first handshake', () => {
+  /** A TLS server that staples, and answers a HEAD after `answerAfterMs` (never, when null). */
+  async function headServer(answerAfterMs: number | null): Promise<{ target: string; log: string[]; close: () => void }> {
+    const staple = await makeStaple(pki, 'good', { now: new Date() });
+    const log: string[] = [];
+    const server = tlsCreateServer({ key: pki.leafRsa.keyPem, cert: pki.leafRsa.pem + pki.intermediate.pem });
+    server.on('OCSPRequest', (_cert: Buffer, _issuer: Buffer, done: (error: null, response: Buffer) => void) => done(null, Buffer.from(staple)));
+    // TCP accepts, not secureConnection: a TLS 1.3 server may not see the client's Finished before the probe
+    // closes, and then emits no secureConnection.
+    server.on('connection', () => log.push('connection'));
+    server.on('secureConnection', (socket) => {
+      socket.on('error', () => socket.destroy());
+      socket.once('data', () => {
+        if (answerAfterMs === null) return;
+        setTimeout(() => {
+          log.push('head answered');
+          socket.end('HTTP/1.1 200 OK\r\nServer: slowpoke/1.0\r\nContent-Length: 0\r\n\r\n');
+        }, answerAfterMs);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    return { target: `127.0.0.1:${(server.address() as AddressInfo).port}`, log, close: () => server.close() };
+  }
+
+  it('the other handshakes do not wait for its answer, and its Server header is kept', async () => {
+    const server = await headServer(400);
+    try {
+      const report = await probe(server.target, { ...fast, attempts: 2, servername: 'localhost' });
+      expect(report.verdict).toBe('ok');
+      expect(report.targets[0]?.server.header).toBe('slowpoke/1.0');
+      // All four connections were made before the HEAD was answered.
+      expect(server.log).toEqual(['connection', 'connection', 'connection', 'connection', 'head answered']);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a server that never answers it (a TLS port that is not HTTP): the handshake stands, even with a deadline shorter than the HEAD wait', async () => {
+    const server = await headServer(null);
+    try {
+      const started = performance.now();
+      const report = await probe(server.target, { ...fast, timeoutMs: 1000, attempts: 1, servername: 'localhost' });
+      expect(codes(report)).toEqual([]);
+      expect(report.verdict).toBe('ok');
+      expect(report.targets[0]?.server.header).toBeNull();
+      // The HEAD waits min(2 s, the deadline), once.
+      expect(performance.now() - started).toBeLessThan(2500);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ import type { ServerName } from '../findings.js';
 import type {
   AddressEvidence,
   AttemptEvidence,
+  AttemptOutcome,
   HttpExchange,
   IssuerFetchEvidence,
   LiveEvidence,
@@ -125,13 +126,20 @@ async function handshakes(
   const attempts = options.attempts ?? 3;
   let askedServer = options.httpHead === false;
   let unreachable = false;
+  // The HEAD after the first handshake finishes in the background while the other handshakes go on; its
+  // Server header is put into that attempt's outcome before the evidence is returned.
+  const heads: Promise<void>[] = [];
 
   /** Attempts `from`..`to` of one version, in turn, into `out`; stops at the first failure. */
   const lane = async (tlsVersion: TlsVersion, from: number, to: number, out: AttemptEvidence[]): Promise<void> => {
     const trust = trustContext(tlsVersion, extraCas);
     for (let attempt = from; attempt <= to; attempt++) {
       if (unreachable || options.signal?.aborted) return;
-      const outcome = await handshake({
+      let handshakeDone: (outcome: AttemptOutcome) => void = () => {};
+      const done = new Promise<AttemptOutcome>((resolve) => {
+        handshakeDone = resolve;
+      });
+      const withHead = handshake({
         address,
         port: target.port,
         servername: target.servername,
@@ -139,13 +147,21 @@ async function handshakes(
         timeoutMs: options.timeoutMs ?? 10_000,
         trust,
         httpHead: !askedServer,
+        onHandshake: (outcome) => handshakeDone(outcome),
         ...(options.signal ? { signal: options.signal } : {}),
       });
+      const outcome = await Promise.race([done, withHead]);
       if (outcome.ok) {
         askedServer = true;
         onChain(outcome.chain);
       }
-      out.push({ attempt, tlsVersion, outcome });
+      const entry: { attempt: number; tlsVersion: TlsVersion; outcome: AttemptOutcome } = { attempt, tlsVersion, outcome };
+      out.push(entry);
+      heads.push(
+        withHead.then((complete) => {
+          entry.outcome = complete;
+        }),
+      );
       if (!outcome.ok) {
         // Retrying a failed handshake tells nothing new; a dead address fails the other version too.
         if (UNREACHABLE.has(outcome.error.kind)) unreachable = true;
@@ -169,6 +185,7 @@ async function handshakes(
     if (opening?.ok) await lane(first, 2, attempts, firstOut);
     for (let i = 1; i < versions.length; i++) await lane(versions[i] as TlsVersion, 1, attempts, perVersion[i] as AttemptEvidence[]);
   }
+  await Promise.all(heads);
   // Sequence order (versions as given, attempts in turn), whatever order the lanes finished in.
   return perVersion.flat();
 }

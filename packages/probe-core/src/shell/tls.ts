@@ -15,6 +15,11 @@ export interface HandshakeOptions {
   readonly trust?: Trust;
   /** After the handshake, send one `HEAD /` and keep the `Server` header (to word hints for that server). */
   readonly httpHead?: boolean;
+  /**
+   * Called once the handshake is done, before the HEAD (the promise resolves after it, with the header): the
+   * caller can go on with other handshakes meanwhile.
+   */
+  readonly onHandshake?: (outcome: AttemptOutcome) => void;
 }
 
 const HEAD_WAIT_MS = 2000;
@@ -76,6 +81,7 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
   return new Promise<AttemptOutcome>((resolve) => {
     let staple: Uint8Array | null = null;
     let settled = false;
+    let connected = false;
     let socket: tls.TLSSocket | undefined;
     const finish = (outcome: AttemptOutcome) => {
       if (settled) return;
@@ -86,7 +92,9 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
       resolve(outcome);
     };
     const fail = (error: TlsFailure) => finish({ ok: false, error, durationMs: elapsed() });
-    const onAbort = () => fail({ kind: 'timeout', message: 'aborted', code: 'ABORT_ERR' });
+    // Once the handshake is done, an abort only cuts the HEAD short (its close ends the wait): the handshake
+    // stands.
+    const onAbort = () => (connected ? socket?.destroy() : fail({ kind: 'timeout', message: 'aborted', code: 'ABORT_ERR' }));
     const timer = setTimeout(
       () => fail({ kind: 'timeout', message: `no completed handshake within ${options.timeoutMs} ms`, code: 'ETIMEDOUT' }),
       options.timeoutMs,
@@ -120,9 +128,11 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
     socket.on('OCSPResponse', (response: Buffer | undefined) => {
       if (response && response.length > 0) staple = new Uint8Array(response);
     });
-    let connected = false;
     socket.once('secureConnect', () => {
       connected = true;
+      // The deadline is for connect and handshake. The HEAD has its own (min(2 s, the deadline)): a server that
+      // never answers it, as a non-HTTP TLS port does not, must not turn a completed handshake into a timeout.
+      clearTimeout(timer);
       const s = socket as tls.TLSSocket;
       const chain: Uint8Array[] = [];
       const seen = new Set<string>();
@@ -156,6 +166,7 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
       };
       const durationMs = elapsed();
       if (!options.httpHead) return finish({ ...result, durationMs });
+      options.onHandshake?.({ ...result, durationMs });
       // Timed separately: the handshake duration stays comparable with or without the HEAD.
       const host = options.servername ?? options.address;
       readServerHeader(s, host.includes(':') ? `[${host}]` : host, Math.min(HEAD_WAIT_MS, options.timeoutMs)).then((serverHeader) =>
