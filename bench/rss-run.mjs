@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createCollectCache, probe, readCertificates, SignatureVerifier } from '../packages/probe-core/dist/index.js';
+import { pool } from './pool.mjs';
 
 const [target = '', rootFile = '', countText = '100', concurrencyText = '32', namesText = 'localhost', warmupText = '0', warmupName = 'localhost'] = process.argv.slice(2);
 const count = Number(countText);
@@ -17,27 +18,17 @@ if (Number(warmupText) > 0) {
   // Warm the code, not the caches: the timed run gets a cache and a verifier of its own.
   const warmCache = createCollectCache();
   const warmVerifier = new SignatureVerifier();
-  let left = Number(warmupText);
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (left-- > 0) await probe(target, { tlsVersions: ['1.3'], attempts: 1, httpHead: false, extraCerts, cache: warmCache, verifier: warmVerifier, servername: warmupName });
-    }),
-  );
+  await pool(Number(warmupText), concurrency, async () => {
+    await probe(target, { tlsVersions: ['1.3'], attempts: 1, httpHead: false, extraCerts, cache: warmCache, verifier: warmVerifier, servername: warmupName });
+  });
 }
 const cache = createCollectCache();
 const verifier = new SignatureVerifier();
-let next = 0;
 let ok = 0;
 const started = performance.now();
-await Promise.all(
-  Array.from({ length: concurrency }, async () => {
-    while (next < count) {
-      const servername = names[next % names.length];
-      next++;
-      const report = await probe(target, { tlsVersions: ['1.3'], attempts: 1, httpHead: false, extraCerts, cache, verifier, servername });
-      if (report.verdict === 'ok') ok++;
-    }
-  }),
-);
+await pool(count, concurrency, async (i) => {
+  const report = await probe(target, { tlsVersions: ['1.3'], attempts: 1, httpHead: false, extraCerts, cache, verifier, servername: names[i % names.length] });
+  if (report.verdict === 'ok') ok++;
+});
 const seconds = (performance.now() - started) / 1000;
 process.stdout.write(`${JSON.stringify({ count, ok, seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, verifications: verifier.verifications, names: Math.min(names.length, count) })}\n`);

@@ -27,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { pool } from './pool.mjs';
 
 const quick = process.env.QUICK === '1';
 const runs = Number(process.env.RUNS ?? (quick ? 3 : 10));
@@ -113,24 +114,18 @@ function responderRequests(child: ChildProcess): Promise<number> {
  * as the library must: the most a prober that reports the chain can do on this Node.
  */
 async function rawLoop(port: number, count: number, concurrency: number, names: readonly string[], readChain = false): Promise<number> {
-  let next = 0;
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const servername = names[next % names.length];
-        next++;
-        await new Promise<void>((resolve, reject) => {
-          const s = tls.connect({ host: '127.0.0.1', port, servername, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', rejectUnauthorized: false, requestOCSP: true } as tls.ConnectionOptions);
-          s.on('OCSPResponse', () => {});
-          s.once('secureConnect', () => {
-            if (readChain) s.getPeerCertificate(true);
-            s.destroy();
-            resolve();
-          });
-          s.once('error', reject);
-        });
-      }
+  await pool(count, concurrency, (i) =>
+    new Promise<void>((resolve, reject) => {
+      const servername = names[i % names.length];
+      const s = tls.connect({ host: '127.0.0.1', port, servername, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', rejectUnauthorized: false, requestOCSP: true } as tls.ConnectionOptions);
+      s.on('OCSPResponse', () => {});
+      s.once('secureConnect', () => {
+        if (readChain) s.getPeerCertificate(true);
+        s.destroy();
+        resolve();
+      });
+      s.once('error', reject);
     }),
   );
   return count / ((performance.now() - started) / 1000);
