@@ -34,7 +34,7 @@ function sameCert(a: Cert, b: Cert): boolean {
   return equalBytes(a.der, b.der) || (equalBytes(a.subjectDer, b.subjectDer) && equalBytes(a.spki, b.spki));
 }
 
-/** What checkSigner finds without the clock: all of it but the delegate's validity now. */
+/** What checkSignerStatic finds: everything about the signer but the delegate's validity now (delegateNowProblem). */
 export interface StaticSignerVerdict extends SignerVerdict {
   /** A delegate that was valid at producedAt: whether it is valid now is left to the caller's clock. */
   readonly delegateWindow: { readonly subject: string; readonly notBefore: number; readonly notAfter: number } | null;
@@ -101,11 +101,4 @@ function validityText(window: { readonly notBefore: number; readonly notAfter: n
 export function delegateNowProblem(window: StaticSignerVerdict['delegateWindow'], now: number): SignerProblem | null {
   if (!window || (now >= window.notBefore && now <= window.notAfter)) return null;
   return { code: 'SIGNER_DELEGATE_NOT_VALID', args: { signer: window.subject, at: 'now', ...validityText(window) } };
-}
-
-/** checkSignerStatic, then the delegate's validity at `now`. */
-export async function checkSigner(basic: ParsedBasic, issuer: Cert, now: number, verifier: SignatureVerifier): Promise<SignerVerdict> {
-  const verdict = await checkSignerStatic(basic, issuer, verifier);
-  const late = delegateNowProblem(verdict.delegateWindow, now);
-  return { signer: verdict.signer, problems: late ? [...verdict.problems, late] : verdict.problems };
 }
