@@ -185,6 +185,36 @@ describe('live query against the testing kit responder', () => {
     expect(codes(report)).toEqual(['CERT_NO_OCSP_URL']);
     expect(report.verdict).toBe('ok');
   });
+
+  it('preproduce: answers are signed once at start and served as they are; without it, each is signed when asked', async () => {
+    let clock = new Date('2026-06-01T00:00:00Z');
+    const now = () => clock;
+    const port = await freePort();
+    const kit = await startResponder({ issuer: pki.intermediate, statuses, port, now, preproduce: true });
+    const live = await startResponder({ issuer: pki.intermediate, statuses, port: await freePort(), now });
+    try {
+      const ask = async (url: string, serialIssued: Issued) => {
+        const request = Buffer.from(requestFor(serialIssued, pki.intermediate)).toString('base64');
+        const res = await fetch(`${url}/${encodeURIComponent(request)}`);
+        const basic = pkijs.BasicOCSPResponse.fromBER(pkijs.OCSPResponse.fromBER(new Uint8Array(await res.arrayBuffer())).responseBytes?.response.valueBlock.valueHexView ?? new Uint8Array());
+        return { producedAt: basic.tbsResponseData.producedAt.toISOString(), status: basic.tbsResponseData.responses[0]?.certStatus.idBlock.tagNumber };
+      };
+      const revoked = await issue({ issuer: pki.intermediate, subject: 'CN=revoked.test', serial: '1002', dnsNames: ['revoked.test'], keys: pki.leafRsa.keys, notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z') });
+      clock = new Date('2026-06-01T05:00:00Z');
+      // Pre-produced at start (00:00), statuses as they were then: good (tag 0) and revoked (tag 1).
+      expect(await ask(kit.url, pki.leafRsa)).toEqual({ producedAt: '2026-06-01T00:00:00.000Z', status: 0 });
+      expect(await ask(kit.url, revoked)).toEqual({ producedAt: '2026-06-01T00:00:00.000Z', status: 1 });
+      // A serial it does not list is still answered when asked (unknown, tag 2), at the clock's time.
+      const other = await issue({ issuer: pki.intermediate, subject: 'CN=other.test', serial: '4242', dnsNames: ['other.test'], keys: pki.leafRsa.keys, notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z') });
+      expect(await ask(kit.url, other)).toEqual({ producedAt: '2026-06-01T05:00:00.000Z', status: 2 });
+      expect(kit.requests()).toBe(3);
+      // Without preproduce the answer follows the clock.
+      expect(await ask(live.url, pki.leafRsa)).toEqual({ producedAt: '2026-06-01T05:00:00.000Z', status: 0 });
+    } finally {
+      await kit.close();
+      await live.close();
+    }
+  });
 });
 
 describe('issuer from AIA caIssuers when the server sends no chain', () => {

@@ -27,6 +27,12 @@ export interface ResponderOptions {
   readonly port?: number;
   /** The clock; default the real one. */
   readonly now?: () => Date;
+  /**
+   * Sign one response per listed serial when the responder starts and answer with those bytes, as CA
+   * responders serve pre-produced responses (RFC 6960 §2.5) instead of signing per request. Later changes to
+   * `statuses` are not seen for those serials. Default false: every answer is signed when asked.
+   */
+  readonly preproduce?: boolean;
 }
 
 export interface Responder {
@@ -65,6 +71,27 @@ async function body(req: IncomingMessage): Promise<Uint8Array> {
 export async function startResponder(options: ResponderOptions): Promise<Responder> {
   let requests = 0;
   const now = options.now ?? (() => new Date());
+  const answer = (serial: string): Promise<Uint8Array> => {
+    const state = options.statuses.get(serial);
+    const t = Math.floor(now().getTime() / 1000) * 1000;
+    return buildOcspResponse({
+      issuer: options.issuer,
+      ...(options.signer ? { signer: options.signer } : {}),
+      producedAt: new Date(t),
+      entries: [
+        {
+          serial,
+          status: state?.status ?? 'unknown',
+          ...(state?.revokedAt ? { revokedAt: state.revokedAt } : {}),
+          ...(state?.reason ? { reason: state.reason } : {}),
+          thisUpdate: new Date(t),
+          nextUpdate: new Date(t + (options.validitySeconds ?? 7 * 86_400) * 1000),
+        },
+      ],
+    });
+  };
+  const preproduced = new Map<string, Uint8Array>();
+  if (options.preproduce) for (const serial of options.statuses.keys()) preproduced.set(serial, await answer(serial));
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     let request: Uint8Array;
     if (req.method === 'POST') request = await body(req);
@@ -77,25 +104,7 @@ export async function startResponder(options: ResponderOptions): Promise<Respond
     const serial = serialOf(request);
     if (options.errorStatus) response = buildErrorResponse(options.errorStatus);
     else if (!serial) response = buildErrorResponse('malformedRequest');
-    else {
-      const state = options.statuses.get(serial);
-      const t = Math.floor(now().getTime() / 1000) * 1000;
-      response = await buildOcspResponse({
-        issuer: options.issuer,
-        ...(options.signer ? { signer: options.signer } : {}),
-        producedAt: new Date(t),
-        entries: [
-          {
-            serial,
-            status: state?.status ?? 'unknown',
-            ...(state?.revokedAt ? { revokedAt: state.revokedAt } : {}),
-            ...(state?.reason ? { reason: state.reason } : {}),
-            thisUpdate: new Date(t),
-            nextUpdate: new Date(t + (options.validitySeconds ?? 7 * 86_400) * 1000),
-          },
-        ],
-      });
-    }
+    else response = preproduced.get(serial) ?? (await answer(serial));
     res.writeHead(200, { 'content-type': 'application/ocsp-response', 'content-length': response.length });
     res.end(Buffer.from(response));
   };
