@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const IO_MODULES = ['net', 'tls', 'http', 'https', 'http2', 'dns', 'dns/promises', 'dgram', 'fs', 'fs/promises', 'child_process', 'worker_threads', 'cluster'];
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', '.tmp/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', '.tmp/**', '**/*.tmp.*'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCollectCache, probe, type Report, SignatureVerifier } from '@staple-probe/core';
+import { assess, collect, createCollectCache, parseTarget, probe, type Report, SignatureVerifier } from '@staple-probe/core';
 import {
   buildErrorResponse,
   createPki,
@@ -229,6 +229,21 @@ describe('issuer from AIA caIssuers when the server sends no chain', () => {
       expect(report.staplingVerdict).toBe('ok');
     });
   }
+});
+
+describe('issuer from --ca-file when the server sends no chain', () => {
+  it('the ca-file intermediate is used for the live query and the staple; nothing is fetched from AIA', async () => {
+    const server = await serve(pki.leafRsa, await makeStaple(pki, 'good', { now: new Date() }), []);
+    const before = responder.requests();
+    const evidence = await collect(parseTarget(server.target), { ...opts, extraCerts: [...opts.extraCerts, pki.intermediate.der] });
+    expect(evidence.issuerFetches).toEqual([]);
+    expect(evidence.live?.length).toBe(1);
+    expect(responder.requests() - before).toBe(1);
+    const report = await assess(evidence, { now: new Date() });
+    expect(report.targets[0]?.issuerSource).toBe('ca-file');
+    expect(report.targets[0]?.live.map((l) => l.certStatus)).toEqual(['good']);
+    expect(report.staplingVerdict).toBe('ok');
+  });
 });
 
 describe('hostile responders: each outcome its own finding, never critical with a good staple', () => {
