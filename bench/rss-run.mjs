@@ -5,8 +5,9 @@
  * concurrency names (comma-separated; default localhost) warmup (probes of warmupName, default localhost,
  * before the timed run, with their own cache: a long-running process such as `probe serve`; default 0).
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createCollectCache, probe, readCertificates, SignatureVerifier } from '../packages/probe-core/dist/index.js';
+import { assess, collect, createCollectCache, parseTarget, probe, readCertificates, SignatureVerifier } from '../packages/probe-core/dist/index.js';
 import { pool } from './pool.mjs';
 
 const [target = '', rootFile = '', countText = '100', concurrencyText = '32', namesText = 'localhost', warmupText = '0', warmupName = 'localhost'] = process.argv.slice(2);
@@ -22,13 +23,41 @@ if (Number(warmupText) > 0) {
     await probe(target, { tlsVersions: ['1.3'], attempts: 1, httpHead: false, extraCerts, cache: warmCache, verifier: warmVerifier, servername: warmupName });
   });
 }
+// WebCrypto's verify, counted per signed object (the bytes signed): which objects were checked, how often.
+const signed = new Map();
+const subtle = globalThis.crypto.subtle;
+const countingSubtle = {
+  importKey: (...args) => subtle.importKey(...args),
+  verify: (alg, key, signature, data) => {
+    const bytes = new Uint8Array(data);
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    const entry = signed.get(hash) ?? { bytes, count: 0 };
+    entry.count++;
+    signed.set(hash, entry);
+    return subtle.verify(alg, key, signature, data);
+  },
+};
 const cache = createCollectCache();
-const verifier = new SignatureVerifier();
+const verifier = new SignatureVerifier(countingSubtle);
+const staples = new Map();
 let ok = 0;
 const started = performance.now();
 await pool(count, concurrency, async (i) => {
-  const report = await probe(target, { tlsVersions: ['1.3'], attempts: 1, httpHead: false, extraCerts, cache, verifier, servername: names[i % names.length] });
+  // What probe() does (parseTarget, collect, assess), with the evidence kept to see the staples' bytes.
+  const options = { tlsVersions: ['1.3'], attempts: 1, httpHead: false, extraCerts, cache, verifier };
+  const evidence = await collect(parseTarget(target, { servername: names[i % names.length] }), options);
+  const report = await assess(evidence, { ...options, now: new Date() });
+  for (const address of evidence.addresses) {
+    for (const { outcome } of address.attempts) if (outcome.ok && outcome.staple) staples.set(Buffer.from(outcome.staple).toString('base64'), outcome.staple);
+  }
   if (report.verdict === 'ok') ok++;
 });
 const seconds = (performance.now() - started) / 1000;
-process.stdout.write(`${JSON.stringify({ count, ok, seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, verifications: verifier.verifications, names: Math.min(names.length, count) })}\n`);
+// A staple's signature covers its tbsResponseData, which the staple holds verbatim.
+const stapleBytes = [...staples.values()].map((s) => Buffer.from(s));
+let stapleVerifications = 0;
+for (const { bytes, count: n } of signed.values()) if (stapleBytes.some((s) => s.includes(bytes))) stapleVerifications += n;
+const maxPerObject = Math.max(0, ...[...signed.values()].map((e) => e.count));
+process.stdout.write(
+  `${JSON.stringify({ count, ok, seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, verifications: verifier.verifications, signedObjects: signed.size, maxVerificationsPerObject: maxPerObject, distinctStaples: staples.size, stapleVerifications, names: Math.min(names.length, count) })}\n`,
+);
