@@ -3,7 +3,10 @@
  * endpoints (one TLS 1.3 handshake each, live query shared) with the library at a fixed concurrency, then print
  * the peak RSS. Endpoint i is the target with SNI name i modulo the list. Args: target rootPemFile count
  * concurrency names (comma-separated; default localhost) warmup (probes of warmupName, default localhost,
- * before the timed run, with their own cache: a long-running process such as `probe serve`; default 0).
+ * before the timed run, with their own cache: a long-running process such as `probe serve`; default 0)
+ * warmupName (`*`: the same names as the timed run, with the timed run's cache and verifier, so that every
+ * certificate, staple and live answer is already known: the per-probe cost alone; the verification counts
+ * printed then include the warm-up).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -15,7 +18,8 @@ const count = Number(countText);
 const concurrency = Number(concurrencyText);
 const names = namesText.split(',');
 const extraCerts = readCertificates(new Uint8Array(readFileSync(rootFile)));
-if (Number(warmupText) > 0) {
+const shared = warmupName === '*';
+if (Number(warmupText) > 0 && !shared) {
   // Warm the code, not the caches: the timed run gets a cache and a verifier of its own.
   const warmCache = createCollectCache();
   const warmVerifier = new SignatureVerifier();
@@ -40,6 +44,11 @@ const countingSubtle = {
 const cache = createCollectCache();
 const verifier = new SignatureVerifier(countingSubtle);
 const staples = new Map();
+if (Number(warmupText) > 0 && shared) {
+  await pool(Number(warmupText), concurrency, async (i) => {
+    await probe(target, { tlsVersions: ['1.3'], attempts: 1, httpHead: false, extraCerts, cache, verifier, servername: names[i % names.length] });
+  });
+}
 let ok = 0;
 const started = performance.now();
 await pool(count, concurrency, async (i) => {

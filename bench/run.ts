@@ -133,8 +133,8 @@ async function rawLoop(port: number, count: number, concurrency: number, names: 
 }
 
 /** The library, in a child process of its own (bench/rss-run.mjs): `count` full probes, `concurrency` at a time. */
-function libraryRun(target: string, rootFile: string, count: number, concurrency: number, names: string, warmup = 0) {
-  const out = spawnSync(process.execPath, [join(root, 'bench/rss-run.mjs'), target, rootFile, String(count), String(concurrency), names, String(warmup)], { cwd: root, encoding: 'utf8', env: cleanEnv });
+function libraryRun(target: string, rootFile: string, count: number, concurrency: number, names: string, warmup = 0, warmupName = 'localhost') {
+  const out = spawnSync(process.execPath, [join(root, 'bench/rss-run.mjs'), target, rootFile, String(count), String(concurrency), names, String(warmup), warmupName], { cwd: root, encoding: 'utf8', env: cleanEnv });
   return JSON.parse(out.stdout.trim()) as {
     count: number;
     ok: number;
@@ -222,6 +222,7 @@ try {
     const lib: number[] = [];
     const libOne: number[] = [];
     const libWarm: number[] = [];
+    const libSteady: number[] = [];
     let verifications = 0;
     let staplesSeen = 0;
     let stapleVerifications = 0;
@@ -244,6 +245,9 @@ try {
       // And in a process that has already probed (a long-running monitor such as probe serve): its code is
       // warm, its caches are not (the warm-up probes another name with a cache of its own).
       if (serverName === 'node') libWarm.push(count / libraryRun(`127.0.0.1:${port}`, rootFile, count, concurrency, names, 300).seconds);
+      // And once every certificate, staple and live answer is known to the run (300 probes of the same names
+      // first, same cache and verifier): what each further probe costs, the part that scales with endpoints.
+      libSteady.push(count / libraryRun(`127.0.0.1:${port}`, rootFile, count, concurrency, names, 300, '*').seconds);
     }
     const rawStat = stat(raw);
     const rawChainStat = stat(rawChain);
@@ -261,6 +265,12 @@ try {
     const oneStat = libOne.length > 0 ? stat(libOne) : null;
     const oneRatio = libOne.length > 0 ? stat(libOne.map((l, i) => l / (raw[i] as number))) : null;
     if (oneStat && oneRatio) say(`library, every endpoint on 1 name (1 certificate) ${fmt(oneStat, ' endpoints/s')}; ÷ raw ×${oneRatio.median.toFixed(2)} (per round ×${oneRatio.min.toFixed(2)}–${oneRatio.max.toFixed(2)})`);
+    const steadyStat = stat(libSteady);
+    const steadyRatio = stat(libSteady.map((l, i) => l / (raw[i] as number)));
+    const steadyToChain = stat(libSteady.map((l, i) => l / (rawChain[i] as number)));
+    say(
+      `library, every certificate already known to the run (300 probes of the same names first) ${fmt(steadyStat, ' endpoints/s')}; ÷ raw ×${steadyRatio.median.toFixed(2)} (per round ×${steadyRatio.min.toFixed(2)}–${steadyRatio.max.toFixed(2)}); ÷ (raw + chain) ×${steadyToChain.median.toFixed(2)}`,
+    );
     const warmStat = libWarm.length > 0 ? stat(libWarm) : null;
     const warmRatio = libWarm.length > 0 ? stat(libWarm.map((l, i) => l / (raw[i] as number))) : null;
     if (warmStat && warmRatio) say(`library, warm process (300 probes before, caches empty) ${fmt(warmStat, ' endpoints/s')}; ÷ raw ×${warmRatio.median.toFixed(2)} (per round ×${warmRatio.min.toFixed(2)}–${warmRatio.max.toFixed(2)})`);
@@ -282,6 +292,10 @@ try {
       ratioToRawWithChain: ratioToChain.median,
       ...(oneStat && oneRatio ? { libraryOneCertificate: oneStat, ratioOneCertificate: oneRatio.median } : {}),
       ...(warmStat && warmRatio ? { libraryWarmProcess: warmStat, ratioWarmProcess: warmRatio.median } : {}),
+      librarySteady: steadyStat,
+      ratioSteady: steadyRatio.median,
+      ratioSteadyPerRound: steadyRatio,
+      ratioSteadyToRawWithChain: steadyToChain.median,
       liveRequestsPerCertificate: perCert,
       verificationsPerCertificate: verifications / distinct,
       stapleVerificationsPerStaple: stapleVerifications / (staplesSeen || 1),
