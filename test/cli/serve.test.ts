@@ -97,6 +97,9 @@ describe('GET /probe', () => {
     const text = await (await get(`/probe?target=127.0.0.1:${silentPort}`, { 'x-prometheus-scrape-timeout-seconds': '1.5' })).text();
     expect(series(text, 'probe_success')).toEqual(['probe_success 0']);
     expect(Date.now() - started).toBeLessThan(5000);
+    // Nothing about stapling was seen: unknown (3), not ok.
+    expect(series(text, 'staple_probe_verdict')).toEqual(['staple_probe_verdict 3']);
+    expect(series(text, 'staple_probe_stapling_verdict')).toEqual(['staple_probe_stapling_verdict 3']);
     // Without a staple the staple gauges are absent, not 0.
     expect(text).not.toContain('staple_probe_staple_seconds_until_next_update');
     expect(text).not.toContain('staple_probe_staple_this_update_timestamp_seconds');

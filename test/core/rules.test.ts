@@ -2,7 +2,7 @@
  * Every finding code, shown firing and shown not firing. The last test fails when a catalogue code has
  * no row here, so a new rule cannot land without both halves.
  */
-import { assess, FINDINGS, type FindingCode, inspect, type Report } from '@staple-probe/core';
+import { assess, FINDINGS, type FindingCode, inspect, mergeReports, type Report } from '@staple-probe/core';
 import { serverFromHeader } from '../../packages/probe-core/src/core/assess.js';
 import {
   buildErrorResponse,
@@ -473,6 +473,37 @@ describe('details the findings carry', () => {
     const report = await probeOf([{ v: '1.2', staple: good }], { ...chain(), authorizationError: 'CERT_HAS_EXPIRED' });
     expect(report.verdict).toBe('critical');
     expect(report.staplingVerdict).toBe('ok');
+  });
+
+  it('with no completed handshake the stapling verdict is unknown, never ok: nothing about stapling was seen', async () => {
+    for (const report of [
+      await probeOf([{ v: '1.2', fail: 'refused' }], chain()),
+      await probeOf([{ v: '1.2', fail: 'timeout' }, { v: '1.3', fail: 'timeout' }], chain()),
+      await probeOf([{ v: '1.2', fail: 'handshake' }, { v: '1.3', fail: 'version' }], chain()),
+      await probeOf([], { ...chain(), resolveFailed: true }),
+      await probeOf([{ v: '1.2', fail: 'refused' }], { ...chain(), more: [{ address: '::1', steps: [{ v: '1.2', fail: 'unreachable' }] }] }),
+    ]) {
+      expect(report.verdict).toBe('unknown');
+      expect(report.staplingVerdict).toBe('unknown');
+      expect(report.targets[0]?.staplingVerdict ?? report.staplingVerdict).toBe('unknown');
+    }
+  });
+
+  it('one address that completes a handshake is enough for a stapling verdict; the failing one counts in verdict only', async () => {
+    const report = await probeOf([{ v: '1.2', staple: good }], { ...chain(), more: [{ address: '::1', steps: [{ v: '1.2', fail: 'refused' }] }] });
+    expect(report.verdict).toBe('unknown');
+    expect(report.staplingVerdict).toBe('ok');
+  });
+
+  it('merged reports: the stapling verdict is the worst of the targets\' own, so an unreachable target is not ok', async () => {
+    const fine = await probeOf([{ v: '1.2', staple: good }], chain());
+    const dead = await probeOf([{ v: '1.2', fail: 'refused' }], chain());
+    expect(mergeReports([fine, dead], NOW.toISOString()).staplingVerdict).toBe('unknown');
+    expect(mergeReports([fine, fine], NOW.toISOString()).staplingVerdict).toBe('ok');
+    const missing = await probeOf([{ v: '1.2', staple: null }], chain());
+    expect(missing.staplingVerdict).toBe('warn');
+    expect(mergeReports([fine, missing], NOW.toISOString()).staplingVerdict).toBe('warn');
+    expect(mergeReports([missing, dead], NOW.toISOString()).staplingVerdict).toBe('unknown');
   });
 
   it('a TLS version refusal does not hide the other findings or change an ok verdict', async () => {

@@ -50,6 +50,11 @@ export function staplingVerdictOf(findings: readonly Finding[]): Verdict {
   return verdictOf(findings.filter((f) => STAPLING_PREFIXES.some((p) => f.code.startsWith(p))));
 }
 
+/** The worse of verdicts, in the verdict order (critical > unknown > warn > ok); ok for none. */
+function worstVerdict(verdicts: readonly Verdict[]): Verdict {
+  return verdictOf(verdicts.map((v) => ({ severity: v === 'ok' ? 'info' : v })));
+}
+
 /** Accumulates findings, merging repeats of the same code and arguments into one finding seen in several places. */
 class Findings {
   readonly #byKey = new Map<string, { code: FindingCode; args: Args; where: Location[] }>();
@@ -431,7 +436,10 @@ async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): P
 
   const list = findings.list();
   const verdict = verdictOf(list);
-  const staplingVerdict = staplingVerdictOf(list);
+  // With no completed handshake nothing about stapling was seen: its verdict is unknown, never a vacuous ok
+  // (the TLS_ findings that say why are left out of it, as ever).
+  const observed = evidence.addresses.some((a) => a.attempts.some((t) => t.outcome.ok));
+  const staplingVerdict = observed ? staplingVerdictOf(list) : worstVerdict([staplingVerdictOf(list), 'unknown']);
   const leafCert = firstFacts?.leaf ?? null;
   const header =
     evidence.addresses
@@ -498,7 +506,8 @@ export function mergeReports(reports: readonly Report[], at: string): Report {
     kind: reports[0]?.kind ?? 'probe',
     at,
     verdict: verdictOf(findings),
-    staplingVerdict: staplingVerdictOf(findings),
+    // Each report's own, not one over the merged findings: a target whose stapling could not be seen is unknown.
+    staplingVerdict: worstVerdict(reports.map((r) => r.staplingVerdict)),
     findings,
     targets: reports.flatMap((r) => r.targets),
     server: reports.length === 1 ? (reports[0]?.server ?? null) : null,
