@@ -24,7 +24,7 @@ import {
 } from '@staple-probe/core/testing';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { codes } from '../helpers.js';
 
 const DAY = 86_400_000;
@@ -169,6 +169,19 @@ describe('live query against the testing kit responder', () => {
     const report = await probe(server.target, opts);
     expect(codes(report)).toEqual(['COMPARE_STAPLE_STALE', 'STAPLE_EXPIRING']);
     expect(report.verdict).toBe('warn');
+  });
+
+  it('probe() without a verifier still checks each signature once: the staple, the live answer, the leaf', async () => {
+    const server = await serve(pki.leafRsa, await makeStaple(pki, 'good', { now: new Date() }), [pki.intermediate]);
+    const spy = vi.spyOn(globalThis.crypto.subtle, 'verify');
+    try {
+      const report = await probe(server.target, { ...opts, attempts: 2 });
+      expect(report.verdict).toBe('ok');
+      expect(report.targets[0]?.live.map((l) => l.certStatus)).toEqual(['good']);
+      expect(spy).toHaveBeenCalledTimes(3);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('--no-live: no request, no live section', async () => {

@@ -1,4 +1,5 @@
 import { type AssessOptions, assess } from '../core/assess.js';
+import { SignatureVerifier } from '../core/signature.js';
 import { parseTarget } from '../core/target.js';
 import type { ServerName } from '../findings.js';
 import type { Report } from '../types.js';
@@ -18,8 +19,11 @@ export interface ProbeOptions extends CollectOptions, Omit<AssessOptions, 'now'>
  */
 export async function probe(target: string, options: ProbeOptions = {}): Promise<Report> {
   const parsed = parseTarget(target, options.servername !== undefined ? { servername: options.servername } : {});
-  const evidence = await collect(parsed, options);
-  return assess(evidence, { ...options, now: options.now ?? new Date() });
+  // One verifier for gathering and judging: the leaf's signature checked while picking the issuer for the live
+  // query is not checked again when the report picks it.
+  const verifier = options.verifier ?? new SignatureVerifier();
+  const evidence = await collect(parsed, { ...options, verifier });
+  return assess(evidence, { ...options, verifier, now: options.now ?? new Date() });
 }
 
 /** Options of `inspect`. */
