@@ -296,17 +296,27 @@ describe('the order of the handshakes', () => {
   }
   const sequence = (report: Report) => report.targets[0]?.addresses[0]?.attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.staple ? 'staple' : 'none'}`);
 
-  it('once the first handshake carries a staple, the other version runs alongside; the evidence keeps the sequence order', async () => {
+  it('once the first handshake carries a staple, nothing waits for the one before; the evidence keeps the sequence order', async () => {
     const server = await serve(await makeStaple(pki, 'good', { now: new Date() }));
     const proxy = await timingProxy(server.port);
-    const report = await probe(proxy.target, { ...fast, attempts: 2, httpHead: false, servername: 'localhost' });
+    const report = await probe(proxy.target, { ...fast, attempts: 3, httpHead: false, servername: 'localhost' });
     expect(report.verdict).toBe('ok');
-    // The first alone; then 1.2#2 and 1.3#1 together; then 1.3#2.
+    // The first alone; then 1.2#2, 1.2#3 and 1.3#1 together; then, 1.3 having worked, 1.3#2 and 1.3#3 together.
     const gaps = proxy.gaps();
-    expect(gaps).toHaveLength(3);
+    expect(gaps).toHaveLength(5);
     expect(gaps[0]).toBeGreaterThanOrEqual(140);
     expect(gaps[1]).toBeLessThan(100);
-    expect(sequence(report)).toEqual(['1.2#1:staple', '1.2#2:staple', '1.3#1:staple', '1.3#2:staple']);
+    expect(gaps[2]).toBeLessThan(100);
+    expect(gaps[3]).toBeGreaterThanOrEqual(140);
+    expect(gaps[4]).toBeLessThan(100);
+    expect(sequence(report)).toEqual(['1.2#1:staple', '1.2#2:staple', '1.2#3:staple', '1.3#1:staple', '1.3#2:staple', '1.3#3:staple']);
+  });
+
+  it('once the first handshake carries a staple, a refused version fails once, not once per attempt', async () => {
+    const server = await serve(await makeStaple(pki, 'good', { now: new Date() }), { maxVersion: 'TLSv1.2' });
+    const report = await probe(server.target, { ...fast, attempts: 3, httpHead: false, servername: 'localhost' });
+    expect(report.targets[0]?.addresses[0]?.attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.ok}`)).toEqual(['1.2#1:true', '1.2#2:true', '1.2#3:true', '1.3#1:false']);
+    expect(codes(report)).toEqual(['TLS_VERSION_UNSUPPORTED']);
   });
 
   it('when the first handshake has no staple (a lazy server), every handshake waits for the one before', async () => {
