@@ -3,7 +3,8 @@
  *
  *  1. Start-up: `node -e 0`; the CLI (`--version`, `inspect`, a probe of a local stapling server with the
  *     live query on), from the bundle and from the unbundled tsc output; and the equivalent
- *     `openssl s_client -status` + `openssl ocsp` pipeline.
+ *     `openssl s_client -status` + `openssl ocsp` pipeline; the cold probe and that pipeline again through a
+ *     proxy that adds a 50 ms round trip to the TLS connection.
  *  2. Throughput: endpoints fully probed and verified per second by the library (one TLS 1.3 handshake each,
  *     live query deduplicated; bench/rss-run.mjs in its own process) against a raw `tls.connect` +
  *     `requestOCSP` loop, same concurrency, same server; and against that loop reading the served chain
@@ -26,6 +27,7 @@
  */
 import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
@@ -150,7 +152,34 @@ function libraryRun(target: string, rootFile: string, count: number, concurrency
   };
 }
 
+/**
+ * A TCP proxy that delays every chunk by `oneWayMs` in each direction (a round trip of twice that), in this
+ * process, which only waits on its children while the start-up cases run. Timers of equal delay fire in the
+ * order they were set, so each direction keeps its byte order.
+ */
+function latencyProxy(upstreamPort: number, oneWayMs: number): Promise<{ port: number; close: () => void }> {
+  const relay = (from: Socket, to: Socket) =>
+    from.on('data', (chunk: Buffer) => {
+      setTimeout(() => {
+        if (to.writable) to.write(chunk);
+      }, oneWayMs);
+    });
+  const proxy = createServer((client) => {
+    const upstream = connect(upstreamPort, '127.0.0.1');
+    relay(client, upstream);
+    relay(upstream, client);
+    const end = (other: Socket) => () => setTimeout(() => other.destroy(), oneWayMs);
+    client.on('close', end(upstream));
+    upstream.on('close', end(client));
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  return new Promise((resolve) => proxy.listen(0, '127.0.0.1', () => resolve({ port: (proxy.address() as AddressInfo).port, close: () => proxy.close() })));
+}
+
 const { child: server, info } = await startServer();
+const ONE_WAY_MS = 25;
+const slow = await latencyProxy(info.port, ONE_WAY_MS);
 const dir = mkdtempSync(join(tmpdir(), 'staple-probe-bench-'));
 const rootFile = join(dir, 'root.pem');
 const intermediateFile = join(dir, 'intermediate.pem');
@@ -179,6 +208,8 @@ try {
     ['probe inspect (bundle)', process.execPath, ['--import', hook, bundle, ...fixture]],
     ['probe host (unbundled, live on)', process.execPath, ['--import', hook, unbundled, ...probeArgs]],
     ['probe host (bundle, live on)', process.execPath, ['--import', hook, bundle, ...probeArgs]],
+    // The same through a proxy that adds 25 ms each way to the TLS connection (the live query goes direct).
+    ['probe host, 50 ms round trip (bundle)', process.execPath, ['--import', hook, bundle, `127.0.0.1:${slow.port}`, ...probeArgs.slice(1)]],
   ];
   if (inheritedExtraCas) {
     const inherited = { ...process.env };
@@ -190,6 +221,7 @@ try {
     const port = info.target.split(':').pop();
     const pipeline = `openssl s_client -connect 127.0.0.1:${port} -servername localhost -status </dev/null >/dev/null 2>&1; openssl ocsp -issuer ${intermediateFile} -cert ${leafFile} -url ${info.responderUrl} -CAfile ${rootFile} -no_nonce >/dev/null 2>&1`;
     cases.push(['openssl s_client -status + openssl ocsp', 'bash', ['-c', pipeline]]);
+    cases.push(['the openssl pipeline, 50 ms round trip', 'bash', ['-c', pipeline.replace(`127.0.0.1:${port} `, `127.0.0.1:${slow.port} `)]]);
   }
   const startup: Record<string, { ms: Stat; rssMiB: number | null; ratioToNode: number }> = {};
   const measured = await interleaved(cases);
@@ -205,6 +237,11 @@ try {
   const bundled = startup['probe host (bundle, live on)'];
   const opensslCase = startup['openssl s_client -status + openssl ocsp'];
   if (bundled && opensslCase) say(`probe host (bundle) ÷ openssl pipeline: ×${(bundled.ms.median / opensslCase.ms.median).toFixed(2)}`);
+  const slowProbe = startup['probe host, 50 ms round trip (bundle)'];
+  const slowOpenssl = startup['the openssl pipeline, 50 ms round trip'];
+  if (slowProbe && slowOpenssl) {
+    say(`over a 50 ms round trip: probe host (6 handshakes, a HEAD, the live query) ÷ the openssl pipeline (1 handshake, 1 query): ×${(slowProbe.ms.median / slowOpenssl.ms.median).toFixed(2)}`);
+  }
   results.startup = startup;
 
   // 2. Throughput, against the Node server and, when installed, nginx: the same names, certificates and staples.
@@ -317,6 +354,7 @@ try {
   }
   results.memory = rss;
 } finally {
+  slow.close();
   server.kill('SIGTERM');
 }
 mkdirSync(join(root, '.tmp'), { recursive: true });
