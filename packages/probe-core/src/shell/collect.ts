@@ -63,6 +63,7 @@ export function createCollectCache(): CollectCache {
 }
 
 const UNREACHABLE = new Set(['dns', 'refused', 'unreachable', 'timeout']);
+const DEFAULT_VERSIONS: readonly TlsVersion[] = ['1.2', '1.3'];
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -114,8 +115,8 @@ function liveQuery(url: string, request: Uint8Array, http: HttpOptions | undefin
  * waits for the handshake before it: the first version's remaining attempts and each other version's first
  * attempt run at once, and a version whose first attempt worked then runs its remaining attempts at once (a
  * version the server refuses fails once, not `attempts` times). With the default 2 versions × 3 attempts
- * that is three rounds of handshakes instead of six. The evidence keeps the sequence order; only the wall
- * time shrinks.
+ * that is three rounds of handshakes, where strictly in turn it is six. The evidence keeps the sequence
+ * order; only the wall time shrinks.
  */
 async function handshakes(
   target: Target,
@@ -124,7 +125,7 @@ async function handshakes(
   extraCas: readonly Uint8Array[],
   onChain: (chain: readonly Uint8Array[]) => void,
 ): Promise<AttemptEvidence[]> {
-  const versions = options.tlsVersions ?? ['1.2', '1.3'];
+  const versions = options.tlsVersions ?? DEFAULT_VERSIONS;
   const attempts = options.attempts ?? 3;
   let askedServer = options.httpHead === false;
   let unreachable = false;
@@ -275,7 +276,7 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
   // While the name resolves (getaddrinfo runs on libuv's thread pool), build the trust contexts the handshakes
   // will use: the first parses Node's root store, 30-50 ms of CPU that a cold probe would otherwise spend after
   // the lookup instead of during it.
-  for (const version of options.tlsVersions ?? ['1.2', '1.3']) trustContext(version, extraCerts);
+  for (const version of options.tlsVersions ?? DEFAULT_VERSIONS) trustContext(version, extraCerts);
   const resolved = await resolving;
   const addresses: AddressEvidence[] = await Promise.all(
     resolved.addresses.map(async ({ address, family }) => ({ address, family, attempts: await handshakes(target, address, options, extraCerts, onChain) })),
