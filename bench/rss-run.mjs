@@ -2,31 +2,20 @@
  * Child of the bench (plain JS over the built package, so no TypeScript loader inflates the RSS): probe `count`
  * endpoints (one TLS 1.3 handshake each, live query shared) with the library at a fixed concurrency, then print
  * the peak RSS. Endpoint i is the target with SNI name i modulo the list. Args: target rootPemFile count
- * concurrency names (comma-separated; default localhost) warmup (probes of warmupName, default localhost,
- * before the timed run, with their own cache: a long-running process such as `probe serve`; default 0)
- * warmupName (`*`: the same names as the timed run, with the timed run's cache and verifier, so that every
- * certificate, staple and live answer is already known: the per-probe cost alone; the verification counts
- * printed then include the warm-up).
+ * concurrency names (comma-separated; default localhost) warmup (probes of the same names before the timed run,
+ * with its cache and verifier, so that every certificate, staple and live answer is already known: the
+ * per-probe cost alone; the verification counts printed then include the warm-up; default 0).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { assess, collect, createCollectCache, parseTarget, probe, readCertificates, SignatureVerifier } from '../packages/probe-core/dist/index.js';
 import { pool } from './pool.mjs';
 
-const [target = '', rootFile = '', countText = '100', concurrencyText = '32', namesText = 'localhost', warmupText = '0', warmupName = 'localhost'] = process.argv.slice(2);
+const [target = '', rootFile = '', countText = '100', concurrencyText = '32', namesText = 'localhost', warmupText = '0'] = process.argv.slice(2);
 const count = Number(countText);
 const concurrency = Number(concurrencyText);
 const names = namesText.split(',');
 const extraCerts = readCertificates(new Uint8Array(readFileSync(rootFile)));
-const shared = warmupName === '*';
-if (Number(warmupText) > 0 && !shared) {
-  // Warm the code, not the caches: the timed run gets a cache and a verifier of its own.
-  const warmCache = createCollectCache();
-  const warmVerifier = new SignatureVerifier();
-  await pool(Number(warmupText), concurrency, async () => {
-    await probe(target, { tlsVersions: ['1.3'], attempts: 1, httpHead: false, extraCerts, cache: warmCache, verifier: warmVerifier, servername: warmupName });
-  });
-}
 // WebCrypto's verify, counted per signed object (the bytes signed): which objects were checked, how often.
 const signed = new Map();
 const subtle = globalThis.crypto.subtle;
@@ -44,7 +33,7 @@ const countingSubtle = {
 const cache = createCollectCache();
 const verifier = new SignatureVerifier(countingSubtle);
 const staples = new Map();
-if (Number(warmupText) > 0 && shared) {
+if (Number(warmupText) > 0) {
   await pool(Number(warmupText), concurrency, async (i) => {
     await probe(target, { tlsVersions: ['1.3'], attempts: 1, httpHead: false, extraCerts, cache, verifier, servername: names[i % names.length] });
   });

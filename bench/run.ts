@@ -11,7 +11,8 @@
  *     (what any prober that reports the chain must do). The endpoints are SNI names of one server, each with
  *     its own certificate and staple; the Node stapling server, then nginx when installed. Also the library
  *     once every certificate, staple and live answer is known to the run (the per-probe cost alone), on one
- *     certificate, and in a warm process with empty caches.
+ *     certificate. (A row for a warm process with empty caches was dropped after 4dc9aec to keep the run under
+ *     3 minutes: it measured the same as a cold one.)
  *  3. Memory: peak RSS of the library probing 100, 1,000 and 5,000 targets.
  *  4. Work per distinct certificate and staple: live HTTP requests, signature verifications (WebCrypto's verify
  *     counted per signed object; a staple's own are those over bytes the staple holds).
@@ -137,8 +138,8 @@ async function rawLoop(port: number, count: number, concurrency: number, names: 
 }
 
 /** The library, in a child process of its own (bench/rss-run.mjs): `count` full probes, `concurrency` at a time. */
-function libraryRun(target: string, rootFile: string, count: number, concurrency: number, names: string, warmup = 0, warmupName = 'localhost') {
-  const out = spawnSync(process.execPath, [join(root, 'bench/rss-run.mjs'), target, rootFile, String(count), String(concurrency), names, String(warmup), warmupName], { cwd: root, encoding: 'utf8', env: cleanEnv });
+function libraryRun(target: string, rootFile: string, count: number, concurrency: number, names: string, warmup = 0) {
+  const out = spawnSync(process.execPath, [join(root, 'bench/rss-run.mjs'), target, rootFile, String(count), String(concurrency), names, String(warmup)], { cwd: root, encoding: 'utf8', env: cleanEnv });
   return JSON.parse(out.stdout.trim()) as {
     count: number;
     ok: number;
@@ -260,7 +261,6 @@ try {
     const rawChain: number[] = [];
     const lib: number[] = [];
     const libOne: number[] = [];
-    const libWarm: number[] = [];
     const libSteady: number[] = [];
     let verifications = 0;
     let staplesSeen = 0;
@@ -281,12 +281,9 @@ try {
       if (l.ok !== count) say(`  warning: ${count - l.ok} probes were not ok`);
       // The same run with every endpoint on one name (one certificate): the figure earlier commits measured.
       if (serverName === 'node') libOne.push(count / libraryRun(`127.0.0.1:${port}`, rootFile, count, concurrency, 'localhost').seconds);
-      // And in a process that has already probed (a long-running monitor such as probe serve): its code is
-      // warm, its caches are not (the warm-up probes another name with a cache of its own).
-      if (serverName === 'node') libWarm.push(count / libraryRun(`127.0.0.1:${port}`, rootFile, count, concurrency, names, 300).seconds);
       // And once every certificate, staple and live answer is known to the run (300 probes of the same names
       // first, same cache and verifier): what each further probe costs, the part that scales with endpoints.
-      libSteady.push(count / libraryRun(`127.0.0.1:${port}`, rootFile, count, concurrency, names, 300, '*').seconds);
+      libSteady.push(count / libraryRun(`127.0.0.1:${port}`, rootFile, count, concurrency, names, 300).seconds);
     }
     const rawStat = stat(raw);
     const rawChainStat = stat(rawChain);
@@ -310,9 +307,6 @@ try {
     say(
       `library, every certificate already known to the run (300 probes of the same names first) ${fmt(steadyStat, ' endpoints/s')}; ÷ raw ×${steadyRatio.median.toFixed(2)} (per round ×${steadyRatio.min.toFixed(2)}–${steadyRatio.max.toFixed(2)}); ÷ (raw + chain) ×${steadyToChain.median.toFixed(2)}`,
     );
-    const warmStat = libWarm.length > 0 ? stat(libWarm) : null;
-    const warmRatio = libWarm.length > 0 ? stat(libWarm.map((l, i) => l / (raw[i] as number))) : null;
-    if (warmStat && warmRatio) say(`library, warm process (300 probes before, caches empty) ${fmt(warmStat, ' endpoints/s')}; ÷ raw ×${warmRatio.median.toFixed(2)} (per round ×${warmRatio.min.toFixed(2)}–${warmRatio.max.toFixed(2)})`);
     const perCert = requests / (rounds * distinct);
     say(`live HTTP requests per distinct certificate: ${perCert} (${requests} for ${rounds} runs × ${distinct} certificates; goal 1)`);
     say(`staple signature verifications per distinct staple: ${stapleVerifications / (staplesSeen || 1)} (${stapleVerifications} for ${staplesSeen} staples in a run of ${count} probes; goal 1)`);
@@ -330,7 +324,6 @@ try {
       chainCeiling: chainCeiling.median,
       ratioToRawWithChain: ratioToChain.median,
       ...(oneStat && oneRatio ? { libraryOneCertificate: oneStat, ratioOneCertificate: oneRatio.median } : {}),
-      ...(warmStat && warmRatio ? { libraryWarmProcess: warmStat, ratioWarmProcess: warmRatio.median } : {}),
       librarySteady: steadyStat,
       ratioSteady: steadyRatio.median,
       ratioSteadyPerRound: steadyRatio,
