@@ -312,6 +312,20 @@ describe('the order of the handshakes', () => {
     expect(sequence(report)).toEqual(['1.2#1:staple', '1.2#2:staple', '1.2#3:staple', '1.3#1:staple', '1.3#2:staple', '1.3#3:staple']);
   });
 
+  it('at most four handshakes of one version at a time, so that a large --attempts is not a burst', async () => {
+    const server = await serve(await makeStaple(pki, 'good', { now: new Date() }));
+    const proxy = await timingProxy(server.port);
+    const report = await probe(proxy.target, { ...fast, tlsVersions: ['1.2'], attempts: 6, httpHead: false, servername: 'localhost' });
+    expect(report.verdict).toBe('ok');
+    // #1 alone; #2 to #5 together; then #6.
+    const gaps = proxy.gaps();
+    expect(gaps).toHaveLength(5);
+    expect(gaps[0]).toBeGreaterThanOrEqual(140);
+    for (const gap of gaps.slice(1, 4)) expect(gap).toBeLessThan(100);
+    expect(gaps[4]).toBeGreaterThanOrEqual(140);
+    expect(sequence(report)).toEqual([1, 2, 3, 4, 5, 6].map((n) => `1.2#${n}:staple`));
+  });
+
   it('once the first handshake carries a staple, a refused version fails once, not once per attempt', async () => {
     const server = await serve(await makeStaple(pki, 'good', { now: new Date() }), { maxVersion: 'TLSv1.2' });
     const report = await probe(server.target, { ...fast, attempts: 3, httpHead: false, servername: 'localhost' });

@@ -64,6 +64,8 @@ export function createCollectCache(): CollectCache {
 
 const UNREACHABLE = new Set(['dns', 'refused', 'unreachable', 'timeout']);
 const DEFAULT_VERSIONS: readonly TlsVersion[] = ['1.2', '1.3'];
+/** Handshakes of one version and address at a time once a staple has been seen (see `handshakes`). */
+const AT_ONCE = 4;
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -106,7 +108,7 @@ function liveQuery(url: string, request: Uint8Array, http: HttpOptions | undefin
 }
 
 /**
- * The handshakes of one address: `attempts` full handshakes per TLS version, each version's in turn.
+ * The handshakes of one address: `attempts` full handshakes per TLS version, in the order below.
  *
  * The order matters to the judgement of a lazy server (the first handshakes carry no staple): the attempts
  * are read as one sequence, versions in the order given. So the versions run one after the other, as that
@@ -114,7 +116,7 @@ function liveQuery(url: string, request: Uint8Array, http: HttpOptions | undefin
  * the server look lazy (STAPLE_LAZY needs an unstapled handshake before the first stapled one), and nothing
  * waits for the handshake before it: the first version's remaining attempts and each other version's first
  * attempt run at once, and a version whose first attempt worked then runs its remaining attempts at once (a
- * version the server refuses fails once, not `attempts` times). With the default 2 versions × 3 attempts
+ * version the server refuses fails once, not `attempts` times), at most AT_ONCE per version at a time. With the default 2 versions × 3 attempts
  * that is three rounds of handshakes, where strictly in turn it is six. The evidence keeps the sequence
  * order; only the wall time shrinks.
  */
@@ -186,8 +188,13 @@ async function handshakes(
   if (opening?.ok && opening.staple !== null) {
     // The very first handshake carried a staple: nothing after it can make the server look lazy, so nothing
     // waits for the handshake before it (no retry delay either: nothing is waiting on a fetch).
-    const atOnce = (v: TlsVersion, from: number, out: AttemptEvidence[]) =>
-      Promise.all(Array.from({ length: Math.max(0, attempts - from + 1) }, (_, k) => lane(v, from + k, from + k, out, false)));
+    // At most AT_ONCE handshakes of one version at a time, so that a large --attempts is not a burst.
+    const atOnce = async (v: TlsVersion, from: number, out: AttemptEvidence[]) => {
+      for (let start = from; start <= attempts; start += AT_ONCE) {
+        const end = Math.min(attempts, start + AT_ONCE - 1);
+        await Promise.all(Array.from({ length: end - start + 1 }, (_, k) => lane(v, start + k, start + k, out, false)));
+      }
+    };
     await Promise.all(
       versions.map(async (v, i) => {
         const out = perVersion[i] as AttemptEvidence[];
