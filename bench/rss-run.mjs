@@ -40,6 +40,7 @@ if (Number(warmupText) > 0) {
 }
 let ok = 0;
 const started = performance.now();
+const cpu = process.cpuUsage();
 await pool(count, concurrency, async (i) => {
   // What probe() does (parseTarget, collect, assess), with the evidence kept to see the staples' bytes.
   const options = { tlsVersions: ['1.3'], attempts: 1, httpHead: false, extraCerts, cache, verifier };
@@ -51,11 +52,13 @@ await pool(count, concurrency, async (i) => {
   if (report.verdict === 'ok') ok++;
 });
 const seconds = (performance.now() - started) / 1000;
+const used = process.cpuUsage(cpu);
+const cpuMsPerProbe = (used.user + used.system) / 1000 / count;
 // A staple's signature covers its tbsResponseData, which the staple holds verbatim.
 const stapleBytes = [...staples.values()].map((s) => Buffer.from(s));
 let stapleVerifications = 0;
 for (const { bytes, count: n } of signed.values()) if (stapleBytes.some((s) => s.includes(bytes))) stapleVerifications += n;
 const maxPerObject = Math.max(0, ...[...signed.values()].map((e) => e.count));
 process.stdout.write(
-  `${JSON.stringify({ count, ok, seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, verifications: verifier.verifications, signedObjects: signed.size, maxVerificationsPerObject: maxPerObject, distinctStaples: staples.size, stapleVerifications, names: Math.min(names.length, count) })}\n`,
+  `${JSON.stringify({ count, ok, seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, verifications: verifier.verifications, signedObjects: signed.size, maxVerificationsPerObject: maxPerObject, distinctStaples: staples.size, stapleVerifications, cpuMsPerProbe, names: Math.min(names.length, count) })}\n`,
 );

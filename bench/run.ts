@@ -119,8 +119,9 @@ function responderRequests(child: ChildProcess): Promise<number> {
  * `readChain`, each also reads the served chain the one leak-free way Node 20 has, getPeerCertificate(true),
  * as the library must: the most a prober that reports the chain can do on this Node.
  */
-async function rawLoop(port: number, count: number, concurrency: number, names: readonly string[], readChain = false): Promise<number> {
+async function rawLoop(port: number, count: number, concurrency: number, names: readonly string[], readChain = false): Promise<{ rate: number; cpuMs: number }> {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await pool(count, concurrency, (i) =>
     new Promise<void>((resolve, reject) => {
       const servername = names[i % names.length];
@@ -134,7 +135,8 @@ async function rawLoop(port: number, count: number, concurrency: number, names: 
       s.once('error', reject);
     }),
   );
-  return count / ((performance.now() - started) / 1000);
+  const used = process.cpuUsage(cpu);
+  return { rate: count / ((performance.now() - started) / 1000), cpuMs: (used.user + used.system) / 1000 / count };
 }
 
 /** The library, in a child process of its own (bench/rss-run.mjs): `count` full probes, `concurrency` at a time. */
@@ -150,6 +152,7 @@ function libraryRun(target: string, rootFile: string, count: number, concurrency
     maxVerificationsPerObject: number;
     distinctStaples: number;
     stapleVerifications: number;
+    cpuMsPerProbe: number;
   };
 }
 
@@ -262,18 +265,26 @@ try {
     const lib: number[] = [];
     const libOne: number[] = [];
     const libSteady: number[] = [];
+    // The prober's CPU time per endpoint (process.cpuUsage: every thread of the process), which this VM's
+    // drift moves far less than the rates.
+    const cpu = { raw: [] as number[], rawChain: [] as number[], library: [] as number[], steady: [] as number[] };
     let verifications = 0;
     let staplesSeen = 0;
     let stapleVerifications = 0;
     let maxPerObject = 0;
     let requests = 0;
     for (let i = 0; i < rounds; i++) {
-      raw.push(await rawLoop(port, count, concurrency, info.names));
-      rawChain.push(await rawLoop(port, count, concurrency, info.names, true));
+      const r = await rawLoop(port, count, concurrency, info.names);
+      raw.push(r.rate);
+      cpu.raw.push(r.cpuMs);
+      const rc = await rawLoop(port, count, concurrency, info.names, true);
+      rawChain.push(rc.rate);
+      cpu.rawChain.push(rc.cpuMs);
       const before = await responderRequests(server);
       const l = libraryRun(`127.0.0.1:${port}`, rootFile, count, concurrency, names);
       requests += (await responderRequests(server)) - before;
       lib.push(count / l.seconds);
+      cpu.library.push(l.cpuMsPerProbe);
       verifications = l.verifications;
       staplesSeen = l.distinctStaples;
       stapleVerifications = l.stapleVerifications;
@@ -283,7 +294,9 @@ try {
       if (serverName === 'node') libOne.push(count / libraryRun(`127.0.0.1:${port}`, rootFile, count, concurrency, 'localhost').seconds);
       // And once every certificate, staple and live answer is known to the run (300 probes of the same names
       // first, same cache and verifier): what each further probe costs, the part that scales with endpoints.
-      libSteady.push(count / libraryRun(`127.0.0.1:${port}`, rootFile, count, concurrency, names, 300).seconds);
+      const steady = libraryRun(`127.0.0.1:${port}`, rootFile, count, concurrency, names, 300);
+      libSteady.push(count / steady.seconds);
+      cpu.steady.push(steady.cpuMsPerProbe);
     }
     const rawStat = stat(raw);
     const rawChainStat = stat(rawChain);
@@ -306,6 +319,15 @@ try {
     const steadyToChain = stat(libSteady.map((l, i) => l / (rawChain[i] as number)));
     say(
       `library, every certificate already known to the run (300 probes of the same names first) ${fmt(steadyStat, ' endpoints/s')}; ÷ raw ×${steadyRatio.median.toFixed(2)} (per round ×${steadyRatio.min.toFixed(2)}–${steadyRatio.max.toFixed(2)}); ÷ (raw + chain) ×${steadyToChain.median.toFixed(2)}`,
+    );
+    const cpuStat = { raw: stat(cpu.raw), rawChain: stat(cpu.rawChain), library: stat(cpu.library), steady: stat(cpu.steady) };
+    const cpuRatio = stat(cpu.library.map((l, i) => (cpu.raw[i] as number) / l));
+    const cpuRatioSteady = stat(cpu.steady.map((l, i) => (cpu.raw[i] as number) / l));
+    say(
+      `prober CPU per endpoint (all its threads): raw ${fmt(cpuStat.raw, ' ms', 2)}; raw + chain ${cpuStat.rawChain.median.toFixed(2)} ms; library ${cpuStat.library.median.toFixed(2)} ms; steady state ${cpuStat.steady.median.toFixed(2)} ms`,
+    );
+    say(
+      `raw CPU ÷ library CPU: ×${cpuRatio.median.toFixed(2)} (per round ×${cpuRatio.min.toFixed(2)}–${cpuRatio.max.toFixed(2)}); steady state ×${cpuRatioSteady.median.toFixed(2)} (×${cpuRatioSteady.min.toFixed(2)}–${cpuRatioSteady.max.toFixed(2)}). The raw loop makes a new secure context per connection, as tls.connect does by default; the library reuses its own`,
     );
     const perCert = requests / (rounds * distinct);
     say(`live HTTP requests per distinct certificate: ${perCert} (${requests} for ${rounds} runs × ${distinct} certificates; goal 1)`);
@@ -331,6 +353,9 @@ try {
       liveRequestsPerCertificate: perCert,
       verificationsPerCertificate: verifications / distinct,
       stapleVerificationsPerStaple: stapleVerifications / (staplesSeen || 1),
+      cpuMsPerEndpoint: cpuStat,
+      cpuRatio: cpuRatio.median,
+      cpuRatioSteady: cpuRatioSteady.median,
       maxVerificationsPerSignedObject: maxPerObject,
     };
   }
