@@ -31,6 +31,30 @@ export function sha256Hex(data: Uint8Array): string {
   return oneShot ? oneShot('sha256', data, 'hex') : createHash('sha256').update(data).digest('hex');
 }
 
+/**
+ * `compute` memoized by the SHA-256 of its input bytes, failures included: bytes that threw once throw the
+ * same error (made by `toError`) again. At most `limit` entries; the memo is emptied when full. For pure
+ * parsers of immutable results: a run sees the same certificates and staples on every handshake.
+ */
+export function memoByBytes<T>(compute: (bytes: Uint8Array) => T, toError: (error: unknown) => Error, limit = 2000): (bytes: Uint8Array) => T {
+  const memo = new Map<string, { readonly value: T } | { readonly error: Error }>();
+  return (bytes) => {
+    const key = sha256Hex(bytes);
+    let hit = memo.get(key);
+    if (hit === undefined) {
+      try {
+        hit = { value: compute(bytes) };
+      } catch (error) {
+        hit = { error: toError(error) };
+      }
+      if (memo.size >= limit) memo.clear();
+      memo.set(key, hit);
+    }
+    if ('error' in hit) throw hit.error;
+    return hit.value;
+  };
+}
+
 /** Serial numbers in reports: lowercase hex of the INTEGER's value bytes, even length (as openssl prints them). */
 export function serialHex(valueBytes: Uint8Array): string {
   let start = 0;

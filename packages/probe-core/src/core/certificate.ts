@@ -1,6 +1,6 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { digest, type HashName, serialHex, sha256Hex, toArrayBuffer } from './bytes.js';
+import { digest, type HashName, memoByBytes, serialHex, sha256Hex, toArrayBuffer } from './bytes.js';
 import type { AlgorithmRef } from './decode.js';
 import { formatName, nameDer } from './name.js';
 import { OID } from './oids.js';
@@ -103,28 +103,15 @@ function certFromPkijs(cert: pkijs.Certificate, der: Uint8Array): Cert {
   };
 }
 
-const parsed = new Map<string, Cert | Error>();
-
 /**
  * Parse one DER certificate. Throws on anything that is not exactly one certificate. Results are memoized
  * by the bytes' SHA-256 (a run sees the same few certificates on every handshake; parsing dominated the
  * profile): `Cert` is immutable, so sharing it is safe. At most 2,000 entries are kept.
  */
-export function parseCertificate(der: Uint8Array): Cert {
-  const key = sha256Hex(der);
-  let hit = parsed.get(key);
-  if (hit === undefined) {
-    try {
-      hit = parseCertificateUncached(der);
-    } catch (error) {
-      hit = error instanceof Error ? error : new Error(String(error));
-    }
-    if (parsed.size >= 2000) parsed.clear();
-    parsed.set(key, hit);
-  }
-  if (hit instanceof Error) throw hit;
-  return hit;
-}
+export const parseCertificate: (der: Uint8Array) => Cert = memoByBytes(
+  (der) => parseCertificateUncached(der),
+  (error) => (error instanceof Error ? error : new Error(String(error))),
+);
 
 function parseCertificateUncached(der: Uint8Array): Cert {
   const decoded = asn1js.fromBER(toArrayBuffer(der));

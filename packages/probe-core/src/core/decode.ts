@@ -8,7 +8,7 @@ import type {
   RevocationReason,
   SingleResponseView,
 } from '../types.js';
-import { serialHex, sha256Hex, toArrayBuffer, toHex } from './bytes.js';
+import { memoByBytes, serialHex, sha256Hex, toArrayBuffer, toHex } from './bytes.js';
 import { type Cert, parseCertificate, parseCertificateFromSchema } from './certificate.js';
 import { formatName, nameDer } from './name.js';
 import { OID, oidName } from './oids.js';
@@ -260,30 +260,17 @@ function responderView(id: ParsedBasic['responderId']): { byName: string } | { b
 }
 
 
-const decoded = new Map<string, ParsedResponse | DecodeError>();
-
 /**
  * Decode an OCSPResponse (RFC 6960 §4.2.1) completely. Throws DecodeError for bytes that are not one;
  * trailing octets are counted, not fatal, so that the rest can still be judged. Memoized by SHA-256 (at most
  * 2,000 entries): the same staple arrives on every handshake, and the result is immutable data.
  */
-export function decodeOcspResponse(bytes: Uint8Array): ParsedResponse {
-  const key = sha256Hex(bytes);
-  let hit = decoded.get(key);
-  if (hit === undefined) {
-    try {
-      hit = decodeUncached(bytes);
-    } catch (error) {
-      // asn1js throws (rather than reporting) on some malformed values, e.g. a GeneralizedTime that is not
-      // a time: hostile bytes must become a finding, never an exception (found by test/fuzz).
-      hit = error instanceof DecodeError ? error : new DecodeError(`does not decode: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    if (decoded.size >= 2000) decoded.clear();
-    decoded.set(key, hit);
-  }
-  if (hit instanceof DecodeError) throw hit;
-  return hit;
-}
+export const decodeOcspResponse: (bytes: Uint8Array) => ParsedResponse = memoByBytes(
+  (bytes) => decodeUncached(bytes),
+  // asn1js throws (rather than reporting) on some malformed values, e.g. a GeneralizedTime that is not a
+  // time: hostile bytes must become a finding, never an exception (found by test/fuzz).
+  (error) => (error instanceof DecodeError ? error : new DecodeError(`does not decode: ${error instanceof Error ? error.message : String(error)}`)),
+);
 
 function decodeUncached(bytes: Uint8Array): ParsedResponse {
   const { result, trailing: outerTrailing } = decodeOne(bytes, 'OCSPResponse');
