@@ -33,9 +33,10 @@ const countingSubtle = {
 const cache = createCollectCache();
 const verifier = new SignatureVerifier(countingSubtle);
 const staples = new Map();
+const options = { tlsVersions: ['1.3'], attempts: 1, httpHead: false, extraCerts, cache, verifier };
 if (Number(warmupText) > 0) {
   await pool(Number(warmupText), concurrency, async (i) => {
-    await probe(target, { tlsVersions: ['1.3'], attempts: 1, httpHead: false, extraCerts, cache, verifier, servername: names[i % names.length] });
+    await probe(target, { ...options, servername: names[i % names.length] });
   });
 }
 let ok = 0;
@@ -43,7 +44,6 @@ const started = performance.now();
 const cpu = process.cpuUsage();
 await pool(count, concurrency, async (i) => {
   // What probe() does (parseTarget, collect, assess), with the evidence kept to see the staples' bytes.
-  const options = { tlsVersions: ['1.3'], attempts: 1, httpHead: false, extraCerts, cache, verifier };
   const evidence = await collect(parseTarget(target, { servername: names[i % names.length] }), options);
   const report = await assess(evidence, { ...options, now: new Date() });
   for (const address of evidence.addresses) {
