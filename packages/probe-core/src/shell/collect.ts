@@ -115,7 +115,8 @@ function liveQuery(url: string, request: Uint8Array, http: HttpOptions | undefin
  * sequence, until the very first handshake has carried a staple. From then on nothing that follows can make
  * the server look lazy (STAPLE_LAZY needs an unstapled handshake before the first stapled one), and nothing
  * waits for the handshake before it: the first version's remaining attempts and each other version's first
- * attempt run at once, and a version whose first attempt worked then runs its remaining attempts at once (a
+ * attempt run at once, from the moment the first staple arrives (in TLS 1.2 a round trip before that handshake
+ * ends), and a version whose first attempt worked then runs its remaining attempts at once (a
  * version the server refuses fails once, not `attempts` times), at most AT_ONCE per version at a time. With the default 2 versions × 3 attempts
  * that is three rounds of handshakes, where strictly in turn it is six. The evidence keeps the sequence
  * order; only the wall time shrinks.
@@ -130,6 +131,8 @@ async function handshakes(
   const versions = options.tlsVersions ?? DEFAULT_VERSIONS;
   const attempts = options.attempts ?? 3;
   let askedServer = options.httpHead === false;
+  // A handshake that will send the HEAD is under way: the handshakes that start meanwhile do not send one.
+  let headUnderWay = false;
   let unreachable = false;
   // The HEAD after the first handshake finishes in the background while the other handshakes go on; its
   // Server header is put into that attempt's outcome before the evidence is returned.
@@ -139,7 +142,7 @@ async function handshakes(
    * Attempts `from`..`to` of one version, in turn, into `out`; stops at the first failure. With `pause`, an
    * unstapled attempt that is not the last is followed by the retry delay (a lazy server's time to fetch).
    */
-  const lane = async (tlsVersion: TlsVersion, from: number, to: number, out: AttemptEvidence[], pause = true): Promise<void> => {
+  const lane = async (tlsVersion: TlsVersion, from: number, to: number, out: AttemptEvidence[], pause = true, onStaple?: () => void): Promise<void> => {
     const trust = trustContext(tlsVersion, extraCas);
     for (let attempt = from; attempt <= to; attempt++) {
       if (unreachable || options.signal?.aborted) return;
@@ -147,6 +150,8 @@ async function handshakes(
       const done = new Promise<AttemptOutcome>((resolve) => {
         handshakeDone = resolve;
       });
+      const head = !askedServer && !headUnderWay;
+      if (head) headUnderWay = true;
       const withHead = handshake({
         address,
         port: target.port,
@@ -154,11 +159,13 @@ async function handshakes(
         tlsVersion,
         timeoutMs: options.timeoutMs ?? 10_000,
         trust,
-        httpHead: !askedServer,
+        httpHead: head,
         onHandshake: (outcome) => handshakeDone(outcome),
+        ...(onStaple ? { onStaple } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       });
       const outcome = await Promise.race([done, withHead]);
+      if (head) headUnderWay = false;
       if (outcome.ok) {
         askedServer = true;
         onChain(outcome.chain);
@@ -183,15 +190,23 @@ async function handshakes(
   const [first] = versions;
   const [firstOut] = perVersion;
   if (first === undefined || firstOut === undefined || attempts < 1) return [];
-  await lane(first, 1, 1, firstOut);
-  const opening = firstOut[0]?.outcome;
-  if (opening?.ok && opening.staple !== null) {
+  // The staple is known before the handshake ends (TLS 1.2 sends it in the server's first flight, a round trip
+  // before the Finished messages), so the other handshakes may start from then.
+  let stapleSeen: () => void = () => {};
+  const stapled = new Promise<boolean>((resolve) => {
+    stapleSeen = () => resolve(true);
+  });
+  const opening = lane(first, 1, 1, firstOut, true, stapleSeen);
+  const early = await Promise.race([stapled, opening.then(() => false)]);
+  const openingOutcome = firstOut[0]?.outcome;
+  if (early || (openingOutcome?.ok && openingOutcome.staple !== null)) {
     // The very first handshake carried a staple: nothing after it can make the server look lazy, so nothing
     // waits for the handshake before it (no retry delay either: nothing is waiting on a fetch).
-    // At most AT_ONCE handshakes of one version at a time, so that a large --attempts is not a burst.
-    const atOnce = async (v: TlsVersion, from: number, out: AttemptEvidence[]) => {
-      for (let start = from; start <= attempts; start += AT_ONCE) {
-        const end = Math.min(attempts, start + AT_ONCE - 1);
+    // At most AT_ONCE handshakes of one version at a time, so that a large --attempts is not a burst (the first
+    // may still be under way when the others start).
+    const atOnce = async (v: TlsVersion, from: number, out: AttemptEvidence[], underWay: number) => {
+      for (let start = from, size = AT_ONCE - underWay; start <= attempts; start += size, size = AT_ONCE) {
+        const end = Math.min(attempts, start + size - 1);
         await Promise.all(Array.from({ length: end - start + 1 }, (_, k) => lane(v, start + k, start + k, out, false)));
       }
     };
@@ -199,18 +214,18 @@ async function handshakes(
       versions.map(async (v, i) => {
         const out = perVersion[i] as AttemptEvidence[];
         if (i === 0) {
-          await atOnce(v, 2, out);
+          await Promise.all([opening, atOnce(v, 2, out, early ? 1 : 0)]);
           return;
         }
         // A version's first attempt alone: one the server refuses is one failure, not `attempts` of them.
         await lane(v, 1, 1, out, false);
-        if (out[0]?.outcome.ok) await atOnce(v, 2, out);
+        if (out[0]?.outcome.ok) await atOnce(v, 2, out, 0);
       }),
     );
     // Each version's attempts in their order, whatever order they finished in.
     for (const out of perVersion) out.sort((a, b) => a.attempt - b.attempt);
   } else {
-    if (opening?.ok) await lane(first, 2, attempts, firstOut);
+    if (openingOutcome?.ok) await lane(first, 2, attempts, firstOut);
     for (let i = 1; i < versions.length; i++) await lane(versions[i] as TlsVersion, 1, attempts, perVersion[i] as AttemptEvidence[]);
   }
   await Promise.all(heads);

@@ -20,6 +20,11 @@ export interface HandshakeOptions {
    * caller can go on with other handshakes meanwhile.
    */
   readonly onHandshake?: (outcome: AttemptOutcome) => void;
+  /**
+   * Called when the server's staple arrives, which can be well before the handshake ends: in TLS 1.2 it comes
+   * in the server's first flight, a round trip before the Finished messages.
+   */
+  readonly onStaple?: () => void;
 }
 
 const HEAD_WAIT_MS = 2000;
@@ -126,7 +131,10 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
     // changes but the speed.
     socket.getPeerCertificate = unusedPeerCertificate;
     socket.on('OCSPResponse', (response: Buffer | undefined) => {
-      if (response && response.length > 0) staple = new Uint8Array(response);
+      if (response && response.length > 0) {
+        staple = new Uint8Array(response);
+        options.onStaple?.();
+      }
     });
     socket.once('secureConnect', () => {
       connected = true;
