@@ -29,7 +29,7 @@
 import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
@@ -191,7 +191,14 @@ const leafFile = join(dir, 'leaf.pem');
 writeFileSync(rootFile, info.rootPem);
 writeFileSync(intermediateFile, info.intermediatePem);
 writeFileSync(leafFile, info.leafPem);
-const results: Record<string, unknown> = { node: process.version, runs, quick, inheritedNodeExtraCaCerts: inheritedExtraCas };
+// Which commit was measured, for `pnpm bench:compare` across commits ("dirty": uncommitted changes too).
+const git = (args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8' });
+const head = git(['rev-parse', 'HEAD']);
+const commit = head.status === 0 ? head.stdout.trim() : null;
+const dirty = commit ? git(['status', '--porcelain', '--untracked-files=no']).stdout.trim() !== '' : null;
+const date = new Date().toISOString();
+const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? null, memoryGiB: Math.round(totalmem() / 2 ** 30) };
+const results: Record<string, unknown> = { commit, dirty, date, machine, node: process.version, runs, quick, inheritedNodeExtraCaCerts: inheritedExtraCas };
 const lines: string[] = [];
 const say = (line: string) => {
   lines.push(line);
@@ -377,4 +384,8 @@ try {
 }
 mkdirSync(join(root, '.tmp'), { recursive: true });
 writeFileSync(join(root, '.tmp/bench.json'), `${JSON.stringify(results, null, 2)}\n`);
-say('results: .tmp/bench.json');
+// A copy per run, named by time and commit: `pnpm bench:compare` compares the two newest.
+const historyName = `${date.replace(/[:.]/g, '-')}-${commit ? commit.slice(0, 10) + (dirty ? '-dirty' : '') : 'nocommit'}${quick ? '-quick' : ''}.json`;
+mkdirSync(join(root, '.tmp/bench-history'), { recursive: true });
+writeFileSync(join(root, '.tmp/bench-history', historyName), `${JSON.stringify(results, null, 2)}\n`);
+say(`results: .tmp/bench.json and .tmp/bench-history/${historyName} (compare two runs: pnpm bench:compare)`);
