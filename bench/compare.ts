@@ -3,7 +3,9 @@
  * side, with the change and each goal. Without arguments it takes the two newest files of .tmp/bench-history/
  * (every `pnpm bench` writes one there, named by time and commit; BENCH_HISTORY names another folder); with
  * one, that file against the newest.
- * A figure that one run lacks (an older bench, nginx not installed, a quick run) shows as "-".
+ * A figure that one run lacks (an older bench, nginx not installed, a quick run) shows as "-". Where both runs
+ * keep a figure's min–max over their rounds and those ranges overlap, the change is marked "ranges overlap"
+ * instead of better or worse: this VM's runs of one commit differ by tens of percent.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +19,7 @@ export interface BenchResults {
   date?: string;
   node?: string;
   quick?: boolean;
-  startup?: Record<string, { ms?: { median?: number }; ratioToNode?: number; rssMiB?: number | null }>;
+  startup?: Record<string, { ms?: { median?: number; min?: number; max?: number }; ratioToNode?: number; ratioToNodePerRound?: { min?: number; max?: number }; rssMiB?: number | null }>;
   throughput?: Record<string, Record<string, unknown>>;
   memory?: Record<string, { maxRssMiB?: number }>;
 }
@@ -32,6 +34,11 @@ export interface Row {
   readonly better: 'lower' | 'higher';
   readonly goal: { readonly op: '<=' | '>=' | '='; readonly value: number } | null;
   readonly digits: number;
+  /**
+   * Whether the two runs' ranges (min–max over their rounds) overlap: then the change is within the spread
+   * of the runs themselves. Null when a run has no range for the figure.
+   */
+  readonly overlap: boolean | null;
 }
 
 const COLD = 'probe host (bundle, live on)';
@@ -47,9 +54,18 @@ const path = (o: unknown, ...keys: string[]): number | null => {
 };
 const div = (a: number | null, b: number | null) => (a !== null && b !== null && b !== 0 ? a / b : null);
 
+type Range = readonly [number, number];
+const range = (o: unknown, ...keys: string[]): Range | null => {
+  const min = path(o, ...keys, 'min');
+  const max = path(o, ...keys, 'max');
+  return min !== null && max !== null ? [min, max] : null;
+};
+
 interface Measure {
   readonly name: string;
   readonly get: (r: BenchResults) => number | null;
+  /** The figure's min–max over the run's rounds, where the results keep one. */
+  readonly range?: (r: BenchResults) => Range | null;
   readonly better: 'lower' | 'higher';
   readonly goal?: Row['goal'];
   readonly digits?: number;
@@ -57,21 +73,27 @@ interface Measure {
 
 function measures(servers: readonly string[]): Measure[] {
   const list: Measure[] = [
-    { name: 'cold probe ÷ node -e 0', get: (r) => path(r.startup, COLD, 'ratioToNode'), better: 'lower', goal: { op: '<=', value: 2.5 }, digits: 2 },
-    { name: 'cold probe, ms', get: (r) => path(r.startup, COLD, 'ms', 'median'), better: 'lower', digits: 0 },
-    { name: 'node -e 0, ms', get: (r) => path(r.startup, 'node -e 0', 'ms', 'median'), better: 'lower', digits: 0 },
+    { name: 'cold probe ÷ node -e 0', get: (r) => path(r.startup, COLD, 'ratioToNode'), range: (r) => range(r.startup, COLD, 'ratioToNodePerRound'), better: 'lower', goal: { op: '<=', value: 2.5 }, digits: 2 },
+    { name: 'cold probe, ms', get: (r) => path(r.startup, COLD, 'ms', 'median'), range: (r) => range(r.startup, COLD, 'ms'), better: 'lower', digits: 0 },
+    { name: 'node -e 0, ms', get: (r) => path(r.startup, 'node -e 0', 'ms', 'median'), range: (r) => range(r.startup, 'node -e 0', 'ms'), better: 'lower', digits: 0 },
     { name: 'cold probe ÷ openssl pipeline', get: (r) => div(path(r.startup, COLD, 'ms', 'median'), path(r.startup, PIPELINE, 'ms', 'median')), better: 'lower', digits: 2 },
-    { name: '50 ms round trip: probe, ms', get: (r) => path(r.startup, SLOW, 'ms', 'median'), better: 'lower', digits: 0 },
+    { name: '50 ms round trip: probe, ms', get: (r) => path(r.startup, SLOW, 'ms', 'median'), range: (r) => range(r.startup, SLOW, 'ms'), better: 'lower', digits: 0 },
     { name: '50 ms round trip: probe ÷ pipeline', get: (r) => div(path(r.startup, SLOW, 'ms', 'median'), path(r.startup, SLOW_PIPELINE, 'ms', 'median')), better: 'lower', digits: 2 },
   ];
   for (const s of servers) {
     list.push(
-      { name: `${s}: library ÷ raw`, get: (r) => path(r.throughput, s, 'ratio'), better: 'higher', goal: { op: '>=', value: 0.8 }, digits: 2 },
+      { name: `${s}: library ÷ raw`, get: (r) => path(r.throughput, s, 'ratio'), range: (r) => range(r.throughput, s, 'ratioPerRound'), better: 'higher', goal: { op: '>=', value: 0.8 }, digits: 2 },
       { name: `${s}: raw + chain ÷ raw (ceiling)`, get: (r) => path(r.throughput, s, 'chainCeiling'), better: 'higher', digits: 2 },
-      { name: `${s}: steady state ÷ raw`, get: (r) => path(r.throughput, s, 'ratioSteady'), better: 'higher', digits: 2 },
-      { name: `${s}: library, endpoints/s`, get: (r) => path(r.throughput, s, 'library', 'median'), better: 'higher', digits: 0 },
-      { name: `${s}: CPU per endpoint, library, ms`, get: (r) => path(r.throughput, s, 'cpuMsPerEndpoint', 'library', 'median'), better: 'lower', digits: 2 },
-      { name: `${s}: CPU per endpoint, raw, ms`, get: (r) => path(r.throughput, s, 'cpuMsPerEndpoint', 'raw', 'median'), better: 'lower', digits: 2 },
+      { name: `${s}: steady state ÷ raw`, get: (r) => path(r.throughput, s, 'ratioSteady'), range: (r) => range(r.throughput, s, 'ratioSteadyPerRound'), better: 'higher', digits: 2 },
+      { name: `${s}: library, endpoints/s`, get: (r) => path(r.throughput, s, 'library', 'median'), range: (r) => range(r.throughput, s, 'library'), better: 'higher', digits: 0 },
+      {
+        name: `${s}: CPU per endpoint, library, ms`,
+        get: (r) => path(r.throughput, s, 'cpuMsPerEndpoint', 'library', 'median'),
+        range: (r) => range(r.throughput, s, 'cpuMsPerEndpoint', 'library'),
+        better: 'lower',
+        digits: 2,
+      },
+      { name: `${s}: CPU per endpoint, raw, ms`, get: (r) => path(r.throughput, s, 'cpuMsPerEndpoint', 'raw', 'median'), range: (r) => range(r.throughput, s, 'cpuMsPerEndpoint', 'raw'), better: 'lower', digits: 2 },
       { name: `${s}: live requests per certificate`, get: (r) => path(r.throughput, s, 'liveRequestsPerCertificate'), better: 'lower', goal: { op: '=', value: 1 }, digits: 2 },
       { name: `${s}: staple verifications per staple`, get: (r) => path(r.throughput, s, 'stapleVerificationsPerStaple'), better: 'lower', goal: { op: '=', value: 1 }, digits: 2 },
     );
@@ -88,7 +110,10 @@ export function compareBench(before: BenchResults, after: BenchResults): Row[] {
   return measures(servers).map((m) => {
     const b = m.get(before);
     const a = m.get(after);
-    return { name: m.name, before: b, after: a, change: b !== null && a !== null && b !== 0 ? a / b - 1 : null, better: m.better, goal: m.goal ?? null, digits: m.digits ?? 2 };
+    const rb = m.range?.(before) ?? null;
+    const ra = m.range?.(after) ?? null;
+    const overlap = rb && ra ? rb[0] <= ra[1] && ra[0] <= rb[1] : null;
+    return { name: m.name, before: b, after: a, change: b !== null && a !== null && b !== 0 ? a / b - 1 : null, better: m.better, goal: m.goal ?? null, digits: m.digits ?? 2, overlap };
   });
 }
 
@@ -108,7 +133,9 @@ export function renderComparison(before: BenchResults, after: BenchResults, labe
     if (row.change !== null) {
       const pct = `${row.change >= 0 ? '+' : ''}${(row.change * 100).toFixed(1)}%`;
       const improved = row.better === 'lower' ? row.change < 0 : row.change > 0;
-      change = Math.abs(row.change) < 0.005 ? pct : `${pct} ${improved ? 'better' : 'worse'}`;
+      if (Math.abs(row.change) < 0.005) change = pct;
+      else if (row.overlap) change = `${pct} (ranges overlap)`;
+      else change = `${pct} ${improved ? 'better' : 'worse'}`;
     }
     const goal = row.goal ? `${row.goal.op === '=' ? '' : row.goal.op === '<=' ? '≤ ' : '≥ '}${row.goal.value}${row.after === null ? '' : meets(row.goal, row.after) ? ' met' : ' not met'}` : '';
     table.push([row.name, show(row.before), show(row.after), change, goal]);

@@ -234,7 +234,7 @@ try {
     cases.push(['openssl s_client -status + openssl ocsp', 'bash', ['-c', pipeline]]);
     cases.push(['the openssl pipeline, 50 ms round trip', 'bash', ['-c', pipeline.replace(`127.0.0.1:${port} `, `127.0.0.1:${slow.port} `)]]);
   }
-  const startup: Record<string, { ms: Stat; rssMiB: number | null; ratioToNode: number }> = {};
+  const startup: Record<string, { ms: Stat; rssMiB: number | null; ratioToNode: number; ratioToNodePerRound: Stat }> = {};
   const measured = await interleaved(cases);
   for (const [name, , , env] of cases) {
     // Each ratio is against the node -e 0 of the same environment.
@@ -242,7 +242,7 @@ try {
     const r = measured.get(name) as { ms: Stat; rssMiB: number | null; raw: number[] };
     // The ratio of each round (this case ÷ node -e 0 measured next to it), then their median.
     const ratios = stat(r.raw.map((ms, i) => ms / ((floor.raw[i] as number) || 1)));
-    startup[name] = { ms: r.ms, rssMiB: r.rssMiB, ratioToNode: ratios.median };
+    startup[name] = { ms: r.ms, rssMiB: r.rssMiB, ratioToNode: ratios.median, ratioToNodePerRound: ratios };
     say(`${name.padEnd(52)} ${fmt(r.ms, ' ms')}  ×${ratios.median.toFixed(2)} node -e 0 (per round ×${ratios.min.toFixed(2)}–${ratios.max.toFixed(2)})${r.rssMiB ? `  peak RSS ${r.rssMiB.toFixed(1)} MiB` : ''}`);
   }
   const bundled = startup['probe host (bundle, live on)'];

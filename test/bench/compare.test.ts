@@ -10,13 +10,14 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** A results file as `pnpm bench` writes it, reduced to the fields the comparison reads. */
 function results(over: { cold: number; coldMs: number; pipelineMs: number; library: number; nginx?: number; rss1000: number; commit?: string }): BenchResults {
-  const server = (ratio: number) => ({ ratio, chainCeiling: 0.7, ratioSteady: 0.55, library: { median: 300 }, cpuMsPerEndpoint: { library: { median: 4 }, raw: { median: 1.3 } }, liveRequestsPerCertificate: 1, stapleVerificationsPerStaple: 1 });
+  // Each round's library ratio within ±0.05 of the median; the cold probe's times within ±10%.
+  const server = (ratio: number) => ({ ratio, ratioPerRound: { median: ratio, min: ratio - 0.05, max: ratio + 0.05 }, chainCeiling: 0.7, ratioSteady: 0.55, library: { median: 300 }, cpuMsPerEndpoint: { library: { median: 4 }, raw: { median: 1.3 } }, liveRequestsPerCertificate: 1, stapleVerificationsPerStaple: 1 });
   return {
     ...(over.commit ? { commit: over.commit, dirty: false, date: '2026-11-30T03:00:00.000Z' } : {}),
     node: 'v20.20.2',
     startup: {
       'node -e 0': { ms: { median: over.coldMs / over.cold }, ratioToNode: 1 },
-      'probe host (bundle, live on)': { ms: { median: over.coldMs }, ratioToNode: over.cold },
+      'probe host (bundle, live on)': { ms: { median: over.coldMs, min: over.coldMs * 0.9, max: over.coldMs * 1.1 }, ratioToNode: over.cold },
       'openssl s_client -status + openssl ocsp': { ms: { median: over.pipelineMs } },
     },
     throughput: { node: server(over.library), ...(over.nginx === undefined ? {} : { nginx: server(over.nginx) }) },
@@ -37,6 +38,10 @@ describe('pnpm bench:compare', () => {
     expect(row('cold probe ÷ openssl pipeline')).toMatchObject({ before: 4, after: 3 });
     expect(row('node: library ÷ raw')?.change).toBeCloseTo(-0.1, 10);
     expect(row('node: library ÷ raw')?.better).toBe('higher');
+    expect(row('node: library ÷ raw')?.overlap).toBe(true);
+    expect(row('cold probe, ms')?.overlap).toBe(false);
+    // No range kept for it: neither overlapping nor apart.
+    expect(row('cold probe ÷ openssl pipeline')?.overlap).toBeNull();
   });
 
   it('a figure one run lacks has no change: nginx only in the second, no round-trip rows in either', () => {
@@ -61,7 +66,10 @@ describe('pnpm bench:compare', () => {
     expect(text).toContain('bbbbbbbbbb');
     const line = (name: string) => text.split('\n').find((l) => l.includes(name)) ?? '';
     expect(line('cold probe ÷ node -e 0')).toMatch(/-25\.0% better.*≤ 2\.5 not met/);
-    expect(line('node: library ÷ raw')).toMatch(/-10\.0% worse.*≥ 0\.8 not met/);
+    // 0.40 (0.35–0.45) against 0.36 (0.31–0.41): within both runs' spread.
+    expect(line('node: library ÷ raw')).toMatch(/-10\.0% \(ranges overlap\).*≥ 0\.8 not met/);
+    // 200 ms (180–220) against 150 ms (135–165): apart.
+    expect(line('cold probe, ms')).toMatch(/-25\.0% better/);
     expect(line('peak RSS, 1000 targets')).toMatch(/\+45\.5% worse.*≤ 150 not met/);
     expect(line('node: live requests per certificate')).toMatch(/\+0\.0%.*1 met/);
   });
