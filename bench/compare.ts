@@ -84,7 +84,21 @@ function measures(servers: readonly string[]): Measure[] {
     list.push(
       { name: `${s}: library ÷ raw`, get: (r) => path(r.throughput, s, 'ratio'), range: (r) => range(r.throughput, s, 'ratioPerRound'), better: 'higher', goal: { op: '>=', value: 0.8 }, digits: 2 },
       { name: `${s}: raw + chain ÷ raw (ceiling)`, get: (r) => path(r.throughput, s, 'chainCeiling'), better: 'higher', digits: 2 },
+      {
+        name: `${s}: library ÷ raw validating the chain`,
+        get: (r) => path(r.throughput, s, 'ratioToRawValidating'),
+        range: (r) => range(r.throughput, s, 'ratioToRawValidatingPerRound'),
+        better: 'higher',
+        digits: 2,
+      },
       { name: `${s}: steady state ÷ raw`, get: (r) => path(r.throughput, s, 'ratioSteady'), range: (r) => range(r.throughput, s, 'ratioSteadyPerRound'), better: 'higher', digits: 2 },
+      {
+        name: `${s}: steady state ÷ raw validating`,
+        get: (r) => path(r.throughput, s, 'ratioSteadyToRawValidating'),
+        range: (r) => range(r.throughput, s, 'ratioSteadyToRawValidatingPerRound'),
+        better: 'higher',
+        digits: 2,
+      },
       { name: `${s}: library, endpoints/s`, get: (r) => path(r.throughput, s, 'library', 'median'), range: (r) => range(r.throughput, s, 'library'), better: 'higher', digits: 0 },
       {
         name: `${s}: CPU per endpoint, library, ms`,

@@ -8,7 +8,9 @@
  *  2. Throughput: endpoints fully probed and verified per second by the library (one TLS 1.3 handshake each,
  *     live query deduplicated; bench/rss-run.mjs in its own process) against a raw `tls.connect` +
  *     `requestOCSP` loop, same concurrency, same server; and against that loop reading the served chain
- *     (what any prober that reports the chain must do). The endpoints are SNI names of one server, each with
+ *     (what any prober that reports the chain must do), and against that loop trusting the bench's root, so
+ *     that OpenSSL validates the whole chain (and Node reads it for its name check), as the library does. The
+ *     endpoints are SNI names of one server, each with
  *     its own certificate and staple; the Node stapling server, then nginx when installed. Also the library
  *     once every certificate, staple and live answer is known to the run (the per-probe cost alone), on one
  *     certificate. (A row for a warm process with empty caches was dropped after 4dc9aec to keep the run under
@@ -119,13 +121,22 @@ function responderRequests(child: ChildProcess): Promise<number> {
  * `readChain`, each also reads the served chain the one leak-free way Node 20 has, getPeerCertificate(true),
  * as the library must: the most a prober that reports the chain can do on this Node.
  */
-async function rawLoop(port: number, count: number, concurrency: number, names: readonly string[], readChain = false): Promise<{ rate: number; cpuMs: number }> {
+async function rawLoop(
+  port: number,
+  count: number,
+  concurrency: number,
+  names: readonly string[],
+  { readChain = false, ca }: { readChain?: boolean; ca?: string } = {},
+): Promise<{ rate: number; cpuMs: number }> {
+  // With a CA, one context for the whole loop, as the library keeps its own (a new one per connection would
+  // parse the CA each time and flatter the library).
+  const secureContext = ca ? tls.createSecureContext({ ca, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' }) : undefined;
   const started = performance.now();
   const cpu = process.cpuUsage();
   await pool(count, concurrency, (i) =>
     new Promise<void>((resolve, reject) => {
       const servername = names[i % names.length];
-      const s = tls.connect({ host: '127.0.0.1', port, servername, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', rejectUnauthorized: false, requestOCSP: true } as tls.ConnectionOptions);
+      const s = tls.connect({ host: '127.0.0.1', port, servername, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', rejectUnauthorized: false, requestOCSP: true, ...(secureContext ? { secureContext } : {}) } as tls.ConnectionOptions);
       s.on('OCSPResponse', () => {});
       s.once('secureConnect', () => {
         if (readChain) s.getPeerCertificate(true);
@@ -266,15 +277,18 @@ try {
   else say('(nginx is not installed: throughput against the Node server only)');
   const throughput: Record<string, unknown> = {};
   for (const [serverName, port] of servers) {
-    say(`== 2. throughput against ${serverName}: ${count} endpoints (${distinct} SNI names, each its own certificate and staple), concurrency ${concurrency}, TLS 1.3, 1 handshake each (${rounds} rounds: raw, raw + chain, library)`);
+    say(`== 2. throughput against ${serverName}: ${count} endpoints (${distinct} SNI names, each its own certificate and staple), concurrency ${concurrency}, TLS 1.3, 1 handshake each (${rounds} rounds: raw, raw + chain, raw validating, library)`);
     const raw: number[] = [];
     const rawChain: number[] = [];
+    // The raw loop trusting the bench's root: OpenSSL then validates the whole chain, and Node reads it for its
+    // name check (getPeerCertificate(true) in onConnectSecure), as a client that checks what it connects to does.
+    const rawValidating: number[] = [];
     const lib: number[] = [];
     const libOne: number[] = [];
     const libSteady: number[] = [];
     // The prober's CPU time per endpoint (process.cpuUsage: every thread of the process), which this VM's
     // drift moves far less than the rates.
-    const cpu = { raw: [] as number[], rawChain: [] as number[], library: [] as number[], steady: [] as number[] };
+    const cpu = { raw: [] as number[], rawChain: [] as number[], rawValidating: [] as number[], library: [] as number[], steady: [] as number[] };
     let verifications = 0;
     let staplesSeen = 0;
     let stapleVerifications = 0;
@@ -284,9 +298,12 @@ try {
       const r = await rawLoop(port, count, concurrency, info.names);
       raw.push(r.rate);
       cpu.raw.push(r.cpuMs);
-      const rc = await rawLoop(port, count, concurrency, info.names, true);
+      const rc = await rawLoop(port, count, concurrency, info.names, { readChain: true });
       rawChain.push(rc.rate);
       cpu.rawChain.push(rc.cpuMs);
+      const rv = await rawLoop(port, count, concurrency, info.names, { ca: info.rootPem });
+      rawValidating.push(rv.rate);
+      cpu.rawValidating.push(rv.cpuMs);
       const before = await responderRequests(server);
       const l = libraryRun(`127.0.0.1:${port}`, rootFile, count, concurrency, names);
       requests += (await responderRequests(server)) - before;
@@ -312,26 +329,34 @@ try {
     const ratio = stat(lib.map((l, i) => l / (raw[i] as number)));
     const chainCeiling = stat(rawChain.map((c, i) => c / (raw[i] as number)));
     const ratioToChain = stat(lib.map((l, i) => l / (rawChain[i] as number)));
+    const rawValidatingStat = stat(rawValidating);
+    const validatingCeiling = stat(rawValidating.map((v, i) => v / (raw[i] as number)));
+    const ratioToValidating = stat(lib.map((l, i) => l / (rawValidating[i] as number)));
     say(`raw tls.connect + requestOCSP              ${fmt(rawStat, ' handshakes/s')}`);
     say(`raw + getPeerCertificate(true) (the chain) ${fmt(rawChainStat, ' handshakes/s')}`);
+    say(`raw, validating the chain (ca: the root)   ${fmt(rawValidatingStat, ' handshakes/s')}`);
     say(`library probe (verified)                   ${fmt(libStat, ' endpoints/s')}`);
     say(`library ÷ raw: ×${ratio.median.toFixed(2)} (per round ×${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)}; goal ≥ 0.8)`);
     say(`raw + chain ÷ raw: ×${chainCeiling.median.toFixed(2)} (per round ×${chainCeiling.min.toFixed(2)}–${chainCeiling.max.toFixed(2)}): the most any prober that reads the served chain gets on Node ${process.version}`);
     say(`library ÷ (raw + chain): ×${ratioToChain.median.toFixed(2)} (per round ×${ratioToChain.min.toFixed(2)}–${ratioToChain.max.toFixed(2)}): what the rest of the probe costs`);
+    say(
+      `raw validating ÷ raw: ×${validatingCeiling.median.toFixed(2)} (per round ×${validatingCeiling.min.toFixed(2)}–${validatingCeiling.max.toFixed(2)}); library ÷ raw validating: ×${ratioToValidating.median.toFixed(2)} (per round ×${ratioToValidating.min.toFixed(2)}–${ratioToValidating.max.toFixed(2)}): against a client that validates the chain, as the library does`,
+    );
     const oneStat = libOne.length > 0 ? stat(libOne) : null;
     const oneRatio = libOne.length > 0 ? stat(libOne.map((l, i) => l / (raw[i] as number))) : null;
     if (oneStat && oneRatio) say(`library, every endpoint on 1 name (1 certificate) ${fmt(oneStat, ' endpoints/s')}; ÷ raw ×${oneRatio.median.toFixed(2)} (per round ×${oneRatio.min.toFixed(2)}–${oneRatio.max.toFixed(2)})`);
     const steadyStat = stat(libSteady);
     const steadyRatio = stat(libSteady.map((l, i) => l / (raw[i] as number)));
     const steadyToChain = stat(libSteady.map((l, i) => l / (rawChain[i] as number)));
+    const steadyToValidating = stat(libSteady.map((l, i) => l / (rawValidating[i] as number)));
     say(
-      `library, every certificate already known to the run (300 probes of the same names first) ${fmt(steadyStat, ' endpoints/s')}; ÷ raw ×${steadyRatio.median.toFixed(2)} (per round ×${steadyRatio.min.toFixed(2)}–${steadyRatio.max.toFixed(2)}); ÷ (raw + chain) ×${steadyToChain.median.toFixed(2)}`,
+      `library, every certificate already known to the run (300 probes of the same names first) ${fmt(steadyStat, ' endpoints/s')}; ÷ raw ×${steadyRatio.median.toFixed(2)} (per round ×${steadyRatio.min.toFixed(2)}–${steadyRatio.max.toFixed(2)}); ÷ (raw + chain) ×${steadyToChain.median.toFixed(2)}; ÷ raw validating ×${steadyToValidating.median.toFixed(2)} (per round ×${steadyToValidating.min.toFixed(2)}–${steadyToValidating.max.toFixed(2)})`,
     );
-    const cpuStat = { raw: stat(cpu.raw), rawChain: stat(cpu.rawChain), library: stat(cpu.library), steady: stat(cpu.steady) };
+    const cpuStat = { raw: stat(cpu.raw), rawChain: stat(cpu.rawChain), rawValidating: stat(cpu.rawValidating), library: stat(cpu.library), steady: stat(cpu.steady) };
     const cpuRatio = stat(cpu.library.map((l, i) => (cpu.raw[i] as number) / l));
     const cpuRatioSteady = stat(cpu.steady.map((l, i) => (cpu.raw[i] as number) / l));
     say(
-      `prober CPU per endpoint (all its threads): raw ${fmt(cpuStat.raw, ' ms', 2)}; raw + chain ${cpuStat.rawChain.median.toFixed(2)} ms; library ${cpuStat.library.median.toFixed(2)} ms; steady state ${cpuStat.steady.median.toFixed(2)} ms`,
+      `prober CPU per endpoint (all its threads): raw ${fmt(cpuStat.raw, ' ms', 2)}; raw + chain ${cpuStat.rawChain.median.toFixed(2)} ms; raw validating ${cpuStat.rawValidating.median.toFixed(2)} ms; library ${cpuStat.library.median.toFixed(2)} ms; steady state ${cpuStat.steady.median.toFixed(2)} ms`,
     );
     say(
       `raw CPU ÷ library CPU: ×${cpuRatio.median.toFixed(2)} (per round ×${cpuRatio.min.toFixed(2)}–${cpuRatio.max.toFixed(2)}); steady state ×${cpuRatioSteady.median.toFixed(2)} (×${cpuRatioSteady.min.toFixed(2)}–${cpuRatioSteady.max.toFixed(2)}). The raw loop makes a new secure context per connection, as tls.connect does by default; the library reuses its own`,
@@ -347,16 +372,22 @@ try {
       names: distinct,
       raw: rawStat,
       rawWithChain: rawChainStat,
+      rawValidating: rawValidatingStat,
       library: libStat,
       ratio: ratio.median,
       ratioPerRound: ratio,
       chainCeiling: chainCeiling.median,
       ratioToRawWithChain: ratioToChain.median,
+      validatingCeiling: validatingCeiling.median,
+      ratioToRawValidating: ratioToValidating.median,
+      ratioToRawValidatingPerRound: ratioToValidating,
       ...(oneStat && oneRatio ? { libraryOneCertificate: oneStat, ratioOneCertificate: oneRatio.median } : {}),
       librarySteady: steadyStat,
       ratioSteady: steadyRatio.median,
       ratioSteadyPerRound: steadyRatio,
       ratioSteadyToRawWithChain: steadyToChain.median,
+      ratioSteadyToRawValidating: steadyToValidating.median,
+      ratioSteadyToRawValidatingPerRound: steadyToValidating,
       liveRequestsPerCertificate: perCert,
       verificationsPerCertificate: verifications / distinct,
       stapleVerificationsPerStaple: stapleVerifications / (staplesSeen || 1),
