@@ -83,8 +83,12 @@ export function evidence(
 export const RESPONDER_URL = 'http://127.0.0.1:8080/ocsp';
 
 /** A completed HTTP exchange, as the live query or an AIA fetch records it. */
-export function exchange(body: Uint8Array, over: { status?: number; contentType?: string | null; url?: string } = {}): HttpExchange {
+export function exchange(
+  body: Uint8Array,
+  over: { status?: number; contentType?: string | null; url?: string; redirectedTo?: readonly string[] } = {},
+): HttpExchange {
   const url = over.url ?? RESPONDER_URL;
+  const redirects = over.redirectedTo ?? [];
   return {
     url,
     method: 'GET',
@@ -92,8 +96,8 @@ export function exchange(body: Uint8Array, over: { status?: number; contentType?
     status: over.status ?? 200,
     contentType: over.contentType === undefined ? 'application/ocsp-response' : over.contentType,
     body,
-    finalUrl: url,
-    redirects: 0,
+    finalUrl: redirects.at(-1) ?? url,
+    redirects: redirects.length,
     durationMs: 1,
   };
 }

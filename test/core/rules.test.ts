@@ -18,7 +18,7 @@ import {
 } from '@staple-probe/core/testing';
 import * as asn1js from 'asn1js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { codes, evidence, exchange, failedExchange, liveOf } from '../helpers.js';
+import { codes, evidence, exchange, failedExchange, liveOf, RESPONDER_URL } from '../helpers.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const HOUR = 3_600_000;
@@ -233,6 +233,12 @@ const ROWS: Record<FindingCode, Row> = {
   },
   LIVE_TOO_LARGE: { fire: () => withLive(good, failedExchange('too-large')), quiet: () => withLive(good, liveGood()), verdict: 'warn' },
   LIVE_REDIRECT_REFUSED: { fire: () => withLive(good, failedExchange('too-many-redirects')), quiet: () => withLive(good, liveGood()), verdict: 'warn' },
+  // Followed, with a good answer: a note only (the staple decides); quiet without a redirect.
+  LIVE_REDIRECTED: {
+    fire: () => withLive(good, exchange(good, { redirectedTo: ['http://ocsp2.test/ocsp'] })),
+    quiet: () => withLive(good, liveGood()),
+    verdict: 'ok',
+  },
   LIVE_MALFORMED: {
     fire: () => withLive(good, exchange(new Uint8Array([0x30, 0x82, 0xff]))),
     quiet: () => withLive(good, liveGood()),
@@ -393,6 +399,26 @@ describe('details the findings carry', () => {
     const report = await judge(await build({ entries: [] }));
     expect(codes(report)).toEqual(['STAPLE_MALFORMED']);
     expect(report.verdict).toBe('critical');
+  });
+
+  it('a followed redirect: LIVE_REDIRECTED names both URLs, and the answer still counts as valid', async () => {
+    const ex = exchange(good, { redirectedTo: ['http://hop.test/ocsp', 'http://ocsp2.test/ocsp'] });
+    const report = await withLive(null, ex);
+    expect(codes(report)).toEqual(['LIVE_REDIRECTED', 'STAPLE_MISSING']);
+    expect(report.findings.find((f) => f.code === 'LIVE_REDIRECTED')?.args).toEqual({ url: ex.url, redirects: 2, finalUrl: 'http://ocsp2.test/ocsp' });
+    // The responder did answer, validly: the missing staple is not blamed on it.
+    expect(report.findings.find((f) => f.code === 'STAPLE_MISSING')?.args).toEqual({ liveResponder: 'ok' });
+    expect(report.targets[0]?.live[0]).toMatchObject({ valid: true, redirects: 2, certStatus: 'good' });
+  });
+
+  it('LIVE_REDIRECTED names the responder a GET was redirected to, without the request path the probe appended', async () => {
+    const path = '/MEMwQTA%2FMD0wOzAJBgUrDgMCGgUABBTX';
+    const viaGet = exchange(good, { url: `${RESPONDER_URL}${path}`, redirectedTo: [`http://ocsp2.test/v2${path}`] });
+    const report = await withLive(good, viaGet);
+    expect(report.findings.find((f) => f.code === 'LIVE_REDIRECTED')?.args).toMatchObject({ url: RESPONDER_URL, finalUrl: 'http://ocsp2.test/v2' });
+    // A redirect that dropped or changed the path: the final URL as it was.
+    const elsewhere = exchange(good, { url: `${RESPONDER_URL}${path}`, redirectedTo: ['http://ocsp2.test/other'] });
+    expect((await withLive(good, elsewhere)).findings.find((f) => f.code === 'LIVE_REDIRECTED')?.args.finalUrl).toBe('http://ocsp2.test/other');
   });
 
   it('a revoked staple shows the revocation time and reason', async () => {

@@ -2,6 +2,8 @@
  * Apache httpd (mod_ssl) stapling scenarios: one httpd with one vhost per scenario, each on its own port.
  */
 import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { probe, type Report } from '@staple-probe/core';
 import { createPki, freePort, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
@@ -16,6 +18,8 @@ const MODULES = '/usr/lib/apache2/modules';
 let pki: TestPki;
 let responder: Responder;
 let apache: RunningServer;
+/** Answers every request with a 302 to the same path on the responder. */
+let redirector: Server;
 const ports: Record<string, number> = {};
 let opts: ReturnType<typeof scenarioOptions>;
 
@@ -27,13 +31,26 @@ beforeAll(async () => {
   pki = await createPki({ ocspUrl: `http://127.0.0.1:${responderPort}/ocsp` });
   const down = await serverLeaf(pki.intermediate, '1201', `http://127.0.0.1:${deadPort}/ocsp`);
   const downQuiet = await serverLeaf(pki.intermediate, '1202', `http://127.0.0.1:${deadPort}/ocsp`);
-  responder = await startResponder({ issuer: pki.intermediate, port: responderPort, statuses: new Map([['1001', { status: 'good' }]]) });
-  for (const name of ['live', 'down', 'downQuiet']) ports[name] = await freePort();
+  redirector = createServer((req, res) => {
+    res.writeHead(302, { location: `http://127.0.0.1:${responderPort}${req.url ?? '/'}`, 'content-length': '0' }).end();
+  });
+  await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', () => resolve()));
+  const redirecting = await serverLeaf(pki.intermediate, '1203', `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/ocsp`);
+  responder = await startResponder({
+    issuer: pki.intermediate,
+    port: responderPort,
+    statuses: new Map([
+      ['1001', { status: 'good' }],
+      ['1203', { status: 'good' }],
+    ]),
+  });
+  for (const name of ['live', 'down', 'downQuiet', 'redirected']) ports[name] = await freePort();
 
   const dir = workDir('apache2');
   const main = writeIdentity(dir, 'main', pki.leafRsa, [pki.intermediate]);
   const downId = writeIdentity(dir, 'down', down, [pki.intermediate]);
   const quietId = writeIdentity(dir, 'quiet', downQuiet, [pki.intermediate]);
+  const redirectingId = writeIdentity(dir, 'redirecting', redirecting, [pki.intermediate]);
   const vhost = (port: number, id: { cert: string; key: string }, extra = '') => `
 Listen 127.0.0.1:${port}
 <VirtualHost 127.0.0.1:${port}>
@@ -64,6 +81,7 @@ SSLStaplingResponderTimeout 2
 ${vhost(ports.live as number, main)}
 ${vhost(ports.down as number, downId)}
 ${vhost(ports.downQuiet as number, quietId, 'SSLStaplingFakeTryLater off\n  SSLStaplingReturnResponderErrors off')}
+${vhost(ports.redirected as number, redirectingId)}
 `;
   writeFileSync(join(dir, 'httpd.conf'), conf);
   apache = await startProcess('apache2', ['-f', join(dir, 'httpd.conf'), '-DFOREGROUND'], { dir, ports: Object.values(ports), logFile: join(dir, 'error.log') });
@@ -73,6 +91,7 @@ ${vhost(ports.downQuiet as number, quietId, 'SSLStaplingFakeTryLater off\n  SSLS
 afterAll(async () => {
   await apache?.stop();
   await responder?.close();
+  redirector?.close();
 });
 
 const at = (name: string) => `127.0.0.1:${ports[name]}`;
@@ -96,6 +115,16 @@ describe.runIf(HAS)('Apache httpd', () => {
     expect(fixes.map((f) => f.server)).toEqual(['apache']);
     expect(fixes[0]?.text).toMatch(/SSLStaplingFakeTryLater/);
     expect(fixes[0]?.text).toMatch(/SSLStaplingReturnResponderErrors/);
+  });
+
+  it('an OCSP URL that redirects: mod_ssl does not follow it and staples its fake tryLater; the probe follows it and says so', async () => {
+    const report = await probe(at('redirected'), opts);
+    expect(codes(report), why(report)).toEqual(['LIVE_REDIRECTED', 'STAPLE_ERROR_STATUS']);
+    expect(report.findings.find((f) => f.code === 'STAPLE_ERROR_STATUS')?.args).toMatchObject({ status: 'tryLater' });
+    expect(report.targets[0]?.live[0]).toMatchObject({ valid: true, redirects: 1, certStatus: 'good' });
+    const fixes = fixesFor(report.findings.find((f) => f.code === 'LIVE_REDIRECTED') as Report['findings'][number], report);
+    expect(fixes.map((f) => f.server)).toEqual(['apache']);
+    expect(fixes[0]?.text).toMatch(/SSLStaplingForceURL/);
   });
 
   it('responder down with SSLStaplingFakeTryLater off and SSLStaplingReturnResponderErrors off: no staple, warn', async () => {

@@ -2,9 +2,11 @@
  * nginx stapling scenarios, one nginx process with one server block per scenario, each on its own port.
  * The OCSP responder is the testing kit's, on loopback; nginx fetches from it for the live-fetch scenarios.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { probe, type Report } from '@staple-probe/core';
+import { probe, renderMessage, type Report } from '@staple-probe/core';
 import { createPki, freePort, makeStaple, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes } from '../helpers.js';
@@ -17,6 +19,9 @@ let pki: TestPki;
 let responder: Responder;
 let delegatedResponder: Responder;
 let nginx: RunningServer;
+/** Answers every request with a 302 to the same path on the responder; counts them. */
+let redirector: Server;
+let redirected = 0;
 const ports: Record<string, number> = {};
 let opts: ReturnType<typeof scenarioOptions>;
 
@@ -33,6 +38,12 @@ beforeAll(async () => {
   const delegatedPort = await freePort();
   const delegated = await serverLeaf(pki.intermediate, '1105', `http://127.0.0.1:${delegatedPort}/ocsp`);
   delegatedResponder = await startResponder({ issuer: pki.intermediate, signer: pki.delegate, port: delegatedPort, statuses: new Map([['1105', { status: 'good' }]]) });
+  redirector = createServer((req, res) => {
+    redirected++;
+    res.writeHead(302, { location: `http://127.0.0.1:${responderPort}${req.url ?? '/'}`, 'content-length': '0' }).end();
+  });
+  await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', () => resolve()));
+  const redirecting = await serverLeaf(pki.intermediate, '1106', `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/ocsp`);
   responder = await startResponder({
     issuer: pki.intermediate,
     port: responderPort,
@@ -42,6 +53,7 @@ beforeAll(async () => {
       ['1102', { status: 'revoked', revokedAt: new Date(Math.floor(Date.now() / 1000) * 1000 - DAY), reason: 'keyCompromise' }],
       ['1103', { status: 'good' }],
       ['1104', { status: 'good' }],
+      ['1106', { status: 'good' }],
     ]),
   });
 
@@ -52,13 +64,14 @@ beforeAll(async () => {
   const fallbackId = writeIdentity(dir, 'fallback', fallback, [pki.intermediate]);
   const namedId = writeIdentity(dir, 'named', named, [pki.intermediate]);
   const delegatedId = writeIdentity(dir, 'delegated', delegated, [pki.intermediate]);
+  const redirectingId = writeIdentity(dir, 'redirecting', redirecting, [pki.intermediate]);
   const chain = join(dir, 'chain.pem');
   writeFileSync(chain, pki.intermediate.pem + pki.root.pem);
   const now = new Date();
   for (const s of ['good', 'expired', 'expiring', 'wrong-cert', 'try-later'] as const) {
     writeFileSync(join(dir, `${s}.der`), await makeStaple(pki, s, { now }));
   }
-  for (const name of ['noTrustedIssuer', 'live', 'fileGood', 'fileExpired', 'fileAging', 'fileOther', 'fileTryLater', 'noTrusted', 'noResolver', 'sni', 'revoked']) {
+  for (const name of ['noTrustedIssuer', 'live', 'fileGood', 'fileExpired', 'fileAging', 'fileOther', 'fileTryLater', 'noTrusted', 'noResolver', 'sni', 'revoked', 'redirected']) {
     ports[name] = await freePort();
   }
   const tls = (id: { cert: string; key: string }) => `ssl_certificate ${id.cert}; ssl_certificate_key ${id.key};`;
@@ -90,6 +103,7 @@ http {
   server { listen 127.0.0.1:${ports.sni} ssl default_server; server_name default.test; ${tls(fallbackId)} location / { return 200; } }
   server { listen 127.0.0.1:${ports.sni} ssl; server_name named.test; ${tls(namedId)} ${live} location / { return 200; } }
   ${server(ports.revoked as number, `${tls(revokedId)} ${live}`)}
+  ${server(ports.redirected as number, `${tls(redirectingId)} ${live}`)}
 }
 `;
   writeFileSync(join(dir, 'nginx.conf'), conf);
@@ -105,6 +119,7 @@ afterAll(async () => {
   await nginx?.stop();
   await responder?.close();
   await delegatedResponder?.close();
+  redirector?.close();
 });
 
 const at = (name: string) => `127.0.0.1:${ports[name]}`;
@@ -183,6 +198,23 @@ describe.runIf(HAS)('nginx', () => {
     const nameless = await probe(at('sni'), { ...opts, servername: null });
     expect(codes(nameless), why(nameless)).toEqual(['STAPLE_MISSING']);
     expect(nameless.targets[0]?.leaf?.serial).toBe('1103');
+  });
+
+  it('an OCSP URL that redirects: nginx does not follow it and staples nothing; the probe follows it and says so', async () => {
+    const report = await probe(at('redirected'), opts);
+    expect(codes(report), why(report)).toEqual(['LIVE_REDIRECTED', 'STAPLE_MISSING']);
+    // The responder answered (through the redirect), so the missing staple is not blamed on it.
+    expect(report.findings.find((f) => f.code === 'STAPLE_MISSING')?.args).toEqual({ liveResponder: 'ok' });
+    expect(report.targets[0]?.live[0]).toMatchObject({ valid: true, redirects: 1, certStatus: 'good' });
+    // nginx asked too (its first handshake triggers the fetch), and got the redirect.
+    expect(redirected).toBeGreaterThanOrEqual(2);
+    // And said nothing: nginx 1.22 drops an answer that is not a 200 without a line in its error log (its log
+    // names the certificate file with every stapling error), so this finding is the only trace.
+    expect(nginx.log()).not.toMatch(/redirecting\.crt/);
+    const note = report.findings.find((f) => f.code === 'LIVE_REDIRECTED');
+    // The responder URL to point nginx at: the GET's request path cut off.
+    expect(note?.args).toMatchObject({ redirects: 1, finalUrl: `http://127.0.0.1:${responder.port}/ocsp` });
+    expect(note && renderMessage(note)).toBe(`the OCSP responder ${note?.args.url} answered only after a redirect, from http://127.0.0.1:${responder.port}/ocsp`);
   });
 
   it('a revoked certificate: nginx refuses to staple non-good answers, the live query says revoked -> critical', async () => {

@@ -71,6 +71,7 @@ const MESSAGES: { [C in FindingCode]: (a: Args) => string } = {
   LIVE_NOT_OCSP: (a) => `the OCSP responder ${a.url} answered ${a.length} bytes of ${a.contentType ?? 'untyped content'}, not an OCSP response`,
   LIVE_TOO_LARGE: (a) => `the answer of ${a.url} is too large: ${a.message}`,
   LIVE_REDIRECT_REFUSED: (a) => `redirect from ${a.url} not followed: ${a.message}`,
+  LIVE_REDIRECTED: (a) => `the OCSP responder ${a.url} answered only after ${a.redirects === 1 ? 'a redirect' : `${a.redirects} redirects`}, from ${a.finalUrl}`,
   LIVE_MALFORMED: (a) => `the answer of ${a.url} does not decode: ${a.reason}`,
   LIVE_ERROR_STATUS: (a) => `the OCSP responder ${a.url} answered with error status ${a.status} (${a.statusCode})`,
   LIVE_INVALID: (a) => `the live answer of ${a.url} fails a check: ${a.message}`,

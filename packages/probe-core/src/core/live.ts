@@ -28,6 +28,27 @@ function nonceMatches(sent: Uint8Array, valueHex: string): boolean {
  * clients see the staple, not the responder. Only a valid answer saying "revoked" is critical.
  */
 export async function judgeLive(live: LiveEvidence, leaf: Cert, issuer: Cert, ctx: Context): Promise<LiveJudged> {
+  const judged = await judgeExchange(live, leaf, issuer, ctx);
+  const ex = live.exchange;
+  // A redirect that was followed is a fact about the URL, not a fault of the answer: it does not make the answer
+  // invalid, but servers that fetch for stapling do not follow it.
+  if (!ex.ok || ex.redirects === 0) return judged;
+  return { ...judged, problems: [{ code: 'LIVE_REDIRECTED', args: { url: live.ocspUrl, redirects: ex.redirects, finalUrl: redirectedResponder(live.ocspUrl, ex.url, ex.finalUrl) } }, ...judged.problems] };
+}
+
+/**
+ * Where the redirect led, as a responder URL a server can be pointed at: a GET carries the request in its path
+ * (RFC 6960 A.1: the OCSP URL, a slash, the URL-encoded base64 request), and when the final URL still ends with
+ * that path, it is cut off. Otherwise the final URL as it was.
+ */
+function redirectedResponder(ocspUrl: string, requestUrl: string, finalUrl: string): string {
+  const base = ocspUrl.replace(/\/+$/, '');
+  if (!requestUrl.startsWith(`${base}/`)) return finalUrl;
+  const request = requestUrl.slice(base.length);
+  return finalUrl.endsWith(request) && finalUrl.length > request.length ? finalUrl.slice(0, -request.length) : finalUrl;
+}
+
+async function judgeExchange(live: LiveEvidence, leaf: Cert, issuer: Cert, ctx: Context): Promise<LiveJudged> {
   const url = live.ocspUrl;
   const ex = live.exchange;
   const base = {
