@@ -339,6 +339,43 @@ describe('the order of the handshakes', () => {
     for (const t of opens.slice(1)) expect(t - (opens[0] as number)).toBeLessThan(300);
   });
 
+  it('a server that staples and then stalls the handshake: the early start adds no time, the stalled attempts end at one deadline', async () => {
+    const server = await serve(await makeStaple(pki, 'good', { now: new Date() }));
+    // Passes the ClientHello and the server's first flight (with the staple), then drops what the client sends:
+    // no handshake ever ends.
+    let opened = 0;
+    const proxyPort = await rawServer((client) => {
+      opened++;
+      const upstream = connect(server.port, '127.0.0.1');
+      let chunks = 0;
+      client.on('data', (chunk) => {
+        if (++chunks === 1) upstream.write(chunk);
+      });
+      upstream.on('data', (chunk) => client.write(chunk));
+      for (const socket of [client, upstream]) socket.on('error', () => socket.destroy());
+      client.once('close', () => upstream.destroy());
+      upstream.once('close', () => client.destroy());
+    });
+    const started = performance.now();
+    const report = await probe(`127.0.0.1:${proxyPort}`, { ...fast, attempts: 3, timeoutMs: 800, httpHead: false, servername: 'localhost' });
+    const elapsed = performance.now() - started;
+    // 1.2#2, 1.2#3 and 1.3#1 started on the first staple, and the TLS 1.2 ones ran out with 1.2#1: one deadline,
+    // not three in turn. (A TLS 1.3 client is done once it has sent its Finished, which the proxy drops, so the
+    // 1.3 handshakes complete.)
+    expect(opened).toBe(6);
+    expect(elapsed).toBeLessThan(1600);
+    expect(report.targets[0]?.addresses[0]?.attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.ok ? 'ok' : a.error?.kind}`)).toEqual([
+      '1.2#1:timeout',
+      '1.2#2:timeout',
+      '1.2#3:timeout',
+      '1.3#1:ok',
+      '1.3#2:ok',
+      '1.3#3:ok',
+    ]);
+    expect(codes(report)).toEqual(['TLS_TIMEOUT']);
+    expect(report.verdict).toBe('unknown');
+  });
+
   it('at most four handshakes of one version at a time, so that a large --attempts is not a burst', async () => {
     const server = await serve(await makeStaple(pki, 'good', { now: new Date() }));
     const proxy = await timingProxy(server.port);
