@@ -300,13 +300,12 @@ export const FINDINGS = {
   LIVE_REDIRECTED: {
     severity: 'info',
     title: 'Responder answers only after a redirect',
-    hint: 'The OCSP URL in the certificate redirects; the probe followed it, as browsers do. nginx and Apache do not follow redirects when they fetch a response to staple: a server that fetches its own staples from this URL gets none. Tell the CA, and meanwhile point the server at the final URL.',
+    hint: 'The OCSP URL in the certificate redirects, and the probe followed it. nginx and Apache do not follow redirects when they fetch a response to staple: a server that fetches its own staples from this URL gets none. Tell the CA, and meanwhile point the server at the final URL.',
     docs: doc('LIVE_REDIRECTED'),
     servers: {
       nginx: 'nginx treats the redirect as a failed fetch, staples nothing and logs nothing about it: set `ssl_stapling_responder <final URL>;` next to `ssl_stapling on;`, or serve a pre-fetched `ssl_stapling_file` that cron refreshes.',
       apache: 'mod_ssl treats the redirect as a failed fetch and, with `SSLStaplingFakeTryLater` on (the default), staples a tryLater of its own: set `SSLStaplingForceURL <final URL>` in the vhost.',
-      haproxy: 'HAProxy staples the `.ocsp` file you give it: fetch it from the final URL (or with a client that follows redirects).',
-      caddy: "Caddy's fetcher follows redirects; nothing to change unless its log shows failed fetches.",
+      haproxy: 'HAProxy staples the `.ocsp` file you give it: fetch that from the final URL.',
     },
   },
   LIVE_MALFORMED: {
