@@ -2,15 +2,13 @@
  * Apache httpd (mod_ssl) stapling scenarios: one httpd with one vhost per scenario, each on its own port.
  */
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { probe, type Report } from '@staple-probe/core';
 import { createPki, freePort, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
 import { codes } from '../helpers.js';
-import { available, explain, type RunningServer, scenarioOptions, serverLeaf, startProcess, workDir, writeIdentity } from './harness.js';
+import { available, explain, type RunningServer, scenarioOptions, serverLeaf, startProcess, startRedirector, workDir, writeIdentity } from './harness.js';
 
 const HAS = available('apache2');
 const MODULES = '/usr/lib/apache2/modules';
@@ -18,8 +16,7 @@ const MODULES = '/usr/lib/apache2/modules';
 let pki: TestPki;
 let responder: Responder;
 let apache: RunningServer;
-/** Answers every request with a 302 to the same path on the responder. */
-let redirector: Server;
+let redirector: Awaited<ReturnType<typeof startRedirector>>;
 const ports: Record<string, number> = {};
 let opts: ReturnType<typeof scenarioOptions>;
 
@@ -31,11 +28,8 @@ beforeAll(async () => {
   pki = await createPki({ ocspUrl: `http://127.0.0.1:${responderPort}/ocsp` });
   const down = await serverLeaf(pki.intermediate, '1201', `http://127.0.0.1:${deadPort}/ocsp`);
   const downQuiet = await serverLeaf(pki.intermediate, '1202', `http://127.0.0.1:${deadPort}/ocsp`);
-  redirector = createServer((req, res) => {
-    res.writeHead(302, { location: `http://127.0.0.1:${responderPort}${req.url ?? '/'}`, 'content-length': '0' }).end();
-  });
-  await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', () => resolve()));
-  const redirecting = await serverLeaf(pki.intermediate, '1203', `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/ocsp`);
+  redirector = await startRedirector(responderPort);
+  const redirecting = await serverLeaf(pki.intermediate, '1203', redirector.url);
   responder = await startResponder({
     issuer: pki.intermediate,
     port: responderPort,

@@ -5,7 +5,8 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { createServer } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Report } from '@staple-probe/core';
@@ -124,6 +125,20 @@ export function serverLeaf(issuer: Issued, serial: string, ocspUrl: string, name
     notBefore: new Date(Date.now() - DAY),
     notAfter: new Date(Date.now() + 90 * DAY),
   });
+}
+
+/**
+ * An OCSP URL that redirects: every request gets a 302 to the same path on `responderPort` (so a GET's request
+ * survives the hop). Counts the requests.
+ */
+export async function startRedirector(responderPort: number): Promise<{ url: string; requests: () => number; close: () => void }> {
+  let requests = 0;
+  const server = createServer((req, res) => {
+    requests++;
+    res.writeHead(302, { location: `http://127.0.0.1:${responderPort}${req.url ?? '/'}`, 'content-length': '0' }).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ocsp`, requests: () => requests, close: () => server.close() };
 }
 
 /** The probe options the scenario suites share: trust the test root, 3 attempts 500 ms apart (lazy servers). */

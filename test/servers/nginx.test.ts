@@ -2,15 +2,13 @@
  * nginx stapling scenarios, one nginx process with one server block per scenario, each on its own port.
  * The OCSP responder is the testing kit's, on loopback; nginx fetches from it for the live-fetch scenarios.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { probe, renderMessage, type Report } from '@staple-probe/core';
 import { createPki, freePort, makeStaple, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes } from '../helpers.js';
-import { available, explain, type RunningServer, scenarioOptions, serverLeaf, startProcess, workDir, writeIdentity } from './harness.js';
+import { available, explain, type RunningServer, scenarioOptions, serverLeaf, startProcess, startRedirector, workDir, writeIdentity } from './harness.js';
 
 const HAS = available('nginx');
 const DAY = 86_400_000;
@@ -19,9 +17,7 @@ let pki: TestPki;
 let responder: Responder;
 let delegatedResponder: Responder;
 let nginx: RunningServer;
-/** Answers every request with a 302 to the same path on the responder; counts them. */
-let redirector: Server;
-let redirected = 0;
+let redirector: Awaited<ReturnType<typeof startRedirector>>;
 const ports: Record<string, number> = {};
 let opts: ReturnType<typeof scenarioOptions>;
 
@@ -38,12 +34,8 @@ beforeAll(async () => {
   const delegatedPort = await freePort();
   const delegated = await serverLeaf(pki.intermediate, '1105', `http://127.0.0.1:${delegatedPort}/ocsp`);
   delegatedResponder = await startResponder({ issuer: pki.intermediate, signer: pki.delegate, port: delegatedPort, statuses: new Map([['1105', { status: 'good' }]]) });
-  redirector = createServer((req, res) => {
-    redirected++;
-    res.writeHead(302, { location: `http://127.0.0.1:${responderPort}${req.url ?? '/'}`, 'content-length': '0' }).end();
-  });
-  await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', () => resolve()));
-  const redirecting = await serverLeaf(pki.intermediate, '1106', `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/ocsp`);
+  redirector = await startRedirector(responderPort);
+  const redirecting = await serverLeaf(pki.intermediate, '1106', redirector.url);
   responder = await startResponder({
     issuer: pki.intermediate,
     port: responderPort,
@@ -207,7 +199,7 @@ describe.runIf(HAS)('nginx', () => {
     expect(report.findings.find((f) => f.code === 'STAPLE_MISSING')?.args).toEqual({ liveResponder: 'ok' });
     expect(report.targets[0]?.live[0]).toMatchObject({ valid: true, redirects: 1, certStatus: 'good' });
     // nginx asked too (its first handshake triggers the fetch), and got the redirect.
-    expect(redirected).toBeGreaterThanOrEqual(2);
+    expect(redirector.requests()).toBeGreaterThanOrEqual(2);
     // And said nothing: nginx 1.22 drops an answer that is not a 200 without a line in its error log (its log
     // names the certificate file with every stapling error), so this finding is the only trace.
     expect(nginx.log()).not.toMatch(/redirecting\.crt/);
