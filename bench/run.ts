@@ -28,7 +28,7 @@
  * reference more than the probe. When the bench itself inherits the variable, the cold probe and `node -e 0`
  * are also measured with it, and both ratios are printed.
  */
-import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -36,6 +36,7 @@ import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { pool } from './pool.mjs';
+import { responderRequests, startServer } from './server-child.js';
 
 const quick = process.env.QUICK === '1';
 const runs = Number(process.env.RUNS ?? (quick ? 3 : 10));
@@ -95,25 +96,6 @@ async function interleaved(cases: readonly Case[]): Promise<Map<string, { ms: St
     }
   }
   return new Map(cases.map(([name]) => [name, { ms: stat(times.get(name) ?? []), rssMiB: rss.get(name) ?? null, raw: times.get(name) ?? [] }]));
-}
-
-async function startServer(): Promise<{ child: ChildProcess; info: { target: string; port: number; names: string[]; nginxPort: number | null; rootPem: string; intermediatePem: string; leafPem: string; responderUrl: string } }> {
-  const child = fork(join(root, 'bench/server.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const line = await new Promise<string>((resolve) => {
-    let buf = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      buf += d.toString();
-      if (buf.includes('\n')) resolve(buf.split('\n')[0] as string);
-    });
-  });
-  return { child, info: JSON.parse(line) };
-}
-
-function responderRequests(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    child.once('message', (m: { requests: number }) => resolve(m.requests));
-    child.send('requests');
-  });
 }
 
 /**
