@@ -4,11 +4,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { probe, type Report } from '@staple-probe/core';
-import { createPki, freePort, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
+import { createPki, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
 import { codes } from '../helpers.js';
-import { available, explain, type RunningServer, scenarioOptions, serverLeaf, startProcess, startRedirector, workDir, writeIdentity } from './harness.js';
+import { available, distinctFreePorts, explain, type RunningServer, scenarioOptions, serverLeaf, startProcess, startRedirector, workDir, writeIdentity } from './harness.js';
 
 const HAS = available('apache2');
 const MODULES = '/usr/lib/apache2/modules';
@@ -23,8 +23,11 @@ let opts: ReturnType<typeof scenarioOptions>;
 
 beforeAll(async () => {
   if (!HAS) return;
-  const responderPort = await freePort();
-  const deadPort = await freePort();
+  const SCENARIOS = ['live', 'down', 'downQuiet', 'redirected'];
+  const [responderPort, deadPort, ...scenarioPorts] = (await distinctFreePorts(2 + SCENARIOS.length)) as [number, number, ...number[]];
+  SCENARIOS.forEach((name, i) => {
+    ports[name] = scenarioPorts[i] as number;
+  });
   pki = await createPki({ ocspUrl: `http://127.0.0.1:${responderPort}/ocsp` });
   const down = await serverLeaf(pki.intermediate, '1201', `http://127.0.0.1:${deadPort}/ocsp`);
   const downQuiet = await serverLeaf(pki.intermediate, '1202', `http://127.0.0.1:${deadPort}/ocsp`);
@@ -38,7 +41,6 @@ beforeAll(async () => {
       ['1203', { status: 'good' }],
     ]),
   });
-  for (const name of ['live', 'down', 'downQuiet', 'redirected']) ports[name] = await freePort();
 
   const dir = workDir('apache2');
   const main = writeIdentity(dir, 'main', pki.leafRsa, [pki.intermediate]);

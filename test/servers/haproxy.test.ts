@@ -27,7 +27,7 @@ import { createPki, freePort, type Issued, makeStaple, type Responder, startResp
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
 import { codes } from '../helpers.js';
-import { available, explain, type RunningServer, scenarioOptions, serverLeaf, startProcess, workDir, writeIdentity } from './harness.js';
+import { available, distinctFreePorts, explain, type RunningServer, scenarioOptions, serverLeaf, startProcess, workDir, writeIdentity } from './harness.js';
 
 const HAS = available('haproxy');
 const MINUTE = 60_000;
@@ -73,10 +73,11 @@ beforeAll(async () => {
   socketPath = join(dir, 'admin.sock');
   const now = new Date();
   const frontends: string[] = [];
+  const frontendPorts = await distinctFreePorts(Object.keys(SCENARIOS).length);
   for (const [name, serial] of Object.entries(SCENARIOS)) {
     const leaf = await serverLeaf(pki.intermediate, serial, url);
     leaves[name] = leaf;
-    ports[name] = await freePort();
+    ports[name] = frontendPorts.shift() as number;
     // writeIdentity's `.both`: leaf + intermediate + key in one PEM, the form `crt` wants.
     const { both } = writeIdentity(dir, name, leaf, [pki.intermediate]);
     const stale = name === 'expired' || name === 'revive';

@@ -5,10 +5,10 @@
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { probe, renderMessage, type Report } from '@staple-probe/core';
-import { createPki, freePort, makeStaple, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
+import { createPki, makeStaple, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes } from '../helpers.js';
-import { available, explain, type RunningServer, scenarioOptions, serverLeaf, startProcess, startRedirector, workDir, writeIdentity } from './harness.js';
+import { available, distinctFreePorts, explain, type RunningServer, scenarioOptions, serverLeaf, startProcess, startRedirector, workDir, writeIdentity } from './harness.js';
 
 const HAS = available('nginx');
 const DAY = 86_400_000;
@@ -24,14 +24,17 @@ let opts: ReturnType<typeof scenarioOptions>;
 
 beforeAll(async () => {
   if (!HAS) return;
-  const responderPort = await freePort();
+  const SCENARIOS = ['noTrustedIssuer', 'live', 'fileGood', 'fileExpired', 'fileAging', 'fileOther', 'fileTryLater', 'noTrusted', 'noResolver', 'sni', 'revoked', 'redirected'];
+  const [responderPort, delegatedPort, ...scenarioPorts] = (await distinctFreePorts(2 + SCENARIOS.length)) as [number, number, ...number[]];
+  SCENARIOS.forEach((name, i) => {
+    ports[name] = scenarioPorts[i] as number;
+  });
   const url = `http://127.0.0.1:${responderPort}/ocsp`;
   pki = await createPki({ ocspUrl: url });
   const byName = await serverLeaf(pki.intermediate, '1101', `http://ocsp.staple.invalid:${responderPort}/ocsp`);
   const revoked = await serverLeaf(pki.intermediate, '1102', url);
   const fallback = await serverLeaf(pki.intermediate, '1103', url, ['default.test']);
   const named = await serverLeaf(pki.intermediate, '1104', url, ['named.test']);
-  const delegatedPort = await freePort();
   const delegated = await serverLeaf(pki.intermediate, '1105', `http://127.0.0.1:${delegatedPort}/ocsp`);
   delegatedResponder = await startResponder({ issuer: pki.intermediate, signer: pki.delegate, port: delegatedPort, statuses: new Map([['1105', { status: 'good' }]]) });
   redirector = await startRedirector(responderPort);
@@ -62,9 +65,6 @@ beforeAll(async () => {
   const now = new Date();
   for (const s of ['good', 'expired', 'expiring', 'wrong-cert', 'try-later'] as const) {
     writeFileSync(join(dir, `${s}.der`), await makeStaple(pki, s, { now }));
-  }
-  for (const name of ['noTrustedIssuer', 'live', 'fileGood', 'fileExpired', 'fileAging', 'fileOther', 'fileTryLater', 'noTrusted', 'noResolver', 'sni', 'revoked', 'redirected']) {
-    ports[name] = await freePort();
   }
   const tls = (id: { cert: string; key: string }) => `ssl_certificate ${id.cert}; ssl_certificate_key ${id.key};`;
   const live = `ssl_stapling on; ssl_stapling_verify on; ssl_trusted_certificate ${chain};`;
