@@ -101,7 +101,11 @@ export async function startStaplingServer(options: StaplingServerOptions): Promi
   };
 }
 
-/** A loopback port that was free a moment ago, for URLs that must be written into certificates first. */
+/**
+ * A loopback port that was free a moment ago, for URLs that must be written into certificates first. Bind it
+ * before asking for the next: two calls in a row can return the same port (the first is released before the
+ * second is chosen).
+ */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
