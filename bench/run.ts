@@ -35,6 +35,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { rawHandshake, type Stat, stat } from './measure.js';
 import { pool } from './pool.mjs';
 import { responderRequests, startServer } from './server-child.js';
 
@@ -45,17 +46,6 @@ const bundle = join(root, 'packages/probe-cli/dist/bundle/bin.cjs');
 const unbundled = join(root, 'packages/probe-cli/dist/bin.js');
 const hook = join(root, 'bench/rss-hook.mjs');
 
-interface Stat {
-  median: number;
-  min: number;
-  max: number;
-}
-const stat = (xs: number[]): Stat => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  const median = s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-  return { median, min: s[0] as number, max: s[s.length - 1] as number };
-};
 const fmt = (s: Stat, unit: string, digits = 0) => `median ${s.median.toFixed(digits)}${unit} (min ${s.min.toFixed(digits)}, max ${s.max.toFixed(digits)})`;
 
 const inheritedExtraCas = process.env.NODE_EXTRA_CA_CERTS ?? null;
@@ -115,19 +105,7 @@ async function rawLoop(
   const secureContext = ca ? tls.createSecureContext({ ca, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' }) : undefined;
   const started = performance.now();
   const cpu = process.cpuUsage();
-  await pool(count, concurrency, (i) =>
-    new Promise<void>((resolve, reject) => {
-      const servername = names[i % names.length];
-      const s = tls.connect({ host: '127.0.0.1', port, servername, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', rejectUnauthorized: false, requestOCSP: true, ...(secureContext ? { secureContext } : {}) } as tls.ConnectionOptions);
-      s.on('OCSPResponse', () => {});
-      s.once('secureConnect', () => {
-        if (readChain) s.getPeerCertificate(true);
-        s.destroy();
-        resolve();
-      });
-      s.once('error', reject);
-    }),
-  );
+  await pool(count, concurrency, (i) => rawHandshake(port, names[i % names.length], { readChain, ...(secureContext ? { secureContext } : {}) }));
   const used = process.cpuUsage(cpu);
   return { rate: count / ((performance.now() - started) / 1000), cpuMs: (used.user + used.system) / 1000 / count };
 }

@@ -16,20 +16,10 @@
  * library's ratios to the raw and the validating loop, per round then the median.
  */
 import * as tls from 'node:tls';
+import { rawHandshake, type Stat, stat } from './measure.js';
 import { pool } from './pool.mjs';
 import { startServer } from './server-child.js';
 
-interface Stat {
-  median: number;
-  min: number;
-  max: number;
-}
-const stat = (xs: number[]): Stat => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  const median = s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-  return { median, min: s[0] as number, max: s[s.length - 1] as number };
-};
 const fmt = (s: Stat, digits: number) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
 
 const WARMUP = Number(process.env.WARMUP ?? 1500);
@@ -50,25 +40,7 @@ try {
     const raw =
       (readChain: boolean, secureContext?: tls.SecureContext) =>
       (i: number): Promise<void> =>
-        new Promise((resolve, reject) => {
-          const s = tls.connect({
-            host: '127.0.0.1',
-            port,
-            servername: info.names[i % info.names.length],
-            minVersion: 'TLSv1.3',
-            maxVersion: 'TLSv1.3',
-            rejectUnauthorized: false,
-            requestOCSP: true,
-            ...(secureContext ? { secureContext } : {}),
-          } as tls.ConnectionOptions);
-          s.on('OCSPResponse', () => {});
-          s.once('secureConnect', () => {
-            if (readChain) s.getPeerCertificate(true);
-            s.destroy();
-            resolve();
-          });
-          s.once('error', reject);
-        });
+        rawHandshake(port, info.names[i % info.names.length], { readChain, ...(secureContext ? { secureContext } : {}) });
     const options = { tlsVersions: ['1.3'], attempts: 1, httpHead: false, extraCerts, cache: core.createCollectCache(), verifier: new core.SignatureVerifier() };
     let notOk = 0;
     const library = async (i: number) => {
