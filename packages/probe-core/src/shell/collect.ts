@@ -111,14 +111,21 @@ function liveQuery(url: string, request: Uint8Array, http: HttpOptions | undefin
  * The handshakes of one address: `attempts` full handshakes per TLS version, in the order below.
  *
  * The order matters to the judgement of a lazy server (the first handshakes carry no staple): the attempts
- * are read as one sequence, versions in the order given. So the versions run one after the other, as that
- * sequence, until the very first handshake has carried a staple. From then on nothing that follows can make
- * the server look lazy (STAPLE_LAZY needs an unstapled handshake before the first stapled one), and nothing
- * waits for the handshake before it: the first version's remaining attempts and each other version's first
- * attempt run at once, from the moment the first staple arrives (in TLS 1.2 a round trip before that handshake
- * ends), and a version whose first attempt worked then runs its remaining attempts at once (a
- * version the server refuses fails once, not `attempts` times), at most AT_ONCE per version at a time. With the default 2 versions × 3 attempts
- * that is three rounds of handshakes, where strictly in turn it is six. The evidence keeps the sequence
+ * are read as one sequence, versions in the order given, and STAPLE_LAZY needs an unstapled handshake before
+ * the first stapled one. So everything hangs on the very first handshake:
+ *
+ * - The first round starts at once: the first version's first attempt and, alongside it, up to AT_ONCE
+ *   handshakes of each version in all (the first version's next attempts, each other version's first ones).
+ * - If that first handshake carries a staple, nothing that follows can make the server look lazy, and the
+ *   round stands as the sequence's next attempts. A version whose first attempt failed keeps that one failure
+ *   (a version the server refuses fails once, not `attempts` times); the others of its round are closed and
+ *   not counted. Attempts beyond the round follow at most AT_ONCE of a version at a time.
+ * - If it carries none (a lazy server), fails or is refused, the round's other handshakes are closed and not
+ *   counted, and the probe goes one handshake after another, with the retry delay after each unstapled one,
+ *   as a lazy server must be watched.
+ *
+ * With the default 2 versions × 3 attempts that is one round of handshakes where strictly in turn it is six:
+ * over a real network, one connection's round trips instead of six of them. The evidence keeps the sequence
  * order; only the wall time shrinks.
  */
 async function handshakes(
@@ -138,51 +145,71 @@ async function handshakes(
   // Server header is put into that attempt's outcome before the evidence is returned.
   const heads: Promise<void>[] = [];
 
+  interface Started {
+    /** The handshake's outcome, before any HEAD. */
+    readonly done: Promise<AttemptOutcome>;
+    /** The outcome with the HEAD's Server header, once that is over too. */
+    readonly complete: Promise<AttemptOutcome>;
+  }
+  const start = (tlsVersion: TlsVersion, head: boolean, signal: AbortSignal | undefined, onStaple?: () => void): Started => {
+    let handshakeDone: (outcome: AttemptOutcome) => void = () => {};
+    const done = new Promise<AttemptOutcome>((resolve) => {
+      handshakeDone = resolve;
+    });
+    const complete = handshake({
+      address,
+      port: target.port,
+      servername: target.servername,
+      tlsVersion,
+      timeoutMs: options.timeoutMs ?? 10_000,
+      trust: trustContext(tlsVersion, extraCas),
+      httpHead: head,
+      onHandshake: (outcome) => handshakeDone(outcome),
+      ...(onStaple ? { onStaple } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    return { done: Promise.race([done, complete]), complete };
+  };
+  /** Count a started handshake as attempt `attempt` of its version, into `out`. */
+  const record = async (tlsVersion: TlsVersion, attempt: number, started: Started, out: AttemptEvidence[]): Promise<AttemptOutcome> => {
+    const outcome = await started.done;
+    if (outcome.ok) {
+      askedServer = true;
+      onChain(outcome.chain);
+    }
+    const entry: { attempt: number; tlsVersion: TlsVersion; outcome: AttemptOutcome } = { attempt, tlsVersion, outcome };
+    out.push(entry);
+    heads.push(
+      started.complete.then((complete) => {
+        entry.outcome = complete;
+      }),
+    );
+    // A dead address fails the other version too.
+    if (!outcome.ok && UNREACHABLE.has(outcome.error.kind)) unreachable = true;
+    return outcome;
+  };
+
   /**
-   * Attempts `from`..`to` of one version, in turn, into `out`; stops at the first failure. With `pause`, an
-   * unstapled attempt that is not the last is followed by the retry delay (a lazy server's time to fetch).
+   * Attempts `from`..`to` of one version, in turn, into `out`; stops at the first failure (retrying a failed
+   * handshake tells nothing new). With `pause`, an unstapled attempt that is not the last is followed by the
+   * retry delay (a lazy server's time to fetch).
    */
   const lane = async (tlsVersion: TlsVersion, from: number, to: number, out: AttemptEvidence[], pause = true, onStaple?: () => void): Promise<void> => {
-    const trust = trustContext(tlsVersion, extraCas);
     for (let attempt = from; attempt <= to; attempt++) {
       if (unreachable || options.signal?.aborted) return;
-      let handshakeDone: (outcome: AttemptOutcome) => void = () => {};
-      const done = new Promise<AttemptOutcome>((resolve) => {
-        handshakeDone = resolve;
-      });
       const head = !askedServer && !headUnderWay;
       if (head) headUnderWay = true;
-      const withHead = handshake({
-        address,
-        port: target.port,
-        servername: target.servername,
-        tlsVersion,
-        timeoutMs: options.timeoutMs ?? 10_000,
-        trust,
-        httpHead: head,
-        onHandshake: (outcome) => handshakeDone(outcome),
-        ...(onStaple ? { onStaple } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      const outcome = await Promise.race([done, withHead]);
+      const outcome = await record(tlsVersion, attempt, start(tlsVersion, head, options.signal, onStaple), out);
       if (head) headUnderWay = false;
-      if (outcome.ok) {
-        askedServer = true;
-        onChain(outcome.chain);
-      }
-      const entry: { attempt: number; tlsVersion: TlsVersion; outcome: AttemptOutcome } = { attempt, tlsVersion, outcome };
-      out.push(entry);
-      heads.push(
-        withHead.then((complete) => {
-          entry.outcome = complete;
-        }),
-      );
-      if (!outcome.ok) {
-        // Retrying a failed handshake tells nothing new; a dead address fails the other version too.
-        if (UNREACHABLE.has(outcome.error.kind)) unreachable = true;
-        return;
-      }
+      if (!outcome.ok) return;
       if (pause && outcome.staple === null && attempt < attempts) await sleep(options.retryDelayMs ?? 250, options.signal);
+    }
+  };
+  /** Attempts `from`..`attempts` of one version, at most AT_ONCE at a time. */
+  const rest = async (tlsVersion: TlsVersion, from: number, out: AttemptEvidence[]) => {
+    for (let first = from; first <= attempts; first += AT_ONCE) {
+      const last = Math.min(attempts, first + AT_ONCE - 1);
+      await Promise.all(Array.from({ length: last - first + 1 }, (_, k) => lane(tlsVersion, first + k, first + k, out, false)));
     }
   };
 
@@ -191,40 +218,56 @@ async function handshakes(
   const [firstOut] = perVersion;
   if (first === undefined || firstOut === undefined || attempts < 1) return [];
   // The staple is known before the handshake ends (TLS 1.2 sends it in the server's first flight, a round trip
-  // before the Finished messages), so the other handshakes may start from then.
+  // before the Finished messages).
   let stapleSeen: () => void = () => {};
   const stapled = new Promise<boolean>((resolve) => {
     stapleSeen = () => resolve(true);
   });
   const opening = lane(first, 1, 1, firstOut, true, stapleSeen);
+  // The rest of the first round, started alongside the opening handshake; each version's may be closed unheard.
+  const roundEnd = Math.min(attempts, AT_ONCE);
+  const round = versions.map((version, i) => {
+    const from = i === 0 ? 2 : 1;
+    const size = Math.max(0, roundEnd - from + 1);
+    // No controller for an empty round (one version, one attempt: the bench's and a monitor's usual case).
+    const stop = size > 0 ? new AbortController() : null;
+    const signal = stop && options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop?.signal;
+    const started = Array.from({ length: size }, (_, k) => ({ attempt: from + k, started: start(version, false, signal) }));
+    /** Close this version's handshakes of the round (those already over stay so) and wait until they are. */
+    const drop = async (list = started) => {
+      if (list.length === 0) return;
+      stop?.abort();
+      await Promise.all(list.map((s) => s.started.complete));
+    };
+    return { version, started, drop };
+  });
+
   const early = await Promise.race([stapled, opening.then(() => false)]);
   const openingOutcome = firstOut[0]?.outcome;
   if (early || (openingOutcome?.ok && openingOutcome.staple !== null)) {
-    // The very first handshake carried a staple: nothing after it can make the server look lazy, so nothing
-    // waits for the handshake before it (no retry delay either: nothing is waiting on a fetch).
-    // At most AT_ONCE handshakes of one version at a time, so that a large --attempts is not a burst (the first
-    // may still be under way when the others start).
-    const atOnce = async (v: TlsVersion, from: number, out: AttemptEvidence[], underWay: number) => {
-      for (let start = from, size = AT_ONCE - underWay; start <= attempts; start += size, size = AT_ONCE) {
-        const end = Math.min(attempts, start + size - 1);
-        await Promise.all(Array.from({ length: end - start + 1 }, (_, k) => lane(v, start + k, start + k, out, false)));
-      }
-    };
+    // The very first handshake carried a staple: the round stands, and nothing waits for a fetch.
     await Promise.all(
-      versions.map(async (v, i) => {
+      round.map(async ({ version, started, drop }, i) => {
         const out = perVersion[i] as AttemptEvidence[];
         if (i === 0) {
-          await Promise.all([opening, atOnce(v, 2, out, early ? 1 : 0)]);
-          return;
+          await Promise.all([opening, ...started.map((s) => record(version, s.attempt, s.started, out))]);
+        } else {
+          const [head, ...others] = started;
+          if (!head) return;
+          // A version's first attempt decides for its round: one the server refuses is one failure.
+          const outcome = await record(version, head.attempt, head.started, out);
+          if (!outcome.ok) return drop(others);
+          await Promise.all(others.map((s) => record(version, s.attempt, s.started, out)));
         }
-        // A version's first attempt alone: one the server refuses is one failure, not `attempts` of them.
-        await lane(v, 1, 1, out, false);
-        if (out[0]?.outcome.ok) await atOnce(v, 2, out, 0);
+        if (!unreachable && !options.signal?.aborted) await rest(version, roundEnd + 1, out);
       }),
     );
     // Each version's attempts in their order, whatever order they finished in.
     for (const out of perVersion) out.sort((a, b) => a.attempt - b.attempt);
   } else {
+    // No staple on the first handshake (or no handshake): the round's other handshakes are not counted, and
+    // the rest goes in turn, so that a lazy server's fetch shows.
+    await Promise.all([opening, ...round.map(({ drop }) => drop())]);
     if (openingOutcome?.ok) await lane(first, 2, attempts, firstOut);
     for (let i = 1; i < versions.length; i++) await lane(versions[i] as TlsVersion, 1, attempts, perVersion[i] as AttemptEvidence[]);
   }
