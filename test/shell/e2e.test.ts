@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { connect, createServer, type Server } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
-import { probe, type Report } from '@staple-probe/core';
+import { collect, parseTarget, probe, type Report } from '@staple-probe/core';
 import { createPki, issue, makeStaple, type StapleScenario, type StaplingServer, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes } from '../helpers.js';
@@ -399,11 +399,16 @@ describe('the order of the handshakes', () => {
 
 describe('the HEAD after the first handshake', () => {
   /** A TLS server that staples, and answers a HEAD after `answerAfterMs` (never, when null). */
-  async function headServer(answerAfterMs: number | null): Promise<{ target: string; log: string[]; close: () => void }> {
+  async function headServer(answerAfterMs: number | null, { lazyMs = 0 } = {}): Promise<{ target: string; log: string[]; close: () => void }> {
     const staple = await makeStaple(pki, 'good', { now: new Date() });
     const log: string[] = [];
     const server = tlsCreateServer({ key: pki.leafRsa.keyPem, cert: pki.leafRsa.pem + pki.intermediate.pem });
-    server.on('OCSPRequest', (_cert: Buffer, _issuer: Buffer, done: (error: null, response: Buffer) => void) => done(null, Buffer.from(staple)));
+    // With `lazyMs`, no staple until that long after the first request for one.
+    let firstAsked: number | null = null;
+    server.on('OCSPRequest', (_cert: Buffer, _issuer: Buffer, done: (error: null, response?: Buffer) => void) => {
+      firstAsked ??= performance.now();
+      done(null, performance.now() - firstAsked < lazyMs ? undefined : Buffer.from(staple));
+    });
     // TCP accepts, not secureConnection: a TLS 1.3 server may not see the client's Finished before the probe
     // closes, and then emits no secureConnection.
     server.on('connection', () => log.push('connection'));
@@ -421,6 +426,18 @@ describe('the HEAD after the first handshake', () => {
     return { target: `127.0.0.1:${(server.address() as AddressInfo).port}`, log, close: () => server.close() };
   }
 
+  /** A proxy to `target` that passes everything on 100 ms late, each way (a close too, after the data before it). */
+  const slowProxy = (target: string) =>
+    rawServer((client) => {
+      const upstream = connect(Number(target.split(':')[1]), '127.0.0.1');
+      const relay = (from: Socket, to: Socket) => from.on('data', (chunk) => setTimeout(() => to.writable && to.write(chunk), 100));
+      relay(client, upstream);
+      relay(upstream, client);
+      for (const socket of [client, upstream]) socket.on('error', () => socket.destroy());
+      client.once('close', () => setTimeout(() => upstream.destroy(), 100));
+      upstream.once('close', () => setTimeout(() => client.destroy(), 100));
+    });
+
   it('the other handshakes do not wait for its answer, and its Server header is kept', async () => {
     // A second is ample for the three handshakes after the first, even on a loaded CI machine.
     const server = await headServer(1000);
@@ -430,6 +447,40 @@ describe('the HEAD after the first handshake', () => {
       expect(report.targets[0]?.server.header).toBe('slowpoke/1.0');
       // All four connections were made before the HEAD was answered.
       expect(server.log).toEqual(['connection', 'connection', 'connection', 'connection', 'head answered']);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('goes out on the first handshake to complete: with a round trip of 200 ms, a TLS 1.3 one (TLS 1.2 needs one more)', async () => {
+    const server = await headServer(0);
+    const proxyPort = await slowProxy(server.target);
+    try {
+      const evidence = await collect(parseTarget(`127.0.0.1:${proxyPort}`, { servername: 'localhost' }), { ...fast, attempts: 2 });
+      const attempts = evidence.addresses[0]?.attempts ?? [];
+      expect(attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.outcome.ok && a.outcome.staple ? 'staple' : 'none'}`)).toEqual(['1.2#1:staple', '1.2#2:staple', '1.3#1:staple', '1.3#2:staple']);
+      // One HEAD, on a TLS 1.3 attempt; the TLS 1.2 ones sent none.
+      const carried = attempts.filter((a) => a.outcome.ok && a.outcome.serverHeader !== undefined);
+      expect(carried.map((a) => a.tlsVersion)).toEqual(['1.3']);
+      expect(carried[0]?.outcome.ok && carried[0].outcome.serverHeader).toBe('slowpoke/1.0');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a handshake of a round closed uncounted gives it back: a lazy server still gets one HEAD, on a counted handshake', async () => {
+    // No staple for 300 ms: the whole first round has none, and 1.2#2 comes after a 600 ms pause.
+    const server = await headServer(0, { lazyMs: 300 });
+    // Over a 200 ms round trip a TLS 1.3 handshake of the round ends (and takes the HEAD) a round trip before
+    // 1.2#1 shows that it has no staple.
+    const proxyPort = await slowProxy(server.target);
+    try {
+      const evidence = await collect(parseTarget(`127.0.0.1:${proxyPort}`, { servername: 'localhost' }), { ...fast, attempts: 2, retryDelayMs: 600 });
+      const attempts = evidence.addresses[0]?.attempts ?? [];
+      expect(attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.outcome.ok && a.outcome.staple ? 'staple' : 'none'}`)).toEqual(['1.2#1:none', '1.2#2:staple', '1.3#1:staple', '1.3#2:staple']);
+      const carried = attempts.filter((a) => a.outcome.ok && a.outcome.serverHeader !== undefined);
+      expect(carried).toHaveLength(1);
+      expect(carried[0]?.outcome.ok && carried[0].outcome.serverHeader).toBe('slowpoke/1.0');
     } finally {
       server.close();
     }

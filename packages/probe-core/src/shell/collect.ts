@@ -107,6 +107,9 @@ function liveQuery(url: string, request: Uint8Array, http: HttpOptions | undefin
   return httpExchange(url, { method: 'POST', body: request, contentType: 'application/ocsp-request', accept }, http);
 }
 
+/** Did this handshake send the HEAD (its outcome then has a `serverHeader`, null when unanswered)? */
+const sentHead = (outcome: AttemptOutcome) => outcome.ok && outcome.serverHeader !== undefined;
+
 /**
  * The handshakes of one address: `attempts` full handshakes per TLS version, in the order below.
  *
@@ -137,9 +140,16 @@ async function handshakes(
 ): Promise<AttemptEvidence[]> {
   const versions = options.tlsVersions ?? DEFAULT_VERSIONS;
   const attempts = options.attempts ?? 3;
-  let askedServer = options.httpHead === false;
-  // A handshake that will send the HEAD is under way: the handshakes that start meanwhile do not send one.
-  let headUnderWay = false;
+  // The HEAD that learns the server software goes out once per address, on the first handshake to complete
+  // (in the first round usually a TLS 1.3 one, a round trip before TLS 1.2's end): 'wanted' until a handshake
+  // takes it, 'underway' meanwhile, 'asked' once a counted handshake has sent it (answered or not). A
+  // handshake of a round closed uncounted gives it back.
+  let head: 'wanted' | 'underway' | 'asked' = options.httpHead === false ? 'asked' : 'wanted';
+  const takeHead = () => {
+    if (head !== 'wanted') return false;
+    head = 'underway';
+    return true;
+  };
   let unreachable = false;
   // The HEAD after the first handshake finishes in the background while the other handshakes go on; its
   // Server header is put into that attempt's outcome before the evidence is returned.
@@ -151,7 +161,7 @@ async function handshakes(
     /** The outcome with the HEAD's Server header, once that is over too. */
     readonly complete: Promise<AttemptOutcome>;
   }
-  const start = (tlsVersion: TlsVersion, head: boolean, signal: AbortSignal | undefined, onStaple?: () => void): Started => {
+  const start = (tlsVersion: TlsVersion, signal: AbortSignal | undefined, onStaple?: () => void): Started => {
     let handshakeDone: (outcome: AttemptOutcome) => void = () => {};
     const done = new Promise<AttemptOutcome>((resolve) => {
       handshakeDone = resolve;
@@ -163,7 +173,7 @@ async function handshakes(
       tlsVersion,
       timeoutMs: options.timeoutMs ?? 10_000,
       trust: trustContext(tlsVersion, extraCas),
-      httpHead: head,
+      httpHead: takeHead,
       onHandshake: (outcome) => handshakeDone(outcome),
       ...(onStaple ? { onStaple } : {}),
       ...(signal ? { signal } : {}),
@@ -173,15 +183,13 @@ async function handshakes(
   /** Count a started handshake as attempt `attempt` of its version, into `out`. */
   const record = async (tlsVersion: TlsVersion, attempt: number, started: Started, out: AttemptEvidence[]): Promise<AttemptOutcome> => {
     const outcome = await started.done;
-    if (outcome.ok) {
-      askedServer = true;
-      onChain(outcome.chain);
-    }
+    if (outcome.ok) onChain(outcome.chain);
     const entry: { attempt: number; tlsVersion: TlsVersion; outcome: AttemptOutcome } = { attempt, tlsVersion, outcome };
     out.push(entry);
     heads.push(
       started.complete.then((complete) => {
         entry.outcome = complete;
+        if (sentHead(complete)) head = 'asked';
       }),
     );
     // A dead address fails the other version too.
@@ -197,10 +205,7 @@ async function handshakes(
   const lane = async (tlsVersion: TlsVersion, from: number, to: number, out: AttemptEvidence[], pause = true, onStaple?: () => void): Promise<void> => {
     for (let attempt = from; attempt <= to; attempt++) {
       if (unreachable || options.signal?.aborted) return;
-      const head = !askedServer && !headUnderWay;
-      if (head) headUnderWay = true;
-      const outcome = await record(tlsVersion, attempt, start(tlsVersion, head, options.signal, onStaple), out);
-      if (head) headUnderWay = false;
+      const outcome = await record(tlsVersion, attempt, start(tlsVersion, options.signal, onStaple), out);
       if (!outcome.ok) return;
       if (pause && outcome.staple === null && attempt < attempts) await sleep(options.retryDelayMs ?? 250, options.signal);
     }
@@ -232,12 +237,19 @@ async function handshakes(
     // No controller for an empty round (one version, one attempt: the bench's and a monitor's usual case).
     const stop = size > 0 ? new AbortController() : null;
     const signal = stop && options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop?.signal;
-    const started = Array.from({ length: size }, (_, k) => ({ attempt: from + k, started: start(version, false, signal) }));
-    /** Close this version's handshakes of the round (those already over stay so) and wait until they are. */
+    const started = Array.from({ length: size }, (_, k) => ({ attempt: from + k, started: start(version, signal) }));
+    /**
+     * Close these handshakes of the round (those already over stay so) and wait until they are; one that had
+     * taken the HEAD gives it back.
+     */
     const drop = async (list = started) => {
       if (list.length === 0) return;
       stop?.abort();
-      await Promise.all(list.map((s) => s.started.complete));
+      await Promise.all(
+        list.map(async (s) => {
+          if (sentHead(await s.started.complete)) head = 'wanted';
+        }),
+      );
     };
     return { version, started, drop };
   });

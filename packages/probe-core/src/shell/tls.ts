@@ -13,8 +13,12 @@ export interface HandshakeOptions {
   readonly signal?: AbortSignal;
   /** Trust store for chain validation; Node's bundled roots when absent. Made once per run (`trustContext`). */
   readonly trust?: Trust;
-  /** After the handshake, send one `HEAD /` and keep the `Server` header (to word hints for that server). */
-  readonly httpHead?: boolean;
+  /**
+   * After the handshake, send one `HEAD /` and keep the `Server` header (to word hints for that server). A
+   * function is asked when the handshake is done: of several handshakes under way, the first to finish can
+   * take the HEAD.
+   */
+  readonly httpHead?: boolean | (() => boolean);
   /**
    * Called once the handshake is done, before the HEAD (the promise resolves after it, with the header): the
    * caller can go on with other handshakes meanwhile.
@@ -173,7 +177,8 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
         nameError,
       };
       const durationMs = elapsed();
-      if (!options.httpHead) return finish({ ...result, durationMs });
+      const head = typeof options.httpHead === 'function' ? options.httpHead() : options.httpHead === true;
+      if (!head) return finish({ ...result, durationMs });
       options.onHandshake?.({ ...result, durationMs });
       // Timed separately: the handshake duration stays comparable with or without the HEAD.
       const host = options.servername ?? options.address;
