@@ -45,6 +45,8 @@ const COLD = 'probe host (bundle, live on)';
 const PIPELINE = 'openssl s_client -status + openssl ocsp';
 const SLOW = 'probe host, 50 ms round trip (bundle)';
 const SLOW_PIPELINE = 'the openssl pipeline, 50 ms round trip';
+const SLOW_NGINX = 'probe nginx, 50 ms round trip and connect (bundle)';
+const SLOW_NGINX_PIPELINE = 'the openssl pipeline, nginx, 50 ms round trip and connect';
 
 const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
 const path = (o: unknown, ...keys: string[]): number | null => {
@@ -79,6 +81,13 @@ function measures(servers: readonly string[]): Measure[] {
     { name: 'cold probe ÷ openssl pipeline', get: (r) => div(path(r.startup, COLD, 'ms', 'median'), path(r.startup, PIPELINE, 'ms', 'median')), better: 'lower', digits: 2 },
     { name: '50 ms round trip: probe, ms', get: (r) => path(r.startup, SLOW, 'ms', 'median'), range: (r) => range(r.startup, SLOW, 'ms'), better: 'lower', digits: 0 },
     { name: '50 ms round trip: probe ÷ pipeline', get: (r) => div(path(r.startup, SLOW, 'ms', 'median'), path(r.startup, SLOW_PIPELINE, 'ms', 'median')), better: 'lower', digits: 2 },
+    { name: 'nginx, 50 ms round trip and connect: probe, ms', get: (r) => path(r.startup, SLOW_NGINX, 'ms', 'median'), range: (r) => range(r.startup, SLOW_NGINX, 'ms'), better: 'lower', digits: 0 },
+    {
+      name: 'nginx, 50 ms round trip and connect: probe ÷ pipeline',
+      get: (r) => div(path(r.startup, SLOW_NGINX, 'ms', 'median'), path(r.startup, SLOW_NGINX_PIPELINE, 'ms', 'median')),
+      better: 'lower',
+      digits: 2,
+    },
   ];
   for (const s of servers) {
     list.push(

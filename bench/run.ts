@@ -4,7 +4,9 @@
  *  1. Start-up: `node -e 0`; the CLI (`--version`, `inspect`, a probe of a local stapling server with the
  *     live query on), from the bundle and from the unbundled tsc output; and the equivalent
  *     `openssl s_client -status` + `openssl ocsp` pipeline; the cold probe and that pipeline again through a
- *     proxy that adds a 50 ms round trip to the TLS connection.
+ *     proxy that adds a 50 ms round trip to the TLS connection; and, when nginx is installed, both against
+ *     nginx (which answers the probe's HEAD, as real servers do) through a proxy that also holds the first
+ *     bytes one round trip, as a real network's TCP handshake does.
  *  2. Throughput: endpoints fully probed and verified per second by the library (one TLS 1.3 handshake each,
  *     live query deduplicated; bench/rss-run.mjs in its own process) against a raw `tls.connect` +
  *     `requestOCSP` loop, same concurrency, same server; and against that loop reading the served chain
@@ -130,19 +132,22 @@ function libraryRun(target: string, rootFile: string, count: number, concurrency
 /**
  * A TCP proxy that delays every chunk by `oneWayMs` in each direction (a round trip of twice that), in this
  * process, which only waits on its children while the start-up cases run. Timers of equal delay fire in the
- * order they were set, so each direction keeps its byte order.
+ * order they were set, so each direction keeps its byte order. With `connectRoundTrip`, the client's first
+ * bytes wait one more round trip: a real network's TCP handshake, which the local accept skips.
  */
-function latencyProxy(upstreamPort: number, oneWayMs: number): Promise<{ port: number; close: () => void }> {
-  const relay = (from: Socket, to: Socket) =>
+function latencyProxy(upstreamPort: number, oneWayMs: number, { connectRoundTrip = false } = {}): Promise<{ port: number; close: () => void }> {
+  const relay = (from: Socket, to: Socket, hold: number) =>
     from.on('data', (chunk: Buffer) => {
       setTimeout(() => {
         if (to.writable) to.write(chunk);
-      }, oneWayMs);
+      }, Math.max(oneWayMs, hold - performance.now()));
     });
   const proxy = createServer((client) => {
     const upstream = connect(upstreamPort, '127.0.0.1');
-    relay(client, upstream);
-    relay(upstream, client);
+    // Nothing the client sends goes on before the connect's round trip is over; later chunks keep their order
+    // (each waits at least as long as the one before).
+    relay(client, upstream, connectRoundTrip ? performance.now() + 3 * oneWayMs : 0);
+    relay(upstream, client, 0);
     const end = (other: Socket) => () => setTimeout(() => other.destroy(), oneWayMs);
     client.on('close', end(upstream));
     upstream.on('close', end(client));
@@ -155,6 +160,9 @@ function latencyProxy(upstreamPort: number, oneWayMs: number): Promise<{ port: n
 const { child: server, info } = await startServer();
 const ONE_WAY_MS = 25;
 const slow = await latencyProxy(info.port, ONE_WAY_MS);
+const slowNginx = info.nginxPort ? await latencyProxy(info.nginxPort, ONE_WAY_MS, { connectRoundTrip: true }) : null;
+const SLOW_NGINX = 'probe nginx, 50 ms round trip and connect (bundle)';
+const SLOW_NGINX_PIPELINE = 'the openssl pipeline, nginx, 50 ms round trip and connect';
 const dir = mkdtempSync(join(tmpdir(), 'staple-probe-bench-'));
 const rootFile = join(dir, 'root.pem');
 const intermediateFile = join(dir, 'intermediate.pem');
@@ -193,6 +201,7 @@ try {
     // The same through a proxy that adds 25 ms each way to the TLS connection (the live query goes direct).
     ['probe host, 50 ms round trip (bundle)', process.execPath, ['--import', hook, bundle, `127.0.0.1:${slow.port}`, ...probeArgs.slice(1)]],
   ];
+  if (slowNginx) cases.push([SLOW_NGINX, process.execPath, ['--import', hook, bundle, `127.0.0.1:${slowNginx.port}`, ...probeArgs.slice(1)]]);
   if (inheritedExtraCas) {
     const inherited = { ...process.env };
     cases.push(['node -e 0 (NODE_EXTRA_CA_CERTS inherited)', process.execPath, ['--import', hook, '-e', '0'], inherited]);
@@ -204,6 +213,7 @@ try {
     const pipeline = `openssl s_client -connect 127.0.0.1:${port} -servername localhost -status </dev/null >/dev/null 2>&1; openssl ocsp -issuer ${intermediateFile} -cert ${leafFile} -url ${info.responderUrl} -CAfile ${rootFile} -no_nonce >/dev/null 2>&1`;
     cases.push(['openssl s_client -status + openssl ocsp', 'bash', ['-c', pipeline]]);
     cases.push(['the openssl pipeline, 50 ms round trip', 'bash', ['-c', pipeline.replace(`127.0.0.1:${port} `, `127.0.0.1:${slow.port} `)]]);
+    if (slowNginx) cases.push([SLOW_NGINX_PIPELINE, 'bash', ['-c', pipeline.replace(`127.0.0.1:${port} `, `127.0.0.1:${slowNginx.port} `)]]);
   }
   const startup: Record<string, { ms: Stat; rssMiB: number | null; ratioToNode: number; ratioToNodePerRound: Stat }> = {};
   const measured = await interleaved(cases);
@@ -223,6 +233,11 @@ try {
   const slowOpenssl = startup['the openssl pipeline, 50 ms round trip'];
   if (slowProbe && slowOpenssl) {
     say(`over a 50 ms round trip: probe host (6 handshakes, a HEAD, the live query) ÷ the openssl pipeline (1 handshake, 1 query): ×${(slowProbe.ms.median / slowOpenssl.ms.median).toFixed(2)}`);
+  }
+  const slowNginxProbe = startup[SLOW_NGINX];
+  const slowNginxOpenssl = startup[SLOW_NGINX_PIPELINE];
+  if (slowNginxProbe && slowNginxOpenssl) {
+    say(`nginx over a 50 ms round trip, connect included: probe host ÷ the openssl pipeline: ×${(slowNginxProbe.ms.median / slowNginxOpenssl.ms.median).toFixed(2)}`);
   }
   results.startup = startup;
 
@@ -371,6 +386,7 @@ try {
   results.memory = rss;
 } finally {
   slow.close();
+  slowNginx?.close();
   server.kill('SIGTERM');
 }
 mkdirSync(join(root, '.tmp'), { recursive: true });
