@@ -81,9 +81,9 @@ function measures(servers: readonly string[]): Measure[] {
     { name: 'cold probe ÷ openssl pipeline', get: (r) => div(path(r.startup, COLD, 'ms', 'median'), path(r.startup, PIPELINE, 'ms', 'median')), better: 'lower', digits: 2 },
     { name: '50 ms round trip: probe, ms', get: (r) => path(r.startup, SLOW, 'ms', 'median'), range: (r) => range(r.startup, SLOW, 'ms'), better: 'lower', digits: 0 },
     { name: '50 ms round trip: probe ÷ pipeline', get: (r) => div(path(r.startup, SLOW, 'ms', 'median'), path(r.startup, SLOW_PIPELINE, 'ms', 'median')), better: 'lower', digits: 2 },
-    { name: 'nginx, 50 ms round trip and connect: probe, ms', get: (r) => path(r.startup, SLOW_NGINX, 'ms', 'median'), range: (r) => range(r.startup, SLOW_NGINX, 'ms'), better: 'lower', digits: 0 },
+    { name: '50 ms round trip and connect, nginx: probe, ms', get: (r) => path(r.startup, SLOW_NGINX, 'ms', 'median'), range: (r) => range(r.startup, SLOW_NGINX, 'ms'), better: 'lower', digits: 0 },
     {
-      name: 'nginx, 50 ms round trip and connect: probe ÷ pipeline',
+      name: '50 ms round trip and connect, nginx: probe ÷ pipeline',
       get: (r) => div(path(r.startup, SLOW_NGINX, 'ms', 'median'), path(r.startup, SLOW_NGINX_PIPELINE, 'ms', 'median')),
       better: 'lower',
       digits: 2,

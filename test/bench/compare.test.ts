@@ -51,6 +51,7 @@ describe('pnpm bench:compare', () => {
   it('a figure one run lacks has no change: nginx only in the second, no round-trip rows in either', () => {
     expect(row('nginx: library ÷ raw')).toMatchObject({ before: null, after: 0.5, change: null });
     expect(row('50 ms round trip: probe, ms')).toMatchObject({ before: null, after: null, change: null });
+    expect(row('50 ms round trip and connect, nginx: probe ÷ pipeline')).toMatchObject({ before: null, after: null, change: null });
     // Without either run measuring nginx, it has no rows at all.
     expect(compareBench(before, before).some((r) => r.name.startsWith('nginx'))).toBe(false);
   });
