@@ -7,7 +7,7 @@
  * keep a figure's min–max over their rounds and those ranges overlap, the change is marked "ranges overlap"
  * instead of better or worse: this VM's runs of one commit differ by tens of percent.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
@@ -177,6 +177,17 @@ export function historyFiles(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** How many runs .tmp/bench-history/ keeps: about 11 KB each. */
+export const HISTORY_KEEP = 100;
+
+/** Delete all but the `keep` newest results files of `dir`; returns the paths deleted. */
+export function pruneHistory(dir: string, keep = HISTORY_KEEP): string[] {
+  const files = historyFiles(dir);
+  const old = files.slice(0, Math.max(0, files.length - keep));
+  for (const file of old) rmSync(file, { force: true });
+  return old;
 }
 
 function main(argv: readonly string[]): number {

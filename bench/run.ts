@@ -37,6 +37,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { pruneHistory } from './compare.js';
 import { rawHandshake, type Stat, stat } from './measure.js';
 import { pool } from './pool.mjs';
 import { responderRequests, startServer } from './server-child.js';
@@ -395,4 +396,5 @@ writeFileSync(join(root, '.tmp/bench.json'), `${JSON.stringify(results, null, 2)
 const historyName = `${date.replace(/[:.]/g, '-')}-${commit ? commit.slice(0, 10) + (dirty ? '-dirty' : '') : 'nocommit'}${quick ? '-quick' : ''}.json`;
 mkdirSync(join(root, '.tmp/bench-history'), { recursive: true });
 writeFileSync(join(root, '.tmp/bench-history', historyName), `${JSON.stringify(results, null, 2)}\n`);
+pruneHistory(join(root, '.tmp/bench-history'));
 say(`results: .tmp/bench.json and .tmp/bench-history/${historyName} (compare two runs: pnpm bench:compare)`);

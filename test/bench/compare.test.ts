@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type BenchResults, compareBench, meets, renderComparison } from '../../bench/compare.js';
+import { type BenchResults, compareBench, historyFiles, meets, pruneHistory, renderComparison } from '../../bench/compare.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -123,5 +123,20 @@ describe('pnpm bench:compare', () => {
         expect(out.stderr).not.toMatch(/\n\s+at /);
       }
     });
+  });
+
+  it('the history keeps the newest runs: pruneHistory deletes the oldest beyond the limit, and only results files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'staple-probe-history-'));
+    try {
+      const names = Array.from({ length: 7 }, (_, i) => `2026-11-30T0${i}-00-00-000Z-abc${i}.json`);
+      for (const name of [...names].reverse()) writeFileSync(join(dir, name), '{}');
+      writeFileSync(join(dir, 'notes.txt'), 'kept');
+      expect(pruneHistory(dir, 10)).toEqual([]);
+      expect(pruneHistory(dir, 3).map((f) => f.slice(dir.length + 1))).toEqual(names.slice(0, 4));
+      expect(historyFiles(dir).map((f) => f.slice(dir.length + 1))).toEqual(names.slice(4));
+      expect(readdirSync(dir).sort()).toEqual([...names.slice(4), 'notes.txt'].sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
