@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { connect, createServer, type Server } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
-import { collect, parseTarget, probe, type Report } from '@staple-probe/core';
+import { assess, collect, parseTarget, probe, type Report } from '@staple-probe/core';
 import { createPki, issue, makeStaple, type StapleScenario, type StaplingServer, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes } from '../helpers.js';
@@ -384,25 +384,64 @@ describe('the order of the handshakes', () => {
     expect(codes(report)).toEqual(['STAPLE_LAZY']);
   });
 
-  it('when the first version is refused, the round is not counted and the next version runs its attempts in turn', async () => {
+  it('when the first version is refused, the next version decides: its first attempt of the round was among the first requests a lazy server saw', async () => {
+    // A TLS 1.3-only server that staples 150 ms after the first request for a staple, behind a 200 ms round
+    // trip: the round's TLS 1.3 handshakes ask at once and get none; a TLS 1.3 attempt made only after TLS 1.2
+    // was refused would ask 200 ms later and get one, and the server would not look lazy.
+    const staple = await makeStaple(pki, 'good', { now: new Date() });
+    const server = tlsCreateServer({ key: pki.leafRsa.keyPem, cert: pki.leafRsa.pem + pki.intermediate.pem, minVersion: 'TLSv1.3' });
+    let firstAsked: number | null = null;
+    server.on('OCSPRequest', (_cert: Buffer, _issuer: Buffer, done: (error: null, response?: Buffer) => void) => {
+      firstAsked ??= performance.now();
+      done(null, performance.now() - firstAsked < 150 ? undefined : Buffer.from(staple));
+    });
+    server.on('tlsClientError', () => {});
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const proxyPort = await rawServer((client) => {
+        const upstream = connect((server.address() as AddressInfo).port, '127.0.0.1');
+        const relay = (from: Socket, to: Socket) => from.on('data', (chunk) => setTimeout(() => to.writable && to.write(chunk), 100));
+        relay(client, upstream);
+        relay(upstream, client);
+        for (const socket of [client, upstream]) socket.on('error', () => socket.destroy());
+        client.once('close', () => setTimeout(() => upstream.destroy(), 100));
+        upstream.once('close', () => setTimeout(() => client.destroy(), 100));
+      });
+      const report = await probe(`127.0.0.1:${proxyPort}`, { ...fast, attempts: 2, retryDelayMs: 50, httpHead: false, servername: 'localhost' });
+      expect(report.targets[0]?.addresses[0]?.attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.ok ? (a.staple ? 'staple' : 'none') : 'failed'}`)).toEqual([
+        '1.2#1:failed',
+        '1.3#1:none',
+        '1.3#2:staple',
+      ]);
+      expect(codes(report)).toContain('STAPLE_LAZY');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('when the first version is refused and the next one staples, its round stands: no handshake waits for another', async () => {
     const server = await serve(await makeStaple(pki, 'good', { now: new Date() }), { minVersion: 'TLSv1.3' });
     const proxy = await timingProxy(server.port);
     const report = await probe(proxy.target, { ...fast, attempts: 2, httpHead: false, servername: 'localhost' });
-    // The round (1.2#1, 1.2#2, 1.3#1, 1.3#2) together; then 1.3#1 and 1.3#2 again, in turn.
+    // The round (1.2#1, 1.2#2, 1.3#1, 1.3#2) together; 1.2#1 is refused, 1.3#1 carries a staple, so the TLS 1.3
+    // round counts; 1.2#2 is not counted (a refused version fails once).
     const gaps = proxy.gaps();
-    expect(gaps).toHaveLength(5);
-    for (const gap of gaps.slice(0, 3)) expect(gap).toBeLessThan(100);
-    for (const gap of gaps.slice(3)) expect(gap).toBeGreaterThanOrEqual(140);
+    expect(gaps).toHaveLength(3);
+    for (const gap of gaps) expect(gap).toBeLessThan(100);
     expect(report.targets[0]?.addresses[0]?.attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.ok}`)).toEqual(['1.2#1:false', '1.3#1:true', '1.3#2:true']);
+    expect(codes(report)).toEqual(['TLS_VERSION_UNSUPPORTED']);
   });
 });
 
 describe('the HEAD after the first handshake', () => {
   /** A TLS server that staples, and answers a HEAD after `answerAfterMs` (never, when null). */
-  async function headServer(answerAfterMs: number | null, { lazyMs = 0 } = {}): Promise<{ target: string; log: string[]; close: () => void }> {
+  async function headServer(
+    answerAfterMs: number | null,
+    { lazyMs = 0, minVersion = 'TLSv1.2' as const }: { lazyMs?: number; minVersion?: 'TLSv1.2' | 'TLSv1.3' } = {},
+  ): Promise<{ target: string; log: string[]; close: () => void }> {
     const staple = await makeStaple(pki, 'good', { now: new Date() });
     const log: string[] = [];
-    const server = tlsCreateServer({ key: pki.leafRsa.keyPem, cert: pki.leafRsa.pem + pki.intermediate.pem });
+    const server = tlsCreateServer({ key: pki.leafRsa.keyPem, cert: pki.leafRsa.pem + pki.intermediate.pem, minVersion });
     // With `lazyMs`, no staple until that long after the first request for one.
     let firstAsked: number | null = null;
     server.on('OCSPRequest', (_cert: Buffer, _issuer: Buffer, done: (error: null, response?: Buffer) => void) => {
@@ -468,19 +507,23 @@ describe('the HEAD after the first handshake', () => {
     }
   });
 
-  it('a handshake of a round closed uncounted gives it back: a lazy server still gets one HEAD, on a counted handshake', async () => {
+  it('a handshake of a round closed uncounted keeps its HEAD going: a lazy server still gets its Server header read', async () => {
     // No staple for 300 ms: the whole first round has none, and 1.2#2 comes after a 600 ms pause.
     const server = await headServer(0, { lazyMs: 300 });
     // Over a 200 ms round trip a TLS 1.3 handshake of the round ends (and takes the HEAD) a round trip before
-    // 1.2#1 shows that it has no staple.
+    // 1.2#1 shows that it has no staple; the round is then closed uncounted, that HEAD still answered.
     const proxyPort = await slowProxy(server.target);
     try {
       const evidence = await collect(parseTarget(`127.0.0.1:${proxyPort}`, { servername: 'localhost' }), { ...fast, attempts: 2, retryDelayMs: 600 });
-      const attempts = evidence.addresses[0]?.attempts ?? [];
+      const address = evidence.addresses[0];
+      const attempts = address?.attempts ?? [];
       expect(attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.outcome.ok && a.outcome.staple ? 'staple' : 'none'}`)).toEqual(['1.2#1:none', '1.2#2:staple', '1.3#1:staple', '1.3#2:staple']);
-      const carried = attempts.filter((a) => a.outcome.ok && a.outcome.serverHeader !== undefined);
-      expect(carried).toHaveLength(1);
-      expect(carried[0]?.outcome.ok && carried[0].outcome.serverHeader).toBe('slowpoke/1.0');
+      // One HEAD in all, on a handshake of the round: none of the counted attempts sent one.
+      expect(attempts.filter((a) => a.outcome.ok && a.outcome.serverHeader !== undefined)).toEqual([]);
+      expect(address?.serverHeader).toBe('slowpoke/1.0');
+      expect(server.log.filter((l) => l === 'head answered')).toHaveLength(1);
+      // The report takes the address's header.
+      expect((await assess(evidence, { now: new Date() })).targets[0]?.server.header).toBe('slowpoke/1.0');
     } finally {
       server.close();
     }

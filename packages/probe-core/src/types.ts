@@ -211,6 +211,12 @@ export interface AddressEvidence {
   readonly address: string;
   readonly family: 4 | 6;
   readonly attempts: readonly AttemptEvidence[];
+  /**
+   * The `Server` header of the one `HEAD /` sent on this address, null when unanswered; absent when none was
+   * sent. The handshake that carried it may be one not counted among the attempts (a first round closed
+   * uncounted): the server software does not depend on which handshake asked.
+   */
+  readonly serverHeader?: string | null;
 }
 
 /** A parsed `host[:port]` target. */

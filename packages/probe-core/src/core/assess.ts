@@ -442,10 +442,10 @@ async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): P
   const staplingVerdict = observed ? staplingVerdictOf(list) : worstVerdict([staplingVerdictOf(list), 'unknown']);
   const leafCert = firstFacts?.leaf ?? null;
   const header =
-    evidence.addresses
-      .flatMap((a) => a.attempts)
-      .map((a) => (a.outcome.ok ? (a.outcome.serverHeader ?? null) : null))
-      .find((h) => h !== null) ?? null;
+    [
+      ...evidence.addresses.map((a) => a.serverHeader ?? null),
+      ...evidence.addresses.flatMap((a) => a.attempts).map((a) => (a.outcome.ok ? (a.outcome.serverHeader ?? null) : null)),
+    ].find((h) => h !== null) ?? null;
   const detected = serverFromHeader(header);
   const server: TargetReport['server'] = evidence.server
     ? { name: evidence.server, header, source: 'flag' }

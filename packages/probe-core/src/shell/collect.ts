@@ -107,25 +107,25 @@ function liveQuery(url: string, request: Uint8Array, http: HttpOptions | undefin
   return httpExchange(url, { method: 'POST', body: request, contentType: 'application/ocsp-request', accept }, http);
 }
 
-/** Did this handshake send the HEAD (its outcome then has a `serverHeader`, null when unanswered)? */
-const sentHead = (outcome: AttemptOutcome) => outcome.ok && outcome.serverHeader !== undefined;
-
 /**
  * The handshakes of one address: `attempts` full handshakes per TLS version, in the order below.
  *
  * The order matters to the judgement of a lazy server (the first handshakes carry no staple): the attempts
  * are read as one sequence, versions in the order given, and STAPLE_LAZY needs an unstapled handshake before
- * the first stapled one. So everything hangs on the very first handshake:
+ * the first stapled one. So everything hangs on the first handshake that completes in that order:
  *
  * - The first round starts at once: the first version's first attempt and, alongside it, up to AT_ONCE
  *   handshakes of each version in all (the first version's next attempts, each other version's first ones).
- * - If that first handshake carries a staple, nothing that follows can make the server look lazy, and the
- *   round stands as the sequence's next attempts. A version whose first attempt failed keeps that one failure
- *   (a version the server refuses fails once, not `attempts` times); the others of its round are closed and
- *   not counted. Attempts beyond the round follow at most AT_ONCE of a version at a time.
- * - If it carries none (a lazy server), fails or is refused, the round's other handshakes are closed and not
- *   counted, and the probe goes one handshake after another, with the retry delay after each unstapled one,
- *   as a lazy server must be watched.
+ * - If the first version's first attempt carries a staple, nothing that follows can make the server look
+ *   lazy, and the round stands as the sequence's next attempts. A later version whose first attempt failed
+ *   keeps that one failure (a version the server refuses fails once, not `attempts` times); the others of
+ *   its round are closed and not counted. Attempts beyond the round follow, at most AT_ONCE of a version at
+ *   a time.
+ * - If it carries none (a lazy server), the round's other handshakes are closed and not counted, and the
+ *   probe goes one handshake after another, with the retry delay after each unstapled one.
+ * - If it fails, the next version's first attempt of the round (already under way) decides in its place, the
+ *   same way, and so on: it was among the server's first requests for a staple, as it would have been in
+ *   turn.
  *
  * With the default 2 versions × 3 attempts that is one round of handshakes where strictly in turn it is six:
  * over a real network, one connection's round trips instead of six of them. The evidence keeps the sequence
@@ -137,22 +137,26 @@ async function handshakes(
   options: CollectOptions,
   extraCas: readonly Uint8Array[],
   onChain: (chain: readonly Uint8Array[]) => void,
-): Promise<AttemptEvidence[]> {
+): Promise<{ attempts: AttemptEvidence[]; serverHeader: string | null | undefined }> {
   const versions = options.tlsVersions ?? DEFAULT_VERSIONS;
   const attempts = options.attempts ?? 3;
   // The HEAD that learns the server software goes out once per address, on the first handshake to complete
-  // (in the first round usually a TLS 1.3 one, a round trip before TLS 1.2's end): 'wanted' until a handshake
-  // takes it, 'underway' meanwhile, 'asked' once a counted handshake has sent it (answered or not). A
-  // handshake of a round closed uncounted gives it back.
-  let head: 'wanted' | 'underway' | 'asked' = options.httpHead === false ? 'asked' : 'wanted';
+  // (in the round usually a TLS 1.3 one, a round trip before TLS 1.2's end). A handshake of the round closed
+  // uncounted keeps its HEAD going (only an unfinished handshake is cut off), and its answer stands for the
+  // address: the server software does not depend on which handshake asked.
+  let head: 'wanted' | 'taken' = options.httpHead === false ? 'taken' : 'wanted';
   const takeHead = () => {
     if (head !== 'wanted') return false;
-    head = 'underway';
+    head = 'taken';
     return true;
   };
+  let serverHeader: string | null | undefined;
+  const noteHeader = (outcome: AttemptOutcome) => {
+    if (outcome.ok && outcome.serverHeader !== undefined) serverHeader = outcome.serverHeader;
+  };
   let unreachable = false;
-  // The HEAD after the first handshake finishes in the background while the other handshakes go on; its
-  // Server header is put into that attempt's outcome before the evidence is returned.
+  // The HEAD after a handshake finishes in the background while the other handshakes go on; its Server header
+  // is put into that attempt's outcome before the evidence is returned.
   const heads: Promise<void>[] = [];
 
   interface Started {
@@ -161,7 +165,7 @@ async function handshakes(
     /** The outcome with the HEAD's Server header, once that is over too. */
     readonly complete: Promise<AttemptOutcome>;
   }
-  const start = (tlsVersion: TlsVersion, signal: AbortSignal | undefined, onStaple?: () => void): Started => {
+  const start = (tlsVersion: TlsVersion, cancel?: AbortSignal, onStaple?: () => void): Started => {
     let handshakeDone: (outcome: AttemptOutcome) => void = () => {};
     const done = new Promise<AttemptOutcome>((resolve) => {
       handshakeDone = resolve;
@@ -176,7 +180,8 @@ async function handshakes(
       httpHead: takeHead,
       onHandshake: (outcome) => handshakeDone(outcome),
       ...(onStaple ? { onStaple } : {}),
-      ...(signal ? { signal } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(cancel ? { cancel } : {}),
     });
     return { done: Promise.race([done, complete]), complete };
   };
@@ -189,7 +194,7 @@ async function handshakes(
     heads.push(
       started.complete.then((complete) => {
         entry.outcome = complete;
-        if (sentHead(complete)) head = 'asked';
+        noteHeader(complete);
       }),
     );
     // A dead address fails the other version too.
@@ -205,7 +210,7 @@ async function handshakes(
   const lane = async (tlsVersion: TlsVersion, from: number, to: number, out: AttemptEvidence[], pause = true, onStaple?: () => void): Promise<void> => {
     for (let attempt = from; attempt <= to; attempt++) {
       if (unreachable || options.signal?.aborted) return;
-      const outcome = await record(tlsVersion, attempt, start(tlsVersion, options.signal, onStaple), out);
+      const outcome = await record(tlsVersion, attempt, start(tlsVersion, undefined, onStaple), out);
       if (!outcome.ok) return;
       if (pause && outcome.staple === null && attempt < attempts) await sleep(options.retryDelayMs ?? 250, options.signal);
     }
@@ -221,7 +226,7 @@ async function handshakes(
   const perVersion = versions.map(() => [] as AttemptEvidence[]);
   const [first] = versions;
   const [firstOut] = perVersion;
-  if (first === undefined || firstOut === undefined || attempts < 1) return [];
+  if (first === undefined || firstOut === undefined || attempts < 1) return { attempts: [], serverHeader: undefined };
   // The staple is known before the handshake ends (TLS 1.2 sends it in the server's first flight, a round trip
   // before the Finished messages).
   let stapleSeen: () => void = () => {};
@@ -229,63 +234,101 @@ async function handshakes(
     stapleSeen = () => resolve(true);
   });
   const opening = lane(first, 1, 1, firstOut, true, stapleSeen);
-  // The rest of the first round, started alongside the opening handshake; each version's may be closed unheard.
+  // The rest of the first round, started alongside the opening handshake; each version's may be closed
+  // uncounted.
   const roundEnd = Math.min(attempts, AT_ONCE);
   const round = versions.map((version, i) => {
     const from = i === 0 ? 2 : 1;
     const size = Math.max(0, roundEnd - from + 1);
     // No controller for an empty round (one version, one attempt: the bench's and a monitor's usual case).
     const stop = size > 0 ? new AbortController() : null;
-    const signal = stop && options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop?.signal;
-    const started = Array.from({ length: size }, (_, k) => ({ attempt: from + k, started: start(version, signal) }));
+    const started = Array.from({ length: size }, (_, k) => ({ attempt: from + k, started: start(version, stop?.signal) }));
     /**
-     * Close these handshakes of the round (those already over stay so) and wait until they are; one that had
-     * taken the HEAD gives it back.
+     * Close these handshakes, uncounted: those still under way are cut off, those over stay so; wait until
+     * each is over. A HEAD one of them sent goes on in the background, and its answer is kept.
      */
-    const drop = async (list = started) => {
+    const drop = async (list: readonly { started: Started }[]) => {
       if (list.length === 0) return;
       stop?.abort();
-      await Promise.all(
-        list.map(async (s) => {
-          if (sentHead(await s.started.complete)) head = 'wanted';
-        }),
-      );
+      for (const s of list) heads.push(s.started.complete.then(noteHeader));
+      await Promise.all(list.map((s) => s.started.done));
     };
     return { version, started, drop };
   });
+
+  /** Count a version's handshakes of the round after its first: all if that worked, none if it failed. */
+  const countRound = async (i: number, firstOutcome: AttemptOutcome, others: readonly { attempt: number; started: Started }[]) => {
+    const { version, drop } = round[i] as (typeof round)[number];
+    const out = perVersion[i] as AttemptEvidence[];
+    if (!firstOutcome.ok) return drop(others);
+    await Promise.all(others.map((s) => record(version, s.attempt, s.started, out)));
+    if (!unreachable && !options.signal?.aborted) await rest(version, roundEnd + 1, out);
+  };
 
   const early = await Promise.race([stapled, opening.then(() => false)]);
   const openingOutcome = firstOut[0]?.outcome;
   if (early || (openingOutcome?.ok && openingOutcome.staple !== null)) {
     // The very first handshake carried a staple: the round stands, and nothing waits for a fetch.
     await Promise.all(
-      round.map(async ({ version, started, drop }, i) => {
+      round.map(async ({ version, started }, i) => {
         const out = perVersion[i] as AttemptEvidence[];
         if (i === 0) {
+          // The first version's attempts all count, whatever became of the first after its staple.
           await Promise.all([opening, ...started.map((s) => record(version, s.attempt, s.started, out))]);
-        } else {
-          const [head, ...others] = started;
-          if (!head) return;
-          // A version's first attempt decides for its round: one the server refuses is one failure.
-          const outcome = await record(version, head.attempt, head.started, out);
-          if (!outcome.ok) return drop(others);
-          await Promise.all(others.map((s) => record(version, s.attempt, s.started, out)));
+          if (!unreachable && !options.signal?.aborted) await rest(version, roundEnd + 1, out);
+          return;
         }
-        if (!unreachable && !options.signal?.aborted) await rest(version, roundEnd + 1, out);
+        const [firstOfVersion, ...others] = started;
+        if (!firstOfVersion) return;
+        await countRound(i, await record(version, firstOfVersion.attempt, firstOfVersion.started, out), others);
       }),
     );
-    // Each version's attempts in their order, whatever order they finished in.
-    for (const out of perVersion) out.sort((a, b) => a.attempt - b.attempt);
   } else {
-    // No staple on the first handshake (or no handshake): the round's other handshakes are not counted, and
-    // the rest goes in turn, so that a lazy server's fetch shows.
-    await Promise.all([opening, ...round.map(({ drop }) => drop())]);
-    if (openingOutcome?.ok) await lane(first, 2, attempts, firstOut);
-    for (let i = 1; i < versions.length; i++) await lane(versions[i] as TlsVersion, 1, attempts, perVersion[i] as AttemptEvidence[]);
+    // No staple on the first handshake. When it worked (a lazy server), the round is not counted and the rest
+    // goes in turn, so that the fetch shows. When it failed, the next version's first attempt of the round
+    // decides in its place, and so on.
+    await opening;
+    await round[0]?.drop(round[0].started);
+    let decider = openingOutcome?.ok ? 0 : -1;
+    for (let i = 1; decider < 0 && i < versions.length; i++) {
+      const { version, started, drop } = round[i] as (typeof round)[number];
+      const [firstOfVersion, ...others] = started;
+      if (unreachable || options.signal?.aborted || !firstOfVersion) {
+        await drop(started);
+        continue;
+      }
+      const outcome = await record(version, 1, firstOfVersion.started, perVersion[i] as AttemptEvidence[]);
+      if (outcome.ok && outcome.staple !== null) {
+        // A staple: this version's round and every later version's stand, as for the first version.
+        await Promise.all([
+          countRound(i, outcome, others),
+          ...round.slice(i + 1).map(async (later, k) => {
+            const [laterFirst, ...laterOthers] = later.started;
+            if (!laterFirst) return;
+            await countRound(i + 1 + k, await record(later.version, laterFirst.attempt, laterFirst.started, perVersion[i + 1 + k] as AttemptEvidence[]), laterOthers);
+          }),
+        ]);
+        decider = versions.length;
+        break;
+      }
+      await drop(others);
+      if (outcome.ok) {
+        decider = i;
+        if (attempts > 1) await sleep(options.retryDelayMs ?? 250, options.signal);
+      }
+    }
+    if (decider >= 0 && decider < versions.length) {
+      // In turn from the decider's second attempt; the later versions' round is not counted.
+      await Promise.all(round.slice(decider + 1).map((later) => later.drop(later.started)));
+      await lane(versions[decider] as TlsVersion, 2, attempts, perVersion[decider] as AttemptEvidence[]);
+      for (let i = decider + 1; i < versions.length; i++) await lane(versions[i] as TlsVersion, 1, attempts, perVersion[i] as AttemptEvidence[]);
+    }
   }
+  // Each version's attempts in their order, whatever order they finished in.
+  for (const out of perVersion) out.sort((a, b) => a.attempt - b.attempt);
   await Promise.all(heads);
   // Sequence order (versions as given, attempts in turn), whatever order the lanes finished in.
-  return perVersion.flat();
+  return { attempts: perVersion.flat(), serverHeader };
 }
 
 /**
@@ -356,7 +399,10 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
   for (const version of options.tlsVersions ?? DEFAULT_VERSIONS) trustContext(version, extraCerts);
   const resolved = await resolving;
   const addresses: AddressEvidence[] = await Promise.all(
-    resolved.addresses.map(async ({ address, family }) => ({ address, family, attempts: await handshakes(target, address, options, extraCerts, onChain) })),
+    resolved.addresses.map(async ({ address, family }) => {
+      const { attempts, serverHeader } = await handshakes(target, address, options, extraCerts, onChain);
+      return { address, family, attempts, ...(serverHeader !== undefined ? { serverHeader } : {}) };
+    }),
   );
   // In the order the certificates were first served, whatever order their queries finished in.
   const perLeaf = await Promise.all(leaves.values());

@@ -11,6 +11,8 @@ export interface HandshakeOptions {
   /** Deadline for connect + handshake, in milliseconds. */
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
+  /** Like `signal`, but only until the handshake is done: a HEAD under way after it goes on. */
+  readonly cancel?: AbortSignal;
   /** Trust store for chain validation; Node's bundled roots when absent. Made once per run (`trustContext`). */
   readonly trust?: Trust;
   /**
@@ -97,6 +99,7 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
       settled = true;
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
+      options.cancel?.removeEventListener('abort', onCancel);
       socket?.destroy();
       resolve(outcome);
     };
@@ -104,12 +107,17 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
     // Once the handshake is done, an abort only cuts the HEAD short (its close ends the wait): the handshake
     // stands.
     const onAbort = () => (connected ? socket?.destroy() : fail({ kind: 'timeout', message: 'aborted', code: 'ABORT_ERR' }));
+    const onCancel = () => {
+      if (!connected) fail({ kind: 'timeout', message: 'aborted', code: 'ABORT_ERR' });
+    };
     const timer = setTimeout(
       () => fail({ kind: 'timeout', message: `no completed handshake within ${options.timeoutMs} ms`, code: 'ETIMEDOUT' }),
       options.timeoutMs,
     );
     if (options.signal?.aborted) return onAbort();
+    if (options.cancel?.aborted) return onCancel();
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    options.cancel?.addEventListener('abort', onCancel, { once: true });
     try {
       // requestOCSP is documented for tls.connect but missing from @types/node's ConnectionOptions.
       const connectOptions: tls.ConnectionOptions & { requestOCSP: boolean } = {
