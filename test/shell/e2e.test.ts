@@ -274,6 +274,18 @@ describe('a server that also sends its root', () => {
   });
 });
 
+/** A proxy to `target` that passes everything on 100 ms late, each way (a close too, after the data before it). */
+const slowProxy = (target: string) =>
+  rawServer((client) => {
+    const upstream = connect(Number(target.split(':')[1]), '127.0.0.1');
+    const relay = (from: Socket, to: Socket) => from.on('data', (chunk) => setTimeout(() => to.writable && to.write(chunk), 100));
+    relay(client, upstream);
+    relay(upstream, client);
+    for (const socket of [client, upstream]) socket.on('error', () => socket.destroy());
+    client.once('close', () => setTimeout(() => upstream.destroy(), 100));
+    upstream.once('close', () => setTimeout(() => client.destroy(), 100));
+  });
+
 describe('the order of the handshakes', () => {
   /**
    * A TCP proxy that holds each connection 150 ms before passing it on and notes when each was opened: one
@@ -398,15 +410,7 @@ describe('the order of the handshakes', () => {
     server.on('tlsClientError', () => {});
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     try {
-      const proxyPort = await rawServer((client) => {
-        const upstream = connect((server.address() as AddressInfo).port, '127.0.0.1');
-        const relay = (from: Socket, to: Socket) => from.on('data', (chunk) => setTimeout(() => to.writable && to.write(chunk), 100));
-        relay(client, upstream);
-        relay(upstream, client);
-        for (const socket of [client, upstream]) socket.on('error', () => socket.destroy());
-        client.once('close', () => setTimeout(() => upstream.destroy(), 100));
-        upstream.once('close', () => setTimeout(() => client.destroy(), 100));
-      });
+      const proxyPort = await slowProxy(`127.0.0.1:${(server.address() as AddressInfo).port}`);
       const report = await probe(`127.0.0.1:${proxyPort}`, { ...fast, attempts: 2, retryDelayMs: 50, httpHead: false, servername: 'localhost' });
       expect(report.targets[0]?.addresses[0]?.attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.ok ? (a.staple ? 'staple' : 'none') : 'failed'}`)).toEqual([
         '1.2#1:failed',
@@ -464,18 +468,6 @@ describe('the HEAD after the first handshake', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     return { target: `127.0.0.1:${(server.address() as AddressInfo).port}`, log, close: () => server.close() };
   }
-
-  /** A proxy to `target` that passes everything on 100 ms late, each way (a close too, after the data before it). */
-  const slowProxy = (target: string) =>
-    rawServer((client) => {
-      const upstream = connect(Number(target.split(':')[1]), '127.0.0.1');
-      const relay = (from: Socket, to: Socket) => from.on('data', (chunk) => setTimeout(() => to.writable && to.write(chunk), 100));
-      relay(client, upstream);
-      relay(upstream, client);
-      for (const socket of [client, upstream]) socket.on('error', () => socket.destroy());
-      client.once('close', () => setTimeout(() => upstream.destroy(), 100));
-      upstream.once('close', () => setTimeout(() => client.destroy(), 100));
-    });
 
   it('the other handshakes do not wait for its answer, and its Server header is kept', async () => {
     // A second is ample for the three handshakes after the first, even on a loaded CI machine.
