@@ -357,6 +357,30 @@ describe('the order of the handshakes', () => {
     expect(report.verdict).toBe('unknown');
   });
 
+  it('two addresses with a signal: no MaxListenersExceededWarning (each address listens through a signal of its own)', async () => {
+    const server = await serve(await makeStaple(pki, 'good', { now: new Date() }));
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const evidence = await collect(parseTarget(`localhost:${server.port}`), {
+        ...fast,
+        attempts: 4,
+        httpHead: false,
+        resolver: async () => [
+          { address: '127.0.0.1', family: 4 },
+          { address: '127.0.0.1', family: 4 },
+        ],
+        signal: AbortSignal.timeout(10_000),
+      });
+      expect(evidence.addresses.map((a) => a.attempts.length)).toEqual([8, 8]);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('at most four handshakes of one version at a time, so that a large --attempts is not a burst', async () => {
     const server = await serve(await makeStaple(pki, 'good', { now: new Date() }));
     const proxy = await timingProxy(server.port);

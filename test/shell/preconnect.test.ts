@@ -83,6 +83,19 @@ describe('preconnect', () => {
     expect(server).toMatchObject({ connections: 2, requests: 1 });
   });
 
+  it('one on which the server speaks first (a 408 for an idle connection) is not used: its bytes are not taken for the answer', async () => {
+    let first = true;
+    const server = await countingServer((socket) => {
+      if (first) socket.write('HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\n\r\n');
+      first = false;
+    });
+    preconnect(server.url);
+    await until(() => server.closed === 1);
+    const ex = await httpExchange(server.url, { method: 'GET' });
+    expect(ex.ok && ex.status).toBe(200);
+    expect(server).toMatchObject({ connections: 2, requests: 1 });
+  });
+
   it('a refused port: nothing thrown, and the query reports the refusal as ever', async () => {
     const port = await freePort();
     expect(() => preconnect(`http://127.0.0.1:${port}/ocsp`)).not.toThrow();

@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { sha256Hex } from '../core/bytes.js';
 import { type Cert, parseCertificate } from '../core/certificate.js';
 import { certificatesFromIssuerBody, chooseIssuer, type IssuerSource } from '../core/issuer.js';
@@ -133,9 +134,9 @@ function liveQuery(url: string, request: Uint8Array, http: HttpOptions | undefin
  *   a time.
  * - If it carries none (a lazy server), the round's other handshakes are closed and not counted, and the
  *   probe goes one handshake after another, with the retry delay after each unstapled one.
- * - If it fails, the next version's first attempt of the round (already under way) decides in its place, the
- *   same way, and so on: it was among the server's first requests for a staple, as it would have been in
- *   turn.
+ * - If it fails, the next version's first attempt of the round (already under way) decides in its place once
+ *   it has ended (a staple: its round stands; none: the rest in turn; a failure: the next version), and so
+ *   on: it was among the server's first requests for a staple, as it would have been in turn.
  *
  * With the default 2 versions × 3 attempts that is one round of handshakes where strictly in turn it is six:
  * over a real network, one connection's round trips instead of six of them. The evidence keeps the sequence
@@ -150,6 +151,11 @@ async function handshakes(
 ): Promise<{ attempts: AttemptEvidence[]; serverHeader: string | null | undefined }> {
   const versions = options.tlsVersions ?? DEFAULT_VERSIONS;
   const attempts = options.attempts ?? 3;
+  // The caller's signal, through one of this address's own: each handshake under way listens to it, up to
+  // AT_ONCE per version at once, and Node warns at more than 10 listeners on one signal (two addresses of one
+  // host would pass that on the caller's).
+  const signal = options.signal ? AbortSignal.any([options.signal]) : undefined;
+  if (signal) setMaxListeners(AT_ONCE * versions.length + 4, signal);
   // The HEAD that learns the server software goes out once per address, on the first handshake to complete
   // (in the round usually a TLS 1.3 one, a round trip before TLS 1.2's end). A handshake of the round closed
   // uncounted keeps its HEAD going (only an unfinished handshake is cut off), and its answer stands for the
@@ -190,7 +196,7 @@ async function handshakes(
       httpHead: takeHead,
       onHandshake: (outcome) => handshakeDone(outcome),
       ...(onStaple ? { onStaple } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
+      ...(signal ? { signal } : {}),
       ...(cancel ? { cancel } : {}),
     });
     return { done: Promise.race([done, complete]), complete };
@@ -219,10 +225,10 @@ async function handshakes(
    */
   const lane = async (tlsVersion: TlsVersion, from: number, to: number, out: AttemptEvidence[], pause = true, onStaple?: () => void): Promise<void> => {
     for (let attempt = from; attempt <= to; attempt++) {
-      if (unreachable || options.signal?.aborted) return;
+      if (unreachable || signal?.aborted) return;
       const outcome = await record(tlsVersion, attempt, start(tlsVersion, undefined, onStaple), out);
       if (!outcome.ok) return;
-      if (pause && outcome.staple === null && attempt < attempts) await sleep(options.retryDelayMs ?? 250, options.signal);
+      if (pause && outcome.staple === null && attempt < attempts) await sleep(options.retryDelayMs ?? 250, signal);
     }
   };
   /** Attempts `from`..`attempts` of one version, at most AT_ONCE at a time. */
@@ -272,7 +278,7 @@ async function handshakes(
     const out = perVersion[i] as AttemptEvidence[];
     if (!firstOutcome.ok) return drop(others);
     await Promise.all(others.map((s) => record(version, s.attempt, s.started, out)));
-    if (!unreachable && !options.signal?.aborted) await rest(version, roundEnd + 1, out);
+    if (!unreachable && !signal?.aborted) await rest(version, roundEnd + 1, out);
   };
 
   const early = await Promise.race([stapled, opening.then(() => false)]);
@@ -285,7 +291,7 @@ async function handshakes(
         if (i === 0) {
           // The first version's attempts all count, whatever became of the first after its staple.
           await Promise.all([opening, ...started.map((s) => record(version, s.attempt, s.started, out))]);
-          if (!unreachable && !options.signal?.aborted) await rest(version, roundEnd + 1, out);
+          if (!unreachable && !signal?.aborted) await rest(version, roundEnd + 1, out);
           return;
         }
         const [firstOfVersion, ...others] = started;
@@ -303,7 +309,7 @@ async function handshakes(
     for (let i = 1; decider < 0 && i < versions.length; i++) {
       const { version, started, drop } = round[i] as (typeof round)[number];
       const [firstOfVersion, ...others] = started;
-      if (unreachable || options.signal?.aborted || !firstOfVersion) {
+      if (unreachable || signal?.aborted || !firstOfVersion) {
         await drop(started);
         continue;
       }
@@ -324,7 +330,7 @@ async function handshakes(
       await drop(others);
       if (outcome.ok) {
         decider = i;
-        if (attempts > 1) await sleep(options.retryDelayMs ?? 250, options.signal);
+        if (attempts > 1) await sleep(options.retryDelayMs ?? 250, signal);
       }
     }
     if (decider >= 0 && decider < versions.length) {

@@ -57,9 +57,9 @@ const originKey = (host: string, port: number | string) => `${host.replace(/^\[|
       ahead.delete(key);
       clearTimeout(kept.timer);
       // Not one the server has closed meanwhile (its end may not have been processed into a close yet).
-      if (!kept.socket.destroyed && !kept.socket.readableEnded && kept.socket.writable) {
+      if (!kept.socket.destroyed && !kept.socket.readableEnded && kept.socket.readableLength === 0 && kept.socket.writable) {
         kept.socket.off('error', ignore);
-        kept.socket.off('end', kept.forget).off('close', kept.forget);
+        kept.socket.off('data', kept.forget).off('end', kept.forget).off('close', kept.forget);
         kept.socket.ref();
         return kept.socket;
       }
@@ -72,8 +72,9 @@ const originKey = (host: string, port: number | string) => `${host.replace(/^\[|
  * Open the TCP connection (name lookup included) for a coming `http:` query to `url`, so that the query does
  * not wait for it: a cold probe knows the OCSP URL as soon as the leaf arrives, well before it has parsed the
  * leaf and its issuer and built the request. Nothing is sent on it. Does nothing when a connection to that
- * origin is already open or opening; an unused one is closed after `keepMs`. Never throws, never holds the
- * process open. Only for the built-in transport (not with `HttpOptions.fetch`).
+ * origin is already open or opening; an unused one is closed after `keepMs`. Never throws. The socket does
+ * not hold the process open; a name lookup under way does, until the resolver answers (as the query's own
+ * lookup would). Only for the built-in transport (not with `HttpOptions.fetch`).
  */
 export function preconnect(url: string, keepMs = 5000): void {
   let target: URL;
@@ -96,7 +97,9 @@ export function preconnect(url: string, keepMs = 5000): void {
     socket.destroy();
   };
   socket.on('error', ignore);
-  // A connection that fails or that the server closes before the query is forgotten; the query opens its own.
+  // A connection that fails, that the server closes, or on which the server speaks first (a 408 for an idle
+  // connection, say: those bytes would be taken for the answer) is forgotten; the query opens its own.
+  socket.once('data', forget);
   socket.once('end', forget);
   socket.once('close', forget);
   socket.unref();
