@@ -280,6 +280,13 @@ async function handshakes(
     await Promise.all(others.map((s) => record(version, s.attempt, s.started, out)));
     if (!unreachable && !signal?.aborted) await rest(version, roundEnd + 1, out);
   };
+  /** A later version's handshakes of the round, its first attempt deciding for the others. */
+  const countVersion = async (i: number) => {
+    const { version, started } = round[i] as (typeof round)[number];
+    const [firstOfVersion, ...others] = started;
+    if (!firstOfVersion) return;
+    await countRound(i, await record(version, firstOfVersion.attempt, firstOfVersion.started, perVersion[i] as AttemptEvidence[]), others);
+  };
 
   const early = await Promise.race([stapled, opening.then(() => false)]);
   const openingOutcome = firstOut[0]?.outcome;
@@ -294,9 +301,7 @@ async function handshakes(
           if (!unreachable && !signal?.aborted) await rest(version, roundEnd + 1, out);
           return;
         }
-        const [firstOfVersion, ...others] = started;
-        if (!firstOfVersion) return;
-        await countRound(i, await record(version, firstOfVersion.attempt, firstOfVersion.started, out), others);
+        await countVersion(i);
       }),
     );
   } else {
@@ -316,14 +321,7 @@ async function handshakes(
       const outcome = await record(version, 1, firstOfVersion.started, perVersion[i] as AttemptEvidence[]);
       if (outcome.ok && outcome.staple !== null) {
         // A staple: this version's round and every later version's stand, as for the first version.
-        await Promise.all([
-          countRound(i, outcome, others),
-          ...round.slice(i + 1).map(async (later, k) => {
-            const [laterFirst, ...laterOthers] = later.started;
-            if (!laterFirst) return;
-            await countRound(i + 1 + k, await record(later.version, laterFirst.attempt, laterFirst.started, perVersion[i + 1 + k] as AttemptEvidence[]), laterOthers);
-          }),
-        ]);
+        await Promise.all([countRound(i, outcome, others), ...round.slice(i + 1).map((_, k) => countVersion(i + 1 + k))]);
         decider = versions.length;
         break;
       }
