@@ -2,6 +2,7 @@
  * End to end over real TLS on loopback: Node stapling servers (the testing kit) probed on TLS 1.2 and 1.3.
  */
 import { createHash } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { connect, createServer, type Server } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { assess, collect, parseTarget, probe, type Report } from '@staple-probe/core';
@@ -226,6 +227,16 @@ describe('unreachable and broken peers end in UNKNOWN with a clear finding', () 
     expect(report.verdict).toBe('unknown');
   });
 
+  it("the caller's signal ends the probe: a silent server, a 10 s deadline, aborted after 200 ms", async () => {
+    const port = await rawServer(() => {});
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const started = performance.now();
+    const evidence = await collect(parseTarget(`127.0.0.1:${port}`), { ...fast, timeoutMs: 10_000, signal: controller.signal });
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(evidence.addresses[0]?.attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.outcome.ok ? 'ok' : a.outcome.error.code}`)).toEqual(['1.2#1:ABORT_ERR']);
+  });
+
   it('a host name that does not resolve', async () => {
     const resolver = async () => {
       throw Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.invalid'), { code: 'ENOTFOUND' });
@@ -360,6 +371,7 @@ describe('the order of the handshakes', () => {
   it('two addresses with a signal: no MaxListenersExceededWarning (each address listens through a signal of its own)', async () => {
     const server = await serve(await makeStaple(pki, 'good', { now: new Date() }));
     const warnings: string[] = [];
+    const signal = new AbortController().signal;
     const onWarning = (warning: Error) => warnings.push(warning.name);
     process.on('warning', onWarning);
     try {
@@ -371,11 +383,13 @@ describe('the order of the handshakes', () => {
           { address: '127.0.0.1', family: 4 },
           { address: '127.0.0.1', family: 4 },
         ],
-        signal: AbortSignal.timeout(10_000),
+        signal,
       });
       expect(evidence.addresses.map((a) => a.attempts.length)).toEqual([8, 8]);
       await new Promise((r) => setTimeout(r, 50));
       expect(warnings).toEqual([]);
+      // And nothing is left listening on the caller's signal (a monitor may keep one for its whole life).
+      expect(getEventListeners(signal, 'abort')).toHaveLength(0);
     } finally {
       process.off('warning', onWarning);
     }
