@@ -106,9 +106,10 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
     const fail = (error: TlsFailure) => finish({ ok: false, error, durationMs: elapsed() });
     // Once the handshake is done, an abort only cuts the HEAD short (its close ends the wait): the handshake
     // stands.
-    const onAbort = () => (connected ? socket?.destroy() : fail({ kind: 'timeout', message: 'aborted', code: 'ABORT_ERR' }));
+    const aborted = () => fail({ kind: 'timeout', message: 'aborted', code: 'ABORT_ERR' });
+    const onAbort = () => (connected ? socket?.destroy() : aborted());
     const onCancel = () => {
-      if (!connected) fail({ kind: 'timeout', message: 'aborted', code: 'ABORT_ERR' });
+      if (!connected) aborted();
     };
     const timer = setTimeout(
       () => fail({ kind: 'timeout', message: `no completed handshake within ${options.timeoutMs} ms`, code: 'ETIMEDOUT' }),
