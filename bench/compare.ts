@@ -47,6 +47,8 @@ const SLOW = 'probe host, 50 ms round trip (bundle)';
 const SLOW_PIPELINE = 'the openssl pipeline, 50 ms round trip';
 const SLOW_NGINX = 'probe nginx, 50 ms round trip and connect (bundle)';
 const SLOW_NGINX_PIPELINE = 'the openssl pipeline, nginx, 50 ms round trip and connect';
+/** bench/floor-prober.cjs: the least a Node 20 prober does for the same answer. */
+export const FLOOR = 'floor prober (1 handshake + chain, 1 OCSP POST)';
 
 const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
 const path = (o: unknown, ...keys: string[]): number | null => {
@@ -78,6 +80,8 @@ function measures(servers: readonly string[]): Measure[] {
     { name: 'cold probe ÷ node -e 0', get: (r) => path(r.startup, COLD, 'ratioToNode'), range: (r) => range(r.startup, COLD, 'ratioToNodePerRound'), better: 'lower', goal: { op: '<=', value: 2.5 }, digits: 2 },
     { name: 'cold probe, ms', get: (r) => path(r.startup, COLD, 'ms', 'median'), range: (r) => range(r.startup, COLD, 'ms'), better: 'lower', digits: 0 },
     { name: 'node -e 0, ms', get: (r) => path(r.startup, 'node -e 0', 'ms', 'median'), range: (r) => range(r.startup, 'node -e 0', 'ms'), better: 'lower', digits: 0 },
+    { name: 'floor prober ÷ node -e 0', get: (r) => path(r.startup, FLOOR, 'ratioToNode'), range: (r) => range(r.startup, FLOOR, 'ratioToNodePerRound'), better: 'lower', digits: 2 },
+    { name: 'cold probe ÷ floor prober', get: (r) => div(path(r.startup, COLD, 'ms', 'median'), path(r.startup, FLOOR, 'ms', 'median')), better: 'lower', digits: 2 },
     { name: 'cold probe ÷ openssl pipeline', get: (r) => div(path(r.startup, COLD, 'ms', 'median'), path(r.startup, PIPELINE, 'ms', 'median')), better: 'lower', digits: 2 },
     { name: '50 ms round trip: probe, ms', get: (r) => path(r.startup, SLOW, 'ms', 'median'), range: (r) => range(r.startup, SLOW, 'ms'), better: 'lower', digits: 0 },
     { name: '50 ms round trip: probe ÷ pipeline', get: (r) => div(path(r.startup, SLOW, 'ms', 'median'), path(r.startup, SLOW_PIPELINE, 'ms', 'median')), better: 'lower', digits: 2 },

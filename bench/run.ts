@@ -37,7 +37,9 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { pruneHistory } from './compare.js';
+import { parseCertificate, readCertificates } from '../packages/probe-core/src/core/certificate.js';
+import { buildOcspRequest } from '../packages/probe-core/src/core/request.js';
+import { FLOOR, pruneHistory } from './compare.js';
 import { rawHandshake, type Stat, stat } from './measure.js';
 import { pool } from './pool.mjs';
 import { responderRequests, startServer } from './server-child.js';
@@ -78,17 +80,19 @@ function timed(command: string, args: string[], env: NodeJS.ProcessEnv = cleanEn
  * percent within a minute, and interleaving gives each case the same drift, so the ratios hold still.
  */
 type Case = readonly [name: string, command: string, args: string[], env?: NodeJS.ProcessEnv];
-async function interleaved(cases: readonly Case[]): Promise<Map<string, { ms: Stat; rssMiB: number | null; raw: number[] }>> {
+async function interleaved(cases: readonly Case[]): Promise<Map<string, { ms: Stat; rssMiB: number | null; raw: number[]; failed: number }>> {
   const times = new Map<string, number[]>(cases.map(([name]) => [name, []]));
   const rss = new Map<string, number>();
+  const failed = new Map<string, number>();
   for (let i = 0; i < runs; i++) {
     for (const [name, command, args, env] of cases) {
       const r = await timed(command, args, env);
       times.get(name)?.push(r.ms);
       if (r.rssKiB) rss.set(name, Math.max(rss.get(name) ?? 0, r.rssKiB / 1024));
+      if (r.code !== 0) failed.set(name, (failed.get(name) ?? 0) + 1);
     }
   }
-  return new Map(cases.map(([name]) => [name, { ms: stat(times.get(name) ?? []), rssMiB: rss.get(name) ?? null, raw: times.get(name) ?? [] }]));
+  return new Map(cases.map(([name]) => [name, { ms: stat(times.get(name) ?? []), rssMiB: rss.get(name) ?? null, raw: times.get(name) ?? [], failed: failed.get(name) ?? 0 }]));
 }
 
 /**
@@ -171,6 +175,10 @@ const leafFile = join(dir, 'leaf.pem');
 writeFileSync(rootFile, info.rootPem);
 writeFileSync(intermediateFile, info.intermediatePem);
 writeFileSync(leafFile, info.leafPem);
+// The floor prober's OCSP request for the probe's leaf (SNI localhost), built ahead: the floor decodes nothing.
+const requestFile = join(dir, 'request.der');
+const pemCert = (pem: string) => parseCertificate(readCertificates(new TextEncoder().encode(pem))[0] as Uint8Array);
+writeFileSync(requestFile, buildOcspRequest(pemCert(info.leafPem), pemCert(info.intermediatePem)));
 // Which commit was measured, for `pnpm bench:compare` across commits ("dirty": uncommitted changes too).
 const git = (args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8' });
 const head = git(['rev-parse', 'HEAD']);
@@ -199,6 +207,9 @@ try {
     ['probe inspect (bundle)', process.execPath, ['--import', hook, bundle, ...fixture]],
     ['probe host (unbundled, live on)', process.execPath, ['--import', hook, unbundled, ...probeArgs]],
     ['probe host (bundle, live on)', process.execPath, ['--import', hook, bundle, ...probeArgs]],
+    // The least any Node 20 prober does for the same answer (bench/floor-prober.cjs): one validating handshake
+    // with the staple and the chain, one OCSP POST, nothing decoded.
+    [FLOOR, process.execPath, ['--import', hook, join(root, 'bench/floor-prober.cjs'), String(info.port), 'localhost', rootFile, requestFile, info.responderUrl]],
     // The same through a proxy that adds 25 ms each way to the TLS connection (the live query goes direct).
     ['probe host, 50 ms round trip (bundle)', process.execPath, ['--import', hook, bundle, `127.0.0.1:${slow.port}`, ...probeArgs.slice(1)]],
   ];
@@ -216,18 +227,25 @@ try {
     cases.push(['the openssl pipeline, 50 ms round trip', 'bash', ['-c', pipeline.replace(`127.0.0.1:${port} `, `127.0.0.1:${slow.port} `)]]);
     if (slowNginx) cases.push([SLOW_NGINX_PIPELINE, 'bash', ['-c', pipeline.replace(`127.0.0.1:${port} `, `127.0.0.1:${slowNginx.port} `)]]);
   }
-  const startup: Record<string, { ms: Stat; rssMiB: number | null; ratioToNode: number; ratioToNodePerRound: Stat }> = {};
+  const startup: Record<string, { ms: Stat; rssMiB: number | null; ratioToNode: number; ratioToNodePerRound: Stat; failed: number }> = {};
   const measured = await interleaved(cases);
   for (const [name, , , env] of cases) {
     // Each ratio is against the node -e 0 of the same environment.
     const floor = measured.get(env ? 'node -e 0 (NODE_EXTRA_CA_CERTS inherited)' : 'node -e 0') as { ms: Stat; rssMiB: number | null; raw: number[] };
-    const r = measured.get(name) as { ms: Stat; rssMiB: number | null; raw: number[] };
+    const r = measured.get(name) as { ms: Stat; rssMiB: number | null; raw: number[]; failed: number };
     // The ratio of each round (this case ÷ node -e 0 measured next to it), then their median.
     const ratios = stat(r.raw.map((ms, i) => ms / ((floor.raw[i] as number) || 1)));
-    startup[name] = { ms: r.ms, rssMiB: r.rssMiB, ratioToNode: ratios.median, ratioToNodePerRound: ratios };
+    startup[name] = { ms: r.ms, rssMiB: r.rssMiB, ratioToNode: ratios.median, ratioToNodePerRound: ratios, failed: r.failed };
     say(`${name.padEnd(52)} ${fmt(r.ms, ' ms')}  ×${ratios.median.toFixed(2)} node -e 0 (per round ×${ratios.min.toFixed(2)}–${ratios.max.toFixed(2)})${r.rssMiB ? `  peak RSS ${r.rssMiB.toFixed(1)} MiB` : ''}`);
+    if (r.failed > 0) say(`  warning: ${name} exited non-zero in ${r.failed} of ${runs} runs`);
   }
   const bundled = startup['probe host (bundle, live on)'];
+  const floorCase = startup[FLOOR];
+  if (bundled && floorCase) {
+    say(
+      `probe host (bundle) ÷ the floor prober: ×${(bundled.ms.median / floorCase.ms.median).toFixed(2)}; the floor alone is ×${floorCase.ratioToNode.toFixed(2)} node -e 0, ${floorCase.ratioToNode > 2.5 ? 'above' : 'within'} the goal of ×2.5`,
+    );
+  }
   const opensslCase = startup['openssl s_client -status + openssl ocsp'];
   if (bundled && opensslCase) say(`probe host (bundle) ÷ openssl pipeline: ×${(bundled.ms.median / opensslCase.ms.median).toFixed(2)}`);
   const slowProbe = startup['probe host, 50 ms round trip (bundle)'];

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type BenchResults, compareBench, historyFiles, meets, pruneHistory, renderComparison } from '../../bench/compare.js';
+import { type BenchResults, compareBench, FLOOR, historyFiles, meets, pruneHistory, renderComparison } from '../../bench/compare.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -54,6 +54,15 @@ describe('pnpm bench:compare', () => {
     expect(row('50 ms round trip and connect, nginx: probe ÷ pipeline')).toMatchObject({ before: null, after: null, change: null });
     // Without either run measuring nginx, it has no rows at all.
     expect(compareBench(before, before).some((r) => r.name.startsWith('nginx'))).toBe(false);
+  });
+
+  it('the floor prober: its ratio to node -e 0 and the cold probe against it, none when a run lacks it', () => {
+    const withFloor: BenchResults = { ...after, startup: { ...after.startup, [FLOOR]: { ms: { median: 100, min: 90, max: 120 }, ratioToNode: 2, ratioToNodePerRound: { min: 1.8, max: 2.4 } } } };
+    const floorRows = compareBench(before, withFloor);
+    expect(floorRows.find((r) => r.name === 'floor prober ÷ node -e 0')).toMatchObject({ before: null, after: 2, better: 'lower' });
+    // 150 ms cold probe ÷ 100 ms floor.
+    expect(floorRows.find((r) => r.name === 'cold probe ÷ floor prober')?.after).toBeCloseTo(1.5, 10);
+    expect(floorRows.find((r) => r.name === 'cold probe ÷ floor prober')?.before).toBeNull();
   });
 
   it('goals: ≤, ≥ and exactly 1', () => {
