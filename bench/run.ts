@@ -77,7 +77,10 @@ function timed(command: string, args: string[], env: NodeJS.ProcessEnv = cleanEn
 
 /**
  * Run every case `runs` times, interleaved (case 1, case 2, ..., then again): this VM drifts by tens of
- * percent within a minute, and interleaving gives each case the same drift, so the ratios hold still.
+ * percent within a minute, and interleaving gives each case the same drift, so the ratios hold still. The
+ * timed runs are plain; the peak RSS of a Node case comes from one more, untimed run with bench/rss-hook.mjs
+ * loaded, because `--import` starts Node's ESM loader: it added 7-8 ms to every Node case (`node -e 0` 24 -> 32
+ * ms and 21 -> 28 ms, medians of 15 spawns) and so flattered every ratio to `node -e 0`.
  */
 type Case = readonly [name: string, command: string, args: string[], env?: NodeJS.ProcessEnv];
 async function interleaved(cases: readonly Case[]): Promise<Map<string, { ms: Stat; rssMiB: number | null; raw: number[]; failed: number }>> {
@@ -88,9 +91,13 @@ async function interleaved(cases: readonly Case[]): Promise<Map<string, { ms: St
     for (const [name, command, args, env] of cases) {
       const r = await timed(command, args, env);
       times.get(name)?.push(r.ms);
-      if (r.rssKiB) rss.set(name, Math.max(rss.get(name) ?? 0, r.rssKiB / 1024));
       if (r.code !== 0) failed.set(name, (failed.get(name) ?? 0) + 1);
     }
+  }
+  for (const [name, command, args, env] of cases) {
+    if (command !== process.execPath) continue;
+    const r = await timed(command, ['--import', hook, ...args], env);
+    if (r.rssKiB) rss.set(name, r.rssKiB / 1024);
   }
   return new Map(cases.map(([name]) => [name, { ms: stat(times.get(name) ?? []), rssMiB: rss.get(name) ?? null, raw: times.get(name) ?? [], failed: failed.get(name) ?? 0 }]));
 }
@@ -199,25 +206,25 @@ try {
   const fixture = ['inspect', 'fixtures/ocsp/good.der', '--issuer', 'fixtures/pki/intermediate.pem', '--cert', 'fixtures/pki/leaf-rsa.pem', '--at', '2026-01-15T12:00:00Z'];
   const probeArgs = [info.target, '--ca-file', rootFile, '--servername', 'localhost'];
   const cases: Case[] = [
-    ['node -e 0', process.execPath, ['--import', hook, '-e', '0']],
+    ['node -e 0', process.execPath, ['-e', '0']],
     // What any Node TLS client that validates chains pays once: parsing Node's ~140 bundled roots.
-    ['node: tls.createSecureContext()', process.execPath, ['--import', hook, '-e', "require('node:tls').createSecureContext()"]],
-    ['probe --version (bundle)', process.execPath, ['--import', hook, bundle, '--version']],
-    ['probe inspect (unbundled tsc output)', process.execPath, ['--import', hook, unbundled, ...fixture]],
-    ['probe inspect (bundle)', process.execPath, ['--import', hook, bundle, ...fixture]],
-    ['probe host (unbundled, live on)', process.execPath, ['--import', hook, unbundled, ...probeArgs]],
-    ['probe host (bundle, live on)', process.execPath, ['--import', hook, bundle, ...probeArgs]],
+    ['node: tls.createSecureContext()', process.execPath, ['-e', "require('node:tls').createSecureContext()"]],
+    ['probe --version (bundle)', process.execPath, [bundle, '--version']],
+    ['probe inspect (unbundled tsc output)', process.execPath, [unbundled, ...fixture]],
+    ['probe inspect (bundle)', process.execPath, [bundle, ...fixture]],
+    ['probe host (unbundled, live on)', process.execPath, [unbundled, ...probeArgs]],
+    ['probe host (bundle, live on)', process.execPath, [bundle, ...probeArgs]],
     // The least any Node 20 prober does for the same answer (bench/floor-prober.cjs): one validating handshake
     // with the staple and the chain, one OCSP POST, nothing decoded.
-    [FLOOR, process.execPath, ['--import', hook, join(root, 'bench/floor-prober.cjs'), String(info.port), 'localhost', rootFile, requestFile, info.responderUrl]],
+    [FLOOR, process.execPath, [join(root, 'bench/floor-prober.cjs'), String(info.port), 'localhost', rootFile, requestFile, info.responderUrl]],
     // The same through a proxy that adds 25 ms each way to the TLS connection (the live query goes direct).
-    ['probe host, 50 ms round trip (bundle)', process.execPath, ['--import', hook, bundle, `127.0.0.1:${slow.port}`, ...probeArgs.slice(1)]],
+    ['probe host, 50 ms round trip (bundle)', process.execPath, [bundle, `127.0.0.1:${slow.port}`, ...probeArgs.slice(1)]],
   ];
-  if (slowNginx) cases.push([SLOW_NGINX, process.execPath, ['--import', hook, bundle, `127.0.0.1:${slowNginx.port}`, ...probeArgs.slice(1)]]);
+  if (slowNginx) cases.push([SLOW_NGINX, process.execPath, [bundle, `127.0.0.1:${slowNginx.port}`, ...probeArgs.slice(1)]]);
   if (inheritedExtraCas) {
     const inherited = { ...process.env };
-    cases.push(['node -e 0 (NODE_EXTRA_CA_CERTS inherited)', process.execPath, ['--import', hook, '-e', '0'], inherited]);
-    cases.push(['probe host (bundle, NODE_EXTRA_CA_CERTS inherited)', process.execPath, ['--import', hook, bundle, ...probeArgs], inherited]);
+    cases.push(['node -e 0 (NODE_EXTRA_CA_CERTS inherited)', process.execPath, ['-e', '0'], inherited]);
+    cases.push(['probe host (bundle, NODE_EXTRA_CA_CERTS inherited)', process.execPath, [bundle, ...probeArgs], inherited]);
   }
   const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
   if (hasOpenssl) {
