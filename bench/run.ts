@@ -2,7 +2,8 @@
  * `pnpm bench`: staple-probe's speed as ratios against references measured in the same run.
  *
  *  1. Start-up: `node -e 0`; the CLI (`--version`, `inspect`, a probe of a local stapling server with the
- *     live query on), from the bundle and from the unbundled tsc output; and the equivalent
+ *     live query on), from the bundle and from the unbundled tsc output; a floor prober (bench/floor-prober.cjs:
+ *     the least a Node 20 program does for the probe's first answer); and the equivalent
  *     `openssl s_client -status` + `openssl ocsp` pipeline; the cold probe and that pipeline again through a
  *     proxy that adds a 50 ms round trip to the TLS connection; and, when nginx is installed, both against
  *     nginx (which answers the probe's HEAD, as real servers do) through a proxy that also holds the first
