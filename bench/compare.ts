@@ -96,6 +96,13 @@ function measures(servers: readonly string[]): Measure[] {
   for (const s of servers) {
     list.push(
       { name: `${s}: library ÷ raw`, get: (r) => path(r.throughput, s, 'ratio'), range: (r) => range(r.throughput, s, 'ratioPerRound'), better: 'higher', goal: { op: '>=', value: 0.8 }, digits: 2 },
+      {
+        name: `${s}: library ÷ raw in a fresh process`,
+        get: (r) => path(r.throughput, s, 'ratioToRawFresh'),
+        range: (r) => range(r.throughput, s, 'ratioToRawFreshPerRound'),
+        better: 'higher',
+        digits: 2,
+      },
       { name: `${s}: raw + chain ÷ raw (ceiling)`, get: (r) => path(r.throughput, s, 'chainCeiling'), better: 'higher', digits: 2 },
       {
         name: `${s}: library ÷ raw validating the chain`,

@@ -142,6 +142,13 @@ function libraryRun(target: string, rootFile: string, count: number, concurrency
   };
 }
 
+/** The raw loop in a fresh process of its own (bench/raw-run.mjs): handshakes per second. */
+function rawFreshRun(port: number, count: number, concurrency: number, names: string): number {
+  const out = spawnSync(process.execPath, [join(root, 'bench/raw-run.mjs'), String(port), String(count), String(concurrency), names], { cwd: root, encoding: 'utf8', env: cleanEnv });
+  const r = JSON.parse(out.stdout.trim()) as { count: number; seconds: number };
+  return r.count / r.seconds;
+}
+
 /**
  * A TCP proxy that delays every chunk by `oneWayMs` in each direction (a round trip of twice that), in this
  * process, which only waits on its children while the start-up cases run. Timers of equal delay fire in the
@@ -279,12 +286,14 @@ try {
   else say('(nginx is not installed: throughput against the Node server only)');
   const throughput: Record<string, unknown> = {};
   for (const [serverName, port] of servers) {
-    say(`== 2. throughput against ${serverName}: ${count} endpoints (${distinct} SNI names, each its own certificate and staple), concurrency ${concurrency}, TLS 1.3, 1 handshake each (${rounds} rounds: raw, raw + chain, raw validating, library)`);
+    say(`== 2. throughput against ${serverName}: ${count} endpoints (${distinct} SNI names, each its own certificate and staple), concurrency ${concurrency}, TLS 1.3, 1 handshake each (${rounds} rounds: raw, raw + chain, raw validating, raw in a fresh process, library)`);
     const raw: number[] = [];
     const rawChain: number[] = [];
     // The raw loop trusting the bench's root: OpenSSL then validates the whole chain, and Node reads it for its
     // name check (getPeerCertificate(true) in onConnectSecure), as a client that checks what it connects to does.
     const rawValidating: number[] = [];
+    // The raw loop in a fresh process, as the library's runs are: a reference that starts as cold.
+    const rawFresh: number[] = [];
     const lib: number[] = [];
     const libOne: number[] = [];
     const libSteady: number[] = [];
@@ -306,6 +315,7 @@ try {
       const rv = await rawLoop(port, count, concurrency, info.names, { ca: info.rootPem });
       rawValidating.push(rv.rate);
       cpu.rawValidating.push(rv.cpuMs);
+      rawFresh.push(rawFreshRun(port, count, concurrency, names));
       const before = await responderRequests(server);
       const l = libraryRun(`127.0.0.1:${port}`, rootFile, count, concurrency, names);
       requests += (await responderRequests(server)) - before;
@@ -334,7 +344,10 @@ try {
     const rawValidatingStat = stat(rawValidating);
     const validatingCeiling = stat(rawValidating.map((v, i) => v / (raw[i] as number)));
     const ratioToValidating = stat(lib.map((l, i) => l / (rawValidating[i] as number)));
+    const rawFreshStat = stat(rawFresh);
+    const ratioToFresh = stat(lib.map((l, i) => l / (rawFresh[i] as number)));
     say(`raw tls.connect + requestOCSP              ${fmt(rawStat, ' handshakes/s')}`);
+    say(`raw, in a fresh process (as the library)   ${fmt(rawFreshStat, ' handshakes/s')}`);
     say(`raw + getPeerCertificate(true) (the chain) ${fmt(rawChainStat, ' handshakes/s')}`);
     say(`raw, validating the chain (ca: the root)   ${fmt(rawValidatingStat, ' handshakes/s')}`);
     say(`library probe (verified)                   ${fmt(libStat, ' endpoints/s')}`);
@@ -344,6 +357,7 @@ try {
     say(
       `raw validating ÷ raw: ×${validatingCeiling.median.toFixed(2)} (per round ×${validatingCeiling.min.toFixed(2)}–${validatingCeiling.max.toFixed(2)}); library ÷ raw validating: ×${ratioToValidating.median.toFixed(2)} (per round ×${ratioToValidating.min.toFixed(2)}–${ratioToValidating.max.toFixed(2)}): against a client that validates the chain, as the library does`,
     );
+    say(`library ÷ raw in a fresh process: ×${ratioToFresh.median.toFixed(2)} (per round ×${ratioToFresh.min.toFixed(2)}–${ratioToFresh.max.toFixed(2)}): both start cold`);
     const oneStat = libOne.length > 0 ? stat(libOne) : null;
     const oneRatio = libOne.length > 0 ? stat(libOne.map((l, i) => l / (raw[i] as number))) : null;
     if (oneStat && oneRatio) say(`library, every endpoint on 1 name (1 certificate) ${fmt(oneStat, ' endpoints/s')}; ÷ raw ×${oneRatio.median.toFixed(2)} (per round ×${oneRatio.min.toFixed(2)}–${oneRatio.max.toFixed(2)})`);
@@ -375,6 +389,9 @@ try {
       raw: rawStat,
       rawWithChain: rawChainStat,
       rawValidating: rawValidatingStat,
+      rawFresh: rawFreshStat,
+      ratioToRawFresh: ratioToFresh.median,
+      ratioToRawFreshPerRound: ratioToFresh,
       library: libStat,
       ratio: ratio.median,
       ratioPerRound: ratio,

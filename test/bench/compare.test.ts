@@ -43,6 +43,8 @@ describe('pnpm bench:compare', () => {
     expect(validating?.after).toBeCloseTo(0.46, 10);
     expect(validating?.better).toBe('higher');
     expect(row('node: library ÷ raw')?.overlap).toBe(true);
+    // Neither run measured the raw loop in a fresh process.
+    expect(row('node: library ÷ raw in a fresh process')).toMatchObject({ before: null, after: null, change: null });
     expect(row('cold probe, ms')?.overlap).toBe(false);
     // No range kept for it: neither overlapping nor apart.
     expect(row('cold probe ÷ openssl pipeline')?.overlap).toBeNull();
@@ -63,6 +65,8 @@ describe('pnpm bench:compare', () => {
     // 150 ms cold probe ÷ 100 ms floor.
     expect(floorRows.find((r) => r.name === 'cold probe ÷ floor prober')?.after).toBeCloseTo(1.5, 10);
     expect(floorRows.find((r) => r.name === 'cold probe ÷ floor prober')?.before).toBeNull();
+    const fresh: BenchResults = { ...after, throughput: { node: { ...after.throughput?.node, ratioToRawFresh: 0.5, ratioToRawFreshPerRound: { median: 0.5, min: 0.45, max: 0.55 } } } };
+    expect(compareBench(after, fresh).find((r) => r.name === 'node: library ÷ raw in a fresh process')).toMatchObject({ before: null, after: 0.5, better: 'higher' });
   });
 
   it('goals: ≤, ≥ and exactly 1', () => {
