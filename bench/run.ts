@@ -246,10 +246,10 @@ try {
   const measured = await interleaved(cases);
   for (const [name, , , env] of cases) {
     // Each ratio is against the node -e 0 of the same environment.
-    const floor = measured.get(env ? 'node -e 0 (NODE_EXTRA_CA_CERTS inherited)' : 'node -e 0') as { ms: Stat; rssMiB: number | null; raw: number[] };
+    const reference = measured.get(env ? 'node -e 0 (NODE_EXTRA_CA_CERTS inherited)' : 'node -e 0') as { ms: Stat; rssMiB: number | null; raw: number[] };
     const r = measured.get(name) as { ms: Stat; rssMiB: number | null; raw: number[]; failed: number };
     // The ratio of each round (this case ÷ node -e 0 measured next to it), then their median.
-    const ratios = stat(r.raw.map((ms, i) => ms / ((floor.raw[i] as number) || 1)));
+    const ratios = stat(r.raw.map((ms, i) => ms / ((reference.raw[i] as number) || 1)));
     startup[name] = { ms: r.ms, rssMiB: r.rssMiB, ratioToNode: ratios.median, ratioToNodePerRound: ratios, failed: r.failed };
     say(`${name.padEnd(52)} ${fmt(r.ms, ' ms')}  ×${ratios.median.toFixed(2)} node -e 0 (per round ×${ratios.min.toFixed(2)}–${ratios.max.toFixed(2)})${r.rssMiB ? `  peak RSS ${r.rssMiB.toFixed(1)} MiB` : ''}`);
     if (r.failed > 0) say(`  warning: ${name} exited non-zero in ${r.failed} of ${runs} runs`);
