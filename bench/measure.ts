@@ -17,9 +17,15 @@ export const stat = (xs: number[]): Stat => {
 /**
  * One raw TLS 1.3 handshake with status_request to 127.0.0.1:`port`, then close: the reference loops' unit.
  * With `readChain`, `getPeerCertificate(true)` after it; with `secureContext`, that trust (a context trusting
- * the server's root makes OpenSSL validate the chain, and Node then reads it for its name check).
+ * the server's root makes OpenSSL validate the chain, and Node then reads it for its name check). With
+ * `skipNodeChainRead`, that read of Node's is skipped (the instance's getPeerCertificate stubbed, as the library's
+ * handshake does, and no name check): what validating costs without the chain read.
  */
-export function rawHandshake(port: number, servername: string | undefined, { readChain = false, secureContext }: { readChain?: boolean; secureContext?: tls.SecureContext } = {}): Promise<void> {
+export function rawHandshake(
+  port: number,
+  servername: string | undefined,
+  { readChain = false, secureContext, skipNodeChainRead = false }: { readChain?: boolean; secureContext?: tls.SecureContext; skipNodeChainRead?: boolean } = {},
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const s = tls.connect({
       host: '127.0.0.1',
@@ -30,7 +36,9 @@ export function rawHandshake(port: number, servername: string | undefined, { rea
       rejectUnauthorized: false,
       requestOCSP: true,
       ...(secureContext ? { secureContext } : {}),
+      ...(skipNodeChainRead ? { checkServerIdentity: () => undefined } : {}),
     } as tls.ConnectionOptions);
+    if (skipNodeChainRead) s.getPeerCertificate = (() => ({})) as unknown as tls.TLSSocket['getPeerCertificate'];
     s.on('OCSPResponse', () => {});
     s.once('secureConnect', () => {
       if (readChain) s.getPeerCertificate(true);

@@ -8,6 +8,9 @@
  *  - raw + chain: the same, then `getPeerCertificate(true)`;
  *  - raw validating: one secure context trusting the bench root, so OpenSSL validates the chain and Node reads it
  *    for its name check, as any client that checks what it connects to;
+ *  - validating, chain not read: the same with Node's read of the chain skipped (as the library skips it, to read
+ *    it once itself): the cost of that read is the difference, and no Node 20 prober that reports the chain it
+ *    was served can skip it (getPeerX509Certificate() leaks);
  *  - library: `collect` + `assess` with one cache and verifier for the run (what `probe()` does), live query on.
  *
  * Each kind first runs WARMUP endpoints (default 1,500) so that V8 has compiled it, then ROUNDS rounds (default 5)
@@ -52,6 +55,7 @@ try {
       ['raw', raw(false)],
       ['raw + chain', raw(true)],
       ['raw validating', raw(false, validating)],
+      ['validating, no chain read', (i: number) => rawHandshake(port, info.names[i % info.names.length], { secureContext: validating, skipNodeChainRead: true })],
       ['library', library],
     ];
     for (const [, task] of kinds) await pool(WARMUP, CONCURRENCY, task);
@@ -69,13 +73,22 @@ try {
     }
     process.stdout.write(`== ${serverName}\n`);
     for (const [name] of kinds) {
-      process.stdout.write(`${name.padEnd(16)} CPU per endpoint ${fmt(stat(cpu.get(name) ?? []), 3)} ms   rate ${fmt(stat(rate.get(name) ?? []), 0)}/s\n`);
+      process.stdout.write(`${name.padEnd(26)} CPU per endpoint ${fmt(stat(cpu.get(name) ?? []), 3)} ms   rate ${fmt(stat(rate.get(name) ?? []), 0)}/s\n`);
     }
     const perRound = (series: Map<string, number[]>, over: string, invert: boolean) => {
       const lib = series.get('library') ?? [];
       const ref = series.get(over) ?? [];
       return stat(lib.map((l, i) => (invert ? (ref[i] as number) / l : l / (ref[i] as number))));
     };
+    const ratio = (series: Map<string, number[]>, of: string, over: string) => {
+      const a = series.get(of) ?? [];
+      const b = series.get(over) ?? [];
+      return stat(a.map((x, i) => x / (b[i] as number)));
+    };
+    // What the chain read alone costs: validating with it against validating without it.
+    process.stdout.write(
+      `validating, no chain read ÷ raw: in rate ×${fmt(ratio(rate, 'validating, no chain read', 'raw'), 2)}; raw validating ÷ raw ×${fmt(ratio(rate, 'raw validating', 'raw'), 2)}: the chain read's share\n`,
+    );
     for (const over of ['raw', 'raw validating']) {
       process.stdout.write(
         `library ÷ ${over}: in CPU ×${fmt(perRound(cpu, over, true), 2)}; in rate ×${fmt(perRound(rate, over, false), 2)}\n`,

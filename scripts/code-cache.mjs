@@ -1,5 +1,5 @@
-// Makes packages/probe-cli/dist/bundle/probe.cjs.cache: loads the bundle the way bin.cjs does, runs the CLI
-// on sample work (inspect in every output format, and probes of a local stapling server with its OCSP
+// Makes packages/probe-cli/dist/bundle/probe.cjs.<V8 version>.cache, the shipped code cache: loads the
+// bundle the way bin.cjs does, runs the CLI on sample work (inspect in every output format, and probes of a local stapling server with its OCSP
 // responder, both on loopback), then saves V8's code cache, which then holds every function that work
 // compiled. Run by scripts/bundle.mjs after the bundle is built.
 import { writeFileSync } from 'node:fs';
@@ -12,6 +12,8 @@ import { createPki, freePort, makeStaple, startResponder, startStaplingServer } 
 const require = createRequire(import.meta.url);
 const bundleDir = new URL('../packages/probe-cli/dist/bundle/', import.meta.url).pathname;
 const fixtures = new URL('../fixtures/', import.meta.url).pathname;
+// Compiled from the source alone: no cache of the user's (bin.cjs's own cache directory) is read.
+process.env.STAPLE_PROBE_CACHE_DIR = '';
 const { load } = require(join(bundleDir, 'bin.cjs'));
 const { exports: cli, script } = load();
 const quiet = { ...cli.processIo(), stdout: () => {}, stderr: () => {}, stdoutIsTty: false, stderrIsTty: false };
@@ -35,4 +37,5 @@ try {
   await responder.close();
   rmSync(dir, { recursive: true, force: true });
 }
-writeFileSync(join(bundleDir, 'probe.cjs.cache'), script.createCachedData());
+// bin.cjs uses it only on this V8 version (on any other it makes the machine's own).
+writeFileSync(join(bundleDir, `probe.cjs.${process.versions.v8}.cache`), script.createCachedData());

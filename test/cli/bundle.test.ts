@@ -4,7 +4,7 @@
  * exactly as the tsc output it was built from, with or without a usable cache.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const bundleDir = join(root, 'packages/probe-cli/dist/bundle');
 const unbundled = join(root, 'packages/probe-cli/dist/bin.js');
 const inspectArgs = ['inspect', join(root, 'fixtures/ocsp/expired.der'), '--issuer', join(root, 'fixtures/pki/intermediate.pem'), '--at', '2026-01-15T12:00:00Z', '--format', 'json'];
-const node = (args: string[]) => spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 30_000 });
+const node = (args: string[], env: NodeJS.ProcessEnv = process.env) => spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 30_000, env });
 const stable = (json: string) => JSON.parse(json) as unknown;
 const scratch: string[] = [];
 
@@ -24,9 +24,13 @@ afterAll(() => {
 });
 
 describe('the bundled CLI', () => {
-  it('loads its code cache: V8 accepts the cache the build made', () => {
-    const { load } = createRequire(import.meta.url)(join(bundleDir, 'bin.cjs')) as { load: () => { script: { cachedDataRejected?: boolean } } };
-    expect(load().script.cachedDataRejected).toBe(false);
+  it('loads its code cache: V8 accepts the cache the build made, named for this V8', () => {
+    const { load } = createRequire(import.meta.url)(join(bundleDir, 'bin.cjs')) as { load: () => { cache: string | null; rejected: boolean; script: { cachedDataRejected?: boolean } } };
+    const loaded = load();
+    expect(loaded.cache).toBe('shipped');
+    expect(loaded.rejected).toBe(false);
+    expect(loaded.script.cachedDataRejected).toBe(false);
+    expect(readdirSync(bundleDir).filter((f) => f.endsWith('.cache'))).toEqual([`probe.cjs.${process.versions.v8}.cache`]);
   });
 
   it('prints the same report and exit code as the unbundled CLI', () => {
@@ -41,12 +45,14 @@ describe('the bundled CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'staple-probe-bundle-'));
     scratch.push(dir);
     cpSync(bundleDir, dir, { recursive: true });
-    writeFileSync(join(dir, 'probe.cjs.cache'), Buffer.alloc(4096, 0x5a));
-    const garbage = node([join(dir, 'bin.cjs'), ...inspectArgs]);
+    const shipped = join(dir, `probe.cjs.${process.versions.v8}.cache`);
+    writeFileSync(shipped, Buffer.alloc(4096, 0x5a));
+    const off = { ...process.env, STAPLE_PROBE_CACHE_DIR: '' };
+    const garbage = node([join(dir, 'bin.cjs'), ...inspectArgs], off);
     expect(garbage.status).toBe(2);
     expect(stable(garbage.stdout)).toEqual(stable(node([unbundled, ...inspectArgs]).stdout));
-    rmSync(join(dir, 'probe.cjs.cache'));
-    const missing = node([join(dir, 'bin.cjs'), '--version']);
+    rmSync(shipped);
+    const missing = node([join(dir, 'bin.cjs'), '--version'], off);
     expect(missing.status).toBe(0);
     expect(missing.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
@@ -73,5 +79,107 @@ describe('the bundled CLI', () => {
     const serve = node([join(bundleDir, 'bin.cjs'), 'serve', '--help']);
     expect(serve.status).toBe(0);
     expect(serve.stdout).toMatch(/serve/);
+  });
+
+  describe('on a Node the shipped cache was not made for: the machine\'s own cache', () => {
+    /** A copy of the bundle whose shipped cache is named for another V8, as on a Node other than the build's. */
+    const foreignCopy = () => {
+      const dir = mkdtempSync(join(tmpdir(), 'staple-probe-bundle-'));
+      scratch.push(dir);
+      cpSync(bundleDir, join(dir, 'bundle'), { recursive: true });
+      renameSync(join(dir, 'bundle', `probe.cjs.${process.versions.v8}.cache`), join(dir, 'bundle', 'probe.cjs.0.0.0-other.cache'));
+      return { bin: join(dir, 'bundle', 'bin.cjs'), cacheDir: join(dir, 'cache') };
+    };
+    /** Which cache bin.cjs's load() takes, in a fresh process with this cache directory. */
+    const loadedWith = (bin: string, cacheDir: string) => {
+      const r = node(['-e', `const r = require(${JSON.stringify(bin)}).load(); console.log(JSON.stringify({ cache: r.cache, rejected: r.rejected }))`], { ...process.env, STAPLE_PROBE_CACHE_DIR: cacheDir });
+      expect(r.status).toBe(0);
+      return JSON.parse(r.stdout) as { cache: string | null; rejected: boolean };
+    };
+    const ownFiles = (cacheDir: string) => (existsSync(cacheDir) ? readdirSync(cacheDir) : []);
+
+    it('the first command that does some work writes it (this user only), and the next one uses it', () => {
+      const { bin, cacheDir } = foreignCopy();
+      expect(loadedWith(bin, cacheDir)).toEqual({ cache: null, rejected: false });
+      const env = { ...process.env, STAPLE_PROBE_CACHE_DIR: cacheDir };
+      // Light commands and usage errors write nothing.
+      expect(node([bin, '--version'], env).status).toBe(0);
+      expect(node([bin, '--help'], env).status).toBe(0);
+      expect(node([bin, '--no-such-flag'], env).status).toBe(3);
+      expect(ownFiles(cacheDir)).toEqual([]);
+      const first = node([bin, ...inspectArgs], env);
+      expect(first.status).toBe(2);
+      const files = ownFiles(cacheDir);
+      expect(files).toHaveLength(1);
+      expect(files[0]).toMatch(new RegExp(`^probe-[0-9a-f]{32}-${process.versions.v8.replace(/\./g, '\\.')}-${process.arch}\\.cache$`));
+      if (process.platform !== 'win32') {
+        expect(statSync(cacheDir).mode & 0o777).toBe(0o700);
+        expect(statSync(join(cacheDir, files[0] as string)).mode & 0o777).toBe(0o600);
+      }
+      expect(loadedWith(bin, cacheDir)).toEqual({ cache: 'own', rejected: false });
+      const second = node([bin, ...inspectArgs], env);
+      expect(second.status).toBe(2);
+      expect(stable(second.stdout)).toEqual(stable(first.stdout));
+      expect(ownFiles(cacheDir)).toEqual(files);
+    });
+
+    it('a garbage own cache is refused by V8, the command works, and the next work replaces it', () => {
+      const { bin, cacheDir } = foreignCopy();
+      const env = { ...process.env, STAPLE_PROBE_CACHE_DIR: cacheDir };
+      expect(node([bin, ...inspectArgs], env).status).toBe(2);
+      const [file] = ownFiles(cacheDir);
+      writeFileSync(join(cacheDir, file as string), Buffer.alloc(4096, 0x5a), { mode: 0o600 });
+      expect(loadedWith(bin, cacheDir)).toEqual({ cache: 'own', rejected: true });
+      const run = node([bin, ...inspectArgs], env);
+      expect(run.status).toBe(2);
+      expect(stable(run.stdout)).toEqual(stable(node([unbundled, ...inspectArgs]).stdout));
+      expect(loadedWith(bin, cacheDir)).toEqual({ cache: 'own', rejected: false });
+    });
+
+    it('is keyed by the bundle\'s bytes: a changed bundle does not take the old cache', () => {
+      const { bin, cacheDir } = foreignCopy();
+      expect(node([bin, ...inspectArgs], { ...process.env, STAPLE_PROBE_CACHE_DIR: cacheDir }).status).toBe(2);
+      expect(loadedWith(bin, cacheDir).cache).toBe('own');
+      // The same length (all V8 itself checks), other bytes: one letter of a message changed.
+      const bundle = join(bin, '..', 'probe.cjs');
+      const source = readFileSync(bundle, 'latin1');
+      expect(source).toContain('Every case got its expected verdict.');
+      writeFileSync(bundle, source.replace('Every case got its expected verdict.', 'every case got its expected verdict.'), 'latin1');
+      expect(readFileSync(bundle).length).toBe(Buffer.byteLength(source, 'latin1'));
+      expect(loadedWith(bin, cacheDir)).toEqual({ cache: null, rejected: false });
+    });
+
+    it('is not read from a directory others can write to (a planted cache would run as this user)', () => {
+      if (process.platform === 'win32') return;
+      const { bin, cacheDir } = foreignCopy();
+      expect(node([bin, ...inspectArgs], { ...process.env, STAPLE_PROBE_CACHE_DIR: cacheDir }).status).toBe(2);
+      chmodSync(cacheDir, 0o777);
+      expect(loadedWith(bin, cacheDir)).toEqual({ cache: null, rejected: false });
+      chmodSync(cacheDir, 0o700);
+      expect(loadedWith(bin, cacheDir)).toEqual({ cache: 'own', rejected: false });
+    });
+
+    it('turned off by an empty STAPLE_PROBE_CACHE_DIR, or unwritable: the command is unchanged', () => {
+      const { bin, cacheDir } = foreignCopy();
+      const plain = stable(node([unbundled, ...inspectArgs]).stdout);
+      const off = node([bin, ...inspectArgs], { ...process.env, STAPLE_PROBE_CACHE_DIR: '', XDG_CACHE_HOME: cacheDir });
+      expect(off.status).toBe(2);
+      expect(stable(off.stdout)).toEqual(plain);
+      expect(ownFiles(cacheDir)).toEqual([]);
+      // A path under a regular file cannot be made a directory.
+      writeFileSync(cacheDir, 'not a directory');
+      const unwritable = node([bin, ...inspectArgs], { ...process.env, STAPLE_PROBE_CACHE_DIR: join(cacheDir, 'sub') });
+      expect(unwritable.status).toBe(2);
+      expect(unwritable.stderr).toBe('');
+      expect(stable(unwritable.stdout)).toEqual(plain);
+    });
+
+    it('defaults to $XDG_CACHE_HOME/staple-probe', () => {
+      const { bin, cacheDir } = foreignCopy();
+      const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: cacheDir };
+      delete env.STAPLE_PROBE_CACHE_DIR;
+      expect(node([bin, ...inspectArgs], env).status).toBe(2);
+      expect(ownFiles(join(cacheDir, 'staple-probe'))).toHaveLength(1);
+    });
   });
 });
