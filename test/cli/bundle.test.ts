@@ -3,12 +3,14 @@
  * code cache. The cache must be accepted by this Node (else it is dead weight), and the bundle must behave
  * exactly as the tsc output it was built from, with or without a usable cache.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createPki, freePort, makeStaple, startResponder, startStaplingServer } from '@staple-probe/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -92,15 +94,15 @@ describe('the bundled CLI', () => {
     };
     /** Which cache bin.cjs's load() takes, in a fresh process with this cache directory. */
     const loadedWith = (bin: string, cacheDir: string) => {
-      const r = node(['-e', `const r = require(${JSON.stringify(bin)}).load(); console.log(JSON.stringify({ cache: r.cache, rejected: r.rejected }))`], { ...process.env, STAPLE_PROBE_CACHE_DIR: cacheDir });
+      const r = node(['-e', `const r = require(${JSON.stringify(bin)}).load(); console.log(JSON.stringify({ cache: r.cache, rejected: r.rejected, madeBy: r.madeBy }))`], { ...process.env, STAPLE_PROBE_CACHE_DIR: cacheDir });
       expect(r.status).toBe(0);
-      return JSON.parse(r.stdout) as { cache: string | null; rejected: boolean };
+      return JSON.parse(r.stdout) as { cache: string | null; rejected: boolean; madeBy: string | null };
     };
     const ownFiles = (cacheDir: string) => (existsSync(cacheDir) ? readdirSync(cacheDir) : []);
 
     it('the first command that does some work writes it (this user only), and the next one uses it', () => {
       const { bin, cacheDir } = foreignCopy();
-      expect(loadedWith(bin, cacheDir)).toEqual({ cache: null, rejected: false });
+      expect(loadedWith(bin, cacheDir)).toEqual({ cache: null, rejected: false, madeBy: null });
       const env = { ...process.env, STAPLE_PROBE_CACHE_DIR: cacheDir };
       // Light commands and usage errors write nothing.
       expect(node([bin, '--version'], env).status).toBe(0);
@@ -111,12 +113,12 @@ describe('the bundled CLI', () => {
       expect(first.status).toBe(2);
       const files = ownFiles(cacheDir);
       expect(files).toHaveLength(1);
-      expect(files[0]).toMatch(new RegExp(`^probe-[0-9a-f]{32}-${process.versions.v8.replace(/\./g, '\\.')}-${process.arch}\\.cache$`));
+      expect(files[0]).toMatch(new RegExp(`^probe-[0-9a-f]{32}-${process.versions.v8.replace(/\./g, '\\.')}-${process.arch}\\.inspect\\.cache$`));
       if (process.platform !== 'win32') {
         expect(statSync(cacheDir).mode & 0o777).toBe(0o700);
         expect(statSync(join(cacheDir, files[0] as string)).mode & 0o777).toBe(0o600);
       }
-      expect(loadedWith(bin, cacheDir)).toEqual({ cache: 'own', rejected: false });
+      expect(loadedWith(bin, cacheDir)).toEqual({ cache: 'own', rejected: false, madeBy: 'inspect' });
       const second = node([bin, ...inspectArgs], env);
       expect(second.status).toBe(2);
       expect(stable(second.stdout)).toEqual(stable(first.stdout));
@@ -129,11 +131,11 @@ describe('the bundled CLI', () => {
       expect(node([bin, ...inspectArgs], env).status).toBe(2);
       const [file] = ownFiles(cacheDir);
       writeFileSync(join(cacheDir, file as string), Buffer.alloc(4096, 0x5a), { mode: 0o600 });
-      expect(loadedWith(bin, cacheDir)).toEqual({ cache: 'own', rejected: true });
+      expect(loadedWith(bin, cacheDir)).toEqual({ cache: 'own', rejected: true, madeBy: 'inspect' });
       const run = node([bin, ...inspectArgs], env);
       expect(run.status).toBe(2);
       expect(stable(run.stdout)).toEqual(stable(node([unbundled, ...inspectArgs]).stdout));
-      expect(loadedWith(bin, cacheDir)).toEqual({ cache: 'own', rejected: false });
+      expect(loadedWith(bin, cacheDir)).toEqual({ cache: 'own', rejected: false, madeBy: 'inspect' });
     });
 
     it('is keyed by the bundle\'s bytes: a changed bundle does not take the old cache', () => {
@@ -146,7 +148,7 @@ describe('the bundled CLI', () => {
       expect(source).toContain('Every case got its expected verdict.');
       writeFileSync(bundle, source.replace('Every case got its expected verdict.', 'every case got its expected verdict.'), 'latin1');
       expect(readFileSync(bundle).length).toBe(Buffer.byteLength(source, 'latin1'));
-      expect(loadedWith(bin, cacheDir)).toEqual({ cache: null, rejected: false });
+      expect(loadedWith(bin, cacheDir)).toEqual({ cache: null, rejected: false, madeBy: null });
     });
 
     it('is not read from a directory others can write to (a planted cache would run as this user)', () => {
@@ -154,9 +156,9 @@ describe('the bundled CLI', () => {
       const { bin, cacheDir } = foreignCopy();
       expect(node([bin, ...inspectArgs], { ...process.env, STAPLE_PROBE_CACHE_DIR: cacheDir }).status).toBe(2);
       chmodSync(cacheDir, 0o777);
-      expect(loadedWith(bin, cacheDir)).toEqual({ cache: null, rejected: false });
+      expect(loadedWith(bin, cacheDir)).toEqual({ cache: null, rejected: false, madeBy: null });
       chmodSync(cacheDir, 0o700);
-      expect(loadedWith(bin, cacheDir)).toEqual({ cache: 'own', rejected: false });
+      expect(loadedWith(bin, cacheDir)).toEqual({ cache: 'own', rejected: false, madeBy: 'inspect' });
     });
 
     it('turned off by an empty STAPLE_PROBE_CACHE_DIR, or unwritable: the command is unchanged', () => {
@@ -180,6 +182,38 @@ describe('the bundled CLI', () => {
       delete env.STAPLE_PROBE_CACHE_DIR;
       expect(node([bin, ...inspectArgs], env).status).toBe(2);
       expect(ownFiles(join(cacheDir, 'staple-probe'))).toHaveLength(1);
+    });
+
+    it('made by inspect, it is made again by the first probe of a server (which compiles more), then kept', async () => {
+      const { bin, cacheDir } = foreignCopy();
+      const env = { ...process.env, STAPLE_PROBE_CACHE_DIR: cacheDir };
+      expect(node([bin, ...inspectArgs], env).status).toBe(2);
+      expect(loadedWith(bin, cacheDir).madeBy).toBe('inspect');
+      const responderPort = await freePort();
+      const pki = await createPki({ ocspUrl: `http://127.0.0.1:${responderPort}/ocsp` });
+      const responder = await startResponder({ issuer: pki.intermediate, port: responderPort, statuses: new Map([['1001', { status: 'good' }]]) });
+      const server = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple: await makeStaple(pki, 'good', { now: new Date() }) });
+      try {
+        const rootFile = join(cacheDir, '..', 'root.pem');
+        writeFileSync(rootFile, pki.root.pem);
+        // Asynchronously: the servers run in this process.
+        const probeOnce = () =>
+          promisify(execFile)(process.execPath, [bin, server.target, '--ca-file', rootFile, '--servername', 'localhost', '--attempts', '1', '--format', 'json'], { env, timeout: 30_000 });
+        const first = await probeOnce();
+        expect((JSON.parse(first.stdout) as { verdict: string }).verdict).toBe('ok');
+        const files = ownFiles(cacheDir);
+        expect(files).toHaveLength(1);
+        expect(files[0]).toMatch(/^probe-[0-9a-f]{32}-.+\.cache$/);
+        expect(files[0]).not.toMatch(/\.inspect\.cache$/);
+        expect(loadedWith(bin, cacheDir)).toEqual({ cache: 'own', rejected: false, madeBy: 'probe' });
+        // An inspect after that keeps the probe's cache: it holds what inspect needs.
+        expect(node([bin, ...inspectArgs], env).status).toBe(2);
+        expect(ownFiles(cacheDir)).toEqual(files);
+        expect(loadedWith(bin, cacheDir).madeBy).toBe('probe');
+      } finally {
+        await server.close();
+        await responder.close();
+      }
     });
   });
 });
