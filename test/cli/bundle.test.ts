@@ -4,7 +4,7 @@
  * exactly as the tsc output it was built from, with or without a usable cache.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,7 +113,8 @@ describe('the bundled CLI', () => {
       expect(first.status).toBe(2);
       const files = ownFiles(cacheDir);
       expect(files).toHaveLength(1);
-      expect(files[0]).toMatch(new RegExp(`^probe-[0-9a-f]{32}-${process.versions.v8.replace(/\./g, '\\.')}-${process.arch}\\.inspect\\.cache$`));
+      // probe-<the bundle's SHA-256>-<Node's flags>-<V8>-<arch>.inspect.cache (inspect made it).
+      expect(files[0]).toMatch(new RegExp(`^probe-[0-9a-f]{32}-[0-9a-f]{8}-${process.versions.v8.replace(/\./g, '\\.')}-${process.arch}\\.inspect\\.cache$`));
       if (process.platform !== 'win32') {
         expect(statSync(cacheDir).mode & 0o777).toBe(0o700);
         expect(statSync(join(cacheDir, files[0] as string)).mode & 0o777).toBe(0o600);
@@ -214,6 +215,63 @@ describe('the bundled CLI', () => {
         await server.close();
         await responder.close();
       }
+    });
+
+    it('neither read nor written through a symbolic link (the directory or the file), nor written to an open directory', () => {
+      if (process.platform === 'win32') return;
+      const { bin, cacheDir } = foreignCopy();
+      const env = { ...process.env, STAPLE_PROBE_CACHE_DIR: cacheDir };
+      expect(node([bin, ...inspectArgs], env).status).toBe(2);
+      const [file] = ownFiles(cacheDir) as [string];
+      // The directory a symbolic link to a good one.
+      const linked = join(cacheDir, '..', 'linked');
+      symlinkSync(cacheDir, linked);
+      expect(loadedWith(bin, linked).cache).toBe(null);
+      // The file a symbolic link to a good cache.
+      const other = join(cacheDir, '..', 'other');
+      mkdirSync(other, { mode: 0o700 });
+      symlinkSync(join(cacheDir, file), join(other, file));
+      expect(loadedWith(bin, other).cache).toBe(null);
+      // Nothing is written through the linked directory, nor into a directory others can write to.
+      rmSync(join(cacheDir, file));
+      expect(node([bin, ...inspectArgs], { ...process.env, STAPLE_PROBE_CACHE_DIR: linked }).status).toBe(2);
+      expect(ownFiles(cacheDir)).toEqual([]);
+      chmodSync(cacheDir, 0o777);
+      const open = node([bin, ...inspectArgs], env);
+      expect(open.status).toBe(2);
+      expect(open.stderr).toBe('');
+      expect(ownFiles(cacheDir)).toEqual([]);
+    });
+
+    it('one per set of Node flags (V8 refuses a cache made under others), and a relative directory turns it off', () => {
+      const { bin, cacheDir } = foreignCopy();
+      const env = { ...process.env, STAPLE_PROBE_CACHE_DIR: cacheDir };
+      expect(node([bin, ...inspectArgs], env).status).toBe(2);
+      expect(node(['--max-old-space-size=200', bin, ...inspectArgs], env).status).toBe(2);
+      expect(ownFiles(cacheDir)).toHaveLength(2);
+      expect(loadedWith(bin, cacheDir)).toEqual({ cache: 'own', rejected: false, madeBy: 'inspect' });
+      const relative = spawnSync(process.execPath, [bin, ...inspectArgs], { encoding: 'utf8', cwd: join(cacheDir, '..'), env: { ...process.env, STAPLE_PROBE_CACHE_DIR: 'rel' } });
+      expect(relative.status).toBe(2);
+      expect(existsSync(join(cacheDir, '..', 'rel'))).toBe(false);
+    });
+
+    it('a save removes an older bundle\'s cache for the same V8 and flags and stale temporary files, and keeps others', () => {
+      const { bin, cacheDir } = foreignCopy();
+      const env = { ...process.env, STAPLE_PROBE_CACHE_DIR: cacheDir };
+      expect(node([bin, ...inspectArgs], env).status).toBe(2);
+      const [file] = ownFiles(cacheDir) as [string];
+      const older = file.replace(/^probe-[0-9a-f]{32}-/, `probe-${'0'.repeat(32)}-`);
+      const otherV8 = file.replace(`-${process.versions.v8}-`, '-0.0.0-other-');
+      const staleTemp = `.${file}.0123456789abcdef.tmp`;
+      const freshTemp = `.${file}.fedcba9876543210.tmp`;
+      for (const name of [older, otherV8, staleTemp, freshTemp]) copyFileSync(join(cacheDir, file), join(cacheDir, name));
+      const twoHoursAgo = new Date(Date.now() - 7_200_000);
+      utimesSync(join(cacheDir, staleTemp), twoHoursAgo, twoHoursAgo);
+      // A garbage cache makes the next run save.
+      writeFileSync(join(cacheDir, file), Buffer.alloc(64, 0x5a), { mode: 0o600 });
+      expect(node([bin, ...inspectArgs], env).status).toBe(2);
+      expect(ownFiles(cacheDir).sort()).toEqual([file, otherV8, freshTemp].sort());
+      expect(loadedWith(bin, cacheDir)).toEqual({ cache: 'own', rejected: false, madeBy: 'inspect' });
     });
   });
 });

@@ -12,37 +12,63 @@
 //    Its name holds the SHA-256 of the bundle (V8 itself checks only the source's length) and the V8 version.
 // V8 rejects a cache made by another V8 or with other flags; the bundle is then compiled as usual. No cache
 // problem (a missing, unreadable or unwritable directory, a garbage file) ever changes what a command does.
-const { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } = require('node:fs');
-const { join } = require('node:path');
+const { closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } = require('node:fs');
+const { isAbsolute, join } = require('node:path');
 const Module = require('node:module');
 const vm = require('node:vm');
 
-/** The directory of the machine's own caches, or null when it is turned off. */
+// Not on Windows, where a path is never followed through a symbolic link by these opens anyway.
+const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/** The directory of the machine's own caches, or null when it is turned off (or no absolute path is known). */
 function ownCacheDir() {
   const env = process.env;
-  if (env.STAPLE_PROBE_CACHE_DIR !== undefined) return env.STAPLE_PROBE_CACHE_DIR === '' ? null : env.STAPLE_PROBE_CACHE_DIR;
-  const base = env.XDG_CACHE_HOME || (process.platform === 'win32' && env.LOCALAPPDATA) || join(require('node:os').homedir(), '.cache');
-  return join(base, 'staple-probe');
+  if (env.STAPLE_PROBE_CACHE_DIR !== undefined) return isAbsolute(env.STAPLE_PROBE_CACHE_DIR) ? env.STAPLE_PROBE_CACHE_DIR : null;
+  // XDG: a relative $XDG_CACHE_HOME is to be ignored. An empty or relative home would mean the working directory.
+  const home = require('node:os').homedir();
+  const base = [env.XDG_CACHE_HOME, process.platform === 'win32' ? env.LOCALAPPDATA : undefined, home ? join(home, '.cache') : undefined].find(
+    (candidate) => candidate && isAbsolute(candidate),
+  );
+  return base ? join(base, 'staple-probe') : null;
 }
 
 /**
- * Read a cache from a directory only if it is this user's and nobody else can write to it: a code cache is
- * code, and one planted by another user would run as this one.
+ * Is this stat of this user's and writable by no one else? A code cache is code: one that another user could
+ * plant or replace would run as this one. (No owners to compare on Windows.)
  */
-function readOwnCache(dir, file) {
-  if (typeof process.getuid === 'function') {
-    const st = statSync(dir);
-    if (st.uid !== process.getuid() || (st.mode & 0o022) !== 0) return undefined;
-  }
-  return readFileSync(join(dir, file));
+function ours(st) {
+  return typeof process.getuid !== 'function' || (st.uid === process.getuid() && (st.mode & 0o022) === 0);
 }
 
-/** Write `data` as dir/file through a temporary file and a rename, so that a reader never sees half of it. */
+/** The directory itself (not a symbolic link to one), this user's and writable by no one else. */
+function trustedDir(dir) {
+  const st = lstatSync(dir);
+  return st.isDirectory() && ours(st);
+}
+
+/** A cache file from a trusted directory: a regular file of this user's, one link, not through a symlink. */
+function readOwnCache(dir, file) {
+  if (!trustedDir(dir)) return undefined;
+  const fd = openSync(join(dir, file), constants.O_RDONLY | NOFOLLOW);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || !ours(st) || st.nlink !== 1) return undefined;
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Write `data` as dir/file through a new temporary file of a random name (created exclusively, never through a
+ * symbolic link) and a rename, so that a reader never sees half of it. Only into a trusted directory.
+ */
 function writeOwnCache(dir, file, data) {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const temp = join(dir, `.${file}.${process.pid}.tmp`);
+  if (!trustedDir(dir)) throw new Error('the cache directory is not this user\'s alone');
+  const temp = join(dir, `.${file}.${require('node:crypto').randomBytes(8).toString('hex')}.tmp`);
   try {
-    const fd = openSync(temp, 'w', 0o600);
+    const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW, 0o600);
     try {
       writeSync(fd, data);
       fsyncSync(fd);
@@ -58,6 +84,37 @@ function writeOwnCache(dir, file, data) {
     }
     throw error;
   }
+}
+
+/**
+ * After a save: remove what that cache supersedes, the caches of other bundles for this V8 and flags (an
+ * upgraded CLI), and temporary files over an hour old (a run killed while saving). Best effort.
+ */
+function prune(dir, keep, sameSetup) {
+  const hourAgo = Date.now() - 3_600_000;
+  for (const name of readdirSync(dir)) {
+    if (name === keep) continue;
+    const path = join(dir, name);
+    try {
+      if (name.startsWith('.probe-') && name.endsWith('.tmp')) {
+        if (lstatSync(path).mtimeMs < hourAgo) unlinkSync(path);
+      } else if (name.startsWith('probe-') && name.endsWith('.cache') && sameSetup(name)) unlinkSync(path);
+    } catch {
+      // Gone already, or another run's.
+    }
+  }
+}
+
+/** Node's command-line flags, without code given by -e or -p (when bin.cjs is required by such code). */
+function nodeFlags() {
+  const flags = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '-e' || arg === '-p' || arg === '--eval' || arg === '--print' || arg === '-pe') i++;
+    else if (!arg.startsWith('--eval=') && !arg.startsWith('--print=')) flags.push(arg);
+  }
+  return flags;
 }
 
 /**
@@ -88,9 +145,13 @@ function load() {
     try {
       const dir = ownCacheDir();
       if (dir) {
-        const digest = require('node:crypto').createHash('sha256').update(source, 'latin1').digest('hex').slice(0, 32);
-        const base = `probe-${digest}-${process.versions.v8}-${process.arch}`;
-        own = { dir, names: { probe: `${base}.cache`, inspect: `${base}.inspect.cache` } };
+        const { createHash } = require('node:crypto');
+        const digest = createHash('sha256').update(source, 'latin1').digest('hex').slice(0, 32);
+        // V8 also refuses a cache made under other flags (--max-old-space-size, say): one per set of them.
+        const flags = createHash('sha256').update(JSON.stringify([nodeFlags(), process.env.NODE_OPTIONS ?? ''])).digest('hex').slice(0, 8);
+        const setup = `-${flags}-${process.versions.v8}-${process.arch}.`;
+        const base = `probe-${digest}${setup.slice(0, -1)}`;
+        own = { dir, setup, names: { probe: `${base}.cache`, inspect: `${base}.inspect.cache` } };
         for (const kind of ['probe', 'inspect']) {
           try {
             cachedData = readOwnCache(dir, own.names[kind]);
@@ -118,17 +179,19 @@ function load() {
     if (!own) return false;
     if (cache === 'own' && !rejected && !(madeBy === 'inspect' && kind === 'probe')) return false;
     try {
-      // A refused cache would be read first again next time; an inspect cache is superseded by a probe's.
-      if (cache === 'own' && (rejected || madeBy !== kind)) unlinkSync(join(own.dir, own.names[madeBy]));
-    } catch {
-      // Already gone, or not ours to remove: the new one is written anyway.
-    }
-    try {
       writeOwnCache(own.dir, own.names[kind], script.createCachedData());
-      return true;
     } catch {
       return false;
     }
+    // A refused cache would be read first again next time; an inspect cache is superseded by a probe's; other
+    // bundles' caches for this V8 and flags are an older CLI's.
+    const { dir, names, setup } = own;
+    try {
+      prune(dir, names[kind], (name) => name.includes(setup));
+    } catch {
+      // Unreadable directory: nothing removed.
+    }
+    return true;
   };
   return { exports: bundle.exports, script, cache, madeBy, rejected, save };
 }
@@ -144,7 +207,8 @@ if (require.main === module) {
       process.exitCode = code;
       // Not after exit 3 (a usage error, or an unknown verdict: little of the CLI may have run) or a light command;
       // save() itself does nothing when the shipped cache fits this Node or the own one was accepted.
-      if (code !== 3 && argv.length > 0 && !argv.some((a) => LIGHT.has(a))) save(argv[0] === 'inspect' ? 'inspect' : 'probe');
+      // `serve` neither: stopped before any scrape, it would leave a cache of little more than its start.
+      if (code !== 3 && argv.length > 0 && argv[0] !== 'serve' && !argv.some((a) => LIGHT.has(a))) save(argv[0] === 'inspect' ? 'inspect' : 'probe');
     },
     (error) => {
       process.stderr.write(`probe: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
