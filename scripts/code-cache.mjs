@@ -1,7 +1,7 @@
 // Makes packages/probe-cli/dist/bundle/probe.cjs.<V8 version>.cache, the shipped code cache: loads the
-// bundle the way bin.cjs does, runs the CLI on sample work (inspect in every output format, and probes of a local stapling server with its OCSP
-// responder, both on loopback), then saves V8's code cache, which then holds every function that work
-// compiled. Run by scripts/bundle.mjs after the bundle is built.
+// bundle the way bin.cjs does, runs the CLI on sample work (inspect in every output format, and probes of a
+// local stapling server with its OCSP responder, both on loopback), then saves V8's code cache, which then
+// holds every function that work compiled. Run by scripts/bundle.mjs after the bundle is built.
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
