@@ -8,6 +8,8 @@
 
 /** Probe a live server, or judge a response held in memory. */
 export { probe, inspect, type ProbeOptions, type InspectOptions } from './shell/probe.js';
+/** The default of every option, in one place. */
+export { DEFAULTS } from './defaults.js';
 /** Gather evidence without judging it. */
 export { collect, createCollectCache, type CollectCache, type CollectOptions } from './shell/collect.js';
 /** Bounded HTTP used for the live query and AIA fetches; `FetchLike` is the injectable fetch. */

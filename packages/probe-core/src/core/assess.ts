@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../defaults.js';
 import { FINDINGS, type FindingCode, type ServerName } from '../findings.js';
 import type {
   HttpExchange,
@@ -32,7 +33,6 @@ export interface AssessOptions extends JudgeOptions {
   readonly verifier?: SignatureVerifier;
 }
 
-const DEFAULTS = { skewSeconds: 300, warnRemainingSeconds: 2 * 86400, critRemainingSeconds: 0 };
 
 const RANK: Record<Severity, number> = { info: 0, warn: 1, unknown: 2, critical: 3 };
 

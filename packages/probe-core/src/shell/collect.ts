@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { sha256Hex } from '../core/bytes.js';
+import { DEFAULTS } from '../defaults.js';
 import { type Cert, parseCertificate } from '../core/certificate.js';
 import { certificatesFromIssuerBody, chooseIssuer, type IssuerSource } from '../core/issuer.js';
 import { buildOcspRequest } from '../core/request.js';
@@ -65,7 +66,7 @@ export function createCollectCache(): CollectCache {
 }
 
 const UNREACHABLE = new Set(['dns', 'refused', 'unreachable', 'timeout']);
-const DEFAULT_VERSIONS: readonly TlsVersion[] = ['1.2', '1.3'];
+const DEFAULT_VERSIONS: readonly TlsVersion[] = DEFAULTS.tlsVersions;
 /** Handshakes of one version and address at a time once a staple has been seen (see `handshakes`). */
 const AT_ONCE = 4;
 
@@ -177,7 +178,7 @@ async function handshakesOf(
   signal: AbortSignal | undefined,
 ): Promise<{ attempts: AttemptEvidence[]; serverHeader: string | null | undefined }> {
   const versions = options.tlsVersions ?? DEFAULT_VERSIONS;
-  const attempts = options.attempts ?? 3;
+  const attempts = options.attempts ?? DEFAULTS.attempts;
   // The HEAD that learns the server software goes out once per address, on the first handshake to complete
   // (in the round usually a TLS 1.3 one, a round trip before TLS 1.2's end). A handshake of the round closed
   // uncounted keeps its HEAD going (only an unfinished handshake is cut off), and its answer stands for the
@@ -213,7 +214,7 @@ async function handshakesOf(
       port: target.port,
       servername: target.servername,
       tlsVersion,
-      timeoutMs: options.timeoutMs ?? 10_000,
+      timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
       trust: trustContext(tlsVersion, extraCas),
       httpHead: takeHead,
       onHandshake: (outcome) => handshakeDone(outcome),
@@ -250,7 +251,7 @@ async function handshakesOf(
       if (unreachable || signal?.aborted) return;
       const outcome = await record(tlsVersion, attempt, start(tlsVersion, undefined, onStaple), out);
       if (!outcome.ok) return;
-      if (pause && outcome.staple === null && attempt < attempts) await sleep(options.retryDelayMs ?? 250, signal);
+      if (pause && outcome.staple === null && attempt < attempts) await sleep(options.retryDelayMs ?? DEFAULTS.retryDelayMs, signal);
     }
   };
   /** Attempts `from`..`attempts` of one version, at most AT_ONCE at a time. */
@@ -350,7 +351,7 @@ async function handshakesOf(
       await drop(others);
       if (outcome.ok) {
         decider = i;
-        if (attempts > 1) await sleep(options.retryDelayMs ?? 250, signal);
+        if (attempts > 1) await sleep(options.retryDelayMs ?? DEFAULTS.retryDelayMs, signal);
       }
     }
     if (decider >= 0 && decider < versions.length) {

@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import type { HttpExchange, HttpFailureKind } from '../types.js';
+import { DEFAULTS as CORE_DEFAULTS } from '../defaults.js';
 
 /** The fetch this module needs (the WHATWG signature); injectable so that tests can play any responder. */
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: Uint8Array; redirect: 'manual'; signal: AbortSignal }) => Promise<Response>;
@@ -152,7 +153,7 @@ export interface HttpOptions {
   readonly signal?: AbortSignal;
 }
 
-const DEFAULTS = { timeoutMs: 10_000, maxBytes: 64 * 1024, maxRedirects: 3 };
+const DEFAULTS = { timeoutMs: CORE_DEFAULTS.httpTimeoutMs, maxBytes: CORE_DEFAULTS.httpMaxBytes, maxRedirects: CORE_DEFAULTS.httpMaxRedirects };
 
 class HttpError extends Error {
   constructor(
