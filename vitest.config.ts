@@ -3,6 +3,22 @@ import { defineConfig } from 'vitest/config';
 
 const src = (p: string) => fileURLToPath(new URL(`./packages/${p}`, import.meta.url));
 
+/**
+ * Tests that start external programs (nginx, Apache, HAProxy, Prometheus, promtool, openssl), build or pack
+ * the packages, or load the machine for long: the `integration` project. Everything else is `unit`, the
+ * fast inner loop (`pnpm test:unit`, under a minute). `pnpm test` runs both.
+ */
+const INTEGRATION = [
+  'test/servers/**/*.test.ts',
+  'test/openssl/**/*.test.ts',
+  'test/package/**/*.test.ts',
+  'test/bench/**/*.test.ts',
+  'test/cli/bundle.test.ts',
+  'test/cli/serve.test.ts',
+  'test/docs/monitoring.test.ts',
+  'test/shell/leaks.test.ts',
+];
+
 // Tests import the package sources, so they never need a prior build.
 export default defineConfig({
   resolve: {
@@ -12,12 +28,15 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
     // Most files wait on servers and sockets rather than the CPU; on 2 cores vitest would otherwise run one at a time.
     maxWorkers: 3,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: INTEGRATION } },
+      { extends: true, test: { name: 'integration', include: INTEGRATION } },
+    ],
     // In CI also write a JSON report, from which .ci/run prints a plain "N passed, N failed" line.
     ...(process.env.CI === 'true' ? { reporters: ['default', 'json'], outputFile: { json: '.tmp/vitest.json' } } : {}),
   },

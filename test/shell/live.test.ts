@@ -1,13 +1,10 @@
 /**
- * The live query over real HTTP on loopback: the testing kit's responder, a real `openssl ocsp` responder,
- * hostile responders, AIA issuer fetching, and one query per certificate however many handshakes.
+ * The live query over real HTTP on loopback: the testing kit's responder, hostile responders, AIA issuer
+ * fetching, and one query per certificate however many handshakes (a real `openssl ocsp` responder:
+ * test/openssl/live.test.ts).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { assess, collect, createCollectCache, parseTarget, probe, type Report, SignatureVerifier } from '@staple-probe/core';
+import { assess, collect, createCollectCache, parseTarget, probe, SignatureVerifier } from '@staple-probe/core';
 import {
   buildErrorResponse,
   createPki,
@@ -312,76 +309,6 @@ describe('hostile responders: each outcome its own finding, never critical with 
     const report = await probe(server.target, opts);
     expect(codes(report)).toEqual(['LIVE_UNREACHABLE']);
     expect(report.findings[0]?.args.message).toMatch(/ECONNREFUSED/);
-  });
-});
-
-function hasOpenssl(): boolean {
-  return spawnSync('openssl', ['version']).status === 0;
-}
-
-describe('a real `openssl ocsp` responder', () => {
-  const available = hasOpenssl();
-  let child: ChildProcess | null = null;
-  let dir = '';
-  let good: Issued;
-  let revoked: Issued;
-
-  it('openssl is installed (required in CI)', () => {
-    if (process.env.CI === 'true') expect(available).toBe(true);
-  });
-
-  beforeAll(async () => {
-    if (!available) return;
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const base = { issuer: pki.intermediate, dnsNames: ['localhost'], ocspUrls: [url], notBefore: new Date(Date.now() - DAY), notAfter: new Date(Date.now() + 30 * DAY) };
-    good = await issue({ ...base, subject: 'CN=localhost', serial: '1030' });
-    revoked = await issue({ ...base, subject: 'CN=localhost', serial: '1031' });
-    dir = mkdtempSync(join(tmpdir(), 'staple-probe-openssl-'));
-    const exp = '361231235959Z';
-    const revokedAt = new Date(Date.now() - DAY).toISOString().replace(/[-:T]/g, '').slice(2, 14) + 'Z';
-    writeFileSync(
-      join(dir, 'index.txt'),
-      `V\t${exp}\t\t1030\tunknown\t/CN=localhost\nR\t${exp}\t${revokedAt},keyCompromise\t1031\tunknown\t/CN=localhost\n`,
-    );
-    writeFileSync(join(dir, 'ca.pem'), pki.intermediate.pem);
-    writeFileSync(join(dir, 'ca.key'), pki.intermediate.keyPem);
-    child = spawn('openssl', ['ocsp', '-index', 'index.txt', '-port', String(port), '-rsigner', 'ca.pem', '-rkey', 'ca.key', '-CA', 'ca.pem', '-ndays', '7'], {
-      cwd: dir,
-      stdio: 'ignore',
-    });
-    // Never probe `openssl ocsp -port` with an empty connection (it busy-loops); wait with a real request.
-    const request = Buffer.from(requestFor(good, pki.intermediate));
-    for (let i = 0; i < 100; i++) {
-      try {
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body: request, signal: AbortSignal.timeout(1000) });
-        if (res.status === 200) {
-          await res.arrayBuffer();
-          break;
-        }
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-  });
-
-  afterAll(() => {
-    child?.kill();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  it.runIf(available)('good certificate, good staple: the openssl answer verifies and agrees', async () => {
-    const server = await serve(good, await makeStaple(pki, 'good', { now: new Date(), leaf: good }), [pki.intermediate]);
-    const report: Report = await probe(server.target, opts);
-    expect(codes(report)).toEqual([]);
-    expect(report.targets[0]?.live[0]).toMatchObject({ valid: true, certStatus: 'good' });
-  });
-
-  it.runIf(available)('revoked in the openssl index while the server staples good -> critical', async () => {
-    const server = await serve(revoked, await makeStaple(pki, 'good', { now: new Date(), leaf: revoked }), [pki.intermediate]);
-    const report = await probe(server.target, opts);
-    expect(codes(report)).toEqual(['COMPARE_STAPLE_GOOD_LIVE_REVOKED', 'LIVE_REVOKED']);
-    expect(report.findings.find((f) => f.code === 'LIVE_REVOKED')?.args).toMatchObject({ revocationReason: 'keyCompromise', serial: '1031' });
   });
 });
 
