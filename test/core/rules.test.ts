@@ -3,7 +3,7 @@
  * no row here, so a new rule cannot land without both halves.
  */
 import { assess, FINDINGS, type FindingCode, inspect, mergeReports, type Report } from '@staple-probe/core';
-import { serverFromHeader } from '../../packages/probe-core/src/core/assess.js';
+import { serverFromHeader } from '../../packages/probe-core/src/core/server.js';
 import {
   buildErrorResponse,
   buildOcspResponse,

@@ -1,5 +1,4 @@
-import type { FindingCode } from '../findings.js';
-import type { DecodedResponse, Finding } from '../types.js';
+import type { DecodedResponse } from '../types.js';
 import { findOurResponse, matchCertId } from './cert-id.js';
 import type { Cert } from './certificate.js';
 import { DecodeError, decodeOcspResponse, type ParsedResponse, type ParsedSingleResponse } from './decode.js';
@@ -7,15 +6,8 @@ import { checkFreshness, type FreshnessPolicy } from './freshness.js';
 import { oidName, UNDERSTOOD_RESPONSE_EXTENSIONS, UNDERSTOOD_SINGLE_EXTENSIONS } from './oids.js';
 import type { SignatureVerifier } from './signature.js';
 import { sha256Hex } from './bytes.js';
+import type { Problem } from './problem.js';
 import { checkSignerStatic, delegateNowProblem, type StaticSignerVerdict } from './signer.js';
-
-export type Args = Finding['args'];
-
-/** A finding before it has a place: what `assess` adds to the report with `where`. */
-export interface Problem {
-  readonly code: FindingCode;
-  readonly args: Args;
-}
 
 /** One OCSP response judged for one certificate. */
 export interface Judged {

@@ -2,8 +2,10 @@ import { renderMessage } from '../message.js';
 import type { LiveEvidence, LiveReport } from '../types.js';
 import { toHex } from './bytes.js';
 import type { Cert } from './certificate.js';
-import { type Context, type Judged, judgeResponse, type Problem } from './judge.js';
+import { type Context, type Judged, judgeResponse } from './judge.js';
 import { OID } from './oids.js';
+import { type PlacedProblem, placed, type Problem } from './problem.js';
+import type { CertificateView } from './views.js';
 
 export interface LiveJudged {
   readonly problems: readonly Problem[];
@@ -34,6 +36,17 @@ export async function judgeLive(live: LiveEvidence, leaf: Cert, issuer: Cert, ct
   // invalid, but servers that fetch for stapling do not follow it.
   if (!ex.ok || ex.redirects === 0) return judged;
   return { ...judged, problems: [{ code: 'LIVE_REDIRECTED', args: { url: live.ocspUrl, redirects: ex.redirects, finalUrl: redirectedResponder(live.ocspUrl, ex.url, ex.finalUrl) } }, ...judged.problems] };
+}
+
+/**
+ * What the live answer for a served certificate says, seen at its responder URL; or, when the responder
+ * was not asked because the issuer (needed to build the request) was found nowhere, that it was not.
+ */
+export function liveProblems(certificate: CertificateView, liveDisabled: boolean): PlacedProblem[] {
+  const { leaf, live, choice, where } = certificate;
+  if (live) return live.problems.map((p) => placed(p, { ...where, url: live.report.url }));
+  if (!liveDisabled && leaf.ocspUrls.length > 0 && !choice.issuer) return [placed({ code: 'LIVE_NOT_QUERIED', args: { reason: 'no-issuer' } }, where)];
+  return [];
 }
 
 /**
