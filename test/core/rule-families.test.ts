@@ -182,18 +182,18 @@ describe('addresses.ts: the addresses of one host against each other', () => {
     const problems = addressDisagreements(
       [
         address('192.0.2.1', [completed('1.2', 1, { staple: judged('good') })]),
-        address('192.0.2.2', [completed('1.2', 1, { staple: judged('revoked', [{ code: 'STAPLE_REVOKED', args: {} }]) })], leafMustStaple),
+        address('192.0.2.2', [completed('1.2', 1, { staple: judged('revoked', [{ code: 'STAPLE_REVOKED', args: { revocationTime: '2026-02-01T00:00:00.000Z', revocationReason: null, serial: '1001' } }]) })], leafMustStaple),
         address('192.0.2.3', [completed('1.2', 1)]),
       ],
       TARGET,
     );
-    expect(problems.map((p) => p.args.aspect)).toEqual(['certificate', 'stapling', 'status']);
+    expect(problems.map((p) => p.code === 'COMPARE_ADDRESSES_DISAGREE' && p.args.aspect)).toEqual(['certificate', 'stapling', 'status']);
     expect(problems.every((p) => p.where === TARGET)).toBe(true);
-    expect(problems[2]?.args.detail).toBe('192.0.2.1 staples good, 192.0.2.2 staples revoked');
+    expect(problems[2]?.args).toEqual({ aspect: 'status', detail: '192.0.2.1 staples good, 192.0.2.2 staples revoked' });
   });
 
   it('a staple invalid for other reasons than its status does not count as a status', () => {
-    const broken = judged('good', [{ code: 'STAPLE_EXPIRED', args: {} }]);
+    const broken = judged('good', [{ code: 'STAPLE_EXPIRED', args: { nextUpdate: '2026-02-01T00:00:00.000Z', agoSeconds: 3600 } }]);
     const problems = addressDisagreements([address('192.0.2.1', [completed('1.2', 1, { staple: judged('revoked') })]), address('192.0.2.2', [completed('1.2', 1, { staple: broken })])], TARGET);
     expect(problems).toEqual([]);
   });

@@ -1,16 +1,16 @@
 import { DEFAULTS } from '../defaults.js';
 import { FINDINGS, type FindingCode } from '../findings.js';
-import type { Evidence, Finding, InspectEvidence, JudgeOptions, LiveReport, Location, ProbeEvidence, Report, Severity, TargetReport, Verdict } from '../types.js';
+import type { Evidence, Finding, InspectEvidence, NoIssuerReason, JudgeOptions, LiveReport, Location, ProbeEvidence, Report, Severity, TargetReport, Verdict } from '../types.js';
 import { addressDisagreements } from './addresses.js';
 import { sha256Hex } from './bytes.js';
 import { chainProblems, issuerMismatchProblem } from './chain.js';
 import { connectionProblems, resolveProblems } from './connection.js';
 import { summarizeCert } from './decode.js';
 import { chooseIssuer } from './issuer.js';
-import { type Context, judgeResponse, type NoIssuerReason } from './judge.js';
+import { type Context, judgeResponse } from './judge.js';
 import { liveProblems } from './live.js';
 import { missingStapleProblems, stapleSequenceOf, stapleSequenceProblems } from './presence.js';
-import type { Args, PlacedProblem, Problem } from './problem.js';
+import type { PlacedProblem, Problem } from './problem.js';
 import { serverOf } from './server.js';
 import { SignatureVerifier } from './signature.js';
 import { trustProblems } from './trust.js';
@@ -44,16 +44,20 @@ function worstVerdict(verdicts: readonly Verdict[]): Verdict {
   return verdictOf(verdicts.map((v) => ({ severity: v === 'ok' ? 'info' : v })));
 }
 
+function findingOf<C extends FindingCode>(problem: Problem<C>, where: Location[]): Finding<C> {
+  return { code: problem.code, severity: FINDINGS[problem.code].severity, args: problem.args, where };
+}
+
 /** Accumulates findings, merging repeats of the same code and arguments into one finding seen in several places. */
 class Findings {
-  readonly #byKey = new Map<string, { code: FindingCode; args: Args; where: Location[] }>();
+  readonly #byKey = new Map<string, { problem: Problem; where: Location[] }>();
 
   add(problem: Problem, where: Location): void {
     const key = `${problem.code}|${JSON.stringify(problem.args)}`;
     const existing = this.#byKey.get(key);
     if (existing) {
       if (!existing.where.some((w) => JSON.stringify(w) === JSON.stringify(where))) existing.where.push(where);
-    } else this.#byKey.set(key, { code: problem.code, args: problem.args, where: [where] });
+    } else this.#byKey.set(key, { problem, where: [where] });
   }
 
   addPlaced(problems: readonly PlacedProblem[]): void {
@@ -62,7 +66,7 @@ class Findings {
 
   list(): Finding[] {
     return [...this.#byKey.values()]
-      .map((f) => ({ code: f.code, severity: FINDINGS[f.code].severity, args: f.args, where: f.where }))
+      .map(({ problem, where }) => findingOf(problem, where))
       .sort((a, b) => RANK[b.severity] - RANK[a.severity]);
   }
 }

@@ -1,9 +1,8 @@
-import type { FindingCode } from '../findings.js';
 import type { Location, ProbeEvidence, TlsFailure, TlsVersion } from '../types.js';
 import { type PlacedProblem, placed } from './problem.js';
 import type { AddressView } from './views.js';
 
-function failureCode(error: TlsFailure): FindingCode {
+function failureCode(error: TlsFailure): 'TLS_RESOLVE_FAILED' | 'TLS_TIMEOUT' | 'TLS_CONNECT_FAILED' | 'TLS_HANDSHAKE_FAILED' {
   switch (error.kind) {
     case 'dns':
       return 'TLS_RESOLVE_FAILED';

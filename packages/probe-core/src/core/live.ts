@@ -107,14 +107,14 @@ async function judgeExchange(live: LiveEvidence, leaf: Cert, issuer: Cert, ctx: 
     const ocspType = /application\/ocsp-response/i.test(ex.contentType ?? '');
     problems.push(
       ocspType
-        ? { code: 'LIVE_MALFORMED', args: { url, reason: String(malformed.args.reason), length: ex.body.byteLength } }
+        ? { code: 'LIVE_MALFORMED', args: { url, reason: malformed.args.reason, length: ex.body.byteLength } }
         : { code: 'LIVE_NOT_OCSP', args: { url, contentType: ex.contentType, length: ex.body.byteLength } },
     );
     return { problems, valid: null, report: report(http) };
   }
   const errorStatus = judged.problems.find((p) => p.code === 'STAPLE_ERROR_STATUS');
   if (errorStatus) {
-    problems.push({ code: 'LIVE_ERROR_STATUS', args: { url, status: errorStatus.args.status ?? null, statusCode: errorStatus.args.statusCode ?? null } });
+    problems.push({ code: 'LIVE_ERROR_STATUS', args: { url, status: errorStatus.args.status, statusCode: errorStatus.args.statusCode } });
     return { problems, valid: null, report: report({ ...http, response: judged.decoded }) };
   }
   for (const p of judged.problems) {

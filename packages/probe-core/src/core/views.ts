@@ -1,9 +1,9 @@
-import type { AttemptEvidence, AttemptOutcome, DecodedResponse, IssuerFetchEvidence, Location, ProbeEvidence, TlsVersion } from '../types.js';
+import type { AttemptEvidence, AttemptOutcome, CertRole, DecodedResponse, NoIssuerReason, IssuerFetchEvidence, Location, ProbeEvidence, TlsVersion } from '../types.js';
 import { sha256Hex } from './bytes.js';
 import { type Cert, parseCertificate } from './certificate.js';
 import { compareStapleWithLive } from './compare.js';
 import { certificatesFromIssuerBody, chooseIssuer, type IssuerChoice } from './issuer.js';
-import { type Context, type Judged, judgeResponse, type NoIssuerReason } from './judge.js';
+import { type Context, type Judged, judgeResponse } from './judge.js';
 import { judgeLive, type LiveJudged } from './live.js';
 import type { Problem } from './problem.js';
 
@@ -12,7 +12,7 @@ export class Certs {
   readonly #cache = new Map<string, Cert | null>();
   readonly problems: Problem[] = [];
 
-  of(der: Uint8Array, role: string): Cert | null {
+  of(der: Uint8Array, role: CertRole): Cert | null {
     const key = sha256Hex(der);
     if (!this.#cache.has(key)) {
       try {
@@ -25,7 +25,7 @@ export class Certs {
     return this.#cache.get(key) ?? null;
   }
 
-  all(ders: readonly Uint8Array[], role: string): Cert[] {
+  all(ders: readonly Uint8Array[], role: CertRole): Cert[] {
     return ders.map((d) => this.of(d, role)).filter((c): c is Cert => c !== null);
   }
 }
