@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import type { AttemptEvidence, HttpExchange, HttpFailureKind, LiveEvidence, ProbeEvidence, Report, TlsFailureKind, TlsVersion } from '@staple-probe/core';
+import type { AttemptEvidence, Finding, FindingArgs, FindingCode, HttpExchange, HttpFailureKind, LiveEvidence, ProbeEvidence, Report, TlsFailureKind, TlsVersion } from '@staple-probe/core';
 import type { Issued } from '@staple-probe/core/testing';
 
 export const repoFile = (path: string): URL => new URL(`../${path}`, import.meta.url);
@@ -8,6 +8,12 @@ export const readRepoFile = (path: string): Uint8Array => new Uint8Array(readFil
 
 /** Finding codes of a report, sorted, for exact comparisons. */
 export const codes = (report: Report): string[] => report.findings.map((f) => f.code).sort();
+
+/** The args of `finding` when its code is `code`, typed for that code; undefined for another code or none. */
+export function argsOf<C extends FindingCode>(finding: Finding | undefined, code: C): FindingArgs[C] | undefined {
+  // The code was just compared: these are that code's args (the compiler does not follow a generic code).
+  return finding?.code === code ? (finding.args as FindingArgs[C]) : undefined;
+}
 
 /** One handshake in synthetic evidence: a staple (or null), or a failure kind. */
 export type Step = { v: TlsVersion; staple: Uint8Array | null } | { v: TlsVersion; fail: TlsFailureKind };

@@ -6,7 +6,7 @@
 import { inspect, SignatureVerifier } from '@staple-probe/core';
 import { buildOcspResponse, createPki, EKU_OCSP_SIGNING, issue, makeStaple, type TestPki } from '@staple-probe/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { codes } from '../helpers.js';
+import { argsOf, codes } from '../helpers.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const HOUR = 3_600_000;
@@ -46,7 +46,7 @@ describe('one verifier across judgements: the clock is read every time', () => {
     expect(codes(await judge(NOW))).toEqual([]);
     const lapsed = await judge(at(2 * DAY));
     expect(codes(lapsed)).toEqual(['SIGNER_DELEGATE_NOT_VALID']);
-    expect(lapsed.findings[0]?.args.at).toBe('now');
+    expect(argsOf(lapsed.findings[0], 'SIGNER_DELEGATE_NOT_VALID')?.at).toBe('now');
     expect(codes(await judge(NOW))).toEqual([]);
   });
 

@@ -3,7 +3,7 @@
  * no row here, so a new rule cannot land without both halves.
  */
 import { assess, FINDINGS, type FindingCode, inspect, mergeReports, type Report } from '@staple-probe/core';
-import { serverFromHeader } from '../../packages/probe-core/src/core/assess.js';
+import { serverFromHeader } from '../../packages/probe-core/src/core/server.js';
 import {
   buildErrorResponse,
   buildOcspResponse,
@@ -18,7 +18,7 @@ import {
 } from '@staple-probe/core/testing';
 import * as asn1js from 'asn1js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { codes, evidence, exchange, failedExchange, liveOf, RESPONDER_URL } from '../helpers.js';
+import { argsOf, codes, evidence, exchange, failedExchange, liveOf, RESPONDER_URL } from '../helpers.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const HOUR = 3_600_000;
@@ -465,7 +465,7 @@ describe('details the findings carry', () => {
   it('a wrong --issuer is reported even when the served chain has the right one', async () => {
     const report = await probeOf([{ v: '1.2', staple: good }], { ...chain(), issuer: pki.foreignCa });
     expect(codes(report)).toEqual(['CERT_ISSUER_MISMATCH']);
-    expect(report.findings[0]?.args.source).toBe('given');
+    expect(argsOf(report.findings[0], 'CERT_ISSUER_MISMATCH')?.source).toBe('given');
   });
 
   it('a certificate without OCSP URL shows its CRL distribution points instead', async () => {

@@ -1,7 +1,7 @@
 /** Inputs the fuzzer found that once made an exception escape; each must now be a finding. */
 import { inspect } from '@staple-probe/core';
 import { describe, expect, it } from 'vitest';
-import { readRepoFile } from '../helpers.js';
+import { argsOf, readRepoFile } from '../helpers.js';
 
 describe('fuzz regressions', () => {
   it('a GeneralizedTime that asn1js refuses with an exception (length octet 0 at offset 62) -> STAPLE_MALFORMED', async () => {
@@ -10,6 +10,6 @@ describe('fuzz regressions', () => {
     bytes[62] = 0;
     const report = await inspect(bytes, { now: new Date('2026-01-15T12:00:00Z') });
     expect(report.findings.map((f) => f.code)).toEqual(['STAPLE_MALFORMED']);
-    expect(report.findings[0]?.args.reason).toMatch(/Wrong input string for conversion/);
+    expect(argsOf(report.findings[0], 'STAPLE_MALFORMED')?.reason).toMatch(/Wrong input string for conversion/);
   });
 });

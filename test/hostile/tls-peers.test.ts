@@ -12,7 +12,7 @@ import * as tls from 'node:tls';
 import { probe, type Report } from '@staple-probe/core';
 import { createPki, issue, type Issued, makeStaple, type StaplingServer, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes, type HostileCase, reportHostileCases, withPeakRss } from '../helpers.js';
+import { argsOf, codes, type HostileCase, reportHostileCases, withPeakRss } from '../helpers.js';
 
 const DAY = 86_400_000;
 const MiB = 1024 * 1024;
@@ -116,7 +116,7 @@ describe('hostile TLS peers: each probe ends within its deadline + 10%, with a c
       });
       const { report } = await measured('reset mid-handshake', `127.0.0.1:${port}`, 2000, v, { servername: 'localhost' });
       expect(codes(report)).toEqual(['TLS_CONNECT_FAILED']);
-      expect(report.findings[0]?.args.message).toMatch(/ECONNRESET|socket disconnected|closed the connection/i);
+      expect(argsOf(report.findings[0], 'TLS_CONNECT_FAILED')?.message).toMatch(/ECONNRESET|socket disconnected|closed the connection/i);
     });
 
     it(`closes cleanly in the middle of its ServerHello -> a handshake failure, not a hang (TLS ${v})`, async () => {
@@ -189,7 +189,7 @@ describe('hostile TLS peers: each probe ends within its deadline + 10%, with a c
       const { report } = await measured('1 MiB staple', server.target, 5000, v, { servername: 'localhost' });
       expect(codes(report)).toEqual(['TLS_HANDSHAKE_FAILED']);
       // TLS 1.2: OpenSSL's client refuses a CertificateStatus over 16 KiB. TLS 1.3: Node's server gives up.
-      expect(report.findings[0]?.args.message).toMatch(v === '1.2' ? /excessive message size/ : /alert internal error/);
+      expect(argsOf(report.findings[0], 'TLS_HANDSHAKE_FAILED')?.message).toMatch(v === '1.2' ? /excessive message size/ : /alert internal error/);
     }, 30_000);
 
     // Under the 16 KiB limit of TLS 1.2's CertificateStatus; TLS 1.3 carries far more in the Certificate message.

@@ -8,7 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { assess, collect, parseTarget, probe, type Report } from '@staple-probe/core';
 import { createPki, issue, makeStaple, type StapleScenario, type StaplingServer, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes } from '../helpers.js';
+import { argsOf, codes } from '../helpers.js';
 import { createServer as tlsCreateServer } from 'node:tls';
 
 let pki: TestPki;
@@ -177,7 +177,7 @@ describe('certificate findings next to the stapling verdict', () => {
     const server = await serve(await makeStaple(pki, 'good', { now: new Date() }));
     const report = await probe(server.target, { ...fast, extraCerts: [] });
     expect(codes(report)).toEqual(['CERT_UNTRUSTED']);
-    expect(report.findings[0]?.args.error).toMatch(/SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY/);
+    expect(argsOf(report.findings[0], 'CERT_UNTRUSTED')?.error).toMatch(/SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY/);
   });
 });
 
@@ -209,7 +209,7 @@ describe('unreachable and broken peers end in UNKNOWN with a clear finding', () 
     const report = await probe(`127.0.0.1:${port}`, fast);
     expect(codes(report)).toEqual(['TLS_CONNECT_FAILED']);
     expect(report.verdict).toBe('unknown');
-    expect(report.findings[0]?.args.message).toMatch(/ECONNREFUSED/);
+    expect(argsOf(report.findings[0], 'TLS_CONNECT_FAILED')?.message).toMatch(/ECONNREFUSED/);
   });
 
   it('a port that answers plain HTTP', async () => {

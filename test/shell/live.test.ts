@@ -22,7 +22,7 @@ import {
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { codes } from '../helpers.js';
+import { argsOf, codes } from '../helpers.js';
 
 const DAY = 86_400_000;
 let pki: TestPki; // OCSP URL -> the kit's responder; caIssuers -> the AIA server
@@ -308,7 +308,7 @@ describe('hostile responders: each outcome its own finding, never critical with 
     const server = await serve(leaf, await makeStaple(hostilePki, 'good', { now: new Date(), leaf }), [hostilePki.intermediate]);
     const report = await probe(server.target, opts);
     expect(codes(report)).toEqual(['LIVE_UNREACHABLE']);
-    expect(report.findings[0]?.args.message).toMatch(/ECONNREFUSED/);
+    expect(argsOf(report.findings[0], 'LIVE_UNREACHABLE')?.message).toMatch(/ECONNREFUSED/);
   });
 });
 

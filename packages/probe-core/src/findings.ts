@@ -1,4 +1,4 @@
-import type { Severity } from './types.js';
+import type { FindingArgs, Severity } from './types.js';
 
 /** Catalogue entry: what a finding code means and what to do about it. */
 export interface FindingInfo {
@@ -481,9 +481,12 @@ export const FINDINGS = {
     hint: 'The server refused this TLS version; the other version was probed. Use `--tls` to probe only the versions you serve.',
     docs: doc('TLS_VERSION_UNSUPPORTED'),
   },
-} as const satisfies Record<string, FindingInfo>;
+} as const satisfies Record<keyof FindingArgs, FindingInfo>;
 
-/** Every finding code. Closed union: a code without a catalogue entry does not compile. */
+/**
+ * Every finding code. Closed union: a code without a catalogue entry, or without its `FindingArgs`, does
+ * not compile.
+ */
 export type FindingCode = keyof typeof FINDINGS;
 
 /** Look up the catalogue entry of a code. */

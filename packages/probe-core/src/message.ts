@@ -1,10 +1,8 @@
 import type { FindingCode } from './findings.js';
-import type { Finding } from './types.js';
+import type { FindingArgs } from './types.js';
 
-type Args = Finding['args'];
-
-function duration(seconds: unknown): string {
-  const s = Math.abs(Number(seconds));
+function duration(seconds: number): string {
+  const s = Math.abs(seconds);
   if (!Number.isFinite(s)) return '?';
   if (s < 120) return `${Math.round(s)}s`;
   if (s < 7200) return `${Math.round(s / 60)}m`;
@@ -13,13 +11,13 @@ function duration(seconds: unknown): string {
 }
 
 /** Time left before nextUpdate; just past it (inside the skew allowance) is said as such. */
-function remaining(a: Args): string {
-  return Number(a.remainingSeconds) < 0
+function remaining(a: FindingArgs['STAPLE_EXPIRING' | 'STAPLE_EXPIRING_CRITICAL']): string {
+  return a.remainingSeconds < 0
     ? `nextUpdate ${a.nextUpdate} passed ${duration(a.remainingSeconds)} ago, inside the clock-skew allowance`
     : `only ${duration(a.remainingSeconds)} left before nextUpdate ${a.nextUpdate}`;
 }
 
-const MESSAGES: { [C in FindingCode]: (a: Args) => string } = {
+const MESSAGES: { readonly [C in FindingCode]: (a: FindingArgs[C]) => string } = {
   STAPLE_MISSING: (a) =>
     `the server sent no OCSP staple in any handshake${a.liveResponder === 'ok' ? "; the CA's responder answers, so the server could fetch one" : ''}`,
   STAPLE_MISSING_MUST_STAPLE: () => 'the certificate is must-staple (RFC 7633) but the server sent no OCSP staple',
@@ -35,7 +33,7 @@ const MESSAGES: { [C in FindingCode]: (a: Args) => string } = {
   STAPLE_UNSUPPORTED_TYPE: (a) => `responseType ${a.responseType ?? '(none)'} is not id-pkix-ocsp-basic`,
   STAPLE_UNKNOWN_CRITICAL_EXTENSION: (a) => `critical ${a.scope} extension ${a.name ?? a.oid}${a.name ? ` (${a.oid})` : ''} is not understood`,
   STAPLE_CERTID_MISMATCH: (a) =>
-    `no SingleResponse matches the certificate${a.expectedSerial ? ` (serial ${a.expectedSerial})` : ''}; the response covers serial ${a.stapledSerials}${Number(a.responses) > 3 ? ', …' : ''} (${a.hashAlgorithm} CertID${a.mismatched ? `; differs in ${a.mismatched}` : ''})`,
+    `no SingleResponse matches the certificate${a.expectedSerial ? ` (serial ${a.expectedSerial})` : ''}; the response covers serial ${a.stapledSerials}${a.responses > 3 ? ', …' : ''} (${a.hashAlgorithm} CertID${a.mismatched ? `; differs in ${a.mismatched}` : ''})`,
   STAPLE_CERTID_NOT_CHECKED: (a) => `CertID matched in part; not compared: ${a.unchecked}`,
   STAPLE_REVOKED: (a) =>
     `certificate serial ${a.serial} is REVOKED since ${a.revocationTime}${a.revocationReason ? `, reason ${a.revocationReason}` : ', no reason given'}`,
@@ -105,7 +103,8 @@ const MESSAGES: { [C in FindingCode]: (a: Args) => string } = {
   TLS_VERSION_UNSUPPORTED: (a) => `the server does not accept TLS ${a.tlsVersion}`,
 };
 
-/** The one-line message of a finding, in plain words with its arguments filled in. */
-export function renderMessage(finding: Pick<Finding, 'code' | 'args'>): string {
-  return MESSAGES[finding.code](finding.args);
+/** The one-line message of a finding (or of any `{ code, args }`), in plain words with its arguments filled in. */
+export function renderMessage<C extends FindingCode>(finding: { readonly code: C; readonly args: FindingArgs[C] }): string {
+  const render: (a: FindingArgs[C]) => string = MESSAGES[finding.code];
+  return render(finding.args);
 }

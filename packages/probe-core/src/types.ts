@@ -69,7 +69,7 @@ export type RevocationReason =
 
 export interface SingleResponseView {
   readonly certId: CertIdView;
-  readonly certStatus: 'good' | 'revoked' | 'unknown';
+  readonly certStatus: CertStatus;
   readonly revocationTime: string | null;
   readonly revocationReason: RevocationReason | null;
   readonly thisUpdate: string;
@@ -274,13 +274,123 @@ export interface JudgeOptions {
   readonly critRemainingSeconds?: number;
 }
 
-/** One finding as data. Wording comes from `renderMessage`, severity and hint from the catalogue. */
-export interface Finding {
-  readonly code: FindingCode;
-  readonly severity: Severity;
-  readonly args: Readonly<Record<string, string | number | boolean | null>>;
-  readonly where: readonly Location[];
+/** A certificate's status in a SingleResponse. */
+export type CertStatus = 'good' | 'revoked' | 'unknown';
+
+/** Why a response's signature was not checked: the issuer certificate is missing or unusable. */
+export type NoIssuerReason = 'no-issuer' | 'issuer-not-found' | 'issuer-unparseable' | 'issuer-mismatch';
+
+/** What a certificate was given or found as, when it does not parse. */
+export type CertRole = 'cert' | 'issuer' | 'leaf' | 'chain' | 'ca-file' | 'aia';
+
+/** The args of a finding that has none. */
+export type NoArgs = { readonly [key: string]: never };
+
+/**
+ * The arguments of each finding code, which its message is rendered from (`args` in reports and in the JSON
+ * output). Values are strings, numbers or null; instants are ISO-8601 strings, durations whole seconds. A
+ * code without an entry here, or an entry without a code, does not compile (the catalogue is checked
+ * against these keys).
+ */
+export interface FindingArgs {
+  // --- the staple: presence ---
+  readonly STAPLE_MISSING: { readonly liveResponder: 'ok' | 'failed' | 'not-queried' };
+  readonly STAPLE_MISSING_MUST_STAPLE: NoArgs;
+  readonly STAPLE_LAZY: { readonly handshakesWithout: number; readonly tlsVersion: TlsVersion; readonly attempt: number };
+  readonly STAPLE_LAZY_MUST_STAPLE: { readonly handshakesWithout: number; readonly tlsVersion: TlsVersion; readonly attempt: number };
+  readonly STAPLE_INTERMITTENT: NoArgs;
+  readonly STAPLE_MISSING_ON_VERSION: { readonly tlsVersion: TlsVersion };
+  // --- the staple: structure and status ---
+  readonly STAPLE_MALFORMED: { readonly reason: string; readonly length: number };
+  readonly STAPLE_TRAILING_DATA: { readonly bytes: number };
+  readonly STAPLE_ERROR_STATUS: { readonly status: ResponseStatusName; readonly statusCode: number };
+  readonly STAPLE_UNSUPPORTED_TYPE: { readonly responseType: string | null };
+  readonly STAPLE_UNKNOWN_CRITICAL_EXTENSION: { readonly oid: string; readonly name: string | null; readonly scope: 'response' | 'single' };
+  readonly STAPLE_CERTID_MISMATCH: {
+    readonly expectedSerial: string | null;
+    /** The first three serials the response covers, comma-separated. */
+    readonly stapledSerials: string;
+    readonly responses: number;
+    readonly hashAlgorithm: string | null;
+    /** Which CertID fields of the first response differ, comma-separated; null when that is not known. */
+    readonly mismatched: string | null;
+  };
+  readonly STAPLE_CERTID_NOT_CHECKED: { readonly unchecked: string };
+  readonly STAPLE_REVOKED: { readonly revocationTime: string | null; readonly revocationReason: RevocationReason | null; readonly serial: string };
+  readonly STAPLE_STATUS_UNKNOWN: { readonly serial: string };
+  // --- the staple: time ---
+  readonly STAPLE_EXPIRED: { readonly nextUpdate: string; readonly agoSeconds: number };
+  readonly STAPLE_EXPIRING_CRITICAL: { readonly nextUpdate: string; readonly remainingSeconds: number; readonly thresholdSeconds: number };
+  readonly STAPLE_EXPIRING: { readonly nextUpdate: string; readonly remainingSeconds: number; readonly thresholdSeconds: number };
+  readonly STAPLE_NOT_YET_VALID: { readonly thisUpdate: string; readonly aheadSeconds: number };
+  readonly STAPLE_NO_NEXT_UPDATE: { readonly thisUpdate: string };
+  readonly STAPLE_PRODUCED_IN_FUTURE: { readonly producedAt: string; readonly aheadSeconds: number };
+  readonly STAPLE_PRODUCED_BEFORE_THIS_UPDATE: { readonly producedAt: string; readonly thisUpdate: string };
+  // --- the signer ---
+  readonly SIGNER_NOT_CHECKED: { readonly reason: NoIssuerReason };
+  readonly SIGNER_NOT_FOUND: { readonly embeddedCerts: number };
+  readonly SIGNER_BAD_SIGNATURE: { readonly signer: string; readonly algorithm: string };
+  readonly SIGNER_UNSUPPORTED_ALGORITHM: { readonly algorithm: string };
+  readonly SIGNER_RESPONDER_ID_MISMATCH: { readonly signer: string };
+  readonly SIGNER_DELEGATE_NO_EKU: { readonly signer: string };
+  readonly SIGNER_DELEGATE_FOREIGN: { readonly signer: string; readonly signerIssuer: string; readonly issuer: string };
+  readonly SIGNER_DELEGATE_BAD_CERT_SIGNATURE: { readonly signer: string };
+  readonly SIGNER_DELEGATE_NOT_VALID: { readonly signer: string; readonly at: 'producedAt' | 'now'; readonly notBefore: string; readonly notAfter: string };
+  // --- the CA's live answer ---
+  readonly LIVE_UNREACHABLE: { readonly url: string; readonly message: string };
+  readonly LIVE_TIMEOUT: { readonly url: string; readonly message: string };
+  readonly LIVE_HTTP_ERROR: { readonly url: string; readonly status: number };
+  readonly LIVE_NOT_OCSP: { readonly url: string; readonly contentType: string | null; readonly length: number };
+  readonly LIVE_TOO_LARGE: { readonly url: string; readonly message: string };
+  readonly LIVE_REDIRECT_REFUSED: { readonly url: string; readonly message: string };
+  readonly LIVE_REDIRECTED: { readonly url: string; readonly redirects: number; readonly finalUrl: string };
+  readonly LIVE_MALFORMED: { readonly url: string; readonly reason: string; readonly length: number };
+  readonly LIVE_ERROR_STATUS: { readonly url: string; readonly status: ResponseStatusName; readonly statusCode: number };
+  /** `problem`: the staple code the answer would have as a staple; `message`: that finding's message. */
+  readonly LIVE_INVALID: { readonly url: string; readonly problem: FindingCode; readonly message: string };
+  readonly LIVE_NONCE_MISMATCH: { readonly url: string };
+  readonly LIVE_REVOKED: { readonly url: string; readonly serial: string; readonly revocationTime: string | null; readonly revocationReason: RevocationReason | null };
+  readonly LIVE_STATUS_UNKNOWN: { readonly url: string; readonly serial: string };
+  readonly LIVE_NOT_QUERIED: { readonly reason: 'no-issuer' };
+  // --- staple against live answer, and addresses against each other ---
+  readonly COMPARE_STAPLE_GOOD_LIVE_REVOKED: { readonly stapleThisUpdate: string; readonly revocationTime: string | null };
+  readonly COMPARE_STATUS_DIFFERS: { readonly staple: CertStatus; readonly live: CertStatus };
+  readonly COMPARE_STAPLE_STALE: { readonly stapleThisUpdate: string; readonly liveThisUpdate: string; readonly behindSeconds: number };
+  readonly COMPARE_SIGNER_DIFFERS: { readonly staple: string; readonly live: string };
+  readonly COMPARE_ADDRESSES_DISAGREE: { readonly aspect: 'certificate' | 'stapling' | 'status'; readonly detail: string };
+  // --- the certificate ---
+  /** `crlUrls`: the CRL distribution points, comma-separated, or null for none. */
+  readonly CERT_NO_OCSP_URL: { readonly crlUrls: string | null };
+  readonly CERT_CHAIN_INCOMPLETE: { readonly issuer: string; readonly url: string | null };
+  readonly CERT_ISSUER_FETCH_FAILED: { readonly url: string; readonly reason: string };
+  readonly CERT_UNTRUSTED: { readonly error: string };
+  readonly CERT_EXPIRED: { readonly error: string };
+  readonly CERT_NOT_YET_VALID: { readonly error: string };
+  readonly CERT_NAME_MISMATCH: { readonly servername: string | null; readonly message: string };
+  readonly CERT_MUST_STAPLE: NoArgs;
+  readonly CERT_ISSUER_MISMATCH: { readonly issuer: string; readonly leafIssuer: string; readonly source: 'given' | 'served' };
+  readonly CERT_UNPARSEABLE: { readonly role: CertRole; readonly reason: string };
+  // --- the connection ---
+  readonly TLS_RESOLVE_FAILED: { readonly message: string };
+  readonly TLS_CONNECT_FAILED: { readonly message: string };
+  readonly TLS_TIMEOUT: { readonly message: string };
+  readonly TLS_HANDSHAKE_FAILED: { readonly message: string };
+  readonly TLS_VERSION_UNSUPPORTED: { readonly tlsVersion: TlsVersion };
 }
+
+/**
+ * One finding as data: a discriminated union over `code`, whose `args` are that code's `FindingArgs`.
+ * Wording comes from `renderMessage`, severity and hint from the catalogue. `Finding<C>` is the finding of
+ * the codes `C` only.
+ */
+export type Finding<C extends FindingCode = FindingCode> = {
+  readonly [K in C]: {
+    readonly code: K;
+    readonly severity: Severity;
+    readonly args: FindingArgs[K];
+    readonly where: readonly Location[];
+  };
+}[C];
 
 /** The CA's live answer for one certificate, as reports show it. */
 export interface LiveReport {

@@ -1,31 +1,20 @@
 import { DEFAULTS } from '../defaults.js';
-import { FINDINGS, type FindingCode, type ServerName } from '../findings.js';
-import type {
-  HttpExchange,
-  AttemptEvidence,
-  DecodedResponse,
-  Evidence,
-  Finding,
-  InspectEvidence,
-  JudgeOptions,
-  LiveReport,
-  Location,
-  ProbeEvidence,
-  Report,
-  Severity,
-  TargetReport,
-  TlsFailure,
-  TlsVersion,
-  Verdict,
-} from '../types.js';
+import { FINDINGS, type FindingCode } from '../findings.js';
+import type { Evidence, Finding, InspectEvidence, NoIssuerReason, JudgeOptions, LiveReport, Location, ProbeEvidence, Report, Severity, TargetReport, Verdict } from '../types.js';
+import { addressDisagreements } from './addresses.js';
 import { sha256Hex } from './bytes.js';
-import { type Cert, parseCertificate } from './certificate.js';
-import { compareStapleWithLive } from './compare.js';
+import { chainProblems, issuerMismatchProblem } from './chain.js';
+import { connectionProblems, resolveProblems } from './connection.js';
 import { summarizeCert } from './decode.js';
-import { certificatesFromIssuerBody, chooseIssuer, type IssuerChoice, type IssuerSource } from './issuer.js';
-import { type Args, type Context, type Judged, judgeResponse, type NoIssuerReason, type Problem } from './judge.js';
-import { judgeLive, type LiveJudged } from './live.js';
+import { chooseIssuer } from './issuer.js';
+import { type Context, judgeResponse } from './judge.js';
+import { liveProblems } from './live.js';
+import { missingStapleProblems, stapleSequenceOf, stapleSequenceProblems } from './presence.js';
+import type { PlacedProblem, Problem } from './problem.js';
+import { serverOf } from './server.js';
 import { SignatureVerifier } from './signature.js';
+import { trustProblems } from './trust.js';
+import { type AttemptView, buildProbeViews, Certs, type ProbeViews } from './views.js';
 
 /** Options for `assess`: the clock and thresholds, plus caches that may be shared across calls. */
 export interface AssessOptions extends JudgeOptions {
@@ -55,37 +44,30 @@ function worstVerdict(verdicts: readonly Verdict[]): Verdict {
   return verdictOf(verdicts.map((v) => ({ severity: v === 'ok' ? 'info' : v })));
 }
 
+function findingOf<C extends FindingCode>(problem: Problem<C>, where: Location[]): Finding<C> {
+  return { code: problem.code, severity: FINDINGS[problem.code].severity, args: problem.args, where };
+}
+
 /** Accumulates findings, merging repeats of the same code and arguments into one finding seen in several places. */
 class Findings {
-  readonly #byKey = new Map<string, { code: FindingCode; args: Args; where: Location[] }>();
+  readonly #byKey = new Map<string, { problem: Problem; where: Location[] }>();
 
   add(problem: Problem, where: Location): void {
     const key = `${problem.code}|${JSON.stringify(problem.args)}`;
     const existing = this.#byKey.get(key);
     if (existing) {
       if (!existing.where.some((w) => JSON.stringify(w) === JSON.stringify(where))) existing.where.push(where);
-    } else this.#byKey.set(key, { code: problem.code, args: problem.args, where: [where] });
+    } else this.#byKey.set(key, { problem, where: [where] });
+  }
+
+  addPlaced(problems: readonly PlacedProblem[]): void {
+    for (const p of problems) this.add(p, p.where);
   }
 
   list(): Finding[] {
     return [...this.#byKey.values()]
-      .map((f) => ({ code: f.code, severity: FINDINGS[f.code].severity, args: f.args, where: f.where }))
+      .map(({ problem, where }) => findingOf(problem, where))
       .sort((a, b) => RANK[b.severity] - RANK[a.severity]);
-  }
-}
-
-function failureCode(error: TlsFailure): FindingCode {
-  switch (error.kind) {
-    case 'dns':
-      return 'TLS_RESOLVE_FAILED';
-    case 'timeout':
-      return 'TLS_TIMEOUT';
-    case 'refused':
-    case 'unreachable':
-    case 'reset':
-      return 'TLS_CONNECT_FAILED';
-    default:
-      return 'TLS_HANDSHAKE_FAILED';
   }
 }
 
@@ -104,42 +86,6 @@ function makeContext(options: AssessOptions): Context {
   };
 }
 
-/** Parses certificates once per run, remembering which would not parse. */
-class Certs {
-  readonly #cache = new Map<string, Cert | null>();
-  readonly problems: Problem[] = [];
-
-  of(der: Uint8Array, role: string): Cert | null {
-    const key = sha256Hex(der);
-    if (!this.#cache.has(key)) {
-      try {
-        this.#cache.set(key, parseCertificate(der));
-      } catch (error) {
-        this.#cache.set(key, null);
-        this.problems.push({ code: 'CERT_UNPARSEABLE', args: { role, reason: error instanceof Error ? error.message : String(error) } });
-      }
-    }
-    return this.#cache.get(key) ?? null;
-  }
-
-  all(ders: readonly Uint8Array[], role: string): Cert[] {
-    return ders.map((d) => this.of(d, role)).filter((c): c is Cert => c !== null);
-  }
-}
-
-function mismatchProblem(choice: IssuerChoice, leaf: Cert): Problem | null {
-  if (!choice.rejected) return null;
-  return {
-    code: 'CERT_ISSUER_MISMATCH',
-    args: { issuer: choice.rejected.subject, leafIssuer: leaf.issuer, source: choice.rejected.source === 'given' ? 'given' : 'served' },
-  };
-}
-
-function noIssuerReason(choice: IssuerChoice, given: boolean): NoIssuerReason {
-  if (choice.rejected && !choice.issuer) return 'issuer-mismatch';
-  return given ? 'issuer-unparseable' : 'issuer-not-found';
-}
-
 async function assessInspect(evidence: InspectEvidence, ctx: Context, at: string): Promise<Report> {
   const findings = new Findings();
   const where: Location = { file: evidence.file };
@@ -150,7 +96,7 @@ async function assessInspect(evidence: InspectEvidence, ctx: Context, at: string
   let noIssuer: NoIssuerReason = evidence.issuer ? 'issuer-unparseable' : 'no-issuer';
   if (leaf && given) {
     const choice = await chooseIssuer(leaf, [{ source: 'given', certs: [given] }], ctx.verifier);
-    const problem = mismatchProblem(choice, leaf);
+    const problem = issuerMismatchProblem(choice, leaf);
     if (problem) certs.problems.push(problem);
     issuer = choice.issuer;
     if (!issuer) noIssuer = 'issuer-mismatch';
@@ -172,284 +118,62 @@ async function assessInspect(evidence: InspectEvidence, ctx: Context, at: string
   };
 }
 
-/** What one address served and stapled, judged. */
-interface AddressView {
-  readonly address: string;
-  readonly leaf: Cert | null;
-  /** Stapled in at least one handshake; null when no handshake succeeded. */
-  readonly stapled: boolean | null;
-  /** Status of each distinct valid staple seen here. */
-  readonly statuses: ReadonlySet<string>;
-}
-
-const AUTH_EXPIRED = new Set(['CERT_HAS_EXPIRED']);
-const AUTH_NOT_YET = new Set(['CERT_NOT_YET_VALID']);
-const AUTH_MISSING_ISSUER = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT']);
-
-/** Why a caIssuers download did not give the issuer, in words. */
-function issuerFetchFailure(exchange: HttpExchange): string {
-  if (!exchange.ok) return exchange.error.message;
-  if (exchange.status !== 200) return `HTTP ${exchange.status}`;
-  const found = certificatesFromIssuerBody(exchange.body).length;
-  if (found === 0) return `the body (${exchange.body.byteLength} bytes${exchange.contentType ? `, ${exchange.contentType}` : ''}) holds no certificate (DER, PEM or PKCS#7 certs-only expected)`;
-  return `none of the ${found} certificate${found === 1 ? '' : 's'} it holds issued the leaf`;
-}
-
-/** OpenSSL's chain verdict and the name check, as certificate findings. */
-function trustProblems(attempt: AttemptEvidence, issuerSource: IssuerSource | null, servername: string | null): Problem[] {
-  const o = attempt.outcome;
-  if (!o.ok) return [];
-  const problems: Problem[] = [];
-  const error = o.authorizationError;
-  if (error) {
-    if (AUTH_EXPIRED.has(error)) problems.push({ code: 'CERT_EXPIRED', args: { error } });
-    else if (AUTH_NOT_YET.has(error)) problems.push({ code: 'CERT_NOT_YET_VALID', args: { error } });
-    // A missing intermediate that AIA supplied is the incomplete chain already reported, not a distrust.
-    else if (!(AUTH_MISSING_ISSUER.has(error) && issuerSource === 'aia')) problems.push({ code: 'CERT_UNTRUSTED', args: { error } });
+/**
+ * Every rule family over the views, in report order: per address, each handshake's chain verdict and staple,
+ * then its failed handshakes and the staple's presence over its handshakes; per certificate, its chain, the
+ * live answer and what a missing staple means for it; then the addresses against each other.
+ */
+function probeFindings(evidence: ProbeEvidence, views: ProbeViews): Findings {
+  const findings = new Findings();
+  const targetWhere: Location = { target: evidence.target.input };
+  findings.addPlaced(resolveProblems(evidence, targetWhere));
+  for (const address of views.addresses) {
+    for (const attempt of address.attempts) {
+      findings.addPlaced(trustProblems(attempt, evidence.target.servername, address.where));
+      const where: Location = { ...address.where, tlsVersion: attempt.tlsVersion, attempt: attempt.attempt };
+      for (const p of attempt.staple?.judged.problems ?? []) findings.add(p, where);
+    }
+    findings.addPlaced(connectionProblems(address));
+    findings.addPlaced(stapleSequenceProblems(stapleSequenceOf(address), address.leaf?.mustStaple ?? false, address.where));
   }
-  if (o.nameError) problems.push({ code: 'CERT_NAME_MISMATCH', args: { servername, message: o.nameError } });
-  return problems;
+  for (const certificate of views.certificates) {
+    findings.addPlaced(chainProblems(certificate));
+    findings.addPlaced(liveProblems(certificate, evidence.liveDisabled ?? false));
+    findings.addPlaced(missingStapleProblems(certificate, views.addresses));
+  }
+  findings.addPlaced(addressDisagreements(views.addresses, targetWhere));
+  for (const p of views.unparseable) findings.add(p, targetWhere);
+  return findings;
+}
+
+function attemptReport(a: AttemptView): TargetReport['addresses'][number]['attempts'][number] {
+  const o = a.outcome;
+  if (!o.ok) return { attempt: a.attempt, tlsVersion: a.tlsVersion, ok: false, protocol: null, cipher: null, error: o.error, staple: null, chain: [], durationMs: o.durationMs };
+  return {
+    attempt: a.attempt,
+    tlsVersion: a.tlsVersion,
+    ok: true,
+    protocol: o.protocol,
+    cipher: o.cipher,
+    error: null,
+    staple: a.staple?.sha256 ?? null,
+    chain: a.chain.map(summarizeCert),
+    durationMs: o.durationMs,
+  };
 }
 
 async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): Promise<Report> {
-  const findings = new Findings();
-  const target = evidence.target.input;
-  const targetWhere: Location = { target };
-  if (evidence.resolveError) findings.add({ code: 'TLS_RESOLVE_FAILED', args: { message: evidence.resolveError.message } }, targetWhere);
-  if (evidence.addresses.length === 0 && !evidence.resolveError) {
-    findings.add({ code: 'TLS_RESOLVE_FAILED', args: { message: 'no address to probe' } }, targetWhere);
-  }
-
-  const certs = new Certs();
-  const given = evidence.issuer ? certs.of(evidence.issuer, 'issuer') : null;
-  const fromCaFile = certs.all(evidence.extraCerts ?? [], 'ca-file');
-  const fetchedFor = (leafKey: string): Cert[] =>
-    (evidence.issuerFetches ?? [])
-      .filter((f) => f.leaf === leafKey && f.exchange.ok && f.exchange.status === 200)
-      .flatMap((f) => (f.exchange.ok ? certs.all(certificatesFromIssuerBody(f.exchange.body), 'aia') : []));
-
-  // Everything about one leaf is worked out once, however many addresses and attempts served it.
-  interface LeafFacts {
-    readonly leaf: Cert;
-    readonly choice: IssuerChoice;
-    readonly live: LiveJudged | null;
-  }
-  const leafFacts = new Map<string, Promise<LeafFacts>>();
-  const factsOf = (leafDer: Uint8Array, servedDers: readonly Uint8Array[]): Promise<LeafFacts> | null => {
-    const key = sha256Hex(leafDer);
-    const leaf = certs.of(leafDer, 'leaf');
-    if (!leaf) return null;
-    let facts = leafFacts.get(key);
-    if (!facts) {
-      facts = (async () => {
-        const served = certs.all(servedDers, 'chain');
-        const choice = await chooseIssuer(
-          leaf,
-          [
-            { source: 'given', certs: given ? [given] : [] },
-            { source: 'served', certs: served },
-            { source: 'ca-file', certs: fromCaFile },
-            { source: 'aia', certs: fetchedFor(key) },
-          ],
-          ctx.verifier,
-        );
-        const liveEvidence = (evidence.live ?? []).find((l) => l.leaf === key);
-        const live = liveEvidence && choice.issuer ? await judgeLive(liveEvidence, leaf, choice.issuer, ctx) : null;
-        return { leaf, choice, live };
-      })();
-      leafFacts.set(key, facts);
-    }
-    return facts;
-  };
-
-  const judgedCache = new Map<string, Promise<Judged>>();
-  const staples: { sha256: string; decoded: DecodedResponse | null }[] = [];
-  const targetAddresses: TargetReport['addresses'][number][] = [];
-  const views: AddressView[] = [];
-  const liveReports = new Map<string, LiveReport>();
-  let firstFacts: LeafFacts | null = null;
-
-  for (const address of evidence.addresses) {
-    const base: Location = { target, address: address.address };
-    const versionStats = new Map<TlsVersion, { total: number; version: number; failures: TlsFailure[] }>();
-    const sequence: { tlsVersion: TlsVersion; attempt: number; stapled: boolean }[] = [];
-    const attemptsOut: TargetReport['addresses'][number]['attempts'][number][] = [];
-    const statuses = new Set<string>();
-    let addressLeaf: Cert | null = null;
-
-    for (const attempt of address.attempts) {
-      const where: Location = { ...base, tlsVersion: attempt.tlsVersion, attempt: attempt.attempt };
-      const stats = versionStats.get(attempt.tlsVersion) ?? { total: 0, version: 0, failures: [] };
-      stats.total++;
-      versionStats.set(attempt.tlsVersion, stats);
-      const outcome = attempt.outcome;
-      if (!outcome.ok) {
-        if (outcome.error.kind === 'version') stats.version++;
-        stats.failures.push(outcome.error);
-        attemptsOut.push({ attempt: attempt.attempt, tlsVersion: attempt.tlsVersion, ok: false, protocol: null, cipher: null, error: outcome.error, staple: null, chain: [], durationMs: outcome.durationMs });
-        continue;
-      }
-      const leafDer = outcome.chain[0];
-      const factsPromise = leafDer ? factsOf(leafDer, outcome.chain.slice(1)) : null;
-      const facts = factsPromise ? await factsPromise : null;
-      firstFacts ??= facts;
-      addressLeaf ??= facts?.leaf ?? null;
-      for (const p of trustProblems(attempt, facts?.choice.source ?? null, evidence.target.servername)) findings.add(p, { ...base, tlsVersion: attempt.tlsVersion });
-
-      let stapleHash: string | null = null;
-      if (outcome.staple) {
-        stapleHash = sha256Hex(outcome.staple);
-        const judgeKey = `${stapleHash}:${facts ? sha256Hex(facts.leaf.der) : '-'}`;
-        let judged = judgedCache.get(judgeKey);
-        if (!judged) {
-          const leaf = facts?.leaf ?? null;
-          const reason = facts ? noIssuerReason(facts.choice, given !== null || evidence.issuer !== null) : 'issuer-not-found';
-          const live = facts?.live?.valid ?? null;
-          judged = judgeResponse(outcome.staple, leaf, facts?.choice.issuer ?? null, reason, ctx).then((j) => ({
-            ...j,
-            problems: [...j.problems, ...(live ? compareStapleWithLive(j, live) : [])],
-          }));
-          judgedCache.set(judgeKey, judged);
-          const decoded = (await judged).decoded;
-          if (!staples.some((s) => s.sha256 === stapleHash)) staples.push({ sha256: stapleHash, decoded });
-        }
-        const done = await judged;
-        for (const p of done.problems) findings.add(p, where);
-        // A staple counts for the comparison between addresses when only its status (not its validity) is bad.
-        const broken = done.problems.some((p) => FINDINGS[p.code].severity === 'critical' && p.code !== 'STAPLE_REVOKED' && p.code !== 'STAPLE_STATUS_UNKNOWN');
-        if (done.single && !broken) statuses.add(done.single.status);
-      }
-      sequence.push({ tlsVersion: attempt.tlsVersion, attempt: attempt.attempt, stapled: outcome.staple !== null });
-      attemptsOut.push({
-        attempt: attempt.attempt,
-        tlsVersion: attempt.tlsVersion,
-        ok: true,
-        protocol: outcome.protocol,
-        cipher: outcome.cipher,
-        error: null,
-        staple: stapleHash,
-        chain: certs.all(outcome.chain, 'chain').map(summarizeCert),
-        durationMs: outcome.durationMs,
-      });
-    }
-
-    // Connection failures. A version refused while another works is a fact about the server, not a failure.
-    const anyOk = sequence.length > 0;
-    for (const [tlsVersion, stats] of versionStats) {
-      const allVersionRefusals = stats.failures.length > 0 && stats.version === stats.total;
-      for (const failure of stats.failures) {
-        const where: Location = { ...base, tlsVersion };
-        if (anyOk && allVersionRefusals) findings.add({ code: 'TLS_VERSION_UNSUPPORTED', args: { tlsVersion } }, where);
-        else findings.add({ code: failureCode(failure), args: { message: failure.message } }, where);
-      }
-    }
-
-    // Presence of the staple over the ordered attempts of this address.
-    if (anyOk) {
-      const byVersion = new Map<TlsVersion, boolean>();
-      for (const s of sequence) byVersion.set(s.tlsVersion, (byVersion.get(s.tlsVersion) ?? false) || s.stapled);
-      if ([...byVersion.values()].some(Boolean)) {
-        for (const [tlsVersion, stapled] of byVersion) {
-          if (!stapled) findings.add({ code: 'STAPLE_MISSING_ON_VERSION', args: { tlsVersion } }, { ...base, tlsVersion });
-        }
-        const relevant = sequence.filter((s) => byVersion.get(s.tlsVersion));
-        const first = relevant.findIndex((s) => s.stapled);
-        const firstStapled = relevant[first];
-        if (first > 0 && firstStapled) {
-          findings.add(
-            {
-              code: addressLeaf?.mustStaple ? 'STAPLE_LAZY_MUST_STAPLE' : 'STAPLE_LAZY',
-              args: { handshakesWithout: first, tlsVersion: firstStapled.tlsVersion, attempt: firstStapled.attempt },
-            },
-            { ...base, tlsVersion: firstStapled.tlsVersion, attempt: firstStapled.attempt },
-          );
-        }
-        const dropped = relevant.slice(first + 1).find((s) => !s.stapled);
-        if (dropped) findings.add({ code: 'STAPLE_INTERMITTENT', args: {} }, { ...base, tlsVersion: dropped.tlsVersion, attempt: dropped.attempt });
-      }
-    }
-    views.push({ address: address.address, leaf: addressLeaf, stapled: anyOk ? sequence.some((s) => s.stapled) : null, statuses });
-    targetAddresses.push({ address: address.address, family: address.family, attempts: attemptsOut });
-  }
-
-  // Per certificate: issuer discovery, the live answer, and what a missing staple means for it.
-  for (const factsPromise of leafFacts.values()) {
-    const facts = await factsPromise;
-    const leafWhere: Location = { target };
-    const leaf = facts.leaf;
-    const mismatch = mismatchProblem(facts.choice, leaf);
-    if (mismatch) findings.add(mismatch, leafWhere);
-    if (leaf.mustStaple) findings.add({ code: 'CERT_MUST_STAPLE', args: {} }, leafWhere);
-    if (facts.choice.source === 'aia' && facts.choice.issuer) {
-      const issuerKey = facts.choice.issuer.sha256;
-      const fetch = (evidence.issuerFetches ?? []).find(
-        (f) => f.leaf === sha256Hex(leaf.der) && f.exchange.ok && certificatesFromIssuerBody(f.exchange.body).some((der) => sha256Hex(der) === issuerKey),
-      );
-      findings.add({ code: 'CERT_CHAIN_INCOMPLETE', args: { issuer: facts.choice.issuer.subject, url: fetch?.url ?? null } }, leafWhere);
-    }
-    if (!facts.choice.issuer) {
-      for (const f of (evidence.issuerFetches ?? []).filter((f) => f.leaf === leaf.sha256)) {
-        findings.add({ code: 'CERT_ISSUER_FETCH_FAILED', args: { url: f.url, reason: issuerFetchFailure(f.exchange) } }, leafWhere);
-      }
-    }
-    if (facts.live) {
-      for (const p of facts.live.problems) findings.add(p, { target, url: facts.live.report.url });
-      liveReports.set(facts.live.report.url + leaf.serial, facts.live.report);
-    } else if (!evidence.liveDisabled && leaf.ocspUrls.length > 0 && !facts.choice.issuer) {
-      findings.add({ code: 'LIVE_NOT_QUERIED', args: { reason: 'no-issuer' } }, leafWhere);
-    }
-
-    const servedBy = views.filter((v) => v.leaf === leaf && v.stapled === false);
-    if (servedBy.length === 0) continue;
-    if (leaf.ocspUrls.length === 0 && !leaf.mustStaple) {
-      findings.add({ code: 'CERT_NO_OCSP_URL', args: { crlUrls: leaf.crlUrls.join(', ') || null } }, leafWhere);
-      continue;
-    }
-    const liveResponder = facts.live ? (facts.live.valid ? 'ok' : 'failed') : 'not-queried';
-    const code: FindingCode = leaf.mustStaple ? 'STAPLE_MISSING_MUST_STAPLE' : 'STAPLE_MISSING';
-    for (const v of servedBy) findings.add({ code, args: leaf.mustStaple ? {} : { liveResponder } }, { target, address: v.address });
-  }
-
-  // Addresses of one host must behave alike.
-  const answered = views.filter((v) => v.stapled !== null);
-  if (answered.length > 1) {
-    const leaves = new Set(answered.map((v) => v.leaf?.sha256 ?? '?'));
-    if (leaves.size > 1) {
-      findings.add({ code: 'COMPARE_ADDRESSES_DISAGREE', args: { aspect: 'certificate', detail: answered.map((v) => `${v.address} serves serial ${v.leaf?.serial ?? '?'}`).join(', ') } }, targetWhere);
-    }
-    const stapling = answered.filter((v) => v.stapled);
-    if (stapling.length > 0 && stapling.length < answered.length) {
-      findings.add(
-        { code: 'COMPARE_ADDRESSES_DISAGREE', args: { aspect: 'stapling', detail: answered.map((v) => `${v.address} ${v.stapled ? 'staples' : 'does not staple'}`).join(', ') } },
-        targetWhere,
-      );
-    }
-    const statusSets = new Set(stapling.map((v) => [...v.statuses].sort().join('+')).filter(Boolean));
-    if (statusSets.size > 1) {
-      findings.add(
-        { code: 'COMPARE_ADDRESSES_DISAGREE', args: { aspect: 'status', detail: stapling.map((v) => `${v.address} staples ${[...v.statuses].join('/') || 'an invalid response'}`).join(', ') } },
-        targetWhere,
-      );
-    }
-  }
-  for (const p of certs.problems) findings.add(p, targetWhere);
-
-  const list = findings.list();
+  const views = await buildProbeViews(evidence, ctx);
+  const list = probeFindings(evidence, views).list();
   const verdict = verdictOf(list);
   // With no completed handshake nothing about stapling was seen: its verdict is unknown, never a vacuous ok
   // (the TLS_ findings that say why are left out of it, as ever).
   const observed = evidence.addresses.some((a) => a.attempts.some((t) => t.outcome.ok));
   const staplingVerdict = observed ? staplingVerdictOf(list) : worstVerdict([staplingVerdictOf(list), 'unknown']);
-  const leafCert = firstFacts?.leaf ?? null;
-  const header =
-    [
-      ...evidence.addresses.map((a) => a.serverHeader ?? null),
-      ...evidence.addresses.flatMap((a) => a.attempts).map((a) => (a.outcome.ok ? (a.outcome.serverHeader ?? null) : null)),
-    ].find((h) => h !== null) ?? null;
-  const detected = serverFromHeader(header);
-  const server: TargetReport['server'] = evidence.server
-    ? { name: evidence.server, header, source: 'flag' }
-    : { name: detected, header, source: detected ? 'header' : null };
+  const first = views.certificates[0] ?? null;
+  const live = new Map<string, LiveReport>();
+  for (const c of views.certificates) if (c.live) live.set(c.live.report.url + c.leaf.serial, c.live.report);
+  const server = serverOf(evidence);
   return {
     schemaVersion: 1,
     kind: 'probe',
@@ -462,28 +186,18 @@ async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): P
         target: evidence.target,
         verdict,
         staplingVerdict,
-        leaf: leafCert ? summarizeCert(leafCert) : null,
-        issuer: firstFacts?.choice.issuer ? summarizeCert(firstFacts.choice.issuer) : null,
-        issuerSource: firstFacts?.choice.source ?? null,
-        mustStaple: leafCert?.mustStaple ?? false,
+        leaf: first ? summarizeCert(first.leaf) : null,
+        issuer: first?.choice.issuer ? summarizeCert(first.choice.issuer) : null,
+        issuerSource: first?.choice.source ?? null,
+        mustStaple: first?.leaf.mustStaple ?? false,
         server,
-        live: [...liveReports.values()],
-        addresses: targetAddresses,
+        live: [...live.values()],
+        addresses: views.addresses.map((a) => ({ address: a.address, family: a.family, attempts: a.attempts.map(attemptReport) })),
       },
     ],
     server: server.name,
-    staples,
+    staples: [...views.staples],
   };
-}
-
-/** nginx, Apache, HAProxy or Caddy from a `Server` header ("nginx/1.22.1", "Apache/2.4.71 (Debian)"). */
-export function serverFromHeader(header: string | null): ServerName | null {
-  if (!header) return null;
-  if (/nginx|openresty|tengine/i.test(header)) return 'nginx';
-  if (/apache/i.test(header)) return 'apache';
-  if (/haproxy/i.test(header)) return 'haproxy';
-  if (/caddy/i.test(header)) return 'caddy';
-  return null;
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { Judged, Problem } from './judge.js';
+import type { Judged } from './judge.js';
+import type { Problem } from './problem.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

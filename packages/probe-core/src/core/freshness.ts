@@ -1,15 +1,16 @@
 import type { ParsedSingleResponse } from './decode.js';
+import type { Problem } from './problem.js';
 
-export type FreshnessProblem =
-  | { readonly code: 'STAPLE_EXPIRED'; readonly args: { readonly nextUpdate: string; readonly agoSeconds: number } }
-  | { readonly code: 'STAPLE_NOT_YET_VALID'; readonly args: { readonly thisUpdate: string; readonly aheadSeconds: number } }
-  | { readonly code: 'STAPLE_NO_NEXT_UPDATE'; readonly args: { readonly thisUpdate: string } }
-  | {
-      readonly code: 'STAPLE_EXPIRING' | 'STAPLE_EXPIRING_CRITICAL';
-      readonly args: { readonly nextUpdate: string; readonly remainingSeconds: number; readonly thresholdSeconds: number };
-    }
-  | { readonly code: 'STAPLE_PRODUCED_IN_FUTURE'; readonly args: { readonly producedAt: string; readonly aheadSeconds: number } }
-  | { readonly code: 'STAPLE_PRODUCED_BEFORE_THIS_UPDATE'; readonly args: { readonly producedAt: string; readonly thisUpdate: string } };
+/** A problem with a response's times; its args are the catalogue's (`FindingArgs`). */
+export type FreshnessProblem = Problem<
+  | 'STAPLE_EXPIRED'
+  | 'STAPLE_NOT_YET_VALID'
+  | 'STAPLE_NO_NEXT_UPDATE'
+  | 'STAPLE_EXPIRING'
+  | 'STAPLE_EXPIRING_CRITICAL'
+  | 'STAPLE_PRODUCED_IN_FUTURE'
+  | 'STAPLE_PRODUCED_BEFORE_THIS_UPDATE'
+>;
 
 export interface FreshnessPolicy {
   readonly now: number;

@@ -1,5 +1,4 @@
-import type { FindingCode } from '../findings.js';
-import type { DecodedResponse, Finding } from '../types.js';
+import type { DecodedResponse, NoIssuerReason } from '../types.js';
 import { findOurResponse, matchCertId } from './cert-id.js';
 import type { Cert } from './certificate.js';
 import { DecodeError, decodeOcspResponse, type ParsedResponse, type ParsedSingleResponse } from './decode.js';
@@ -7,15 +6,8 @@ import { checkFreshness, type FreshnessPolicy } from './freshness.js';
 import { oidName, UNDERSTOOD_RESPONSE_EXTENSIONS, UNDERSTOOD_SINGLE_EXTENSIONS } from './oids.js';
 import type { SignatureVerifier } from './signature.js';
 import { sha256Hex } from './bytes.js';
+import type { Problem } from './problem.js';
 import { checkSignerStatic, delegateNowProblem, type StaticSignerVerdict } from './signer.js';
-
-export type Args = Finding['args'];
-
-/** A finding before it has a place: what `assess` adds to the report with `where`. */
-export interface Problem {
-  readonly code: FindingCode;
-  readonly args: Args;
-}
 
 /** One OCSP response judged for one certificate. */
 export interface Judged {
@@ -43,8 +35,6 @@ function criticalExtensionProblems(
     .filter((e) => e.critical && !understood.has(e.oid))
     .map((e) => ({ code: 'STAPLE_UNKNOWN_CRITICAL_EXTENSION', args: { oid: e.oid, name: oidName(e.oid), scope } }));
 }
-
-export type NoIssuerReason = 'no-issuer' | 'issuer-not-found' | 'issuer-unparseable' | 'issuer-mismatch';
 
 /** Everything about one response for one certificate that does not depend on the clock. */
 interface StaticJudgement {
@@ -178,7 +168,7 @@ function judgeStaticOnce(bytes: Uint8Array, leaf: Cert | null, issuer: Cert | nu
 }
 
 // Each judgement gets problems of its own (reports may be changed by whoever holds them).
-const copy = (p: Problem): Problem => ({ code: p.code, args: { ...p.args } });
+const copy = <P extends Problem>(p: P): P => ({ ...p, args: { ...p.args } });
 
 /** Judge one OCSP response for one certificate: structure, certID, status, freshness, signer. */
 export async function judgeResponse(

@@ -2,8 +2,10 @@ import { renderMessage } from '../message.js';
 import type { LiveEvidence, LiveReport } from '../types.js';
 import { toHex } from './bytes.js';
 import type { Cert } from './certificate.js';
-import { type Context, type Judged, judgeResponse, type Problem } from './judge.js';
+import { type Context, type Judged, judgeResponse } from './judge.js';
 import { OID } from './oids.js';
+import { type PlacedProblem, placed, type Problem } from './problem.js';
+import type { CertificateView } from './views.js';
 
 export interface LiveJudged {
   readonly problems: readonly Problem[];
@@ -34,6 +36,17 @@ export async function judgeLive(live: LiveEvidence, leaf: Cert, issuer: Cert, ct
   // invalid, but servers that fetch for stapling do not follow it.
   if (!ex.ok || ex.redirects === 0) return judged;
   return { ...judged, problems: [{ code: 'LIVE_REDIRECTED', args: { url: live.ocspUrl, redirects: ex.redirects, finalUrl: redirectedResponder(live.ocspUrl, ex.url, ex.finalUrl) } }, ...judged.problems] };
+}
+
+/**
+ * What the live answer for a served certificate says, seen at its responder URL; or, when the responder
+ * was not asked because the issuer (needed to build the request) was found nowhere, that it was not.
+ */
+export function liveProblems(certificate: CertificateView, liveDisabled: boolean): PlacedProblem[] {
+  const { leaf, live, choice, where } = certificate;
+  if (live) return live.problems.map((p) => placed(p, { ...where, url: live.report.url }));
+  if (!liveDisabled && leaf.ocspUrls.length > 0 && !choice.issuer) return [placed({ code: 'LIVE_NOT_QUERIED', args: { reason: 'no-issuer' } }, where)];
+  return [];
 }
 
 /**
@@ -94,14 +107,14 @@ async function judgeExchange(live: LiveEvidence, leaf: Cert, issuer: Cert, ctx: 
     const ocspType = /application\/ocsp-response/i.test(ex.contentType ?? '');
     problems.push(
       ocspType
-        ? { code: 'LIVE_MALFORMED', args: { url, reason: String(malformed.args.reason), length: ex.body.byteLength } }
+        ? { code: 'LIVE_MALFORMED', args: { url, reason: malformed.args.reason, length: ex.body.byteLength } }
         : { code: 'LIVE_NOT_OCSP', args: { url, contentType: ex.contentType, length: ex.body.byteLength } },
     );
     return { problems, valid: null, report: report(http) };
   }
   const errorStatus = judged.problems.find((p) => p.code === 'STAPLE_ERROR_STATUS');
   if (errorStatus) {
-    problems.push({ code: 'LIVE_ERROR_STATUS', args: { url, status: errorStatus.args.status ?? null, statusCode: errorStatus.args.statusCode ?? null } });
+    problems.push({ code: 'LIVE_ERROR_STATUS', args: { url, status: errorStatus.args.status, statusCode: errorStatus.args.statusCode } });
     return { problems, valid: null, report: report({ ...http, response: judged.decoded }) };
   }
   for (const p of judged.problems) {

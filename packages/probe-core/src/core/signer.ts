@@ -2,21 +2,20 @@ import { equalBytes } from './bytes.js';
 import { type Cert, keyHash } from './certificate.js';
 import type { ParsedBasic } from './decode.js';
 import { oidName, OID } from './oids.js';
+import type { Problem } from './problem.js';
 import type { SignatureVerifier } from './signature.js';
 
-/** One problem with who signed the response; codes match the catalogue. */
-export type SignerProblem =
-  | { readonly code: 'SIGNER_NOT_FOUND'; readonly args: { readonly embeddedCerts: number } }
-  | { readonly code: 'SIGNER_BAD_SIGNATURE'; readonly args: { readonly signer: string; readonly algorithm: string } }
-  | { readonly code: 'SIGNER_UNSUPPORTED_ALGORITHM'; readonly args: { readonly algorithm: string } }
-  | { readonly code: 'SIGNER_RESPONDER_ID_MISMATCH'; readonly args: { readonly signer: string } }
-  | { readonly code: 'SIGNER_DELEGATE_NO_EKU'; readonly args: { readonly signer: string } }
-  | { readonly code: 'SIGNER_DELEGATE_FOREIGN'; readonly args: { readonly signer: string; readonly signerIssuer: string; readonly issuer: string } }
-  | { readonly code: 'SIGNER_DELEGATE_BAD_CERT_SIGNATURE'; readonly args: { readonly signer: string } }
-  | {
-      readonly code: 'SIGNER_DELEGATE_NOT_VALID';
-      readonly args: { readonly signer: string; readonly at: 'producedAt' | 'now'; readonly notBefore: string; readonly notAfter: string };
-    };
+/** One problem with who signed the response. */
+export type SignerProblem = Problem<
+  | 'SIGNER_NOT_FOUND'
+  | 'SIGNER_BAD_SIGNATURE'
+  | 'SIGNER_UNSUPPORTED_ALGORITHM'
+  | 'SIGNER_RESPONDER_ID_MISMATCH'
+  | 'SIGNER_DELEGATE_NO_EKU'
+  | 'SIGNER_DELEGATE_FOREIGN'
+  | 'SIGNER_DELEGATE_BAD_CERT_SIGNATURE'
+  | 'SIGNER_DELEGATE_NOT_VALID'
+>;
 
 export interface SignerVerdict {
   /** Who signed, when known: the issuer itself or a delegated responder. */

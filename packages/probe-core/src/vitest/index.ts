@@ -46,7 +46,8 @@ export const stapleMatchers = {
   toHaveFinding(received: unknown, code: FindingCode, args?: Readonly<Record<string, unknown>>): MatcherResult {
     if (!isReport(received)) return { pass: false, message: () => 'expected a staple-probe Report' };
     const found = received.findings.filter((f) => f.code === code);
-    const matching = args ? found.filter((f) => Object.entries(args).every(([k, v]) => f.args[k] === v)) : found;
+    const argsOf = (f: Finding): Readonly<Record<string, unknown>> => f.args;
+    const matching = args ? found.filter((f) => Object.entries(args).every(([k, v]) => argsOf(f)[k] === v)) : found;
     const pass = matching.length > 0;
     return {
       pass,
