@@ -164,13 +164,8 @@ const INDEX = `<!doctype html>
 </ul></body></html>
 `;
 
-/** Start the exporter. Refuses to listen beyond loopback without an allow-list. */
-export async function startExporter(options: ExporterOptions): Promise<Exporter> {
-  const { host, port } = parseListen(options.listen);
-  const isAllowed = allowList(options.allow);
-  if (!isLoopback(host) && options.allow.length === 0) {
-    throw new TargetError(`listening on ${host} needs an allow-list (--allow HOST or CIDR): the exporter would let anyone scan from here`);
-  }
+/** The exporter's own metrics (/metrics), apart from the per-scrape registries. */
+function ownMetrics() {
   const own = new Registry();
   collectDefaultMetrics({ register: own, prefix: 'staple_probe_exporter_' });
   const probes = new Counter({ name: 'staple_probe_exporter_probes_total', help: 'Probes run, by module and outcome.', labelNames: ['module', 'result'], registers: [own] });
@@ -182,13 +177,29 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [own],
   });
-  const cache: CollectCache = {
+  return { own, probes, rejected, inFlight, duration };
+}
+
+/** Live answers and issuer downloads kept across scrapes (see ExpiringMap). */
+function scrapeCache(): CollectCache {
+  return {
     live: new ExpiringMap<LiveEntry>(liveTtl),
     issuers: new ExpiringMap<IssuerEntry>(async (entry) => {
       const ex = await entry;
       return ex.ok && ex.status === 200 ? 3_600_000 : 60_000;
     }),
   };
+}
+
+/** Start the exporter. Refuses to listen beyond loopback without an allow-list. */
+export async function startExporter(options: ExporterOptions): Promise<Exporter> {
+  const { host, port } = parseListen(options.listen);
+  const isAllowed = allowList(options.allow);
+  if (!isLoopback(host) && options.allow.length === 0) {
+    throw new TargetError(`listening on ${host} needs an allow-list (--allow HOST or CIDR): the exporter would let anyone scan from here`);
+  }
+  const { own, probes, rejected, inFlight, duration } = ownMetrics();
+  const cache = scrapeCache();
   const verifier = new SignatureVerifier();
   let running = 0;
 
