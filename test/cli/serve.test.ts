@@ -210,6 +210,36 @@ describe('allow-list and modules file', () => {
     expect(allowed('10.0.0.1', ['example.com', '192.168.0.0/16'])).toBe(false);
   });
 
+  it('an IPv4-mapped IPv6 literal is the IPv4 address it carries (net.BlockList)', () => {
+    expect(inCidr('::ffff:10.0.0.1', '::ffff:0:0/96')).toBe(true);
+    expect(allowed('::ffff:10.0.0.1', ['10.0.0.0/8'])).toBe(true);
+    expect(allowed('::ffff:10.0.0.1', ['192.168.0.0/16'])).toBe(false);
+    expect(allowed('10.0.0.1', ['::ffff:10.0.0.0/104'])).toBe(true);
+    expect(allowed('10.0.0.1', ['::ffff:10.0.0.1'])).toBe(true);
+  });
+
+  it('ordinary IPv4 and IPv6 entries; names stay exact text matches', () => {
+    expect(allowed('192.0.2.7', ['192.0.2.0/24'])).toBe(true);
+    expect(allowed('192.0.3.7', ['192.0.2.0/24'])).toBe(false);
+    expect(allowed('192.0.2.7', ['192.0.2.7'])).toBe(true);
+    expect(allowed('192.0.2.8', ['192.0.2.7'])).toBe(false);
+    expect(allowed('2001:db8:0:1::5', ['2001:db8::/48'])).toBe(true);
+    expect(allowed('2001:db8:1::5', ['2001:db8::/48'])).toBe(false);
+    expect(allowed('2001:db8::5', ['2001:db8::5'])).toBe(true);
+    expect(allowed('2001:db8::5', ['192.0.2.0/24', 'example.com'])).toBe(false);
+    expect(allowed('www.example.com.', ['WWW.example.com'])).toBe(true);
+    expect(allowed('localhost', ['127.0.0.1'])).toBe(false);
+    expect(allowed('anything.test', [])).toBe(true);
+  });
+
+  it('an entry that is not a name, an address or a CIDR is refused at start', async () => {
+    for (const entry of ['*.example.com', '10.0.0.0/33', '::/129', '10.0.0.0/8/8', 'example.com/24', '10.0.0.0/x']) {
+      await expect(startExporter({ listen: '127.0.0.1:0', modules: { default: module }, allow: [entry], concurrency: 1 })).rejects.toThrow(
+        `allow-list entry "${entry}" is neither a host name, an IP address nor a CIDR (no wildcards)`,
+      );
+    }
+  });
+
   it('modules override the flag defaults; unknown keys are errors', () => {
     const config = parseConfig('allow: [127.0.0.1/32]\nmodules:\n  tls13:\n    tls: "1.3"\n    attempts: 1\n    timeout: 5s\n    live: false\n', 'm.yaml', module);
     expect(config.allow).toEqual(['127.0.0.1/32']);

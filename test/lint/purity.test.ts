@@ -14,6 +14,9 @@ describe('core/ purity rule', () => {
   const impure: [string, string][] = [
     ['imports node:tls', "import { connect } from 'node:tls';\nexport const c = connect;\n"],
     ['imports node:dns/promises', "import { lookup } from 'node:dns/promises';\nexport const l = lookup;\n"],
+    ['imports connect from node:net', "import { connect } from 'node:net';\nexport const c = connect;\n"],
+    ['imports createServer from net beside isIP', "import { createServer, isIP } from 'net';\nexport const s = [createServer, isIP];\n"],
+    ['imports all of node:net', "import * as net from 'node:net';\nexport const n = net;\n"],
     ['imports fs', "import { readFileSync } from 'fs';\nexport const r = readFileSync;\n"],
     ['reads the clock with new Date()', 'export const now = new Date();\n'],
     ['reads the clock with Date.now()', 'export const now = Date.now();\n'],
@@ -30,6 +33,10 @@ describe('core/ purity rule', () => {
   }
   it('allows hashing and explicit instants in core', async () => {
     const code = "import { createHash } from 'node:crypto';\nexport const h = createHash('sha1');\nexport const t = new Date(0);\n";
+    expect(await lint(code, CORE)).toEqual([]);
+  });
+  it("allows node:net's address-literal checks (isIP, isIPv4, isIPv6) in core", async () => {
+    const code = "import { isIP, isIPv4 } from 'node:net';\nimport { isIPv6 } from 'net';\nexport const v = [isIP('::1'), isIPv4('1.2.3.4'), isIPv6('::1')];\n";
     expect(await lint(code, CORE)).toEqual([]);
   });
   it('the real core/ passes', async () => {

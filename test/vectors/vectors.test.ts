@@ -18,11 +18,12 @@ import {
   type DecodedResponse,
   type Finding,
   type FindingCode,
-  decodeOcspResponse,
   inspect,
   readCertificates,
 } from '@staple-probe/core';
 import { matchCertId } from '../../packages/probe-core/src/core/cert-id.js';
+// The internal decoder: these checks read the raw shapes (certID bytes, embedded certificates) behind the public view.
+import { decodeOcspResponse } from '../../packages/probe-core/src/core/decode.js';
 import { parseCertificate } from '../../packages/probe-core/src/core/certificate.js';
 
 const VECTORS = new URL('../../../shared/vectors/', import.meta.url);

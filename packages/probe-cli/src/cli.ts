@@ -1,22 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import {
-  assess,
-  collect,
-  createCollectCache,
-  inspect,
-  ipVersion,
-  mergeReports,
-  parseTarget,
-  type Report,
-  type ServerName,
-  readCertificates,
-  SignatureVerifier,
-  TargetError,
-  type TlsVersion,
-} from '@staple-probe/core';
+import { assess, collect, createCollectCache, inspect, ipVersion, mergeReports, parseTarget, type Report, readCertificates, SignatureVerifier, TargetError } from '@staple-probe/core';
 import { exitCodeOf } from './exit-code.js';
-import { parseDuration, parseIntIn, UsageError } from './options.js';
+import { helpLines, type OptionName, parseCommandLine, parseDuration, tlsVersionsOf, UsageError, type Values } from './options.js';
 import { renderJson, toJsonReport } from './render/json.js';
 import { renderNagios } from './render/nagios.js';
 import { renderSummary } from './render/summary.js';
@@ -55,51 +40,22 @@ Usage:
   probe serve [options]                 Prometheus exporter (/probe?target=...); see probe serve --help
 
 Probe options:
-  --servername NAME     SNI name to send (default: the host name; none for an IP address)
-  --address IP          connect to this address instead of resolving the host (SNI stays the host)
-  --issuer FILE         issuer certificate (PEM or DER), when the server does not send it
-  --ca-file FILE        more trusted roots (PEM), also searched for the issuer
-  --tls 1.2|1.3|both    TLS versions to probe, each separately (default: both)
-  --attempts N          full handshakes per address and version (default: 3; nginx staples
-                        only after its first handshake)
-  --retry-delay MS      pause after a handshake without a staple (default: 250)
-  --timeout MS          deadline per handshake (default: 10000)
-  --server NAME         nginx, apache, haproxy or caddy: word the fixes for it (default: detected
-                        from the Server header of one HEAD /; otherwise the fix for each is given)
-  --no-http             do not send that HEAD / (for ports that do not speak HTTP)
+${helpLines('probe', ['servername', 'address', 'issuer', 'ca-file', 'tls', 'attempts', 'retry-delay', 'timeout', 'server', 'no-http'])}
 
 Live query (the CA's responder, from the certificate's OCSP URL):
-  --no-live             do not ask the responder; judge the staple alone
-  --nonce               send a nonce (many responders ignore it, RFC 5019)
-  --live-timeout MS     total deadline for the query, body included (default: 10000)
-  --live-max-bytes N    largest answer accepted (default: 65536)
+${helpLines('probe', ['no-live', 'nonce', 'live-timeout', 'live-max-bytes'])}
 
 Judgement options (probe and inspect):
-  --at ISO-8601         judge as of this instant instead of now
-  --warn-remaining DUR  warn when less validity remains before nextUpdate (default: 2d)
-  --crit-remaining DUR  critical when less remains (default: 0, i.e. only once expired)
-  -w, --warning N       the same as --warn-remaining in check_ssl_cert style: N days (or a duration)
-  -c, --critical N      the same as --crit-remaining: N days (or a duration)
-  --skew DUR            clock skew tolerated on thisUpdate/nextUpdate/producedAt (default: 5m)
+${helpLines('probe', ['at', 'warn-remaining', 'crit-remaining', 'warning', 'critical', 'skew'])}
 
 Inspect options:
-  --issuer FILE         issuer certificate: enables the signature and responder checks
-  --cert FILE           the certificate the response is for: enables the serial check
-  --server NAME         nginx, apache, haproxy or caddy: word the fixes for it
+${helpLines('inspect', ['issuer', 'cert', 'server'])}
 
 Many targets:
-  -f, --file FILE       read targets from FILE (- for standard input): one "host[:port] [servername]"
-                        per line, # starts a comment
-  --concurrency N       targets probed at once (default: 8)
+${helpLines('probe', ['file', 'concurrency'])}
 
 Output:
-  --format FORMAT       table (default; a summary table for several targets), json (one document,
-                        schema report.v1.schema.json), jsonl (one report per line as each target
-                        finishes), nagios (one Monitoring Plugins status line with perfdata)
-  --json                same as --format json
-  --no-color            no ANSI colours (also: NO_COLOR=1, or output is not a terminal)
-  -h, --help            this help
-  -V, --version         the version
+${helpLines('probe', ['format', 'json', 'no-color', 'help', 'version'])}
 
 Durations: 90s, 30m, 36h, 2d (a bare number is seconds).
 Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (unreachable, bad arguments).
@@ -113,62 +69,8 @@ Examples:
   probe example.com --format nagios -w 3 -c 1      # Nagios/Icinga check, thresholds in days
 `;
 
-const COMMON = {
-  issuer: { type: 'string' },
-  at: { type: 'string' },
-  'warn-remaining': { type: 'string' },
-  'crit-remaining': { type: 'string' },
-  warning: { type: 'string', short: 'w' },
-  critical: { type: 'string', short: 'c' },
-  skew: { type: 'string' },
-  format: { type: 'string' },
-  json: { type: 'boolean' },
-  'no-color': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'V' },
-} as const;
-
-const PROBE_OPTIONS = {
-  ...COMMON,
-  servername: { type: 'string' },
-  address: { type: 'string' },
-  'ca-file': { type: 'string' },
-  tls: { type: 'string' },
-  attempts: { type: 'string' },
-  'retry-delay': { type: 'string' },
-  timeout: { type: 'string' },
-  'no-live': { type: 'boolean' },
-  file: { type: 'string', short: 'f' },
-  concurrency: { type: 'string' },
-
-  server: { type: 'string' },
-  'no-http': { type: 'boolean' },
-  nonce: { type: 'boolean' },
-  'live-timeout': { type: 'string' },
-  'live-max-bytes': { type: 'string' },
-} as const;
-
-const INSPECT_OPTIONS = { ...COMMON, cert: { type: 'string' }, server: { type: 'string' } } as const;
-
-const SERVERS = ['nginx', 'apache', 'haproxy', 'caddy'] as const;
-
-function serverFlag(value: string | undefined): ServerName | null {
-  if (value === undefined) return null;
-  const name = value.toLowerCase();
-  if (!(SERVERS as readonly string[]).includes(name)) throw new UsageError(`--server ${value}: expected nginx, apache, haproxy or caddy`);
-  return name as ServerName;
-}
-
-function parse<T extends NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>>(args: string[], options: T) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    // node:util names the flag; keep its sentence, drop its stack.
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/, ''));
-  }
-}
-
-type Common = { [K in keyof typeof COMMON]?: (typeof COMMON)[K]['type'] extends 'string' ? string : boolean };
+/** The judgement flags, which probe and inspect share. */
+type JudgementFlags = Pick<Values<'inspect'>, 'at' | 'warn-remaining' | 'crit-remaining' | 'warning' | 'critical' | 'skew'>;
 
 function readInput(io: Io, path: string, what: string): Uint8Array {
   try {
@@ -197,7 +99,7 @@ export function readResponseBytes(input: Uint8Array): Uint8Array {
   return input;
 }
 
-function judgement(values: Common) {
+function judgement(values: JudgementFlags, given: ReadonlySet<OptionName>) {
   let now: Date | undefined;
   if (values.at !== undefined) {
     const ms = Date.parse(values.at);
@@ -206,30 +108,16 @@ function judgement(values: Common) {
   }
   // -w/-c as check_ssl_cert has them: a bare number is days; a duration (36h, 2d) is taken as is.
   const days = (text: string, flag: string) => (/^\d+(\.\d+)?$/.test(text.trim()) ? Number(text) * 86400 : parseDuration(text, flag));
-  if (values.warning !== undefined && values['warn-remaining'] !== undefined) throw new UsageError('give -w or --warn-remaining, not both');
-  if (values.critical !== undefined && values['crit-remaining'] !== undefined) throw new UsageError('give -c or --crit-remaining, not both');
-  const warn =
-    values.warning !== undefined
-      ? days(values.warning, '-w')
-      : values['warn-remaining'] !== undefined
-        ? parseDuration(values['warn-remaining'], '--warn-remaining')
-        : undefined;
-  const crit =
-    values.critical !== undefined
-      ? days(values.critical, '-c')
-      : values['crit-remaining'] !== undefined
-        ? parseDuration(values['crit-remaining'], '--crit-remaining')
-        : undefined;
-  if (warn !== undefined && crit !== undefined && crit > warn) throw new UsageError('the critical threshold must not exceed the warning threshold');
-  return {
-    ...(now ? { now } : {}),
-    ...(warn !== undefined ? { warnRemainingSeconds: warn } : {}),
-    ...(crit !== undefined ? { critRemainingSeconds: crit } : {}),
-    ...(values.skew !== undefined ? { skewSeconds: parseDuration(values.skew, '--skew') } : {}),
-  };
+  if (given.has('warning') && given.has('warn-remaining')) throw new UsageError('give -w or --warn-remaining, not both');
+  if (given.has('critical') && given.has('crit-remaining')) throw new UsageError('give -c or --crit-remaining, not both');
+  const warn = values.warning !== undefined ? days(values.warning, '-w') : values['warn-remaining'];
+  const crit = values.critical !== undefined ? days(values.critical, '-c') : values['crit-remaining'];
+  const bothGiven = (given.has('warning') || given.has('warn-remaining')) && (given.has('critical') || given.has('crit-remaining'));
+  if (bothGiven && crit > warn) throw new UsageError('the critical threshold must not exceed the warning threshold');
+  return { ...(now ? { now } : {}), warnRemainingSeconds: warn, critRemainingSeconds: crit, skewSeconds: values.skew };
 }
 
-function useColor(io: Io, values: Common): boolean {
+function useColor(io: Io, values: { readonly 'no-color': boolean }): boolean {
   return !values['no-color'] && io.stdoutIsTty && !io.env.NO_COLOR && io.env.TERM !== 'dumb';
 }
 
@@ -237,34 +125,24 @@ function tableWidth(io: Io): number {
   return Math.max(60, Math.min(io.columns ?? 100, 160));
 }
 
-function output(io: Io, values: Common, report: Report): void {
-  const format = values.json ? 'json' : (values.format ?? 'table');
-  if (format === 'json') io.stdout(renderJson(report, VERSION));
-  else io.stdout(renderTable(report, { width: tableWidth(io), color: useColor(io, values) }));
-}
-
-function checkFormat(values: Common): void {
-  if (values.format !== undefined && values.format !== 'table' && values.format !== 'json') {
-    throw new UsageError(`--format ${values.format}: expected table or json`);
-  }
-}
-
 async function runInspect(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, INSPECT_OPTIONS);
-  if (values.help) return io.stdout(HELP), 0;
-  checkFormat(values);
+  const line = parseCommandLine('inspect', args);
+  if (line.exit === 'help') return io.stdout(HELP), 0;
+  if (line.exit === 'version') return io.stdout(`${VERSION}\n`), 0;
+  const { values, positionals, given } = line;
   if (positionals.length !== 1) throw new UsageError(positionals.length ? 'inspect takes exactly one response file' : 'inspect needs a response file (or - for standard input)');
   const file = positionals[0] as string;
   const raw = readInput(io, file, 'response file');
-  const options = judgement(values);
+  const options = judgement(values, given);
   const report = await inspect(readResponseBytes(raw), {
     ...options,
     file,
     issuer: values.issuer ? readOneCert(io, values.issuer, '--issuer') : null,
     cert: values.cert ? readOneCert(io, values.cert, '--cert') : null,
-    server: serverFlag(values.server),
+    server: values.server ?? null,
   });
-  output(io, values, report);
+  if (values.json || values.format === 'json') io.stdout(renderJson(report, VERSION));
+  else io.stdout(renderTable(report, { width: tableWidth(io), color: useColor(io, values) }));
   return exitCodeOf(report.verdict);
 }
 
@@ -303,24 +181,17 @@ function progressBar(done: number, total: number, width = 30): string {
 }
 
 async function runProbe(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, PROBE_OPTIONS);
-  if (values.help) return io.stdout(HELP), 0;
-  if (values.version) return io.stdout(`${VERSION}\n`), 0;
-  const format = values.json ? 'json' : (values.format ?? 'table');
-  if (!['table', 'json', 'jsonl', 'nagios'].includes(format)) throw new UsageError(`--format ${format}: expected table, json, jsonl or nagios`);
+  const line = parseCommandLine('probe', args);
+  if (line.exit === 'help') return io.stdout(HELP), 0;
+  if (line.exit === 'version') return io.stdout(`${VERSION}\n`), 0;
+  const { values, positionals, given } = line;
+  const format = values.json ? 'json' : values.format;
   const listed: { target: string; servername?: string }[] = positionals.map((target) => ({ target }));
   if (values.file !== undefined) {
     const text = Buffer.from(readInput(io, values.file, 'targets file')).toString('utf8');
     listed.push(...parseTargetsFile(text, values.file === '-' ? 'standard input' : values.file));
   }
   if (listed.length === 0) throw new UsageError(values.file !== undefined ? `no target in ${values.file}` : 'no target given');
-  const tls = values.tls ?? 'both';
-  if (tls !== '1.2' && tls !== '1.3' && tls !== 'both') throw new UsageError(`--tls ${tls}: expected 1.2, 1.3 or both`);
-  const tlsVersions: TlsVersion[] = tls === 'both' ? ['1.2', '1.3'] : [tls];
-  const attempts = values.attempts !== undefined ? parseIntIn(values.attempts, '--attempts', 1, 20) : 3;
-  const timeoutMs = values.timeout !== undefined ? parseIntIn(values.timeout, '--timeout', 100, 600_000) : 10_000;
-  const retryDelayMs = values['retry-delay'] !== undefined ? parseIntIn(values['retry-delay'], '--retry-delay', 0, 60_000) : 250;
-  const concurrency = values.concurrency !== undefined ? parseIntIn(values.concurrency, '--concurrency', 1, 256) : 8;
   const targets = listed.map(({ target, servername }) => {
     try {
       const sni = servername ?? values.servername;
@@ -331,14 +202,9 @@ async function runProbe(args: string[], io: Io): Promise<number> {
     }
   });
   if (values.address !== undefined && ipVersion(values.address) === 0) throw new UsageError(`--address ${values.address}: not an IP address`);
-  const server = serverFlag(values.server);
   const issuer = values.issuer ? readOneCert(io, values.issuer, '--issuer') : null;
   const extraCerts = values['ca-file'] ? readCertificates(readInput(io, values['ca-file'], '--ca-file')) : [];
-  const judge = judgement(values);
-  const http = {
-    timeoutMs: values['live-timeout'] !== undefined ? parseIntIn(values['live-timeout'], '--live-timeout', 100, 600_000) : 10_000,
-    maxBytes: values['live-max-bytes'] !== undefined ? parseIntIn(values['live-max-bytes'], '--live-max-bytes', 1024, 64 * 1024 * 1024) : 64 * 1024,
-  };
+  const judge = judgement(values, given);
   // One cache and one verifier for the run: one live query per certificate however many targets serve it.
   const cache = createCollectCache();
   const verifier = new SignatureVerifier();
@@ -347,20 +213,20 @@ async function runProbe(args: string[], io: Io): Promise<number> {
   if (showProgress) io.stderr(progressBar(0, targets.length));
   const reports = await pool(
     targets,
-    concurrency,
+    values.concurrency,
     async (target) => {
       const evidence = await collect(target, {
-        tlsVersions,
-        attempts,
-        timeoutMs,
-        retryDelayMs,
+        tlsVersions: tlsVersionsOf(values.tls),
+        attempts: values.attempts,
+        timeoutMs: values.timeout,
+        retryDelayMs: values['retry-delay'],
         issuer,
         extraCerts,
         live: !values['no-live'],
         httpHead: !values['no-http'],
-        server,
-        nonce: values.nonce === true,
-        http,
+        server: values.server ?? null,
+        nonce: values.nonce,
+        http: { timeoutMs: values['live-timeout'], maxBytes: values['live-max-bytes'] },
         cache,
         verifier,
         ...(values.address ? { address: values.address } : {}),
@@ -375,13 +241,10 @@ async function runProbe(args: string[], io: Io): Promise<number> {
   );
   if (showProgress) io.stderr('\r\u001b[K');
   const report = reports.length === 1 ? (reports[0] as Report) : mergeReports(reports, (judge.now ?? new Date()).toISOString());
-  if (format === 'nagios') {
-    io.stdout(renderNagios(report, { warnSeconds: judge.warnRemainingSeconds ?? 2 * 86400, critSeconds: judge.critRemainingSeconds ?? 0 }));
-  } else if (format === 'table' && reports.length > 1) {
-    io.stdout(renderSummary(reports, { width: tableWidth(io), color: useColor(io, values) }));
-  } else if (format !== 'jsonl') {
-    output(io, { ...values, format }, report);
-  }
+  const style = { width: tableWidth(io), color: useColor(io, values) };
+  if (format === 'nagios') io.stdout(renderNagios(report, { warnSeconds: judge.warnRemainingSeconds, critSeconds: judge.critRemainingSeconds }));
+  else if (format === 'json') io.stdout(renderJson(report, VERSION));
+  else if (format === 'table') io.stdout(reports.length > 1 ? renderSummary(reports, style) : renderTable(report, style));
   return exitCodeOf(report.verdict);
 }
 

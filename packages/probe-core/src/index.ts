@@ -21,7 +21,8 @@ export type { Resolver, ResolvedAddress } from './shell/resolve.js';
 /** Judge evidence at an explicit instant; pure. */
 export { assess, verdictOf, staplingVerdictOf, mergeReports, type AssessOptions } from './core/assess.js';
 /** Decode an OCSPResponse without judging it. */
-export { decodeOcspResponse, DecodeError } from './core/decode.js';
+export { DecodeError } from './core/decode.js';
+export { decodeOcspResponse } from './core/decoded-response.js';
 /** Parse `host[:port]` targets. */
 export { ipVersion, parseTarget, TargetError } from './core/target.js';
 /** Read PEM or DER certificate input. */

@@ -1,6 +1,5 @@
-import type { TlsVersion } from '@staple-probe/core';
 import { parse } from 'yaml';
-import { parseDuration, UsageError } from '../options.js';
+import { formatDuration, OPTIONS, orList, parseDuration, tlsVersionsOf, UsageError } from '../options.js';
 import type { Module } from './exporter.js';
 
 /** The modules file: named probing profiles and an optional allow-list. Unknown keys are errors. */
@@ -11,11 +10,10 @@ export interface ExporterConfig {
 
 const MODULE_KEYS = new Set(['tls', 'attempts', 'timeout', 'retry_delay', 'live', 'http', 'warn_remaining', 'crit_remaining']);
 
-function tlsOf(value: unknown, where: string): TlsVersion[] {
-  const text = String(value);
-  if (text === 'both') return ['1.2', '1.3'];
-  if (text === '1.2' || text === '1.3') return [text];
-  throw new UsageError(`${where}: tls must be 1.2, 1.3 or both`);
+function tlsOf(value: unknown, where: string): Module['tlsVersions'] {
+  const choice = OPTIONS.tls.choices.find((c) => c === String(value));
+  if (choice === undefined) throw new UsageError(`${where}: tls must be ${orList(OPTIONS.tls.choices)}`);
+  return tlsVersionsOf(choice);
 }
 
 function seconds(value: unknown, where: string): number {
@@ -26,14 +24,18 @@ function seconds(value: unknown, where: string): number {
 /** Build a module from YAML fields over the defaults (which come from the command-line flags). */
 export function moduleFrom(fields: Record<string, unknown>, defaults: Module, where: string): Module {
   for (const key of Object.keys(fields)) if (!MODULE_KEYS.has(key)) throw new UsageError(`${where}: unknown key "${key}"`);
+  // The same limits as the command-line flags; the file gives durations where the flags take ms.
+  const { attempts: tries, timeout, 'retry-delay': delay } = OPTIONS;
   const attempts = fields.attempts ?? defaults.attempts;
-  if (!Number.isInteger(attempts) || (attempts as number) < 1 || (attempts as number) > 20) throw new UsageError(`${where}: attempts must be 1 to 20`);
+  if (!Number.isInteger(attempts) || (attempts as number) < tries.min || (attempts as number) > tries.max) throw new UsageError(`${where}: attempts must be ${tries.min} to ${tries.max}`);
   if (fields.live !== undefined && typeof fields.live !== 'boolean') throw new UsageError(`${where}: live must be true or false`);
   if (fields.http !== undefined && typeof fields.http !== 'boolean') throw new UsageError(`${where}: http must be true or false`);
   const timeoutMs = fields.timeout !== undefined ? seconds(fields.timeout, `${where}: timeout`) * 1000 : defaults.timeoutMs;
-  if (timeoutMs < 100 || timeoutMs > 600_000) throw new UsageError(`${where}: timeout must be 0.1s to 10m (a bare number is seconds)`);
+  if (timeoutMs < timeout.min || timeoutMs > timeout.max) {
+    throw new UsageError(`${where}: timeout must be ${formatDuration(timeout.min / 1000)} to ${formatDuration(timeout.max / 1000)} (a bare number is seconds)`);
+  }
   const retryDelayMs = fields.retry_delay !== undefined ? seconds(fields.retry_delay, `${where}: retry_delay`) * 1000 : defaults.retryDelayMs;
-  if (retryDelayMs > 60_000) throw new UsageError(`${where}: retry_delay must be at most 60s`);
+  if (retryDelayMs > delay.max) throw new UsageError(`${where}: retry_delay must be at most ${formatDuration(delay.max / 1000)}`);
   return {
     tlsVersions: fields.tls !== undefined ? tlsOf(fields.tls, where) : defaults.tlsVersions,
     attempts: attempts as number,

@@ -1,12 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, BlockList, isIP } from 'node:net';
 import {
   assess,
   type CollectCache,
   type CollectOptions,
   collect,
   decodeOcspResponse,
-  ipVersion,
   parseTarget,
   SignatureVerifier,
   TargetError,
@@ -50,40 +49,46 @@ export interface Exporter {
 
 const MAX_URL = 2048;
 
-/** `10.0.0.0/8`, `::1/128` or a plain address: does `ip` fall inside? */
-export function inCidr(ip: string, cidr: string): boolean {
-  const [base, bitsText] = cidr.split('/');
-  if (!base) return false;
-  const v = ipVersion(ip);
-  if (v === 0 || ipVersion(base) !== v) return false;
-  const width = v === 4 ? 32 : 128;
-  const bits = bitsText === undefined ? width : Number(bitsText);
-  if (!Number.isInteger(bits) || bits < 0 || bits > width) return false;
-  const a = toBigInt(ip, v);
-  const b = toBigInt(base, v);
-  const mask = bits === 0 ? 0n : ((1n << BigInt(bits)) - 1n) << BigInt(width - bits);
-  return (a & mask) === (b & mask);
-}
+const HOST_NAME = /^[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?\.?$/i;
 
-function toBigInt(ip: string, v: 4 | 6): bigint {
-  if (v === 4) return ip.split('.').reduce((acc, part) => (acc << 8n) + BigInt(Number(part)), 0n);
-  const [head, tail] = ip.split('%')[0]?.split('::') ?? [''];
-  const left = head ? head.split(':') : [];
-  const right = tail !== undefined && tail !== '' ? tail.split(':') : [];
-  const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
-  return groups.reduce((acc, g) => (acc << 16n) + BigInt(Number.parseInt(g || '0', 16)), 0n);
+const hostKey = (host: string) => host.toLowerCase().replace(/\.$/, '');
+
+/**
+ * Compile an allow-list: host names match the target's text exactly (case-insensitive, trailing dot
+ * ignored); IP addresses and CIDRs match IP literals through `net.BlockList`, which takes an IPv4-mapped
+ * IPv6 address (`::ffff:10.0.0.1`) as the IPv4 address it carries. An empty list allows every target.
+ * Throws TargetError for an entry that is none of those.
+ */
+export function allowList(entries: readonly string[]): (host: string) => boolean {
+  const names = new Set<string>();
+  const ips = new BlockList();
+  for (const entry of entries) {
+    const [base = '', bits, ...rest] = entry.split('/');
+    const v = isIP(base);
+    const width = v === 4 ? 32 : 128;
+    if (bits === undefined && v === 0 && HOST_NAME.test(entry)) names.add(hostKey(entry));
+    else if (v !== 0 && bits === undefined) ips.addAddress(base, v === 4 ? 'ipv4' : 'ipv6');
+    else if (v !== 0 && rest.length === 0 && /^\d{1,3}$/.test(bits ?? '') && Number(bits) <= width) ips.addSubnet(base, Number(bits), v === 4 ? 'ipv4' : 'ipv6');
+    else throw new TargetError(`allow-list entry "${entry}" is neither a host name, an IP address nor a CIDR (no wildcards)`);
+  }
+  if (entries.length === 0) return () => true;
+  return (host) => {
+    const v = isIP(host);
+    return v === 0 ? names.has(hostKey(host)) : ips.check(host, v === 4 ? 'ipv4' : 'ipv6');
+  };
 }
 
 /** Whether a target host may be probed. Checked on the text of the target, before any DNS or connect. */
 export function allowed(host: string, allow: readonly string[]): boolean {
-  if (allow.length === 0) return true;
-  const name = host.toLowerCase().replace(/\.$/, '');
-  return allow.some((entry) => (entry.includes('/') || ipVersion(entry) !== 0 ? inCidr(name, entry) : entry.toLowerCase().replace(/\.$/, '') === name));
+  return allowList(allow)(host);
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || inCidr(host, '127.0.0.0/8') || inCidr(host, '::1/128');
+/** `10.0.0.0/8`, `::1/128` or a plain address: does the IP address `ip` fall inside? */
+export function inCidr(ip: string, cidr: string): boolean {
+  return isIP(ip) !== 0 && allowList([cidr])(ip);
 }
+
+const isLoopback = allowList(['localhost', '127.0.0.0/8', '::1']);
 
 /** Splits `host:port` and `[v6]:port`. */
 export function parseListen(listen: string): { host: string; port: number } {
@@ -138,7 +143,7 @@ async function liveTtl(entry: LiveEntry): Promise<number> {
   try {
     const next = decodeOcspResponse(exchange.body).basic?.responses[0]?.nextUpdate;
     // Until nextUpdate, at most a day: a response without nextUpdate is asked again hourly.
-    return next ? Math.max(60_000, Math.min(next - Date.now(), 86_400_000)) : 3_600_000;
+    return next ? Math.max(60_000, Math.min(Date.parse(next) - Date.now(), 86_400_000)) : 3_600_000;
   } catch {
     return 60_000;
   }
@@ -159,16 +164,8 @@ const INDEX = `<!doctype html>
 </ul></body></html>
 `;
 
-/** Start the exporter. Refuses to listen beyond loopback without an allow-list. */
-export async function startExporter(options: ExporterOptions): Promise<Exporter> {
-  const { host, port } = parseListen(options.listen);
-  for (const entry of options.allow) {
-    const valid = entry.includes('/') ? ipVersion(entry.split('/')[0] ?? '') !== 0 && /^\d{1,3}$/.test(entry.split('/')[1] ?? '') : ipVersion(entry) !== 0 || /^[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?\.?$/i.test(entry);
-    if (!valid) throw new TargetError(`allow-list entry "${entry}" is neither a host name, an IP address nor a CIDR (no wildcards)`);
-  }
-  if (!isLoopback(host) && options.allow.length === 0) {
-    throw new TargetError(`listening on ${host} needs an allow-list (--allow HOST or CIDR): the exporter would let anyone scan from here`);
-  }
+/** The exporter's own metrics (/metrics), apart from the per-scrape registries. */
+function ownMetrics() {
   const own = new Registry();
   collectDefaultMetrics({ register: own, prefix: 'staple_probe_exporter_' });
   const probes = new Counter({ name: 'staple_probe_exporter_probes_total', help: 'Probes run, by module and outcome.', labelNames: ['module', 'result'], registers: [own] });
@@ -180,13 +177,29 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [own],
   });
-  const cache: CollectCache = {
+  return { own, probes, rejected, inFlight, duration };
+}
+
+/** Live answers and issuer downloads kept across scrapes (see ExpiringMap). */
+function scrapeCache(): CollectCache {
+  return {
     live: new ExpiringMap<LiveEntry>(liveTtl),
     issuers: new ExpiringMap<IssuerEntry>(async (entry) => {
       const ex = await entry;
       return ex.ok && ex.status === 200 ? 3_600_000 : 60_000;
     }),
   };
+}
+
+/** Start the exporter. Refuses to listen beyond loopback without an allow-list. */
+export async function startExporter(options: ExporterOptions): Promise<Exporter> {
+  const { host, port } = parseListen(options.listen);
+  const isAllowed = allowList(options.allow);
+  if (!isLoopback(host) && options.allow.length === 0) {
+    throw new TargetError(`listening on ${host} needs an allow-list (--allow HOST or CIDR): the exporter would let anyone scan from here`);
+  }
+  const { own, probes, rejected, inFlight, duration } = ownMetrics();
+  const cache = scrapeCache();
   const verifier = new SignatureVerifier();
   let running = 0;
 
@@ -208,7 +221,7 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
     } catch (error) {
       return refuse(res, 400, 'bad-request', (error as Error).message);
     }
-    if (!allowed(target.host, options.allow)) return refuse(res, 403, 'not-allowed', `target ${target.host} is not in the allow-list`);
+    if (!isAllowed(target.host)) return refuse(res, 403, 'not-allowed', `target ${target.host} is not in the allow-list`);
     if (running >= options.concurrency) return refuse(res, 503, 'busy', `${running} probes in flight; the limit is ${options.concurrency}`);
     // Prometheus says how long it will wait; finish half a second before.
     const scrapeTimeout = Number(req.headers['x-prometheus-scrape-timeout-seconds']);

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { Target } from '../types.js';
 
 /** A target the user wrote that cannot be probed. The message is fit to show as is. */
@@ -5,19 +6,9 @@ export class TargetError extends Error {
   override readonly name = 'TargetError';
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
-/** 4 or 6 for an IP literal, 0 otherwise; like node:net's isIP, without importing an I/O module into core/. */
+/** 4 or 6 for an IP literal (an IPv6 one may carry a zone, `fe80::1%eth0`), 0 otherwise: node:net's `isIP`. */
 export function ipVersion(text: string): 0 | 4 | 6 {
-  if (IPV4.test(text)) return 4;
-  // An IPv6 address has at least two colons; `host:port` (one) must not pay for a thrown URL error.
-  if (text.indexOf(':') === text.lastIndexOf(':') || /[^0-9a-f:.%]/i.test(text.split('%')[0] ?? '')) return 0;
-  try {
-    new URL(`http://[${text.split('%')[0]}]/`);
-    return 6;
-  } catch {
-    return 0;
-  }
+  return isIP(text) as 0 | 4 | 6;
 }
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)*\.?$/i;
