@@ -1,4 +1,3 @@
-import { X509Certificate } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { sha256Hex } from '../core/bytes.js';
 import { DEFAULTS } from '../defaults.js';
@@ -18,7 +17,7 @@ import type {
   Target,
   TlsVersion,
 } from '../types.js';
-import { type HttpOptions, httpExchange, preconnect } from './http.js';
+import { type HttpOptions, httpExchange } from './http.js';
 import { type Resolver, resolveTarget } from './resolve.js';
 import { handshake, trustContext } from './tls.js';
 
@@ -85,15 +84,6 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 function tryParse(der: Uint8Array): Cert | null {
   try {
     return parseCertificate(der);
-  } catch {
-    return null;
-  }
-}
-
-/** The first OCSP URL of a DER certificate, from Node's native parser (no pkijs, ~0.1 ms); null if none. */
-function ocspUrlHint(der: Uint8Array): string | null {
-  try {
-    return /^OCSP - URI:(.+)$/m.exec(new X509Certificate(der).infoAccess ?? '')?.[1] ?? null;
   } catch {
     return null;
   }
@@ -391,13 +381,6 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
     if (!leafDer) return;
     const leafKey = sha256Hex(leafDer);
     if (leaves.has(leafKey)) return;
-    // A run's first live query: its connection opens now, while the leaf and its issuer are parsed and the
-    // request is built (10-30 ms in a cold process). Later queries find the keep-alive connection, or an answer
-    // in the cache (a monitor's next scrapes), so they do not open one ahead.
-    if (options.live !== false && !options.http?.fetch && cache.live.size === 0) {
-      const hint = ocspUrlHint(leafDer);
-      if (hint) preconnect(hint);
-    }
     const leaf = tryParse(leafDer);
     if (!leaf) return;
     const served = chain.slice(1).map(tryParse).filter((c): c is Cert => c !== null);
