@@ -1,9 +1,9 @@
-import { X509Certificate } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { sha256Hex } from '../core/bytes.js';
 import { DEFAULTS } from '../defaults.js';
 import { type Cert, parseCertificate } from '../core/certificate.js';
 import { certificatesFromIssuerBody, chooseIssuer, type IssuerSource } from '../core/issuer.js';
+import { AT_ONCE, type HandshakeEnd, HandshakeSchedule, type ScheduleAction, type ScheduleEvent } from '../core/schedule.js';
 import { buildOcspRequest } from '../core/request.js';
 import { SignatureVerifier } from '../core/signature.js';
 import type { ServerName } from '../findings.js';
@@ -18,7 +18,7 @@ import type {
   Target,
   TlsVersion,
 } from '../types.js';
-import { type HttpOptions, httpExchange, preconnect } from './http.js';
+import { type HttpOptions, httpExchange } from './http.js';
 import { type Resolver, resolveTarget } from './resolve.js';
 import { handshake, trustContext } from './tls.js';
 
@@ -65,10 +65,7 @@ export function createCollectCache(): CollectCache {
   return { live: new Map(), issuers: new Map() };
 }
 
-const UNREACHABLE = new Set(['dns', 'refused', 'unreachable', 'timeout']);
 const DEFAULT_VERSIONS: readonly TlsVersion[] = DEFAULTS.tlsVersions;
-/** Handshakes of one version and address at a time once a staple has been seen (see `handshakes`). */
-const AT_ONCE = 4;
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -85,15 +82,6 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 function tryParse(der: Uint8Array): Cert | null {
   try {
     return parseCertificate(der);
-  } catch {
-    return null;
-  }
-}
-
-/** The first OCSP URL of a DER certificate, from Node's native parser (no pkijs, ~0.1 ms); null if none. */
-function ocspUrlHint(der: Uint8Array): string | null {
-  try {
-    return /^OCSP - URI:(.+)$/m.exec(new X509Certificate(der).infoAccess ?? '')?.[1] ?? null;
   } catch {
     return null;
   }
@@ -120,28 +108,10 @@ function liveQuery(url: string, request: Uint8Array, http: HttpOptions | undefin
 }
 
 /**
- * The handshakes of one address: `attempts` full handshakes per TLS version, in the order below.
- *
- * The order matters to the judgement of a lazy server (the first handshakes carry no staple): the attempts
- * are read as one sequence, versions in the order given, and STAPLE_LAZY needs an unstapled handshake before
- * the first stapled one. So everything hangs on the first handshake that completes in that order:
- *
- * - The first round starts at once: the first version's first attempt and, alongside it, up to AT_ONCE
- *   handshakes of each version in all (the first version's next attempts, each other version's first ones).
- * - If the first version's first attempt carries a staple, nothing that follows can make the server look
- *   lazy, and the round stands as the sequence's next attempts. A later version whose first attempt failed
- *   keeps that one failure (a version the server refuses fails once, not `attempts` times); the others of
- *   its round are closed and not counted. Attempts beyond the round follow, at most AT_ONCE of a version at
- *   a time.
- * - If it carries none (a lazy server), the round's other handshakes are closed and not counted, and the
- *   probe goes one handshake after another, with the retry delay after each unstapled one.
- * - If it fails, the next version's first attempt of the round (already under way) decides in its place once
- *   it has ended (a staple: its round stands; none: the rest in turn; a failure: the next version), and so
- *   on: it was among the server's first requests for a staple, as it would have been in turn.
- *
- * With the default 2 versions × 3 attempts that is one round of handshakes where strictly in turn it is six:
- * over a real network, one connection's round trips instead of six of them. The evidence keeps the sequence
- * order; only the wall time shrinks.
+ * The handshakes of one address: `attempts` full handshakes per TLS version, in the order `HandshakeSchedule`
+ * gives (core/schedule.ts states the rules: a first round opens together and stands only when the very first
+ * handshake carries a staple, so that a lazy server's fetch still shows). The evidence keeps the sequence
+ * order (versions as given, attempts in turn); only the wall time shrinks.
  */
 async function handshakes(
   target: Target,
@@ -168,7 +138,19 @@ async function handshakes(
   }
 }
 
-/** `handshakes`, with the signal the handshakes listen to. */
+interface Shake {
+  /** The handshake's outcome, before any HEAD; null until it has ended. */
+  outcome: AttemptOutcome | null;
+  /** The outcome with the HEAD's Server header, once that is over too. */
+  readonly complete: Promise<AttemptOutcome>;
+  /** Cuts it off while under way, for one the schedule may close uncounted. */
+  readonly cancel: AbortController | null;
+}
+
+const handshakeEnd = (outcome: AttemptOutcome): HandshakeEnd =>
+  outcome.ok ? { ok: true, stapled: outcome.staple !== null } : { ok: false, kind: outcome.error.kind };
+
+/** `handshakes`, with the signal the handshakes listen to: carries out the schedule's actions and reports back. */
 async function handshakesOf(
   target: Target,
   address: string,
@@ -178,33 +160,38 @@ async function handshakesOf(
   signal: AbortSignal | undefined,
 ): Promise<{ attempts: AttemptEvidence[]; serverHeader: string | null | undefined }> {
   const versions = options.tlsVersions ?? DEFAULT_VERSIONS;
-  const attempts = options.attempts ?? DEFAULTS.attempts;
+  const schedule = new HandshakeSchedule({ versions, attempts: options.attempts ?? DEFAULTS.attempts, atOnce: AT_ONCE });
   // The HEAD that learns the server software goes out once per address, on the first handshake to complete
   // (in the round usually a TLS 1.3 one, a round trip before TLS 1.2's end). A handshake of the round closed
   // uncounted keeps its HEAD going (only an unfinished handshake is cut off), and its answer stands for the
   // address: the server software does not depend on which handshake asked.
-  let head: 'wanted' | 'taken' = options.httpHead === false ? 'taken' : 'wanted';
+  let headWanted = options.httpHead !== false;
   const takeHead = () => {
-    if (head !== 'wanted') return false;
-    head = 'taken';
-    return true;
+    const take = headWanted;
+    headWanted = false;
+    return take;
   };
-  let serverHeader: string | null | undefined;
-  const noteHeader = (outcome: AttemptOutcome) => {
-    if (outcome.ok && outcome.serverHeader !== undefined) serverHeader = outcome.serverHeader;
+  const shakes = new Map<number, Shake>();
+  const counted = new Map<number, { attempt: number; tlsVersion: TlsVersion; outcome: AttemptOutcome }>();
+  const perVersion = versions.map(() => [] as AttemptEvidence[]);
+  let finished: () => void = () => {};
+  const over = new Promise<void>((resolve) => {
+    finished = resolve;
+  });
+  let abortTold = false;
+  // The schedule reads an abort where it decides, as a signal's `aborted` is read: told before the next event.
+  const tellAbort = () => {
+    if (!signal?.aborted || abortTold) return;
+    abortTold = true;
+    schedule.on({ type: 'aborted' });
   };
-  let unreachable = false;
-  // The HEAD after a handshake finishes in the background while the other handshakes go on; its Server header
-  // is put into that attempt's outcome before the evidence is returned.
-  const heads: Promise<void>[] = [];
+  const tell = (event: ScheduleEvent) => {
+    tellAbort();
+    run(schedule.on(event));
+  };
 
-  interface Started {
-    /** The handshake's outcome, before any HEAD. */
-    readonly done: Promise<AttemptOutcome>;
-    /** The outcome with the HEAD's Server header, once that is over too. */
-    readonly complete: Promise<AttemptOutcome>;
-  }
-  const start = (tlsVersion: TlsVersion, cancel?: AbortSignal, onStaple?: () => void): Started => {
+  const start = ({ id, version, watchStaple, closable }: Extract<ScheduleAction, { type: 'start' }>) => {
+    const cancel = closable ? new AbortController() : null;
     let handshakeDone: (outcome: AttemptOutcome) => void = () => {};
     const done = new Promise<AttemptOutcome>((resolve) => {
       handshakeDone = resolve;
@@ -213,158 +200,57 @@ async function handshakesOf(
       address,
       port: target.port,
       servername: target.servername,
-      tlsVersion,
+      tlsVersion: version,
       timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
-      trust: trustContext(tlsVersion, extraCas),
+      trust: trustContext(version, extraCas),
       httpHead: takeHead,
       onHandshake: (outcome) => handshakeDone(outcome),
-      ...(onStaple ? { onStaple } : {}),
+      // Out of the socket's event: the schedule's actions run on their own turn.
+      ...(watchStaple ? { onStaple: () => queueMicrotask(() => tell({ type: 'stapled', id })) } : {}),
       ...(signal ? { signal } : {}),
-      ...(cancel ? { cancel } : {}),
+      ...(cancel ? { cancel: cancel.signal } : {}),
     });
-    return { done: Promise.race([done, complete]), complete };
+    const shake: Shake = { outcome: null, complete, cancel };
+    shakes.set(id, shake);
+    void Promise.race([done, complete]).then((outcome) => {
+      shake.outcome = outcome;
+      tell({ type: 'ended', id, end: handshakeEnd(outcome) });
+    });
   };
-  /** Count a started handshake as attempt `attempt` of its version, into `out`. */
-  const record = async (tlsVersion: TlsVersion, attempt: number, started: Started, out: AttemptEvidence[]): Promise<AttemptOutcome> => {
-    const outcome = await started.done;
+  const count = ({ id, index, version, attempt }: Extract<ScheduleAction, { type: 'count' }>) => {
+    const outcome = shakes.get(id)?.outcome;
+    if (!outcome) throw new Error(`handshake ${id} counted before it ended`);
     if (outcome.ok) onChain(outcome.chain);
-    const entry: { attempt: number; tlsVersion: TlsVersion; outcome: AttemptOutcome } = { attempt, tlsVersion, outcome };
-    out.push(entry);
-    heads.push(
-      started.complete.then((complete) => {
-        entry.outcome = complete;
-        noteHeader(complete);
-      }),
-    );
-    // A dead address fails the other version too.
-    if (!outcome.ok && UNREACHABLE.has(outcome.error.kind)) unreachable = true;
-    return outcome;
+    const entry = { attempt, tlsVersion: version, outcome };
+    counted.set(id, entry);
+    perVersion[index]?.push(entry);
   };
-
-  /**
-   * Attempts `from`..`to` of one version, in turn, into `out`; stops at the first failure (retrying a failed
-   * handshake tells nothing new). With `pause`, an unstapled attempt that is not the last is followed by the
-   * retry delay (a lazy server's time to fetch).
-   */
-  const lane = async (tlsVersion: TlsVersion, from: number, to: number, out: AttemptEvidence[], pause = true, onStaple?: () => void): Promise<void> => {
-    for (let attempt = from; attempt <= to; attempt++) {
-      if (unreachable || signal?.aborted) return;
-      const outcome = await record(tlsVersion, attempt, start(tlsVersion, undefined, onStaple), out);
-      if (!outcome.ok) return;
-      if (pause && outcome.staple === null && attempt < attempts) await sleep(options.retryDelayMs ?? DEFAULTS.retryDelayMs, signal);
-    }
-  };
-  /** Attempts `from`..`attempts` of one version, at most AT_ONCE at a time. */
-  const rest = async (tlsVersion: TlsVersion, from: number, out: AttemptEvidence[]) => {
-    for (let first = from; first <= attempts; first += AT_ONCE) {
-      const last = Math.min(attempts, first + AT_ONCE - 1);
-      await Promise.all(Array.from({ length: last - first + 1 }, (_, k) => lane(tlsVersion, first + k, first + k, out, false)));
+  const run = (actions: readonly ScheduleAction[]) => {
+    for (const action of actions) {
+      if (action.type === 'start') start(action);
+      else if (action.type === 'count') count(action);
+      else if (action.type === 'close') for (const id of action.ids) shakes.get(id)?.cancel?.abort();
+      else if (action.type === 'pause') void sleep(options.retryDelayMs ?? DEFAULTS.retryDelayMs, signal).then(() => tell({ type: 'resumed' }));
+      else finished();
     }
   };
 
-  const perVersion = versions.map(() => [] as AttemptEvidence[]);
-  const [first] = versions;
-  const [firstOut] = perVersion;
-  if (first === undefined || firstOut === undefined || attempts < 1) return { attempts: [], serverHeader: undefined };
-  // The staple is known before the handshake ends (TLS 1.2 sends it in the server's first flight, a round trip
-  // before the Finished messages).
-  let stapleSeen: () => void = () => {};
-  const stapled = new Promise<boolean>((resolve) => {
-    stapleSeen = () => resolve(true);
-  });
-  const opening = lane(first, 1, 1, firstOut, true, stapleSeen);
-  // The rest of the first round, started alongside the opening handshake; each version's may be closed
-  // uncounted.
-  const roundEnd = Math.min(attempts, AT_ONCE);
-  const round = versions.map((version, i) => {
-    const from = i === 0 ? 2 : 1;
-    const size = Math.max(0, roundEnd - from + 1);
-    // No controller for an empty round (one version, one attempt: the bench's and a monitor's usual case).
-    const stop = size > 0 ? new AbortController() : null;
-    const started = Array.from({ length: size }, (_, k) => ({ attempt: from + k, started: start(version, stop?.signal) }));
-    /**
-     * Close these handshakes, uncounted: those still under way are cut off, those over stay so; wait until
-     * each is over. A HEAD one of them sent goes on in the background, and its answer is kept.
-     */
-    const drop = async (list: readonly { started: Started }[]) => {
-      if (list.length === 0) return;
-      stop?.abort();
-      for (const s of list) heads.push(s.started.complete.then(noteHeader));
-      await Promise.all(list.map((s) => s.started.done));
-    };
-    return { version, started, drop };
-  });
-
-  /** Count a version's handshakes of the round after its first: all if that worked, none if it failed. */
-  const countRound = async (i: number, firstOutcome: AttemptOutcome, others: readonly { attempt: number; started: Started }[]) => {
-    const { version, drop } = round[i] as (typeof round)[number];
-    const out = perVersion[i] as AttemptEvidence[];
-    if (!firstOutcome.ok) return drop(others);
-    await Promise.all(others.map((s) => record(version, s.attempt, s.started, out)));
-    if (!unreachable && !signal?.aborted) await rest(version, roundEnd + 1, out);
-  };
-  /** A later version's handshakes of the round, its first attempt deciding for the others. */
-  const countVersion = async (i: number) => {
-    const { version, started } = round[i] as (typeof round)[number];
-    const [firstOfVersion, ...others] = started;
-    if (!firstOfVersion) return;
-    await countRound(i, await record(version, firstOfVersion.attempt, firstOfVersion.started, perVersion[i] as AttemptEvidence[]), others);
-  };
-
-  const early = await Promise.race([stapled, opening.then(() => false)]);
-  const openingOutcome = firstOut[0]?.outcome;
-  if (early || (openingOutcome?.ok && openingOutcome.staple !== null)) {
-    // The very first handshake carried a staple: the round stands, and nothing waits for a fetch.
-    await Promise.all(
-      round.map(async ({ version, started }, i) => {
-        const out = perVersion[i] as AttemptEvidence[];
-        if (i === 0) {
-          // The first version's attempts all count, whatever became of the first after its staple.
-          await Promise.all([opening, ...started.map((s) => record(version, s.attempt, s.started, out))]);
-          if (!unreachable && !signal?.aborted) await rest(version, roundEnd + 1, out);
-          return;
-        }
-        await countVersion(i);
-      }),
-    );
-  } else {
-    // No staple on the first handshake. When it worked (a lazy server), the round is not counted and the rest
-    // goes in turn, so that the fetch shows. When it failed, the next version's first attempt of the round
-    // decides in its place, and so on.
-    await opening;
-    await round[0]?.drop(round[0].started);
-    let decider = openingOutcome?.ok ? 0 : -1;
-    for (let i = 1; decider < 0 && i < versions.length; i++) {
-      const { version, started, drop } = round[i] as (typeof round)[number];
-      const [firstOfVersion, ...others] = started;
-      if (unreachable || signal?.aborted || !firstOfVersion) {
-        await drop(started);
-        continue;
-      }
-      const outcome = await record(version, 1, firstOfVersion.started, perVersion[i] as AttemptEvidence[]);
-      if (outcome.ok && outcome.staple !== null) {
-        // A staple: this version's round and every later version's stand, as for the first version.
-        await Promise.all([countRound(i, outcome, others), ...round.slice(i + 1).map((_, k) => countVersion(i + 1 + k))]);
-        decider = versions.length;
-        break;
-      }
-      await drop(others);
-      if (outcome.ok) {
-        decider = i;
-        if (attempts > 1) await sleep(options.retryDelayMs ?? DEFAULTS.retryDelayMs, signal);
-      }
-    }
-    if (decider >= 0 && decider < versions.length) {
-      // In turn from the decider's second attempt; the later versions' round is not counted.
-      await Promise.all(round.slice(decider + 1).map((later) => later.drop(later.started)));
-      await lane(versions[decider] as TlsVersion, 2, attempts, perVersion[decider] as AttemptEvidence[]);
-      for (let i = decider + 1; i < versions.length; i++) await lane(versions[i] as TlsVersion, 1, attempts, perVersion[i] as AttemptEvidence[]);
-    }
-  }
+  tellAbort();
+  run(schedule.start());
+  await over;
+  // The HEAD after a handshake finishes in the background while the others go on; its Server header is put
+  // into that attempt's outcome (when it counts) and kept for the address.
+  let serverHeader: string | null | undefined;
+  await Promise.all(
+    [...shakes].map(async ([id, shake]) => {
+      const complete = await shake.complete;
+      const entry = counted.get(id);
+      if (entry) entry.outcome = complete;
+      if (complete.ok && complete.serverHeader !== undefined) serverHeader = complete.serverHeader;
+    }),
+  );
   // Each version's attempts in their order, whatever order they finished in.
   for (const out of perVersion) out.sort((a, b) => a.attempt - b.attempt);
-  await Promise.all(heads);
-  // Sequence order (versions as given, attempts in turn), whatever order the lanes finished in.
   return { attempts: perVersion.flat(), serverHeader };
 }
 
@@ -391,13 +277,6 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
     if (!leafDer) return;
     const leafKey = sha256Hex(leafDer);
     if (leaves.has(leafKey)) return;
-    // A run's first live query: its connection opens now, while the leaf and its issuer are parsed and the
-    // request is built (10-30 ms in a cold process). Later queries find the keep-alive connection, or an answer
-    // in the cache (a monitor's next scrapes), so they do not open one ahead.
-    if (options.live !== false && !options.http?.fetch && cache.live.size === 0) {
-      const hint = ocspUrlHint(leafDer);
-      if (hint) preconnect(hint);
-    }
     const leaf = tryParse(leafDer);
     if (!leaf) return;
     const served = chain.slice(1).map(tryParse).filter((c): c is Cert => c !== null);

@@ -1,6 +1,5 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import * as net from 'node:net';
 import type { HttpExchange, HttpFailureKind } from '../types.js';
 import { DEFAULTS as CORE_DEFAULTS } from '../defaults.js';
 
@@ -42,72 +41,6 @@ function fromFetch(doFetch: FetchLike): Transport {
 
 // Keep-alive agents, shared by the run: repeated queries to one responder reuse the connection.
 const agents = { http: new http.Agent({ keepAlive: true, maxSockets: 8 }), https: new https.Agent({ keepAlive: true, maxSockets: 8 }) };
-
-/** TCP connections opened ahead of a query (`preconnect`), by `host:port`, until the http agent takes one. */
-const ahead = new Map<string, { readonly socket: net.Socket; readonly timer: NodeJS.Timeout; readonly forget: () => void }>();
-const ignore = () => {};
-const originKey = (host: string, port: number | string) => `${host.replace(/^\[|\]$/g, '')}:${Number(port)}`;
-{
-  // The agent's next new connection to an origin is the one opened ahead, when there is one.
-  const agent = agents.http;
-  const make = agent.createConnection.bind(agent);
-  agent.createConnection = (options, callback) => {
-    const key = originKey(options.host ?? options.hostname ?? 'localhost', options.port ?? 80);
-    const kept = ahead.get(key);
-    if (kept) {
-      ahead.delete(key);
-      clearTimeout(kept.timer);
-      // Not one the server has closed meanwhile (its end may not have been processed into a close yet).
-      if (!kept.socket.destroyed && !kept.socket.readableEnded && kept.socket.readableLength === 0 && kept.socket.writable) {
-        kept.socket.off('error', ignore);
-        kept.socket.off('data', kept.forget).off('end', kept.forget).off('close', kept.forget);
-        kept.socket.ref();
-        return kept.socket;
-      }
-    }
-    return make(options, callback);
-  };
-}
-
-/**
- * Open the TCP connection (name lookup included) for a coming `http:` query to `url`, so that the query does
- * not wait for it: a cold probe knows the OCSP URL as soon as the leaf arrives, well before it has parsed the
- * leaf and its issuer and built the request. Nothing is sent on it. Does nothing when a connection to that
- * origin is already open or opening; an unused one is closed after `keepMs`. Never throws. The socket does
- * not hold the process open; a name lookup under way does, until the resolver answers (as the query's own
- * lookup would). Only for the built-in transport (not with `HttpOptions.fetch`).
- */
-export function preconnect(url: string, keepMs = 5000): void {
-  let target: URL;
-  try {
-    target = new URL(url);
-  } catch {
-    return;
-  }
-  if (target.protocol !== 'http:') return;
-  const host = target.hostname.replace(/^\[|\]$/g, '');
-  const port = Number(target.port || 80);
-  const key = originKey(host, port);
-  // The agent names its connections host:port:localAddress[:family].
-  if (ahead.has(key) || Object.keys(agents.http.freeSockets).some((name) => name.startsWith(`${host}:${port}:`))) return;
-  const socket = net.connect({ host, port });
-  const forget = () => {
-    if (ahead.get(key)?.socket !== socket) return;
-    ahead.delete(key);
-    clearTimeout(timer);
-    socket.destroy();
-  };
-  socket.on('error', ignore);
-  // A connection that fails, that the server closes, or on which the server speaks first (a 408 for an idle
-  // connection, say: those bytes would be taken for the answer) is forgotten; the query opens its own.
-  socket.once('data', forget);
-  socket.once('end', forget);
-  socket.once('close', forget);
-  socket.unref();
-  const timer = setTimeout(forget, keepMs);
-  timer.unref();
-  ahead.set(key, { socket, timer, forget });
-}
 
 /**
  * node:http/https directly. The global fetch would do, but loading it (undici) costs ~150 ms and ~35 MiB on the
