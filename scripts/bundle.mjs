@@ -1,7 +1,7 @@
 // Bundles the CLI into packages/probe-cli/dist/bundle/ with esbuild: probe.cjs holds the CLI and every
-// dependency in one CommonJS file, which bin.cjs (packages/probe-cli/loader/) runs from V8's code cache made
-// by scripts/code-cache.mjs. Loading ~60 ESM modules one by one cost more start-up time than one file, and
-// the code cache takes about a quarter off a cold probe (measured in the README's Performance section).
+// dependency in one CommonJS file, which bin.cjs (src/bundle-bin.cjs) runs with Node's compile cache where
+// Node has one (22.1 and later). Loading ~60 ESM modules one by one cost more start-up time than one file
+// (docs/performance.md).
 import { copyFileSync, chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
@@ -25,11 +25,5 @@ await build({
   define: { __STAPLE_PROBE_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
 });
-// bin.cjs reads the bundle as latin1, which equals UTF-8 only for ASCII (esbuild's default charset escapes
-// everything else; this holds it).
-const bytes = readFileSync(`${outdir}probe.cjs`);
-const wide = bytes.findIndex((b) => b > 0x7f);
-if (wide >= 0) throw new Error(`probe.cjs has a non-ASCII byte at offset ${wide}; bin.cjs reads it as latin1`);
-copyFileSync(new URL('loader/bin.cjs', root), `${outdir}bin.cjs`);
+copyFileSync(new URL('src/bundle-bin.cjs', root), `${outdir}bin.cjs`);
 chmodSync(`${outdir}bin.cjs`, 0o755);
-await import('./code-cache.mjs');

@@ -1,3 +1,3 @@
-// Entry of the CommonJS bundle (dist/bundle/probe.cjs) that dist/bundle/bin.cjs runs from V8's code cache.
+// Entry of the CommonJS bundle (dist/bundle/probe.cjs) that dist/bundle/bin.cjs (src/bundle-bin.cjs) runs.
 export { main } from './cli.js';
 export { processIo } from './process-io.js';
