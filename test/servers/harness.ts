@@ -163,3 +163,28 @@ export function scenarioOptions(root: Issued) {
 export function explain(report: Report, server: RunningServer): string {
   return `${JSON.stringify(report.findings.map((f) => [f.code, f.args]))}\n${server.log()}`;
 }
+
+/**
+ * A fresh nginx of its own with `workers` worker processes on one loopback port, fetching OCSP live for `leaf`
+ * (nginx.test.ts, and bench/nginx-workers.ts which tallies fresh starts).
+ */
+export async function startFetchingNginx(leaf: Issued, pki: { readonly intermediate: Issued; readonly root: Issued }, workers: number): Promise<{ server: RunningServer; port: number }> {
+  const dir = workDir('nginx');
+  const id = writeIdentity(dir, 'workers', leaf, [pki.intermediate]);
+  const chain = join(dir, 'chain.pem');
+  writeFileSync(chain, pki.intermediate.pem + pki.root.pem);
+  const [port] = (await distinctFreePorts(1)) as [number];
+  const conf = `
+daemon off; master_process on; worker_processes ${workers}; user root; pid ${dir}/nginx.pid; error_log ${dir}/error.log info;
+events { worker_connections 64; }
+http {
+  access_log off; ssl_protocols TLSv1.2 TLSv1.3;
+  client_body_temp_path ${dir}/client; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  server { listen 127.0.0.1:${port} ssl; server_name localhost; ssl_certificate ${id.cert}; ssl_certificate_key ${id.key};
+    ssl_stapling on; ssl_stapling_verify on; ssl_trusted_certificate ${chain}; location / { return 200 "ok\\n"; } }
+}
+`;
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  const server = await startProcess('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { dir, ports: [port], logFile: join(dir, 'error.log') });
+  return { server, port };
+}

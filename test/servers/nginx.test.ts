@@ -4,12 +4,23 @@
  */
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { type AttemptOutcome, probe, renderMessage, type Report } from '@staple-probe/core';
-import { handshake } from '../../packages/probe-core/src/shell/tls.js';
+import { probe, renderMessage, type Report } from '@staple-probe/core';
 import { createPki, type Issued, makeStaple, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes } from '../helpers.js';
-import { available, distinctFreePorts, explain, type RunningServer, scenarioOptions, serverLeaf, startProcess, startRedirector, workDir, writeIdentity } from './harness.js';
+import {
+  available,
+  distinctFreePorts,
+  explain,
+  type RunningServer,
+  scenarioOptions,
+  serverLeaf,
+  startFetchingNginx,
+  startProcess,
+  startRedirector,
+  workDir,
+  writeIdentity,
+} from './harness.js';
 
 const HAS = available('nginx');
 const DAY = 86_400_000;
@@ -120,27 +131,8 @@ afterAll(async () => {
 
 const at = (name: string) => `127.0.0.1:${ports[name]}`;
 
-/** A fresh nginx of its own with `workers` worker processes, fetching live for `perWorkerLeaf`; on one port. */
-async function freshNginx(workers: number): Promise<{ server: RunningServer; port: number }> {
-  const dir = workDir('nginx');
-  const id = writeIdentity(dir, 'workers', perWorkerLeaf, [pki.intermediate]);
-  const chain = join(dir, 'chain.pem');
-  writeFileSync(chain, pki.intermediate.pem + pki.root.pem);
-  const [port] = (await distinctFreePorts(1)) as [number];
-  const conf = `
-daemon off; master_process on; worker_processes ${workers}; user root; pid ${dir}/nginx.pid; error_log ${dir}/error.log info;
-events { worker_connections 64; }
-http {
-  access_log off; ssl_protocols TLSv1.2 TLSv1.3;
-  client_body_temp_path ${dir}/client; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  server { listen 127.0.0.1:${port} ssl; server_name localhost; ssl_certificate ${id.cert}; ssl_certificate_key ${id.key};
-    ssl_stapling on; ssl_stapling_verify on; ssl_trusted_certificate ${chain}; location / { return 200 "ok\\n"; } }
-}
-`;
-  writeFileSync(join(dir, 'nginx.conf'), conf);
-  const server = await startProcess('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { dir, ports: [port], logFile: join(dir, 'error.log') });
-  return { server, port };
-}
+/** A fresh nginx of its own with `workers` worker processes, fetching live for `perWorkerLeaf`. */
+const freshNginx = (workers: number) => startFetchingNginx(perWorkerLeaf, pki, workers);
 const why = (report: Report) => explain(report, nginx);
 
 describe.runIf(HAS)('nginx', () => {
@@ -264,50 +256,4 @@ describe.runIf(HAS)('nginx', () => {
       }
     }
   }, 60_000);
-
-  // The tally in docs/servers.md, printed (it asserts nothing): NGINX_FRESH_STARTS=20 pnpm vitest run
-  // test/servers/nginx.test.ts -t tally. Per fresh start, one of: the probe (verdict, findings, what each
-  // counted attempt carried, how many times nginx fetched); six clients one after another; the probe's first
-  // round alone (six handshakes at once), then six clients one after another.
-  it.runIf(Number(process.env.NGINX_FRESH_STARTS) > 0)('tally of fresh starts with worker_processes 4', async () => {
-    const starts = Number(process.env.NGINX_FRESH_STARTS);
-    const pause = () => new Promise((resolve) => setTimeout(resolve, opts.retryDelayMs));
-    const carried = (outcome: AttemptOutcome) => (outcome.ok ? (outcome.staple ? '+' : '-') : '!');
-    const inTurn = async (port: number) => {
-      let seen = '';
-      for (let k = 0; k < 6; k++) {
-        if (k > 0) await pause();
-        seen += carried(await handshake({ address: '127.0.0.1', port, servername: 'localhost', tlsVersion: k < 3 ? '1.2' : '1.3', timeoutMs: 5000 }));
-      }
-      return seen;
-    };
-    const ways: Record<string, (port: number) => Promise<string>> = {
-      probe: async (port) => {
-        const report = await probe(`127.0.0.1:${port}`, opts);
-        const note = report.findings.find((f) => f.code === 'STAPLE_LAZY');
-        const lazy = note ? (note.args as { handshakesWithout?: number }).handshakesWithout : undefined;
-        const attempts = report.targets[0]?.addresses[0]?.attempts ?? [];
-        return `${report.verdict} ${codes(report).join(',')}${lazy === undefined ? '' : ` (${lazy} without)`} | ${attempts.map((a) => `${a.tlsVersion}#${a.attempt}${a.ok ? (a.staple ? '+' : '-') : '!'}`).join(' ')}`;
-      },
-      'clients in turn': inTurn,
-      'round, then clients in turn': async (port) => {
-        const versions = ['1.2', '1.2', '1.2', '1.3', '1.3', '1.3'] as const;
-        const round = await Promise.all(versions.map((tlsVersion) => handshake({ address: '127.0.0.1', port, servername: 'localhost', tlsVersion, timeoutMs: 5000 })));
-        return `${round.map(carried).join('')} then ${await pause().then(() => inTurn(port))}`;
-      },
-    };
-    for (const [way, run] of Object.entries(ways)) {
-      const tally = new Map<string, number>();
-      for (let start = 0; start < starts; start++) {
-        const { server, port } = await freshNginx(4);
-        const before = responder.requests();
-        const seen = await run(port);
-        await pause();
-        const line = `${seen} | nginx fetched ${responder.requests() - before - (way === 'probe' ? 1 : 0)} times`;
-        tally.set(line, (tally.get(line) ?? 0) + 1);
-        await server.stop();
-      }
-      console.log(`${way}, ${starts} fresh starts:\n${[...tally].sort((a, b) => b[1] - a[1]).map(([line, n]) => `  ${n} x ${line}`).join('\n')}`);
-    }
-  }, 1_800_000);
 });
