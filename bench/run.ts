@@ -48,18 +48,20 @@ const cleanEnv: NodeJS.ProcessEnv = { ...process.env, STAPLE_PROBE_CACHE_DIR: jo
 delete cleanEnv.NODE_EXTRA_CA_CERTS;
 
 /** Run a command to completion, asynchronously (the latency proxies live in this process). */
-function timed(command: string, args: string[]): Promise<{ ms: number; rssKiB: number | null; code: number | null }> {
+function timed(command: string, args: string[]): Promise<{ ms: number; rssKiB: number | null; code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: cleanEnv });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
+    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv });
+    let output = '';
+    const keep = (d: Buffer) => {
+      output += d.toString();
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
     child.on('error', reject);
     child.on('close', (code) => {
-      const m = /@@maxrss (\d+)/.exec(stderr);
-      resolve({ ms: performance.now() - start, rssKiB: m ? Number(m[1]) : null, code });
+      const m = /@@maxrss (\d+)/.exec(output);
+      resolve({ ms: performance.now() - start, rssKiB: m ? Number(m[1]) : null, code, output });
     });
   });
 }
@@ -70,6 +72,8 @@ interface Measured {
   raw: number[];
   rssMiB: number | null;
   failed: number;
+  /** What the last run that exited non-zero printed. */
+  failure: string | null;
 }
 
 /**
@@ -80,19 +84,22 @@ interface Measured {
 async function interleaved(cases: readonly Case[]): Promise<Map<string, Measured>> {
   const times = new Map<string, number[]>(cases.map(([name]) => [name, []]));
   const failed = new Map<string, number>();
+  const failure = new Map<string, string>();
   for (const [, command, args] of cases) await timed(command, args);
   for (let i = 0; i < runs; i++) {
     for (const [name, command, args] of cases) {
       const r = await timed(command, args);
       times.get(name)?.push(r.ms);
-      if (r.code !== 0) failed.set(name, (failed.get(name) ?? 0) + 1);
+      if (r.code === 0) continue;
+      failed.set(name, (failed.get(name) ?? 0) + 1);
+      failure.set(name, `exit ${r.code}: ${r.output}`);
     }
   }
   const out = new Map<string, Measured>();
   for (const [name, command, args] of cases) {
     const rss = command === process.execPath ? (await timed(command, ['--import', hook, ...args])).rssKiB : null;
     const raw = times.get(name) ?? [];
-    out.set(name, { ms: stat(raw), raw, rssMiB: rss ? rss / 1024 : null, failed: failed.get(name) ?? 0 });
+    out.set(name, { ms: stat(raw), raw, rssMiB: rss ? rss / 1024 : null, failed: failed.get(name) ?? 0, failure: failure.get(name) ?? null });
   }
   return out;
 }
@@ -218,9 +225,9 @@ try {
   for (const [name] of cases) {
     const r = measured.get(name) as Measured;
     const ratio = perRound(r, nodeZero);
-    startup[name] = { ms: r.ms, ratioToNode: ratio.median, ratioToNodePerRound: ratio, rssMiB: r.rssMiB, failed: r.failed };
+    startup[name] = { ms: r.ms, ratioToNode: ratio.median, ratioToNodePerRound: ratio, rssMiB: r.rssMiB, failed: r.failed, failure: r.failure };
     say(`${name.padEnd(52)} ${fmt(r.ms, ' ms')}  ×${ratio.median.toFixed(2)} node -e 0${r.rssMiB ? `  peak RSS ${r.rssMiB.toFixed(1)} MiB` : ''}`);
-    if (r.failed > 0) say(`  warning: ${name} exited non-zero in ${r.failed} of ${runs} rounds`);
+    if (r.failed > 0) say(`  warning: ${name} exited non-zero in ${r.failed} of ${runs} rounds; the last one:\n${r.failure?.trim().replace(/^/gm, '    ')}`);
   }
   results.startup = startup;
 
