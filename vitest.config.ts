@@ -35,7 +35,10 @@ export default defineConfig({
     maxWorkers: 3,
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: INTEGRATION } },
-      { extends: true, test: { name: 'integration', include: INTEGRATION } },
+      // V8's young generation, pinned to the 16 MiB semi-space of Node 20 and 22: Node 24 lets it grow larger
+      // under load and keeps the pages resident after a full GC, which test/shell/leaks.test.ts would read as a
+      // leak (+32 MiB over 3,000 handshakes unpinned, +0.8 MiB pinned; heap in use unchanged).
+      { extends: true, test: { name: 'integration', include: INTEGRATION, execArgv: ['--max-semi-space-size=16'] } },
     ],
     // In CI also write a JSON report, from which .ci/run prints a plain "N passed, N failed" line.
     ...(process.env.CI === 'true' ? { reporters: ['default', 'json'], outputFile: { json: '.tmp/vitest.json' } } : {}),

@@ -157,9 +157,10 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
       const s = socket as tls.TLSSocket;
       const chain: Uint8Array[] = [];
       const seen = new Set<string>();
-      // getPeerCertificate(true), not getPeerX509Certificate(): on Node 20 the latter leaks the certificates
-      // it copies (about 7 KB per handshake, never reclaimed, even by a full GC: measured over 10,000
-      // handshakes; test/shell/leaks.test.ts holds it) and removes them from the socket's peer chain.
+      // getPeerCertificate(true), not getPeerX509Certificate(): the latter leaks the certificates it copies on
+      // Node 20 and 22 (about 8 KB per handshake, never reclaimed, even by a full GC: measured over 10,000
+      // handshakes; test/shell/leaks.test.ts holds it), and its issuerCertificate walks the certificates in the
+      // order sent, unrelated ones included, where this one orders them by issuance (docs/performance.md).
       const peer = tls.TLSSocket.prototype.getPeerCertificate.call(s, true) as tls.DetailedPeerCertificate | undefined;
       let cert = peer;
       while (cert?.raw && !seen.has(cert.fingerprint256)) {
