@@ -12,7 +12,6 @@ const INTEGRATION = [
   'test/servers/**/*.test.ts',
   'test/openssl/**/*.test.ts',
   'test/package/**/*.test.ts',
-  'test/bench/**/*.test.ts',
   'test/cli/bundle.test.ts',
   'test/cli/serve.test.ts',
   'test/docs/monitoring.test.ts',
