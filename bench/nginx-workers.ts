@@ -59,7 +59,12 @@ try {
       tally.set(line, (tally.get(line) ?? 0) + 1);
       await server.stop();
     }
-    console.log(`${way}, ${starts} fresh starts:\n${[...tally].sort((a, b) => b[1] - a[1]).map(([line, n]) => `  ${n} x ${line}`).join('\n')}`);
+    console.log(
+      `${way}, ${starts} fresh starts:\n${[...tally]
+        .sort((a, b) => b[1] - a[1])
+        .map(([line, n]) => `  ${n} x ${line}`)
+        .join('\n')}`,
+    );
   }
 } finally {
   await responder.close();

@@ -1,6 +1,18 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import type { AttemptEvidence, Finding, FindingArgs, FindingCode, HttpExchange, HttpFailureKind, LiveEvidence, ProbeEvidence, Report, TlsFailureKind, TlsVersion } from '@staple-probe/core';
+import type {
+  AttemptEvidence,
+  Finding,
+  FindingArgs,
+  FindingCode,
+  HttpExchange,
+  HttpFailureKind,
+  LiveEvidence,
+  ProbeEvidence,
+  Report,
+  TlsFailureKind,
+  TlsVersion,
+} from '@staple-probe/core';
 import type { Issued } from '@staple-probe/core/testing';
 
 export const repoFile = (path: string): URL => new URL(`../${path}`, import.meta.url);
@@ -40,28 +52,32 @@ export function evidence(
   },
 ): ProbeEvidence {
   const attemptsOf = (steps: readonly Step[], leaf: Issued): AttemptEvidence[] => {
-  const counters = new Map<TlsVersion, number>();
-  return steps.map((step) => {
-    const attempt = (counters.get(step.v) ?? 0) + 1;
-    counters.set(step.v, attempt);
-    if ('fail' in step) {
-      return { attempt, tlsVersion: step.v, outcome: { ok: false, error: { kind: step.fail, message: `simulated ${step.fail}`, code: null }, durationMs: 1 } };
-    }
-    return {
-      attempt,
-      tlsVersion: step.v,
-      outcome: {
-        ok: true,
-        protocol: step.v === '1.3' ? 'TLSv1.3' : 'TLSv1.2',
-        cipher: 'TEST',
-        staple: step.staple,
-        chain: [leaf.der, ...(options.chain ?? []).map((c) => c.der)],
-        authorizationError: options.authorizationError ?? null,
-        nameError: options.nameError ?? null,
-        durationMs: 1,
-      },
-    };
-  });
+    const counters = new Map<TlsVersion, number>();
+    return steps.map((step) => {
+      const attempt = (counters.get(step.v) ?? 0) + 1;
+      counters.set(step.v, attempt);
+      if ('fail' in step) {
+        return {
+          attempt,
+          tlsVersion: step.v,
+          outcome: { ok: false, error: { kind: step.fail, message: `simulated ${step.fail}`, code: null }, durationMs: 1 },
+        };
+      }
+      return {
+        attempt,
+        tlsVersion: step.v,
+        outcome: {
+          ok: true,
+          protocol: step.v === '1.3' ? 'TLSv1.3' : 'TLSv1.2',
+          cipher: 'TEST',
+          staple: step.staple,
+          chain: [leaf.der, ...(options.chain ?? []).map((c) => c.der)],
+          authorizationError: options.authorizationError ?? null,
+          nameError: options.nameError ?? null,
+          durationMs: 1,
+        },
+      };
+    });
   };
   const leafKey = createHash('sha256').update(options.leaf.der).digest('hex');
   return {
@@ -81,7 +97,13 @@ export function evidence(
     issuerFetches: options.issuerFetch
       ? [{ leaf: leafKey, url: 'http://127.0.0.1:8080/intermediate.der', exchange: options.issuerFetch }]
       : options.issuerFetchBody
-        ? [{ leaf: leafKey, url: 'http://127.0.0.1:8080/intermediate.der', exchange: exchange(options.issuerFetchBody, { url: 'http://127.0.0.1:8080/intermediate.der', contentType: 'application/pkix-cert' }) }]
+        ? [
+            {
+              leaf: leafKey,
+              url: 'http://127.0.0.1:8080/intermediate.der',
+              exchange: exchange(options.issuerFetchBody, { url: 'http://127.0.0.1:8080/intermediate.der', contentType: 'application/pkix-cert' }),
+            },
+          ]
         : [],
   };
 }
@@ -153,6 +175,11 @@ export function reportHostileCases(title: string, file: string, cases: readonly 
   const peak = Math.max(...cases.map((r) => r.rssGrowthMiB));
   mkdirSync('.tmp', { recursive: true });
   writeFileSync(`.tmp/${file}`, `${JSON.stringify({ cases, worstOverrun: worst, peakRssGrowthMiB: peak, ...extra }, null, 2)}\n`);
-  const rows = cases.map((r) => `  ${r.name.padEnd(34)} ${r.elapsedMs.toFixed(0).padStart(5)} ms of ${String(r.deadlineMs).padStart(5)} ms (${(r.overrun * 100).toFixed(1)}% over)  RSS +${r.rssGrowthMiB.toFixed(1)} MiB  ${r.findings.join(' ')}`);
-  console.log(`${title}: ${cases.length} cases; worst overrun ${(worst.overrun * 100).toFixed(1)}% (${worst.name}); peak RSS growth ${peak.toFixed(1)} MiB\n${rows.join('\n')}`);
+  const rows = cases.map(
+    (r) =>
+      `  ${r.name.padEnd(34)} ${r.elapsedMs.toFixed(0).padStart(5)} ms of ${String(r.deadlineMs).padStart(5)} ms (${(r.overrun * 100).toFixed(1)}% over)  RSS +${r.rssGrowthMiB.toFixed(1)} MiB  ${r.findings.join(' ')}`,
+  );
+  console.log(
+    `${title}: ${cases.length} cases; worst overrun ${(worst.overrun * 100).toFixed(1)}% (${worst.name}); peak RSS growth ${peak.toFixed(1)} MiB\n${rows.join('\n')}`,
+  );
 }

@@ -14,7 +14,16 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const bundleDir = join(root, 'packages/probe-cli/dist/bundle');
 const bin = join(bundleDir, 'bin.cjs');
 const unbundled = join(root, 'packages/probe-cli/dist/bin.js');
-const inspectArgs = ['inspect', join(root, 'fixtures/ocsp/expired.der'), '--issuer', join(root, 'fixtures/pki/intermediate.pem'), '--at', '2026-01-15T12:00:00Z', '--format', 'json'];
+const inspectArgs = [
+  'inspect',
+  join(root, 'fixtures/ocsp/expired.der'),
+  '--issuer',
+  join(root, 'fixtures/pki/intermediate.pem'),
+  '--at',
+  '2026-01-15T12:00:00Z',
+  '--format',
+  'json',
+];
 const node = (args: string[], env: NodeJS.ProcessEnv = process.env) => spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 30_000, env });
 const stable = (json: string) => JSON.parse(json) as unknown;
 const scratch: string[] = [];

@@ -88,7 +88,15 @@ describe('probe inspect', () => {
 
   it('probe inspect reads PEM-armoured and base64 responses (openssl .ors files)', async () => {
     const ors = fileURLToPath(new URL('../../../shared/vectors/openssl/ND1.ors', import.meta.url));
-    const r = await run(['inspect', ors, '--issuer', fileURLToPath(new URL('../../../shared/vectors/openssl/ND1_Issuer_ICA.pem', import.meta.url)), '--at', '2012-10-12T00:00:00Z', '--json']);
+    const r = await run([
+      'inspect',
+      ors,
+      '--issuer',
+      fileURLToPath(new URL('../../../shared/vectors/openssl/ND1_Issuer_ICA.pem', import.meta.url)),
+      '--at',
+      '2012-10-12T00:00:00Z',
+      '--json',
+    ]);
     const json = JSON.parse(r.stdout);
     expect(json.staples[0].decoded.responseStatus).toBe('successful');
     expect(json.findings.map((f: { code: string }) => f.code)).toEqual(['STAPLE_CERTID_NOT_CHECKED']);
@@ -142,7 +150,11 @@ describe('bad input: one line on stderr, exit 3, never a stack trace', () => {
     ['probe host --server iis', ['example.test', '--server', 'iis'], /--server iis: expected nginx, apache, haproxy or caddy/],
     ['probe inspect (no file)', ['inspect'], /inspect needs a response file/],
     ['probe inspect /nonexistent.der', ['inspect', '/nonexistent.der'], /cannot read response file \/nonexistent.der: no such file/],
-    ['probe inspect good.der --issuer key.pem (no certificate in it)', ['inspect', fixture('good'), '--issuer', path('fixtures/keys/root.pem')], /--issuer .*root.pem holds no certificate/],
+    [
+      'probe inspect good.der --issuer key.pem (no certificate in it)',
+      ['inspect', fixture('good'), '--issuer', path('fixtures/keys/root.pem')],
+      /--issuer .*root.pem holds no certificate/,
+    ],
   ];
   for (const [name, args, message] of cases) {
     it(name, async () => {
@@ -216,7 +228,10 @@ describe('probe against a local stapling server', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'staple-probe-targets-')), 'targets.txt');
     writeFileSync(file, `# local test targets\n${server.target} localhost\n\n127.0.0.1:1   # nothing listens here\n`);
     const r = await run(['-f', file, '--attempts', '1', '--ca-file', caFile, '--format', 'jsonl']);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
     const seen = lines.map((l: { targets: { target: { input: string } }[] }) => l.targets[0]?.target as { input: string });
     expect(seen.sort((a: { input: string }, b: { input: string }) => a.input.localeCompare(b.input))).toEqual([

@@ -258,7 +258,13 @@ describe('JSON output validates against the schema', () => {
         const doc = printed(await probe(server.target, { ...options, attempts: 1, extraCerts: [lonely.root.der] }));
         expectValid(doc);
         expect(doc.targets[0]?.live).toEqual([
-          expect.objectContaining({ url: `http://127.0.0.1:${closed}/ocsp`, valid: false, error: expect.objectContaining({ kind: 'refused' }), response: null, certStatus: null }),
+          expect.objectContaining({
+            url: `http://127.0.0.1:${closed}/ocsp`,
+            valid: false,
+            error: expect.objectContaining({ kind: 'refused' }),
+            response: null,
+            certStatus: null,
+          }),
         ]);
         expect(doc.findings.map((f) => f.code)).toContain('LIVE_UNREACHABLE');
         expect(whereUrls(doc)).toContain(`http://127.0.0.1:${closed}/ocsp`);
@@ -328,14 +334,38 @@ describe('JSON output validates against the schema', () => {
       ['an uppercase staple hash', (d) => (d.staples[0].sha256 = d.staples[0].sha256.toUpperCase()), { instancePath: '/staples/0/sha256', keyword: 'pattern' }],
       [
         'an attempt error kind "boom"',
-        (d) => Object.assign(d.targets[0].addresses[0].attempts[0], { ok: false, protocol: null, cipher: null, staple: null, chain: [], error: { kind: 'boom', message: 'x', code: null } }),
+        (d) =>
+          Object.assign(d.targets[0].addresses[0].attempts[0], {
+            ok: false,
+            protocol: null,
+            cipher: null,
+            staple: null,
+            chain: [],
+            error: { kind: 'boom', message: 'x', code: null },
+          }),
         { instancePath: '/targets/0/addresses/0/attempts/0/error/kind', keyword: 'enum' },
       ],
-      ['a failed attempt without error', (d) => (d.targets[0].addresses[0].attempts[0].ok = false), { instancePath: '/targets/0/addresses/0/attempts/0/error', keyword: 'type' }],
+      [
+        'a failed attempt without error',
+        (d) => (d.targets[0].addresses[0].attempts[0].ok = false),
+        { instancePath: '/targets/0/addresses/0/attempts/0/error', keyword: 'type' },
+      ],
       ['a leaf serial with an odd digit count', (d) => (d.targets[0].leaf.serial = '123'), { instancePath: '/targets/0/leaf/serial', keyword: 'pattern' }],
-      ['certStatus "expired"', (d) => (d.staples[0].decoded.basic.responses[0].certStatus = 'expired'), { instancePath: '/staples/0/decoded/basic/responses/0/certStatus', keyword: 'enum' }],
-      ['nextUpdate missing', (d) => delete d.staples[0].decoded.basic.responses[0].nextUpdate, { instancePath: '/staples/0/decoded/basic/responses/0', keyword: 'required' }],
-      ['a responderId naming both', (d) => (d.staples[0].decoded.basic.responderId = { byName: 'CN=x', byKeyHash: '00' }), { instancePath: '/staples/0/decoded/basic/responderId', keyword: 'oneOf' }],
+      [
+        'certStatus "expired"',
+        (d) => (d.staples[0].decoded.basic.responses[0].certStatus = 'expired'),
+        { instancePath: '/staples/0/decoded/basic/responses/0/certStatus', keyword: 'enum' },
+      ],
+      [
+        'nextUpdate missing',
+        (d) => delete d.staples[0].decoded.basic.responses[0].nextUpdate,
+        { instancePath: '/staples/0/decoded/basic/responses/0', keyword: 'required' },
+      ],
+      [
+        'a responderId naming both',
+        (d) => (d.staples[0].decoded.basic.responderId = { byName: 'CN=x', byKeyHash: '00' }),
+        { instancePath: '/staples/0/decoded/basic/responderId', keyword: 'oneOf' },
+      ],
       ['responseStatus "fine"', (d) => (d.staples[0].decoded.responseStatus = 'fine'), { instancePath: '/staples/0/decoded/responseStatus', keyword: 'anyOf' }],
       // Stapling verdicts, issuer source and locations.
       ['staplingVerdict "bogus"', (d) => (d.staplingVerdict = 'bogus'), { instancePath: '/staplingVerdict', keyword: 'enum' }],
@@ -350,10 +380,18 @@ describe('JSON output validates against the schema', () => {
       ['live method "PUT"', (d) => (d.targets[0].live[0].method = 'PUT'), { instancePath: '/targets/0/live/0/method', keyword: 'enum' }],
       ['an unknown live field', (d) => (d.targets[0].live[0].nonce = '00'), { instancePath: '/targets/0/live/0', keyword: 'additionalProperties' }],
       ['live without valid', (d) => delete d.targets[0].live[0].valid, { instancePath: '/targets/0/live/0', keyword: 'required' }],
-      ['a live leafSerial with an odd digit count', (d) => (d.targets[0].live[0].leafSerial = '100'), { instancePath: '/targets/0/live/0/leafSerial', keyword: 'pattern' }],
+      [
+        'a live leafSerial with an odd digit count',
+        (d) => (d.targets[0].live[0].leafSerial = '100'),
+        { instancePath: '/targets/0/live/0/leafSerial', keyword: 'pattern' },
+      ],
       ['a live httpStatus as a string', (d) => (d.targets[0].live[0].httpStatus = '200'), { instancePath: '/targets/0/live/0/httpStatus', keyword: 'type' }],
       ['negative live redirects', (d) => (d.targets[0].live[0].redirects = -1), { instancePath: '/targets/0/live/0/redirects', keyword: 'minimum' }],
-      ['a live thisUpdate not a date-time', (d) => (d.targets[0].live[0].thisUpdate = 'yesterday'), { instancePath: '/targets/0/live/0/thisUpdate', keyword: 'format' }],
+      [
+        'a live thisUpdate not a date-time',
+        (d) => (d.targets[0].live[0].thisUpdate = 'yesterday'),
+        { instancePath: '/targets/0/live/0/thisUpdate', keyword: 'format' },
+      ],
       [
         'a live response with a bad responseStatus',
         (d) => (d.targets[0].live[0].response.responseStatus = 'fine'),
@@ -361,14 +399,39 @@ describe('JSON output validates against the schema', () => {
       ],
       [
         'a live error kind "boom"',
-        (d) => Object.assign(d.targets[0].live[0], { valid: false, httpStatus: null, contentType: null, response: null, certStatus: null, thisUpdate: null, nextUpdate: null, signer: null, error: { kind: 'boom', message: 'x' } }),
+        (d) =>
+          Object.assign(d.targets[0].live[0], {
+            valid: false,
+            httpStatus: null,
+            contentType: null,
+            response: null,
+            certStatus: null,
+            thisUpdate: null,
+            nextUpdate: null,
+            signer: null,
+            error: { kind: 'boom', message: 'x' },
+          }),
         { instancePath: '/targets/0/live/0/error/kind', keyword: 'enum' },
       ],
-      ['a valid live answer without certStatus', (d) => (d.targets[0].live[0].certStatus = null), { instancePath: '/targets/0/live/0/certStatus', keyword: 'type' }],
+      [
+        'a valid live answer without certStatus',
+        (d) => (d.targets[0].live[0].certStatus = null),
+        { instancePath: '/targets/0/live/0/certStatus', keyword: 'type' },
+      ],
       ['a valid live answer without response', (d) => (d.targets[0].live[0].response = null), { instancePath: '/targets/0/live/0/response', keyword: 'type' }],
       [
         'a failed live exchange claiming validity',
-        (d) => Object.assign(d.targets[0].live[0], { httpStatus: null, contentType: null, response: null, certStatus: null, thisUpdate: null, nextUpdate: null, signer: null, error: { kind: 'timeout', message: 'x' } }),
+        (d) =>
+          Object.assign(d.targets[0].live[0], {
+            httpStatus: null,
+            contentType: null,
+            response: null,
+            certStatus: null,
+            thisUpdate: null,
+            nextUpdate: null,
+            signer: null,
+            error: { kind: 'timeout', message: 'x' },
+          }),
         { instancePath: '/targets/0/live/0/valid', keyword: 'const' },
       ],
       [

@@ -30,7 +30,15 @@ const GRAMMAR = new RegExp(String.raw`^OCSP STAPLING (?:OK|WARNING|CRITICAL|UNKN
 
 describe('renderNagios', () => {
   it('ok: staple good, with time left and exact perfdata', async () => {
-    const report = await judge(evidence([{ v: '1.2', staple: good }, { v: '1.3', staple: good }], chain()));
+    const report = await judge(
+      evidence(
+        [
+          { v: '1.2', staple: good },
+          { v: '1.3', staple: good },
+        ],
+        chain(),
+      ),
+    );
     // thisUpdate = NOW - 1h, nextUpdate = thisUpdate + 7d: 601200 s left (6.96d, said rounded down), 3600 s old.
     expect(nagios(report)).toBe(
       'OCSP STAPLING OK - staple good, 6.9d until nextUpdate | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=0;;;0; handshakes=2;;;0; stapled=2;;;0; time=0.002s;;;0;\n',
@@ -67,7 +75,15 @@ describe('renderNagios', () => {
   });
 
   it('no staple: warning, and "(+N more)" counts the other problems', async () => {
-    const report = await judge(evidence([{ v: '1.2', staple: null }, { v: '1.3', staple: null }], chain()));
+    const report = await judge(
+      evidence(
+        [
+          { v: '1.2', staple: null },
+          { v: '1.3', staple: null },
+        ],
+        chain(),
+      ),
+    );
     expect(nagios(report)).toBe(
       'OCSP STAPLING WARNING - the server sent no OCSP staple in any handshake | findings=1;;;0; handshakes=2;;;0; stapled=0;;;0; time=0.002s;;;0;\n',
     );
@@ -84,14 +100,22 @@ describe('renderNagios', () => {
 
   it('several targets: verdicts counted in the summary, perfdata from the first target', async () => {
     const ok = await judge(evidence([{ v: '1.2', staple: good }], chain()));
-    const refusedEvidence = evidence([{ v: '1.2', fail: 'refused' }, { v: '1.2', fail: 'refused' }], chain());
+    const refusedEvidence = evidence(
+      [
+        { v: '1.2', fail: 'refused' },
+        { v: '1.2', fail: 'refused' },
+      ],
+      chain(),
+    );
     const other = { input: 'other.test:443', host: 'other.test', port: 443, servername: 'other.test' };
     const refused = await judge({ ...refusedEvidence, target: other });
     const report = mergeReports([ok, refused], NOW.toISOString());
     expect(nagios(report)).toBe(
       'OCSP STAPLING UNKNOWN - 2 targets: 1 unknown, 1 ok; other.test:443: connection failed: simulated refused | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=0;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n',
     );
-    expect(nagios(mergeReports([ok, ok], NOW.toISOString()))).toMatch(/^OCSP STAPLING OK - 2 targets: 2 ok; staple\.test:443: staple good, 6\.9d until nextUpdate \| /);
+    expect(nagios(mergeReports([ok, ok], NOW.toISOString()))).toMatch(
+      /^OCSP STAPLING OK - 2 targets: 2 ok; staple\.test:443: staple good, 6\.9d until nextUpdate \| /,
+    );
   });
 
   it('every line follows the guideline grammar and holds no newline but the last', async () => {
@@ -120,11 +144,15 @@ describe('renderNagios', () => {
 
   it('inspect: the inspected response is the staple; no handshake metrics', async () => {
     const report = await inspect(good, { now: NOW, cert: pki.leafRsa.der, issuer: pki.intermediate.der });
-    expect(nagios(report)).toBe('OCSP STAPLING OK - staple good, 6.9d until nextUpdate | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=0;;;0;\n');
+    expect(nagios(report)).toBe(
+      'OCSP STAPLING OK - staple good, 6.9d until nextUpdate | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=0;;;0;\n',
+    );
   });
 
   it("a message holding '|' or a line break is sanitized in the summary", async () => {
-    const report = await judge(evidence([{ v: '1.2', staple: good }], { ...chain(), nameError: "Host: staple.test. is not in the cert's altnames|DNS:other.test\nsecond line" }));
+    const report = await judge(
+      evidence([{ v: '1.2', staple: good }], { ...chain(), nameError: "Host: staple.test. is not in the cert's altnames|DNS:other.test\nsecond line" }),
+    );
     const line = nagios(report);
     expect(line).toBe(
       "OCSP STAPLING CRITICAL - the certificate does not match staple.test: Host: staple.test. is not in the cert's altnames/DNS:other.test second line | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=1;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n",

@@ -43,7 +43,11 @@ describe('defaults come from core', () => {
     expect(tlsVersionsOf(values.tls)).toEqual(DEFAULTS.tlsVersions);
     expect([values.attempts, values.timeout, values['retry-delay']]).toEqual([DEFAULTS.attempts, DEFAULTS.timeoutMs, DEFAULTS.retryDelayMs]);
     expect([values['live-timeout'], values['live-max-bytes']]).toEqual([DEFAULTS.httpTimeoutMs, DEFAULTS.httpMaxBytes]);
-    expect([values['warn-remaining'], values['crit-remaining'], values.skew]).toEqual([DEFAULTS.warnRemainingSeconds, DEFAULTS.critRemainingSeconds, DEFAULTS.skewSeconds]);
+    expect([values['warn-remaining'], values['crit-remaining'], values.skew]).toEqual([
+      DEFAULTS.warnRemainingSeconds,
+      DEFAULTS.critRemainingSeconds,
+      DEFAULTS.skewSeconds,
+    ]);
     expect([values.concurrency, values.format, values.server, values.nonce]).toEqual([8, 'table', undefined, false]);
     expect([...given]).toEqual([]);
   });
@@ -86,7 +90,9 @@ describe('help text generated from the table', () => {
   }
 
   it('the defaults as probe --help shows them', () => {
-    expect(HELP).toContain('  --attempts N          full handshakes per address and version (default: 3; nginx staples\n                        only after its first handshake)');
+    expect(HELP).toContain(
+      '  --attempts N          full handshakes per address and version (default: 3; nginx staples\n                        only after its first handshake)',
+    );
     expect(HELP).toContain('  --timeout MS          deadline per handshake (default: 10000)');
     expect(HELP).toContain('  --retry-delay MS      pause after a handshake without a staple (default: 250)');
     expect(HELP).toContain('  --warn-remaining DUR  warn when less validity remains before nextUpdate (default: 2d)');
@@ -98,7 +104,9 @@ describe('help text generated from the table', () => {
   it("docs/monitoring.md's table of serve flags lists every flag with the table's default", () => {
     const doc = readFileSync(repoFile('docs/monitoring.md'), 'utf8');
     const table = doc.slice(doc.indexOf('### Flags'), doc.indexOf('\n## ', doc.indexOf('### Flags')));
-    const rows = new Map([...table.matchAll(/^\| `--([a-z-]+)[^`]*` \|\s*([^|]*?)\s*\|/gm)].map((m) => [m[1] as string, (m[2] as string).replaceAll('`', '').trim()]));
+    const rows = new Map(
+      [...table.matchAll(/^\| `--([a-z-]+)[^`]*` \|\s*([^|]*?)\s*\|/gm)].map((m) => [m[1] as string, (m[2] as string).replaceAll('`', '').trim()]),
+    );
     for (const name of namesOf('serve').filter((n) => n !== 'help')) {
       const spec = specOf(name, 'serve');
       const shown = spec.default === undefined ? '' : spec.kind === 'duration' ? formatDuration(spec.default as number) : String(spec.default);
@@ -138,7 +146,11 @@ describe('one parser for probe, inspect and serve: one line on stderr, exit 3', 
   }
 
   it('--help is answered beside a bad value: probe, inspect and serve', async () => {
-    for (const args of [['--help', '--tls', '9'], ['inspect', '-h', '--format', 'xml'], ['serve', '--help', '--attempts', '0']]) {
+    for (const args of [
+      ['--help', '--tls', '9'],
+      ['inspect', '-h', '--format', 'xml'],
+      ['serve', '--help', '--attempts', '0'],
+    ]) {
       const r = await run(args);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('Usage:');
@@ -148,7 +160,16 @@ describe('one parser for probe, inspect and serve: one line on stderr, exit 3', 
 });
 
 describe('the modules file takes the flags limits', () => {
-  const module: Module = { tlsVersions: ['1.2', '1.3'], attempts: 3, timeoutMs: 10_000, retryDelayMs: 250, live: true, httpHead: true, warnRemainingSeconds: 172800, critRemainingSeconds: 0 };
+  const module: Module = {
+    tlsVersions: ['1.2', '1.3'],
+    attempts: 3,
+    timeoutMs: 10_000,
+    retryDelayMs: 250,
+    live: true,
+    httpHead: true,
+    warnRemainingSeconds: 172800,
+    critRemainingSeconds: 0,
+  };
   const modules = (fields: string) => () => parseConfig(`modules:\n  m:\n${fields}`, 'm.yaml', module);
   it('attempts, timeout, retry_delay and tls out of range are refused, naming the range', () => {
     expect(modules('    attempts: 21\n')).toThrow('m.yaml: modules.m: attempts must be 1 to 20');

@@ -2,12 +2,30 @@
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { createPki, freePort, makeStaple, type Responder, type StaplingServer, startResponder, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
+import {
+  createPki,
+  freePort,
+  makeStaple,
+  type Responder,
+  type StaplingServer,
+  startResponder,
+  startStaplingServer,
+  type TestPki,
+} from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../packages/probe-cli/src/serve/config.js';
 import { allowed, type Exporter, type Module, inCidr, startExporter } from '../../packages/probe-cli/src/serve/exporter.js';
 
-const module: Module = { tlsVersions: ['1.2', '1.3'], attempts: 2, timeoutMs: 5000, retryDelayMs: 20, live: true, httpHead: true, warnRemainingSeconds: 172800, critRemainingSeconds: 0 };
+const module: Module = {
+  tlsVersions: ['1.2', '1.3'],
+  attempts: 2,
+  timeoutMs: 5000,
+  retryDelayMs: 20,
+  live: true,
+  httpHead: true,
+  warnRemainingSeconds: 172800,
+  critRemainingSeconds: 0,
+};
 let pki: TestPki;
 let responder: Responder;
 let stapler: StaplingServer;
@@ -107,10 +125,21 @@ describe('GET /probe', () => {
 
   it('100 concurrent scrapes all answer 200', async () => {
     // All in this one process with the server it probes: a generous deadline, since 2 cores run it all.
-    const results = await Promise.all(Array.from({ length: 100 }, () => get(`/probe?target=${stapler.target}&module=load`).then(async (r) => [r.status, await r.text()] as const)));
+    const results = await Promise.all(
+      Array.from({ length: 100 }, () => get(`/probe?target=${stapler.target}&module=load`).then(async (r) => [r.status, await r.text()] as const)),
+    );
     expect(results.filter(([status]) => status !== 200)).toEqual([]);
     const failed = results.filter(([, text]) => !text.includes('probe_success 1'));
-    expect(failed.map(([, t]) => t.split('\n').filter((l) => l.startsWith('staple_probe_finding') || l.startsWith('probe_success')).join(' ')).slice(0, 3)).toEqual([]);
+    expect(
+      failed
+        .map(([, t]) =>
+          t
+            .split('\n')
+            .filter((l) => l.startsWith('staple_probe_finding') || l.startsWith('probe_success'))
+            .join(' '),
+        )
+        .slice(0, 3),
+    ).toEqual([]);
   });
 });
 
@@ -241,7 +270,11 @@ describe('allow-list and modules file', () => {
   });
 
   it('modules override the flag defaults; unknown keys are errors', () => {
-    const config = parseConfig('allow: [127.0.0.1/32]\nmodules:\n  tls13:\n    tls: "1.3"\n    attempts: 1\n    timeout: 5s\n    live: false\n', 'm.yaml', module);
+    const config = parseConfig(
+      'allow: [127.0.0.1/32]\nmodules:\n  tls13:\n    tls: "1.3"\n    attempts: 1\n    timeout: 5s\n    live: false\n',
+      'm.yaml',
+      module,
+    );
     expect(config.allow).toEqual(['127.0.0.1/32']);
     expect(config.modules.tls13).toMatchObject({ tlsVersions: ['1.3'], attempts: 1, timeoutMs: 5000, live: false, warnRemainingSeconds: 172800 });
     expect(config.modules.default).toEqual(module);

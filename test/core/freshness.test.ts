@@ -17,8 +17,7 @@ describe('freshness', () => {
   it('expired one second beyond the skew: STAPLE_EXPIRED', () => expect(check(NOW - 8 * D, NOW - 301 * S)).toEqual(['STAPLE_EXPIRED']));
   it('expired but within the skew: a warning, not critical', () => expect(check(NOW - 8 * D, NOW - 299 * S)).toEqual(['STAPLE_EXPIRING']));
   // A future thisUpdate drags producedAt with it (future too, or else before thisUpdate), so look for the code.
-  it('thisUpdate beyond the skew in the future: STAPLE_NOT_YET_VALID', () =>
-    expect(check(NOW + 301 * S, NOW + 7 * D, NOW)).toContain('STAPLE_NOT_YET_VALID'));
+  it('thisUpdate beyond the skew in the future: STAPLE_NOT_YET_VALID', () => expect(check(NOW + 301 * S, NOW + 7 * D, NOW)).toContain('STAPLE_NOT_YET_VALID'));
   it('thisUpdate within the skew: accepted', () => expect(check(NOW + 299 * S, NOW + 7 * D, NOW + 299 * S)).toEqual([]));
   it('--skew 0 makes a second in the future count', () => expect(check(NOW + S, NOW + 7 * D, NOW, { skewMs: 0 })).toContain('STAPLE_NOT_YET_VALID'));
   it('warning window: 1 day left of 7 with the 2-day default warns', () => expect(check(NOW - 6 * D, NOW + D)).toEqual(['STAPLE_EXPIRING']));

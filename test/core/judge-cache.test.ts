@@ -34,7 +34,14 @@ describe('one verifier across judgements: the clock is read every time', () => {
 
   it('a delegated responder valid when the response was produced: "not valid now" only once it has lapsed', async () => {
     const verifier = new SignatureVerifier();
-    const shortLived = await issue({ issuer: pki.intermediate, subject: 'CN=Short-lived Responder', serial: '69', ekus: [EKU_OCSP_SIGNING], notBefore: at(-DAY), notAfter: at(DAY) });
+    const shortLived = await issue({
+      issuer: pki.intermediate,
+      subject: 'CN=Short-lived Responder',
+      serial: '69',
+      ekus: [EKU_OCSP_SIGNING],
+      notBefore: at(-DAY),
+      notAfter: at(DAY),
+    });
     const bytes = await buildOcspResponse({
       issuer: pki.intermediate,
       signer: shortLived,
@@ -52,7 +59,11 @@ describe('one verifier across judgements: the clock is read every time', () => {
 
   it('each report gets finding arguments of its own', async () => {
     const verifier = new SignatureVerifier();
-    const noNext = await buildOcspResponse({ issuer: pki.intermediate, producedAt: at(-HOUR), entries: [{ cert: pki.leafRsa, status: 'revoked', revokedAt: at(-DAY), thisUpdate: at(-HOUR), nextUpdate: at(6 * DAY) }] });
+    const noNext = await buildOcspResponse({
+      issuer: pki.intermediate,
+      producedAt: at(-HOUR),
+      entries: [{ cert: pki.leafRsa, status: 'revoked', revokedAt: at(-DAY), thisUpdate: at(-HOUR), nextUpdate: at(6 * DAY) }],
+    });
     const first = await inspect(noNext, { now: NOW, cert: pki.leafRsa.der, issuer: pki.intermediate.der, verifier });
     const second = await inspect(noNext, { now: NOW, cert: pki.leafRsa.der, issuer: pki.intermediate.der, verifier });
     expect(codes(first)).toContain('STAPLE_REVOKED');

@@ -29,7 +29,9 @@ let intermediate: Cert;
 
 beforeAll(async () => {
   pki = await createPki({ notBefore: new Date('2026-01-01T00:00:00Z') });
-  [leaf, leafMustStaple, leafNoOcsp, intermediate] = [pki.leafRsa, pki.leafMustStaple, pki.leafNoOcsp, pki.intermediate].map((i) => parseCertificate(i.der)) as [Cert, Cert, Cert, Cert];
+  [leaf, leafMustStaple, leafNoOcsp, intermediate] = [pki.leafRsa, pki.leafMustStaple, pki.leafNoOcsp, pki.intermediate].map((i) =>
+    parseCertificate(i.der),
+  ) as [Cert, Cert, Cert, Cert];
 });
 
 const choice = (over: Partial<IssuerChoice> = {}): IssuerChoice => ({ issuer: intermediate, source: 'served', rejected: null, ...over });
@@ -44,7 +46,11 @@ function judged(status: 'good' | 'revoked' | 'unknown' | null, problems: Problem
   return { decoded: null, parsed: null, problems, single, signer: null };
 }
 
-function completed(tlsVersion: TlsVersion, attempt: number, over: { staple?: Judged | null; cert?: CertificateView | null; authorizationError?: string; nameError?: string } = {}): AttemptView {
+function completed(
+  tlsVersion: TlsVersion,
+  attempt: number,
+  over: { staple?: Judged | null; cert?: CertificateView | null; authorizationError?: string; nameError?: string } = {},
+): AttemptView {
   const outcome: AttemptOutcome = {
     ok: true,
     protocol: `TLSv${tlsVersion}`,
@@ -55,16 +61,37 @@ function completed(tlsVersion: TlsVersion, attempt: number, over: { staple?: Jud
     nameError: over.nameError ?? null,
     durationMs: 1,
   };
-  return { tlsVersion, attempt, outcome, certificate: over.cert === undefined ? certificate() : over.cert, chain: [], staple: over.staple ? { sha256: `s${attempt}`, judged: over.staple } : null };
+  return {
+    tlsVersion,
+    attempt,
+    outcome,
+    certificate: over.cert === undefined ? certificate() : over.cert,
+    chain: [],
+    staple: over.staple ? { sha256: `s${attempt}`, judged: over.staple } : null,
+  };
 }
 
 function failed(tlsVersion: TlsVersion, attempt: number, kind: 'version' | 'timeout' | 'refused' | 'handshake'): AttemptView {
-  return { tlsVersion, attempt, outcome: { ok: false, error: { kind, message: `simulated ${kind}`, code: null }, durationMs: 1 }, certificate: null, chain: [], staple: null };
+  return {
+    tlsVersion,
+    attempt,
+    outcome: { ok: false, error: { kind, message: `simulated ${kind}`, code: null }, durationMs: 1 },
+    certificate: null,
+    chain: [],
+    staple: null,
+  };
 }
 
 function address(name: string, attempts: AttemptView[], served: Cert | null = leaf): AddressView {
   const done = attempts.filter((a) => a.outcome.ok);
-  return { address: name, family: 4, attempts, leaf: served, stapled: done.length > 0 ? done.some((a) => a.staple) : null, where: { ...TARGET, address: name } };
+  return {
+    address: name,
+    family: 4,
+    attempts,
+    leaf: served,
+    stapled: done.length > 0 ? done.some((a) => a.staple) : null,
+    where: { ...TARGET, address: name },
+  };
 }
 
 const seq = (...steps: [TlsVersion, number, boolean][]): StapleAttempt[] => steps.map(([tlsVersion, attempt, stapled]) => ({ tlsVersion, attempt, stapled }));
@@ -151,7 +178,9 @@ describe('connection.ts: handshakes that failed', () => {
     expect(resolveProblems({ resolveError: null, addresses: [] }, TARGET)).toEqual([
       { code: 'TLS_RESOLVE_FAILED', args: { message: 'no address to probe' }, where: TARGET },
     ]);
-    expect(resolveProblems({ resolveError: { kind: 'dns', message: 'ENOTFOUND', code: 'ENOTFOUND' }, addresses: [] }, TARGET).map((p) => p.args)).toEqual([{ message: 'ENOTFOUND' }]);
+    expect(resolveProblems({ resolveError: { kind: 'dns', message: 'ENOTFOUND', code: 'ENOTFOUND' }, addresses: [] }, TARGET).map((p) => p.args)).toEqual([
+      { message: 'ENOTFOUND' },
+    ]);
   });
 });
 
@@ -182,7 +211,17 @@ describe('addresses.ts: the addresses of one host against each other', () => {
     const problems = addressDisagreements(
       [
         address('192.0.2.1', [completed('1.2', 1, { staple: judged('good') })]),
-        address('192.0.2.2', [completed('1.2', 1, { staple: judged('revoked', [{ code: 'STAPLE_REVOKED', args: { revocationTime: '2026-02-01T00:00:00.000Z', revocationReason: null, serial: '1001' } }]) })], leafMustStaple),
+        address(
+          '192.0.2.2',
+          [
+            completed('1.2', 1, {
+              staple: judged('revoked', [
+                { code: 'STAPLE_REVOKED', args: { revocationTime: '2026-02-01T00:00:00.000Z', revocationReason: null, serial: '1001' } },
+              ]),
+            }),
+          ],
+          leafMustStaple,
+        ),
         address('192.0.2.3', [completed('1.2', 1)]),
       ],
       TARGET,
@@ -194,7 +233,10 @@ describe('addresses.ts: the addresses of one host against each other', () => {
 
   it('a staple invalid for other reasons than its status does not count as a status', () => {
     const broken = judged('good', [{ code: 'STAPLE_EXPIRED', args: { nextUpdate: '2026-02-01T00:00:00.000Z', agoSeconds: 3600 } }]);
-    const problems = addressDisagreements([address('192.0.2.1', [completed('1.2', 1, { staple: judged('revoked') })]), address('192.0.2.2', [completed('1.2', 1, { staple: broken })])], TARGET);
+    const problems = addressDisagreements(
+      [address('192.0.2.1', [completed('1.2', 1, { staple: judged('revoked') })]), address('192.0.2.2', [completed('1.2', 1, { staple: broken })])],
+      TARGET,
+    );
     expect(problems).toEqual([]);
   });
 });
@@ -203,7 +245,11 @@ describe('chain.ts: the served certificate and its issuer', () => {
   const failedFetch = (ex: HttpExchange): IssuerFetchEvidence => ({ leaf: leaf.sha256, url: 'http://ca.test/int.der', exchange: ex });
 
   it('must-staple, an issuer fetched through AIA, and where it came from', () => {
-    const fetch: IssuerFetchEvidence = { leaf: leafMustStaple.sha256, url: 'http://ca.test/int.der', exchange: exchange(pki.intermediate.der, { url: 'http://ca.test/int.der' }) };
+    const fetch: IssuerFetchEvidence = {
+      leaf: leafMustStaple.sha256,
+      url: 'http://ca.test/int.der',
+      exchange: exchange(pki.intermediate.der, { url: 'http://ca.test/int.der' }),
+    };
     expect(chainProblems(certificate({ leaf: leafMustStaple, choice: choice({ source: 'aia' }), issuerFetches: [fetch] }))).toEqual([
       { code: 'CERT_MUST_STAPLE', args: {}, where: TARGET },
       { code: 'CERT_CHAIN_INCOMPLETE', args: { issuer: intermediate.subject, url: 'http://ca.test/int.der' }, where: TARGET },
@@ -211,7 +257,9 @@ describe('chain.ts: the served certificate and its issuer', () => {
   });
 
   it('an issuer found nowhere: each download that did not give it, and why', () => {
-    const problems = chainProblems(certificate({ choice: choice({ issuer: null, source: null }), issuerFetches: [failedFetch(exchange(new Uint8Array(), { status: 404 }))] }));
+    const problems = chainProblems(
+      certificate({ choice: choice({ issuer: null, source: null }), issuerFetches: [failedFetch(exchange(new Uint8Array(), { status: 404 }))] }),
+    );
     expect(problems).toEqual([{ code: 'CERT_ISSUER_FETCH_FAILED', args: { url: 'http://ca.test/int.der', reason: 'HTTP 404' }, where: TARGET }]);
   });
 

@@ -44,8 +44,7 @@ const entry = (over: Partial<EntrySpec> = {}): EntrySpec => ({
   nextUpdate: at(6 * DAY),
   ...over,
 });
-const build = (over: Partial<ResponseSpec> = {}) =>
-  buildOcspResponse({ issuer: pki.intermediate, producedAt: at(-HOUR), entries: [entry()], ...over });
+const build = (over: Partial<ResponseSpec> = {}) => buildOcspResponse({ issuer: pki.intermediate, producedAt: at(-HOUR), entries: [entry()], ...over });
 
 const judge = (bytes: Uint8Array, options: { cert?: Issued | null; issuer?: Issued | null; warn?: number; crit?: number } = {}) =>
   inspect(bytes, {
@@ -95,8 +94,22 @@ interface Row {
 
 const ROWS: Record<FindingCode, Row> = {
   STAPLE_MISSING: {
-    fire: () => probeOf([{ v: '1.2', staple: null }, { v: '1.3', staple: null }], chain()),
-    quiet: () => probeOf([{ v: '1.2', staple: good }, { v: '1.3', staple: good }], chain()),
+    fire: () =>
+      probeOf(
+        [
+          { v: '1.2', staple: null },
+          { v: '1.3', staple: null },
+        ],
+        chain(),
+      ),
+    quiet: () =>
+      probeOf(
+        [
+          { v: '1.2', staple: good },
+          { v: '1.3', staple: good },
+        ],
+        chain(),
+      ),
     verdict: 'warn',
   },
   STAPLE_MISSING_MUST_STAPLE: {
@@ -105,24 +118,84 @@ const ROWS: Record<FindingCode, Row> = {
     verdict: 'critical',
   },
   STAPLE_LAZY: {
-    fire: () => probeOf([{ v: '1.2', staple: null }, { v: '1.2', staple: good }, { v: '1.2', staple: good }], chain()),
-    quiet: () => probeOf([{ v: '1.2', staple: good }, { v: '1.2', staple: good }], chain()),
+    fire: () =>
+      probeOf(
+        [
+          { v: '1.2', staple: null },
+          { v: '1.2', staple: good },
+          { v: '1.2', staple: good },
+        ],
+        chain(),
+      ),
+    quiet: () =>
+      probeOf(
+        [
+          { v: '1.2', staple: good },
+          { v: '1.2', staple: good },
+        ],
+        chain(),
+      ),
     verdict: 'ok',
   },
   STAPLE_LAZY_MUST_STAPLE: {
-    fire: () => probeOf([{ v: '1.2', staple: null }, { v: '1.2', staple: goodMustStaple }], { leaf: pki.leafMustStaple, chain: [pki.intermediate] }),
+    fire: () =>
+      probeOf(
+        [
+          { v: '1.2', staple: null },
+          { v: '1.2', staple: goodMustStaple },
+        ],
+        { leaf: pki.leafMustStaple, chain: [pki.intermediate] },
+      ),
     // The same lazy pattern on an ordinary certificate is only a note.
-    quiet: () => probeOf([{ v: '1.2', staple: null }, { v: '1.2', staple: good }], chain()),
+    quiet: () =>
+      probeOf(
+        [
+          { v: '1.2', staple: null },
+          { v: '1.2', staple: good },
+        ],
+        chain(),
+      ),
     verdict: 'warn',
   },
   STAPLE_INTERMITTENT: {
-    fire: () => probeOf([{ v: '1.2', staple: good }, { v: '1.2', staple: null }, { v: '1.2', staple: good }], chain()),
-    quiet: () => probeOf([{ v: '1.2', staple: null }, { v: '1.2', staple: good }, { v: '1.2', staple: good }], chain()),
+    fire: () =>
+      probeOf(
+        [
+          { v: '1.2', staple: good },
+          { v: '1.2', staple: null },
+          { v: '1.2', staple: good },
+        ],
+        chain(),
+      ),
+    quiet: () =>
+      probeOf(
+        [
+          { v: '1.2', staple: null },
+          { v: '1.2', staple: good },
+          { v: '1.2', staple: good },
+        ],
+        chain(),
+      ),
     verdict: 'warn',
   },
   STAPLE_MISSING_ON_VERSION: {
-    fire: () => probeOf([{ v: '1.2', staple: good }, { v: '1.3', staple: null }, { v: '1.3', staple: null }], chain()),
-    quiet: () => probeOf([{ v: '1.2', staple: good }, { v: '1.3', staple: good }], chain()),
+    fire: () =>
+      probeOf(
+        [
+          { v: '1.2', staple: good },
+          { v: '1.3', staple: null },
+          { v: '1.3', staple: null },
+        ],
+        chain(),
+      ),
+    quiet: () =>
+      probeOf(
+        [
+          { v: '1.2', staple: good },
+          { v: '1.3', staple: good },
+        ],
+        chain(),
+      ),
     verdict: 'warn',
   },
   STAPLE_MALFORMED: {
@@ -199,13 +272,28 @@ const ROWS: Record<FindingCode, Row> = {
     quiet: () => judge(good),
     verdict: 'critical',
   },
-  SIGNER_DELEGATE_NO_EKU: { fire: async () => judge(await makeStaple(pki, 'delegate-no-eku', { now: NOW })), quiet: () => judge(goodDelegate), verdict: 'critical' },
-  SIGNER_DELEGATE_FOREIGN: { fire: async () => judge(await makeStaple(pki, 'foreign-delegate', { now: NOW })), quiet: () => judge(goodDelegate), verdict: 'critical' },
+  SIGNER_DELEGATE_NO_EKU: {
+    fire: async () => judge(await makeStaple(pki, 'delegate-no-eku', { now: NOW })),
+    quiet: () => judge(goodDelegate),
+    verdict: 'critical',
+  },
+  SIGNER_DELEGATE_FOREIGN: {
+    fire: async () => judge(await makeStaple(pki, 'foreign-delegate', { now: NOW })),
+    quiet: () => judge(goodDelegate),
+    verdict: 'critical',
+  },
   SIGNER_DELEGATE_BAD_CERT_SIGNATURE: {
     fire: async () => {
       // An impostor CA with the intermediate's name but its own key issues the "delegate".
       const impostor = await issue({ subject: pki.intermediate.cert.subject, serial: '66', ca: true, notBefore: at(-30 * DAY), notAfter: at(300 * DAY) });
-      const forged = await issue({ issuer: impostor, subject: 'CN=Forged Responder', serial: '67', ekus: [EKU_OCSP_SIGNING], notBefore: at(-30 * DAY), notAfter: at(300 * DAY) });
+      const forged = await issue({
+        issuer: impostor,
+        subject: 'CN=Forged Responder',
+        serial: '67',
+        ekus: [EKU_OCSP_SIGNING],
+        notBefore: at(-30 * DAY),
+        notAfter: at(300 * DAY),
+      });
       return judge(await build({ signer: forged, responderId: 'name' }));
     },
     quiet: () => judge(goodDelegate),
@@ -213,7 +301,14 @@ const ROWS: Record<FindingCode, Row> = {
   },
   SIGNER_DELEGATE_NOT_VALID: {
     fire: async () => {
-      const lapsed = await issue({ issuer: pki.intermediate, subject: 'CN=Lapsed Responder', serial: '68', ekus: [EKU_OCSP_SIGNING], notBefore: at(-30 * DAY), notAfter: at(-2 * DAY) });
+      const lapsed = await issue({
+        issuer: pki.intermediate,
+        subject: 'CN=Lapsed Responder',
+        serial: '68',
+        ekus: [EKU_OCSP_SIGNING],
+        notBefore: at(-30 * DAY),
+        notAfter: at(-2 * DAY),
+      });
       return judge(await build({ signer: lapsed, responderId: 'name' }));
     },
     quiet: () => judge(goodDelegate),
@@ -252,9 +347,17 @@ const ROWS: Record<FindingCode, Row> = {
   },
   LIVE_NONCE_MISMATCH: {
     fire: async () =>
-      withLive(good, exchange(await build({ responseExtensions: [{ oid: '1.3.6.1.5.5.7.48.1.2', critical: false, value: octets([1, 2, 3]) }] })), new Uint8Array([9, 9, 9])),
+      withLive(
+        good,
+        exchange(await build({ responseExtensions: [{ oid: '1.3.6.1.5.5.7.48.1.2', critical: false, value: octets([1, 2, 3]) }] })),
+        new Uint8Array([9, 9, 9]),
+      ),
     quiet: async () =>
-      withLive(good, exchange(await build({ responseExtensions: [{ oid: '1.3.6.1.5.5.7.48.1.2', critical: false, value: octets([9, 9, 9]) }] })), new Uint8Array([9, 9, 9])),
+      withLive(
+        good,
+        exchange(await build({ responseExtensions: [{ oid: '1.3.6.1.5.5.7.48.1.2', critical: false, value: octets([9, 9, 9]) }] })),
+        new Uint8Array([9, 9, 9]),
+      ),
     verdict: 'warn',
   },
   LIVE_REVOKED: {
@@ -369,9 +472,23 @@ const ROWS: Record<FindingCode, Row> = {
     verdict: 'unknown',
   },
   TLS_VERSION_UNSUPPORTED: {
-    fire: () => probeOf([{ v: '1.2', staple: good }, { v: '1.3', fail: 'version' }], chain()),
+    fire: () =>
+      probeOf(
+        [
+          { v: '1.2', staple: good },
+          { v: '1.3', fail: 'version' },
+        ],
+        chain(),
+      ),
     // When no version works, a refused version is a failed probe, not a note.
-    quiet: () => probeOf([{ v: '1.2', fail: 'version' }, { v: '1.3', fail: 'version' }], chain()),
+    quiet: () =>
+      probeOf(
+        [
+          { v: '1.2', fail: 'version' },
+          { v: '1.3', fail: 'version' },
+        ],
+        chain(),
+      ),
     verdict: 'ok',
   },
 };
@@ -458,7 +575,10 @@ describe('details the findings carry', () => {
   });
 
   it('addresses serving different certificates disagree on the certificate', async () => {
-    const report = await probeOf([{ v: '1.2', staple: good }], { ...chain(), more: [{ address: '::1', steps: [{ v: '1.2', staple: good }], leaf: pki.leafMustStaple }] });
+    const report = await probeOf([{ v: '1.2', staple: good }], {
+      ...chain(),
+      more: [{ address: '::1', steps: [{ v: '1.2', staple: good }], leaf: pki.leafMustStaple }],
+    });
     expect(report.findings.find((x) => x.code === 'COMPARE_ADDRESSES_DISAGREE' && x.args.aspect === 'certificate')).toBeDefined();
   });
 
@@ -469,7 +589,14 @@ describe('details the findings carry', () => {
   });
 
   it('a certificate without OCSP URL shows its CRL distribution points instead', async () => {
-    const crlOnly = await issue({ issuer: pki.intermediate, subject: 'CN=crl', serial: '73', crlUrls: ['http://crl.example.test/int.crl'], notBefore: at(-30 * DAY), notAfter: at(300 * DAY) });
+    const crlOnly = await issue({
+      issuer: pki.intermediate,
+      subject: 'CN=crl',
+      serial: '73',
+      crlUrls: ['http://crl.example.test/int.crl'],
+      notBefore: at(-30 * DAY),
+      notAfter: at(300 * DAY),
+    });
     const report = await probeOf([{ v: '1.2', staple: null }], { leaf: crlOnly, chain: [pki.intermediate] });
     expect(report.findings).toEqual([expect.objectContaining({ code: 'CERT_NO_OCSP_URL', args: { crlUrls: 'http://crl.example.test/int.crl' } })]);
     expect(report.verdict).toBe('ok');
@@ -489,7 +616,14 @@ describe('details the findings carry', () => {
   });
 
   it('a must-staple certificate without an OCSP URL and without a staple is still critical', async () => {
-    const noUrlMustStaple = await issue({ issuer: pki.intermediate, subject: 'CN=x', serial: '72', mustStaple: true, notBefore: at(-30 * DAY), notAfter: at(300 * DAY) });
+    const noUrlMustStaple = await issue({
+      issuer: pki.intermediate,
+      subject: 'CN=x',
+      serial: '72',
+      mustStaple: true,
+      notBefore: at(-30 * DAY),
+      notAfter: at(300 * DAY),
+    });
     const report = await probeOf([{ v: '1.2', staple: null }], { leaf: noUrlMustStaple, chain: [pki.intermediate] });
     expect(codes(report)).toContain('STAPLE_MISSING_MUST_STAPLE');
     expect(codes(report)).not.toContain('CERT_NO_OCSP_URL');
@@ -504,8 +638,20 @@ describe('details the findings carry', () => {
   it('with no completed handshake the stapling verdict is unknown, never ok: nothing about stapling was seen', async () => {
     for (const report of [
       await probeOf([{ v: '1.2', fail: 'refused' }], chain()),
-      await probeOf([{ v: '1.2', fail: 'timeout' }, { v: '1.3', fail: 'timeout' }], chain()),
-      await probeOf([{ v: '1.2', fail: 'handshake' }, { v: '1.3', fail: 'version' }], chain()),
+      await probeOf(
+        [
+          { v: '1.2', fail: 'timeout' },
+          { v: '1.3', fail: 'timeout' },
+        ],
+        chain(),
+      ),
+      await probeOf(
+        [
+          { v: '1.2', fail: 'handshake' },
+          { v: '1.3', fail: 'version' },
+        ],
+        chain(),
+      ),
       await probeOf([], { ...chain(), resolveFailed: true }),
       await probeOf([{ v: '1.2', fail: 'refused' }], { ...chain(), more: [{ address: '::1', steps: [{ v: '1.2', fail: 'unreachable' }] }] }),
     ]) {
@@ -521,7 +667,7 @@ describe('details the findings carry', () => {
     expect(report.staplingVerdict).toBe('ok');
   });
 
-  it('merged reports: the stapling verdict is the worst of the targets\' own, so an unreachable target is not ok', async () => {
+  it("merged reports: the stapling verdict is the worst of the targets' own, so an unreachable target is not ok", async () => {
     const fine = await probeOf([{ v: '1.2', staple: good }], chain());
     const dead = await probeOf([{ v: '1.2', fail: 'refused' }], chain());
     expect(mergeReports([fine, dead], NOW.toISOString()).staplingVerdict).toBe('unknown');
@@ -533,7 +679,13 @@ describe('details the findings carry', () => {
   });
 
   it('a TLS version refusal does not hide the other findings or change an ok verdict', async () => {
-    const report = await probeOf([{ v: '1.2', staple: good }, { v: '1.3', fail: 'version' }], chain());
+    const report = await probeOf(
+      [
+        { v: '1.2', staple: good },
+        { v: '1.3', fail: 'version' },
+      ],
+      chain(),
+    );
     expect(codes(report)).toEqual(['TLS_VERSION_UNSUPPORTED']);
     expect(report.verdict).toBe('ok');
   });
@@ -559,7 +711,14 @@ describe('details the findings carry', () => {
 
   it('repeated findings merge into one with every place they were seen', async () => {
     const expired = await makeStaple(pki, 'expired', { now: NOW });
-    const report = await probeOf([{ v: '1.2', staple: expired }, { v: '1.2', staple: expired }, { v: '1.3', staple: expired }], chain());
+    const report = await probeOf(
+      [
+        { v: '1.2', staple: expired },
+        { v: '1.2', staple: expired },
+        { v: '1.3', staple: expired },
+      ],
+      chain(),
+    );
     const f = report.findings.filter((x) => x.code === 'STAPLE_EXPIRED');
     expect(f).toHaveLength(1);
     expect(f[0]?.where.map((w) => `${w.tlsVersion}#${w.attempt}`)).toEqual(['1.2#1', '1.2#2', '1.3#1']);
@@ -568,10 +727,22 @@ describe('details the findings carry', () => {
 
   it('critical outranks unknown, which outranks warn', async () => {
     const expiring = await makeStaple(pki, 'expiring', { now: NOW });
-    const warnAndUnknown = await probeOf([{ v: '1.2', staple: expiring }, { v: '1.3', fail: 'handshake' }], chain());
+    const warnAndUnknown = await probeOf(
+      [
+        { v: '1.2', staple: expiring },
+        { v: '1.3', fail: 'handshake' },
+      ],
+      chain(),
+    );
     expect(warnAndUnknown.verdict).toBe('unknown');
     const revoked = await makeStaple(pki, 'revoked', { now: NOW });
-    const critAndUnknown = await probeOf([{ v: '1.2', staple: revoked }, { v: '1.3', fail: 'handshake' }], chain());
+    const critAndUnknown = await probeOf(
+      [
+        { v: '1.2', staple: revoked },
+        { v: '1.3', fail: 'handshake' },
+      ],
+      chain(),
+    );
     expect(critAndUnknown.verdict).toBe('critical');
   });
 });

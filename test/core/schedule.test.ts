@@ -72,9 +72,20 @@ describe('handshake schedule', () => {
   it('an early staple decides before the opening ends: what has ended is counted at once, and the opening counts even if it then fails', () => {
     const s = drive();
     s.start();
-    expect(s.ends([['1.2#2', 'stapled'], ['1.3#1', 'stapled'], ['1.3#2', 'stapled']])).toEqual([]);
+    expect(
+      s.ends([
+        ['1.2#2', 'stapled'],
+        ['1.3#1', 'stapled'],
+        ['1.3#2', 'stapled'],
+      ]),
+    ).toEqual([]);
     expect(s.staple('1.2#1')).toEqual(['count 1.2#2', 'count 1.3#1', 'count 1.3#2']);
-    expect(s.ends([['1.2#3', 'stapled'], ['1.3#3', 'stapled']])).toEqual(['count 1.2#3', 'count 1.3#3']);
+    expect(
+      s.ends([
+        ['1.2#3', 'stapled'],
+        ['1.3#3', 'stapled'],
+      ]),
+    ).toEqual(['count 1.2#3', 'count 1.3#3']);
     // A server that staples and then stalls the handshake: the opening times out, and still counts.
     expect(s.end('1.2#1', 'timeout')).toEqual(['count 1.2#1', 'done']);
   });
@@ -89,16 +100,55 @@ describe('handshake schedule', () => {
     const s = drive({ attempts: 10 });
     s.start();
     expect(s.staple('1.2#1')).toEqual([]);
-    expect(s.ends([['1.2#1', 'stapled'], ['1.2#2', 'stapled'], ['1.2#3', 'stapled']])).toEqual(['count 1.2#1', 'count 1.2#2', 'count 1.2#3']);
+    expect(
+      s.ends([
+        ['1.2#1', 'stapled'],
+        ['1.2#2', 'stapled'],
+        ['1.2#3', 'stapled'],
+      ]),
+    ).toEqual(['count 1.2#1', 'count 1.2#2', 'count 1.2#3']);
     expect(s.end('1.2#4', 'stapled')).toEqual(['count 1.2#4', 'start 1.2#5', 'start 1.2#6', 'start 1.2#7', 'start 1.2#8']);
-    expect(s.ends([['1.2#5', 'stapled'], ['1.2#6', 'stapled'], ['1.2#8', 'stapled']])).toEqual(['count 1.2#5', 'count 1.2#6', 'count 1.2#8']);
+    expect(
+      s.ends([
+        ['1.2#5', 'stapled'],
+        ['1.2#6', 'stapled'],
+        ['1.2#8', 'stapled'],
+      ]),
+    ).toEqual(['count 1.2#5', 'count 1.2#6', 'count 1.2#8']);
     expect(s.end('1.2#7', 'bare')).toEqual(['count 1.2#7', 'start 1.2#9', 'start 1.2#10']);
-    expect(s.ends([['1.2#9', 'stapled'], ['1.2#10', 'stapled']])).toEqual(['count 1.2#9', 'count 1.2#10']);
+    expect(
+      s.ends([
+        ['1.2#9', 'stapled'],
+        ['1.2#10', 'stapled'],
+      ]),
+    ).toEqual(['count 1.2#9', 'count 1.2#10']);
     // The other version goes on its own, from its first attempt's end.
-    expect(s.ends([['1.3#2', 'stapled'], ['1.3#3', 'stapled'], ['1.3#4', 'stapled']])).toEqual([]);
-    expect(s.end('1.3#1', 'stapled')).toEqual(['count 1.3#1', 'count 1.3#2', 'count 1.3#3', 'count 1.3#4', 'start 1.3#5', 'start 1.3#6', 'start 1.3#7', 'start 1.3#8']);
-    expect(s.ends([5, 6, 7, 8].map((a) => [`1.3#${a}`, 'stapled'] as const))).toEqual([5, 6, 7, 8].map((a) => `count 1.3#${a}`).concat('start 1.3#9', 'start 1.3#10'));
-    expect(s.ends([['1.3#10', 'stapled'], ['1.3#9', 'stapled']])).toEqual(['count 1.3#10', 'count 1.3#9', 'done']);
+    expect(
+      s.ends([
+        ['1.3#2', 'stapled'],
+        ['1.3#3', 'stapled'],
+        ['1.3#4', 'stapled'],
+      ]),
+    ).toEqual([]);
+    expect(s.end('1.3#1', 'stapled')).toEqual([
+      'count 1.3#1',
+      'count 1.3#2',
+      'count 1.3#3',
+      'count 1.3#4',
+      'start 1.3#5',
+      'start 1.3#6',
+      'start 1.3#7',
+      'start 1.3#8',
+    ]);
+    expect(s.ends([5, 6, 7, 8].map((a) => [`1.3#${a}`, 'stapled'] as const))).toEqual(
+      [5, 6, 7, 8].map((a) => `count 1.3#${a}`).concat('start 1.3#9', 'start 1.3#10'),
+    );
+    expect(
+      s.ends([
+        ['1.3#10', 'stapled'],
+        ['1.3#9', 'stapled'],
+      ]),
+    ).toEqual(['count 1.3#10', 'count 1.3#9', 'done']);
   });
 
   it('a lazy server: the round is closed uncounted, then one handshake at a time in sequence order, a pause after each unstapled one', () => {
@@ -106,7 +156,12 @@ describe('handshake schedule', () => {
     s.start();
     // The round's handshakes that end during the pause are not counted.
     expect(s.end('1.2#1', 'bare')).toEqual(['count 1.2#1', 'pause']);
-    expect(s.ends([['1.2#2', 'bare'], ['1.3#1', 'bare']])).toEqual([]);
+    expect(
+      s.ends([
+        ['1.2#2', 'bare'],
+        ['1.3#1', 'bare'],
+      ]),
+    ).toEqual([]);
     expect(s.resume()).toEqual(['close 1.2#3']);
     expect(s.end('1.2#3', 'timeout')).toEqual(['close 1.3#2 1.3#3']);
     expect(s.end('1.3#2', 'timeout')).toEqual([]);
@@ -129,10 +184,15 @@ describe('handshake schedule', () => {
     expect(s.resume()).toEqual(['start 1.2#2']);
   });
 
-  it('the opening fails: the next version\'s first attempt of the round decides, and with a staple its round stands', () => {
+  it("the opening fails: the next version's first attempt of the round decides, and with a staple its round stands", () => {
     const s = drive();
     s.start();
-    expect(s.ends([['1.3#2', 'stapled'], ['1.3#1', 'stapled']])).toEqual([]);
+    expect(
+      s.ends([
+        ['1.3#2', 'stapled'],
+        ['1.3#1', 'stapled'],
+      ]),
+    ).toEqual([]);
     expect(s.end('1.2#1', 'version')).toEqual(['count 1.2#1', 'close 1.2#2 1.2#3']);
     expect(s.end('1.2#2', 'timeout')).toEqual([]);
     expect(s.end('1.2#3', 'timeout')).toEqual(['count 1.3#1', 'count 1.3#2']);
@@ -143,9 +203,17 @@ describe('handshake schedule', () => {
     const s = drive();
     s.start();
     expect(s.end('1.2#1', 'version')).toEqual(['count 1.2#1', 'close 1.2#2 1.2#3']);
-    s.ends([['1.2#2', 'timeout'], ['1.2#3', 'timeout']]);
+    s.ends([
+      ['1.2#2', 'timeout'],
+      ['1.2#3', 'timeout'],
+    ]);
     expect(s.end('1.3#1', 'bare')).toEqual(['count 1.3#1', 'close 1.3#2 1.3#3']);
-    expect(s.ends([['1.3#2', 'timeout'], ['1.3#3', 'timeout']])).toEqual(['pause']);
+    expect(
+      s.ends([
+        ['1.3#2', 'timeout'],
+        ['1.3#3', 'timeout'],
+      ]),
+    ).toEqual(['pause']);
     expect(s.resume()).toEqual(['start 1.3#2']);
     expect(s.end('1.3#2', 'stapled')).toEqual(['count 1.3#2', 'start 1.3#3']);
     expect(s.end('1.3#3', 'stapled')).toEqual(['count 1.3#3', 'done']);
@@ -155,36 +223,80 @@ describe('handshake schedule', () => {
     const s = drive();
     s.start();
     s.end('1.2#1', 'version');
-    expect(s.ends([['1.2#2', 'version'], ['1.2#3', 'version']])).toEqual([]);
+    expect(
+      s.ends([
+        ['1.2#2', 'version'],
+        ['1.2#3', 'version'],
+      ]),
+    ).toEqual([]);
     expect(s.end('1.3#1', 'handshake')).toEqual(['count 1.3#1', 'close 1.3#2 1.3#3']);
-    expect(s.ends([['1.3#2', 'handshake'], ['1.3#3', 'handshake']])).toEqual(['done']);
+    expect(
+      s.ends([
+        ['1.3#2', 'handshake'],
+        ['1.3#3', 'handshake'],
+      ]),
+    ).toEqual(['done']);
   });
 
-  it('a version the server refuses fails once while the other\'s round stands', () => {
+  it("a version the server refuses fails once while the other's round stands", () => {
     const s = drive();
     s.start();
     s.staple('1.2#1');
     expect(s.end('1.3#1', 'version')).toEqual(['count 1.3#1', 'close 1.3#2 1.3#3']);
-    expect(s.ends([['1.3#2', 'version'], ['1.3#3', 'version']])).toEqual([]);
-    expect(s.ends([['1.2#1', 'stapled'], ['1.2#2', 'stapled'], ['1.2#3', 'stapled']])).toEqual(['count 1.2#1', 'count 1.2#2', 'count 1.2#3', 'done']);
+    expect(
+      s.ends([
+        ['1.3#2', 'version'],
+        ['1.3#3', 'version'],
+      ]),
+    ).toEqual([]);
+    expect(
+      s.ends([
+        ['1.2#1', 'stapled'],
+        ['1.2#2', 'stapled'],
+        ['1.2#3', 'stapled'],
+      ]),
+    ).toEqual(['count 1.2#1', 'count 1.2#2', 'count 1.2#3', 'done']);
   });
 
   it('an unreachable address: the opening refused, the other version is closed without a count', () => {
     const s = drive();
     s.start();
     expect(s.end('1.2#1', 'refused')).toEqual(['count 1.2#1', 'close 1.2#2 1.2#3']);
-    expect(s.ends([['1.2#2', 'refused'], ['1.2#3', 'refused']])).toEqual(['close 1.3#1 1.3#2 1.3#3']);
-    expect(s.ends([['1.3#1', 'refused'], ['1.3#2', 'refused'], ['1.3#3', 'refused']])).toEqual(['done']);
+    expect(
+      s.ends([
+        ['1.2#2', 'refused'],
+        ['1.2#3', 'refused'],
+      ]),
+    ).toEqual(['close 1.3#1 1.3#2 1.3#3']);
+    expect(
+      s.ends([
+        ['1.3#1', 'refused'],
+        ['1.3#2', 'refused'],
+        ['1.3#3', 'refused'],
+      ]),
+    ).toEqual(['done']);
   });
 
   it('an address that dies after a staple: nothing beyond the round is started, for either version', () => {
     const s = drive({ attempts: 6 });
     s.start();
     s.staple('1.2#1');
-    expect(s.ends([['1.2#1', 'stapled'], ['1.2#2', 'stapled'], ['1.2#3', 'stapled']])).toEqual(['count 1.2#1', 'count 1.2#2', 'count 1.2#3']);
+    expect(
+      s.ends([
+        ['1.2#1', 'stapled'],
+        ['1.2#2', 'stapled'],
+        ['1.2#3', 'stapled'],
+      ]),
+    ).toEqual(['count 1.2#1', 'count 1.2#2', 'count 1.2#3']);
     expect(s.end('1.3#1', 'timeout')).toEqual(['count 1.3#1', 'close 1.3#2 1.3#3 1.3#4']);
     expect(s.end('1.2#4', 'stapled')).toEqual(['count 1.2#4']);
-    expect(s.ends([['1.3#2', 'timeout'], ['1.3#3', 'timeout'], ['1.3#4', 'timeout']])).toEqual(['done']);
+    expect(
+      s.ends([
+        ['1.3#2', 'timeout'],
+        ['1.3#3', 'timeout'],
+        ['1.3#4', 'timeout'],
+      ]),
+    ).toEqual(['done']);
   });
 
   it('an address that dies while handshakes go in turn: no later version is started', () => {
@@ -206,7 +318,7 @@ describe('handshake schedule', () => {
     expect(stapled.end('1.3#1', 'stapled')).toEqual(['count 1.3#1', 'done']);
   });
 
-  it('two versions, one attempt, no staple: the other version\'s round handshake is closed and started again in turn', () => {
+  it("two versions, one attempt, no staple: the other version's round handshake is closed and started again in turn", () => {
     const s = drive({ attempts: 1 });
     expect(s.start()).toEqual(['start 1.2#1 (staple)', 'start 1.3#1']);
     expect(s.end('1.2#1', 'bare')).toEqual(['count 1.2#1', 'close 1.3#1']);

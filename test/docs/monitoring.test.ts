@@ -122,7 +122,16 @@ describe('docs/monitoring.md', () => {
   });
 
   it('every modules file shown parses as probe serve --config', () => {
-    const defaults: Module = { tlsVersions: ['1.2', '1.3'], attempts: 3, timeoutMs: 10_000, retryDelayMs: 250, live: true, httpHead: true, warnRemainingSeconds: 172800, critRemainingSeconds: 0 };
+    const defaults: Module = {
+      tlsVersions: ['1.2', '1.3'],
+      attempts: 3,
+      timeoutMs: 10_000,
+      retryDelayMs: 250,
+      live: true,
+      httpHead: true,
+      warnRemainingSeconds: 172800,
+      critRemainingSeconds: 0,
+    };
     // The Kubernetes ConfigMap embeds one too, as a `modules.yaml: |` literal block.
     const embedded = BLOCKS.filter((b) => /^kind: ConfigMap$/m.test(b.text)).map((b) => literalBlock(b.text, 'modules.yaml'));
     const files = [...MODULES_FILES.map((b) => b.text), ...embedded];

@@ -48,13 +48,22 @@ const mutation = fc.oneof(
   // Cut the input short.
   fc.record({ kind: fc.constant('truncate' as const), keep: fc.double({ min: 0, max: 1, noNaN: true }) }),
   // Overwrite a byte after a tag with a lying length, short or extended.
-  fc.record({ kind: fc.constant('length' as const), at: fc.nat(), value: fc.oneof(fc.integer({ min: 0, max: 0xff }), fc.constantFrom(0x80, 0x84, 0x88, 0xff)) }),
+  fc.record({
+    kind: fc.constant('length' as const),
+    at: fc.nat(),
+    value: fc.oneof(fc.integer({ min: 0, max: 0xff }), fc.constantFrom(0x80, 0x84, 0x88, 0xff)),
+  }),
   // Insert random bytes.
   fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 64 }) }),
   // Wrap in many SEQUENCEs (deep nesting).
   fc.record({ kind: fc.constant('nest' as const), depth: fc.integer({ min: 1, max: 2000 }) }),
   // Replace a region with a huge INTEGER or a random OID.
-  fc.record({ kind: fc.constant('splice' as const), at: fc.nat(), tag: fc.constantFrom(0x02, 0x06, 0x04, 0x18, 0x0a), body: fc.uint8Array({ minLength: 0, maxLength: 600 }) }),
+  fc.record({
+    kind: fc.constant('splice' as const),
+    at: fc.nat(),
+    tag: fc.constantFrom(0x02, 0x06, 0x04, 0x18, 0x0a),
+    body: fc.uint8Array({ minLength: 0, maxLength: 600 }),
+  }),
   // Swap two tag bytes.
   fc.record({ kind: fc.constant('swap' as const), a: fc.nat(), b: fc.nat() }),
 );

@@ -122,8 +122,20 @@ async function leafFor(urls: { ocsp?: string; caIssuers?: string }): Promise<Iss
 async function measured(name: string, leaf: Issued, chain: Issued[]): Promise<Report> {
   const stapler = await startStaplingServer({ cert: leaf, chain, staple: await makeStaple(pki, 'good', { now: new Date(), leaf }) });
   staplers.push(stapler);
-  const { result: report, elapsedMs, rssGrowthMiB } = await withPeakRss(() =>
-    probe(stapler.target, { attempts: 1, tlsVersions: ['1.3'], httpHead: false, timeoutMs: 5000, extraCerts: [pki.root.der], servername: 'localhost', http: { timeoutMs: HTTP_DEADLINE_MS } }),
+  const {
+    result: report,
+    elapsedMs,
+    rssGrowthMiB,
+  } = await withPeakRss(() =>
+    probe(stapler.target, {
+      attempts: 1,
+      tlsVersions: ['1.3'],
+      httpHead: false,
+      timeoutMs: 5000,
+      extraCerts: [pki.root.der],
+      servername: 'localhost',
+      http: { timeoutMs: HTTP_DEADLINE_MS },
+    }),
   );
   const handshakeMs = report.targets[0]?.addresses[0]?.attempts[0]?.durationMs ?? 0;
   // The HTTP exchanges run after (or during) the one handshake: the whole probe is bounded by both deadlines.

@@ -68,17 +68,39 @@ function proxy(port: number, relay: (chunk: Buffer, client: Socket) => void): Pr
 }
 
 async function stapling(options: Partial<Parameters<typeof startStaplingServer>[0]> = {}): Promise<StaplingServer> {
-  const server = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple: await makeStaple(pki, 'good', { now: new Date() }), ...options });
+  const server = await startStaplingServer({
+    cert: pki.leafRsa,
+    chain: [pki.intermediate],
+    staple: await makeStaple(pki, 'good', { now: new Date() }),
+    ...options,
+  });
   closers.push(() => server.close());
   return server;
 }
 
 /** Probe once (one version, one attempt), timing it against its deadline and sampling RSS meanwhile. */
-async function measured(name: string, target: string, deadlineMs: number, tlsVersion: '1.2' | '1.3', extra: Parameters<typeof probe>[1] = {}): Promise<{ report: Report; elapsedMs: number; rssGrowthMiB: number }> {
-  const { result: report, elapsedMs, rssGrowthMiB } = await withPeakRss(() =>
+async function measured(
+  name: string,
+  target: string,
+  deadlineMs: number,
+  tlsVersion: '1.2' | '1.3',
+  extra: Parameters<typeof probe>[1] = {},
+): Promise<{ report: Report; elapsedMs: number; rssGrowthMiB: number }> {
+  const {
+    result: report,
+    elapsedMs,
+    rssGrowthMiB,
+  } = await withPeakRss(() =>
     probe(target, { attempts: 1, tlsVersions: [tlsVersion], live: false, httpHead: false, timeoutMs: deadlineMs, extraCerts: [pki.root.der], ...extra }),
   );
-  results.push({ name: `${name} (TLS ${tlsVersion})`, deadlineMs, elapsedMs, overrun: Math.max(0, elapsedMs / deadlineMs - 1), rssGrowthMiB, findings: codes(report) });
+  results.push({
+    name: `${name} (TLS ${tlsVersion})`,
+    deadlineMs,
+    elapsedMs,
+    overrun: Math.max(0, elapsedMs / deadlineMs - 1),
+    rssGrowthMiB,
+    findings: codes(report),
+  });
   expect(elapsedMs).toBeLessThanOrEqual(deadlineMs * 1.1);
   expect(rssGrowthMiB).toBeLessThan(RSS_BOUND_MiB);
   return { report, elapsedMs, rssGrowthMiB };
@@ -151,14 +173,34 @@ describe('hostile TLS peers: each probe ends within its deadline + 10%, with a c
 
     beforeAll(async () => {
       // 99 intermediates under the test root, one P-256 key for all (key generation is not what is tested).
-      const keys = (await issue({ subject: 'CN=key holder', serial: '7000', notBefore: new Date(Date.now() - DAY), notAfter: new Date(Date.now() + DAY), keyKind: 'p256' })).keys;
+      const keys = (
+        await issue({ subject: 'CN=key holder', serial: '7000', notBefore: new Date(Date.now() - DAY), notAfter: new Date(Date.now() + DAY), keyKind: 'p256' })
+      ).keys;
       chain = [];
       let parent: Issued = pki.root;
       for (let i = 1; i <= 99; i++) {
-        parent = await issue({ issuer: parent, keys, keyKind: 'p256', ca: true, subject: `CN=Hostile Intermediate ${i}`, serial: (7000 + i).toString(16), notBefore: new Date(Date.now() - DAY), notAfter: new Date(Date.now() + 30 * DAY) });
+        parent = await issue({
+          issuer: parent,
+          keys,
+          keyKind: 'p256',
+          ca: true,
+          subject: `CN=Hostile Intermediate ${i}`,
+          serial: (7000 + i).toString(16),
+          notBefore: new Date(Date.now() - DAY),
+          notAfter: new Date(Date.now() + 30 * DAY),
+        });
         chain.unshift(parent);
       }
-      leaf = await issue({ issuer: parent, keyKind: 'p256', subject: 'CN=localhost', serial: '7100', dnsNames: ['localhost'], ocspUrls: ['http://127.0.0.1:9/ocsp'], notBefore: new Date(Date.now() - DAY), notAfter: new Date(Date.now() + 30 * DAY) });
+      leaf = await issue({
+        issuer: parent,
+        keyKind: 'p256',
+        subject: 'CN=localhost',
+        serial: '7100',
+        dnsNames: ['localhost'],
+        ocspUrls: ['http://127.0.0.1:9/ocsp'],
+        notBefore: new Date(Date.now() - DAY),
+        notAfter: new Date(Date.now() + 30 * DAY),
+      });
     }, 60_000);
 
     for (const v of ['1.2', '1.3'] as const) {

@@ -4,7 +4,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probe, type Report } from '@staple-probe/core';
-import { createPki, freePort, type Issued, issue, makeStaple, requestFor, type StaplingServer, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
+import {
+  createPki,
+  freePort,
+  type Issued,
+  issue,
+  makeStaple,
+  requestFor,
+  type StaplingServer,
+  startStaplingServer,
+  type TestPki,
+} from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes } from '../helpers.js';
 
@@ -47,16 +57,19 @@ describe('a real `openssl ocsp` responder', () => {
     if (!available) return;
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const base = { issuer: pki.intermediate, dnsNames: ['localhost'], ocspUrls: [url], notBefore: new Date(Date.now() - DAY), notAfter: new Date(Date.now() + 30 * DAY) };
+    const base = {
+      issuer: pki.intermediate,
+      dnsNames: ['localhost'],
+      ocspUrls: [url],
+      notBefore: new Date(Date.now() - DAY),
+      notAfter: new Date(Date.now() + 30 * DAY),
+    };
     good = await issue({ ...base, subject: 'CN=localhost', serial: '1030' });
     revoked = await issue({ ...base, subject: 'CN=localhost', serial: '1031' });
     dir = mkdtempSync(join(tmpdir(), 'staple-probe-openssl-'));
     const exp = '361231235959Z';
     const revokedAt = new Date(Date.now() - DAY).toISOString().replace(/[-:T]/g, '').slice(2, 14) + 'Z';
-    writeFileSync(
-      join(dir, 'index.txt'),
-      `V\t${exp}\t\t1030\tunknown\t/CN=localhost\nR\t${exp}\t${revokedAt},keyCompromise\t1031\tunknown\t/CN=localhost\n`,
-    );
+    writeFileSync(join(dir, 'index.txt'), `V\t${exp}\t\t1030\tunknown\t/CN=localhost\nR\t${exp}\t${revokedAt},keyCompromise\t1031\tunknown\t/CN=localhost\n`);
     writeFileSync(join(dir, 'ca.pem'), pki.intermediate.pem);
     writeFileSync(join(dir, 'ca.key'), pki.intermediate.keyPem);
     child = spawn('openssl', ['ocsp', '-index', 'index.txt', '-port', String(port), '-rsigner', 'ca.pem', '-rkey', 'ca.key', '-CA', 'ca.pem', '-ndays', '7'], {
@@ -67,7 +80,12 @@ describe('a real `openssl ocsp` responder', () => {
     const request = Buffer.from(requestFor(good, pki.intermediate));
     for (let i = 0; i < 100; i++) {
       try {
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body: request, signal: AbortSignal.timeout(1000) });
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/ocsp-request' },
+          body: request,
+          signal: AbortSignal.timeout(1000),
+        });
         if (res.status === 200) {
           await res.arrayBuffer();
           break;

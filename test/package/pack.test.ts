@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 let project = '';
 
-const run = (cmd: string, args: string[], cwd = project) => spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, CI: 'true' } });
+const run = (cmd: string, args: string[], cwd = project) =>
+  spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, CI: 'true' } });
 
 beforeAll(() => {
   project = mkdtempSync(join(tmpdir(), 'staple-probe-pack-'));
@@ -37,7 +38,15 @@ describe('the packed packages, installed with npm', () => {
     const version = run('npx', ['probe', '--version']);
     expect(version.stdout.trim()).toBe('0.1.0');
     const at = '2026-01-15T12:00:00Z';
-    const inspect = run('npx', ['probe', 'inspect', join(root, 'fixtures/ocsp/expired.der'), '--issuer', join(root, 'fixtures/pki/intermediate.pem'), '--at', at]);
+    const inspect = run('npx', [
+      'probe',
+      'inspect',
+      join(root, 'fixtures/ocsp/expired.der'),
+      '--issuer',
+      join(root, 'fixtures/pki/intermediate.pem'),
+      '--at',
+      at,
+    ]);
     expect(inspect.status).toBe(2);
     expect(inspect.stdout).toContain('STAPLE_EXPIRED');
   });

@@ -8,7 +8,18 @@ import { createPki, type Responder, startResponder, type TestPki } from '@staple
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
 import { codes } from '../helpers.js';
-import { available, distinctFreePorts, explain, type RunningServer, scenarioOptions, serverLeaf, startProcess, startRedirector, workDir, writeIdentity } from './harness.js';
+import {
+  available,
+  distinctFreePorts,
+  explain,
+  type RunningServer,
+  scenarioOptions,
+  serverLeaf,
+  startProcess,
+  startRedirector,
+  workDir,
+  writeIdentity,
+} from './harness.js';
 
 const HAS = available('apache2');
 const MODULES = '/usr/lib/apache2/modules';
@@ -19,7 +30,6 @@ let apache: RunningServer;
 let redirector: Awaited<ReturnType<typeof startRedirector>>;
 const ports: Record<string, number> = {};
 let opts: ReturnType<typeof scenarioOptions>;
-
 
 beforeAll(async () => {
   if (!HAS) return;
@@ -80,7 +90,11 @@ ${vhost(ports.downQuiet as number, quietId, 'SSLStaplingFakeTryLater off\n  SSLS
 ${vhost(ports.redirected as number, redirectingId)}
 `;
   writeFileSync(join(dir, 'httpd.conf'), conf);
-  apache = await startProcess('apache2', ['-f', join(dir, 'httpd.conf'), '-DFOREGROUND'], { dir, ports: Object.values(ports), logFile: join(dir, 'error.log') });
+  apache = await startProcess('apache2', ['-f', join(dir, 'httpd.conf'), '-DFOREGROUND'], {
+    dir,
+    ports: Object.values(ports),
+    logFile: join(dir, 'error.log'),
+  });
   opts = scenarioOptions(pki.root);
 }, 60_000);
 

@@ -40,7 +40,6 @@ const leaves: Record<string, Issued> = {};
 const ports: Record<string, number> = {};
 let opts: ReturnType<typeof scenarioOptions>;
 
-
 /** Send one command to the stats socket and return HAProxy's answer (it closes after one command). */
 function admin(command: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -194,7 +193,9 @@ describe.runIf(HAS)('haproxy', () => {
       );
       const without = spawnSync('haproxy', ['-c', '-f', cfg], { encoding: 'utf8' });
       expect(without.status).toBe(1);
-      expect(without.stderr).toMatch(/is present and activates OCSP but it is impossible to compute the OCSP certificate ID \(maybe the issuer could not be found\)/);
+      expect(without.stderr).toMatch(
+        /is present and activates OCSP but it is impossible to compute the OCSP certificate ID \(maybe the issuer could not be found\)/,
+      );
       writeFileSync(`${pem}.issuer`, pki.intermediate.pem);
       const withIssuer = spawnSync('haproxy', ['-c', '-f', cfg], { encoding: 'utf8' });
       expect(withIssuer.status, withIssuer.stderr).toBe(0);

@@ -81,7 +81,11 @@ function safeRead(file: string): string {
 }
 
 /** Start `command` in the foreground, wait for its ports, and return a handle that stops exactly it. */
-export async function startProcess(command: string, args: readonly string[], opts: { dir: string; ports: readonly number[]; logFile: string }): Promise<RunningServer> {
+export async function startProcess(
+  command: string,
+  args: readonly string[],
+  opts: { dir: string; ports: readonly number[]; logFile: string },
+): Promise<RunningServer> {
   const child = spawn(command, args, { cwd: opts.dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -168,7 +172,11 @@ export function explain(report: Report, server: RunningServer): string {
  * A fresh nginx of its own with `workers` worker processes on one loopback port, fetching OCSP live for `leaf`
  * (nginx.test.ts, and bench/nginx-workers.ts which tallies fresh starts).
  */
-export async function startFetchingNginx(leaf: Issued, pki: { readonly intermediate: Issued; readonly root: Issued }, workers: number): Promise<{ server: RunningServer; port: number }> {
+export async function startFetchingNginx(
+  leaf: Issued,
+  pki: { readonly intermediate: Issued; readonly root: Issued },
+  workers: number,
+): Promise<{ server: RunningServer; port: number }> {
   const dir = workDir('nginx');
   const id = writeIdentity(dir, 'workers', leaf, [pki.intermediate]);
   const chain = join(dir, 'chain.pem');
@@ -185,6 +193,10 @@ http {
 }
 `;
   writeFileSync(join(dir, 'nginx.conf'), conf);
-  const server = await startProcess('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { dir, ports: [port], logFile: join(dir, 'error.log') });
+  const server = await startProcess('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {
+    dir,
+    ports: [port],
+    logFile: join(dir, 'error.log'),
+  });
   return { server, port };
 }

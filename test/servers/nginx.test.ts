@@ -37,7 +37,20 @@ let perWorkerLeaf: Issued;
 
 beforeAll(async () => {
   if (!HAS) return;
-  const SCENARIOS = ['noTrustedIssuer', 'live', 'fileGood', 'fileExpired', 'fileAging', 'fileOther', 'fileTryLater', 'noTrusted', 'noResolver', 'sni', 'revoked', 'redirected'];
+  const SCENARIOS = [
+    'noTrustedIssuer',
+    'live',
+    'fileGood',
+    'fileExpired',
+    'fileAging',
+    'fileOther',
+    'fileTryLater',
+    'noTrusted',
+    'noResolver',
+    'sni',
+    'revoked',
+    'redirected',
+  ];
   const [responderPort, delegatedPort, ...scenarioPorts] = (await distinctFreePorts(2 + SCENARIOS.length)) as [number, number, ...number[]];
   SCENARIOS.forEach((name, i) => {
     ports[name] = scenarioPorts[i] as number;
@@ -49,7 +62,12 @@ beforeAll(async () => {
   const fallback = await serverLeaf(pki.intermediate, '1103', url, ['default.test']);
   const named = await serverLeaf(pki.intermediate, '1104', url, ['named.test']);
   const delegated = await serverLeaf(pki.intermediate, '1105', `http://127.0.0.1:${delegatedPort}/ocsp`);
-  delegatedResponder = await startResponder({ issuer: pki.intermediate, signer: pki.delegate, port: delegatedPort, statuses: new Map([['1105', { status: 'good' }]]) });
+  delegatedResponder = await startResponder({
+    issuer: pki.intermediate,
+    signer: pki.delegate,
+    port: delegatedPort,
+    statuses: new Map([['1105', { status: 'good' }]]),
+  });
   redirector = await startRedirector(responderPort);
   const redirecting = await serverLeaf(pki.intermediate, '1106', redirector.url);
   perWorkerLeaf = await serverLeaf(pki.intermediate, '1107', url);
@@ -224,7 +242,9 @@ describe.runIf(HAS)('nginx', () => {
     const note = report.findings.find((f) => f.code === 'LIVE_REDIRECTED');
     // The responder URL to point nginx at: the GET's request path cut off.
     expect(note?.args).toMatchObject({ redirects: 1, finalUrl: `http://127.0.0.1:${responder.port}/ocsp` });
-    expect(note && renderMessage(note)).toBe(`the OCSP responder ${note?.args.url} answered only after a redirect, from http://127.0.0.1:${responder.port}/ocsp`);
+    expect(note && renderMessage(note)).toBe(
+      `the OCSP responder ${note?.args.url} answered only after a redirect, from http://127.0.0.1:${responder.port}/ocsp`,
+    );
   });
 
   it('a revoked certificate: nginx refuses to staple non-good answers, the live query says revoked -> critical', async () => {
@@ -246,8 +266,14 @@ describe.runIf(HAS)('nginx', () => {
         const found = codes(report);
         const attempts = report.targets[0]?.addresses[0]?.attempts ?? [];
         const context = `${explain(report, server)}\n${attempts.map((a) => `${a.tlsVersion}#${a.attempt} ${a.ok ? (a.staple ? 'stapled' : 'bare') : 'failed'}`).join(', ')}`;
-        expect(attempts.map((a) => a.ok), context).toEqual([true, true, true, true, true, true]);
-        expect(found.filter((c) => !['STAPLE_LAZY', 'STAPLE_INTERMITTENT', 'STAPLE_MISSING_ON_VERSION', 'STAPLE_MISSING'].includes(c)), context).toEqual([]);
+        expect(
+          attempts.map((a) => a.ok),
+          context,
+        ).toEqual([true, true, true, true, true, true]);
+        expect(
+          found.filter((c) => !['STAPLE_LAZY', 'STAPLE_INTERMITTENT', 'STAPLE_MISSING_ON_VERSION', 'STAPLE_MISSING'].includes(c)),
+          context,
+        ).toEqual([]);
         if (attempts.some((a) => a.staple === null)) expect(found.length, context).toBeGreaterThan(0);
         // At most one fetch per worker, and the probe's own live query.
         expect(responder.requests() - before, context).toBeLessThanOrEqual(4 + 1);

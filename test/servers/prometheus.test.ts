@@ -26,7 +26,18 @@ beforeAll(async () => {
   expired = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple: await makeStaple(pki, 'expired', { now: new Date() }) });
   exporter = await startExporter({
     listen: '127.0.0.1:0',
-    modules: { default: { tlsVersions: ['1.2', '1.3'], attempts: 2, timeoutMs: 5000, retryDelayMs: 20, live: true, httpHead: true, warnRemainingSeconds: 172800, critRemainingSeconds: 0 } },
+    modules: {
+      default: {
+        tlsVersions: ['1.2', '1.3'],
+        attempts: 2,
+        timeoutMs: 5000,
+        retryDelayMs: 20,
+        live: true,
+        httpHead: true,
+        warnRemainingSeconds: 172800,
+        critRemainingSeconds: 0,
+      },
+    },
     allow: ['127.0.0.1/32'],
     concurrency: 8,
     extraCerts: [pki.root.der],
@@ -54,7 +65,12 @@ scrape_configs:
   writeFileSync(join(dir, 'prometheus.log'), '');
   prometheus = await startProcess(
     'prometheus',
-    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn'],
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+      '--log.level=warn',
+    ],
     { dir, ports: [promPort], logFile: join(dir, 'prometheus.log') },
   );
   api = `http://127.0.0.1:${promPort}/api/v1`;

@@ -234,7 +234,9 @@ describe('unreachable and broken peers end in UNKNOWN with a clear finding', () 
     const started = performance.now();
     const evidence = await collect(parseTarget(`127.0.0.1:${port}`), { ...fast, timeoutMs: 10_000, signal: controller.signal });
     expect(performance.now() - started).toBeLessThan(2000);
-    expect(evidence.addresses[0]?.attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.outcome.ok ? 'ok' : a.outcome.error.code}`)).toEqual(['1.2#1:ABORT_ERR']);
+    expect(evidence.addresses[0]?.attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.outcome.ok ? 'ok' : a.outcome.error.code}`)).toEqual([
+      '1.2#1:ABORT_ERR',
+    ]);
   });
 
   it('a host name that does not resolve', async () => {
@@ -415,7 +417,12 @@ describe('the order of the handshakes', () => {
     const report = await probe(proxy.target, { ...fast, attempts: 3, httpHead: false, servername: 'localhost' });
     // All six were tried (the round opens together); the TLS 1.3 ones after the first are not counted.
     expect(proxy.gaps()).toHaveLength(5);
-    expect(report.targets[0]?.addresses[0]?.attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.ok}`)).toEqual(['1.2#1:true', '1.2#2:true', '1.2#3:true', '1.3#1:false']);
+    expect(report.targets[0]?.addresses[0]?.attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.ok}`)).toEqual([
+      '1.2#1:true',
+      '1.2#2:true',
+      '1.2#3:true',
+      '1.3#1:false',
+    ]);
     expect(codes(report)).toEqual(['TLS_VERSION_UNSUPPORTED']);
   });
 
@@ -527,7 +534,12 @@ describe('the HEAD after the first handshake', () => {
     try {
       const evidence = await collect(parseTarget(`127.0.0.1:${proxyPort}`, { servername: 'localhost' }), { ...fast, attempts: 2 });
       const attempts = evidence.addresses[0]?.attempts ?? [];
-      expect(attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.outcome.ok && a.outcome.staple ? 'staple' : 'none'}`)).toEqual(['1.2#1:staple', '1.2#2:staple', '1.3#1:staple', '1.3#2:staple']);
+      expect(attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.outcome.ok && a.outcome.staple ? 'staple' : 'none'}`)).toEqual([
+        '1.2#1:staple',
+        '1.2#2:staple',
+        '1.3#1:staple',
+        '1.3#2:staple',
+      ]);
       // One HEAD, on a TLS 1.3 attempt; the TLS 1.2 ones sent none.
       const carried = attempts.filter((a) => a.outcome.ok && a.outcome.serverHeader !== undefined);
       expect(carried.map((a) => a.tlsVersion)).toEqual(['1.3']);
@@ -547,7 +559,12 @@ describe('the HEAD after the first handshake', () => {
       const evidence = await collect(parseTarget(`127.0.0.1:${proxyPort}`, { servername: 'localhost' }), { ...fast, attempts: 2, retryDelayMs: 600 });
       const address = evidence.addresses[0];
       const attempts = address?.attempts ?? [];
-      expect(attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.outcome.ok && a.outcome.staple ? 'staple' : 'none'}`)).toEqual(['1.2#1:none', '1.2#2:staple', '1.3#1:staple', '1.3#2:staple']);
+      expect(attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.outcome.ok && a.outcome.staple ? 'staple' : 'none'}`)).toEqual([
+        '1.2#1:none',
+        '1.2#2:staple',
+        '1.3#1:staple',
+        '1.3#2:staple',
+      ]);
       // One HEAD in all, on a handshake of the round: none of the counted attempts sent one.
       expect(attempts.filter((a) => a.outcome.ok && a.outcome.serverHeader !== undefined)).toEqual([]);
       expect(address?.serverHeader).toBe('slowpoke/1.0');

@@ -92,7 +92,10 @@ beforeAll(async () => {
   statuses.set('1002', { status: 'revoked', revokedAt: new Date(Date.now() - DAY), reason: 'keyCompromise' });
   statuses.set('1003', { status: 'good' });
   responder = await startResponder({ issuer: pki.intermediate, statuses, port: responderPort });
-  await listen(createServer((_req, res) => void hostile(res)), hostilePort);
+  await listen(
+    createServer((_req, res) => void hostile(res)),
+    hostilePort,
+  );
   await listen(
     createServer((_req, res) => {
       const body = aiaMode === 'der' ? pki.intermediate.der : aiaMode === 'pem' ? pki.intermediate.pem : pkcs7([pki.intermediate]);
@@ -206,16 +209,34 @@ describe('live query against the testing kit responder', () => {
       const ask = async (url: string, serialIssued: Issued) => {
         const request = Buffer.from(requestFor(serialIssued, pki.intermediate)).toString('base64');
         const res = await fetch(`${url}/${encodeURIComponent(request)}`);
-        const basic = pkijs.BasicOCSPResponse.fromBER(pkijs.OCSPResponse.fromBER(new Uint8Array(await res.arrayBuffer())).responseBytes?.response.valueBlock.valueHexView ?? new Uint8Array());
+        const basic = pkijs.BasicOCSPResponse.fromBER(
+          pkijs.OCSPResponse.fromBER(new Uint8Array(await res.arrayBuffer())).responseBytes?.response.valueBlock.valueHexView ?? new Uint8Array(),
+        );
         return { producedAt: basic.tbsResponseData.producedAt.toISOString(), status: basic.tbsResponseData.responses[0]?.certStatus.idBlock.tagNumber };
       };
-      const revoked = await issue({ issuer: pki.intermediate, subject: 'CN=revoked.test', serial: '1002', dnsNames: ['revoked.test'], keys: pki.leafRsa.keys, notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z') });
+      const revoked = await issue({
+        issuer: pki.intermediate,
+        subject: 'CN=revoked.test',
+        serial: '1002',
+        dnsNames: ['revoked.test'],
+        keys: pki.leafRsa.keys,
+        notBefore: new Date('2026-01-01T00:00:00Z'),
+        notAfter: new Date('2027-01-01T00:00:00Z'),
+      });
       clock = new Date('2026-06-01T05:00:00Z');
       // Pre-produced at start (00:00), statuses as they were then: good (tag 0) and revoked (tag 1).
       expect(await ask(kit.url, pki.leafRsa)).toEqual({ producedAt: '2026-06-01T00:00:00.000Z', status: 0 });
       expect(await ask(kit.url, revoked)).toEqual({ producedAt: '2026-06-01T00:00:00.000Z', status: 1 });
       // A serial it does not list is still answered when asked (unknown, tag 2), at the clock's time.
-      const other = await issue({ issuer: pki.intermediate, subject: 'CN=other.test', serial: '4242', dnsNames: ['other.test'], keys: pki.leafRsa.keys, notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z') });
+      const other = await issue({
+        issuer: pki.intermediate,
+        subject: 'CN=other.test',
+        serial: '4242',
+        dnsNames: ['other.test'],
+        keys: pki.leafRsa.keys,
+        notBefore: new Date('2026-01-01T00:00:00Z'),
+        notAfter: new Date('2027-01-01T00:00:00Z'),
+      });
       expect(await ask(kit.url, other)).toEqual({ producedAt: '2026-06-01T05:00:00.000Z', status: 2 });
       expect(kit.requests()).toBe(3);
       // Without preproduce the answer follows the clock.

@@ -13,14 +13,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  DecodeError,
-  type DecodedResponse,
-  type Finding,
-  type FindingCode,
-  inspect,
-  readCertificates,
-} from '@staple-probe/core';
+import { DecodeError, type DecodedResponse, type Finding, type FindingCode, inspect, readCertificates } from '@staple-probe/core';
 import { matchCertId } from '../../packages/probe-core/src/core/cert-id.js';
 // The internal decoder: these checks read the raw shapes (certID bytes, embedded certificates) behind the public view.
 import { decodeOcspResponse } from '../../packages/probe-core/src/core/decode.js';
@@ -337,9 +330,7 @@ function expectedSignerCodes(entry: ResponseEntry, c: VerifyCase): string[] {
       case 'WSNIC':
         return delegated ? ['SIGNER_DELEGATE_FOREIGN', 'STAPLE_CERTID_MISMATCH'] : ['STAPLE_CERTID_MISMATCH'];
       case 'WKIC':
-        return delegated
-          ? ['SIGNER_DELEGATE_BAD_CERT_SIGNATURE', 'STAPLE_CERTID_MISMATCH']
-          : ['SIGNER_NOT_FOUND', 'STAPLE_CERTID_MISMATCH'];
+        return delegated ? ['SIGNER_DELEGATE_BAD_CERT_SIGNATURE', 'STAPLE_CERTID_MISMATCH'] : ['SIGNER_NOT_FOUND', 'STAPLE_CERTID_MISMATCH'];
       default:
         throw new Error(`no expectation stated for invalid case ${entry.file} (${group ?? 'no group'})`);
     }
@@ -377,9 +368,7 @@ describe('verify: signature and responder authorization', () => {
 
 // --- 3. CertID hashes ---
 
-const certRows = certificates.flatMap((entry) =>
-  (entry.bundle ?? [entry]).map((facts, i) => [`${entry.file}#${i}`, entry, facts, i] as const),
-);
+const certRows = certificates.flatMap((entry) => (entry.bundle ?? [entry]).map((facts, i) => [`${entry.file}#${i}`, entry, facts, i] as const));
 
 describe('certID hashes of every certificate', () => {
   it.each(certificates.map((e) => [e.file, e] as const))('%s holds certCount certificates', (file, entry) => {

@@ -1,5 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { assess, collect, createCollectCache, inspect, ipVersion, mergeReports, parseTarget, type Report, readCertificates, SignatureVerifier, TargetError } from '@staple-probe/core';
+import {
+  assess,
+  collect,
+  createCollectCache,
+  inspect,
+  ipVersion,
+  mergeReports,
+  parseTarget,
+  type Report,
+  readCertificates,
+  SignatureVerifier,
+  TargetError,
+} from '@staple-probe/core';
 import { exitCodeOf } from './exit-code.js';
 import { helpLines, type OptionName, parseCommandLine, parseDuration, tlsVersionsOf, UsageError, type Values } from './options.js';
 import { renderJson, toJsonReport } from './render/json.js';
@@ -77,7 +89,8 @@ function readInput(io: Io, path: string, what: string): Uint8Array {
     return io.readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
     throw new UsageError(`cannot read ${what} ${path}: ${reason}`);
   }
 }
@@ -127,10 +140,11 @@ function tableWidth(io: Io): number {
 
 async function runInspect(args: string[], io: Io): Promise<number> {
   const line = parseCommandLine('inspect', args);
-  if (line.exit === 'help') return io.stdout(HELP), 0;
-  if (line.exit === 'version') return io.stdout(`${VERSION}\n`), 0;
+  if (line.exit === 'help') return (io.stdout(HELP), 0);
+  if (line.exit === 'version') return (io.stdout(`${VERSION}\n`), 0);
   const { values, positionals, given } = line;
-  if (positionals.length !== 1) throw new UsageError(positionals.length ? 'inspect takes exactly one response file' : 'inspect needs a response file (or - for standard input)');
+  if (positionals.length !== 1)
+    throw new UsageError(positionals.length ? 'inspect takes exactly one response file' : 'inspect needs a response file (or - for standard input)');
   const file = positionals[0] as string;
   const raw = readInput(io, file, 'response file');
   const options = judgement(values, given);
@@ -182,8 +196,8 @@ function progressBar(done: number, total: number, width = 30): string {
 
 async function runProbe(args: string[], io: Io): Promise<number> {
   const line = parseCommandLine('probe', args);
-  if (line.exit === 'help') return io.stdout(HELP), 0;
-  if (line.exit === 'version') return io.stdout(`${VERSION}\n`), 0;
+  if (line.exit === 'help') return (io.stdout(HELP), 0);
+  if (line.exit === 'version') return (io.stdout(`${VERSION}\n`), 0);
   const { values, positionals, given } = line;
   const format = values.json ? 'json' : values.format;
   const listed: { target: string; servername?: string }[] = positionals.map((target) => ({ target }));
@@ -261,7 +275,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       const { runServe } = await import('./serve/command.js');
       return await runServe(args.slice(1), io);
     }
-    if (args[0] === 'help') return io.stdout(HELP), 0;
+    if (args[0] === 'help') return (io.stdout(HELP), 0);
     return await runProbe(args, io);
   } catch (error) {
     if (error instanceof UsageError) {

@@ -6,4 +6,3 @@ const CODES: Record<Verdict, 0 | 1 | 2 | 3> = { ok: 0, warn: 1, critical: 2, unk
 export function exitCodeOf(verdict: Verdict): 0 | 1 | 2 | 3 {
   return CODES[verdict];
 }
-

@@ -39,53 +39,137 @@ export const OPTIONS = {
   servername: { kind: 'string', arg: 'NAME', commands: ['probe'], help: 'SNI name to send (default: the host name; none for an IP address)' },
   address: { kind: 'string', arg: 'IP', commands: ['probe'], help: 'connect to this address instead of resolving the host (SNI stays the host)' },
   issuer: {
-    kind: 'file', arg: 'FILE', commands: ['probe', 'inspect'],
+    kind: 'file',
+    arg: 'FILE',
+    commands: ['probe', 'inspect'],
     help: 'issuer certificate (PEM or DER), when the server does not send it',
     for: { inspect: { help: 'issuer certificate: enables the signature and responder checks' } },
   },
   'ca-file': { kind: 'file', arg: 'FILE', commands: ['probe', 'serve'], help: 'more trusted roots (PEM), also searched for the issuer' },
-  tls: { kind: 'choice', arg: '1.2|1.3|both', choices: ['1.2', '1.3', 'both'], default: 'both', commands: ['probe', 'serve'], help: 'TLS versions to probe, each separately (default: {default})' },
+  tls: {
+    kind: 'choice',
+    arg: '1.2|1.3|both',
+    choices: ['1.2', '1.3', 'both'],
+    default: 'both',
+    commands: ['probe', 'serve'],
+    help: 'TLS versions to probe, each separately (default: {default})',
+  },
   attempts: {
-    kind: 'integer', arg: 'N', min: 1, max: 20, default: DEFAULTS.attempts, commands: ['probe', 'serve'],
+    kind: 'integer',
+    arg: 'N',
+    min: 1,
+    max: 20,
+    default: DEFAULTS.attempts,
+    commands: ['probe', 'serve'],
     help: 'full handshakes per address and version (default: {default}; nginx staples\nonly after its first handshake)',
   },
   'retry-delay': {
-    kind: 'integer', arg: 'MS', min: 0, max: 60_000, default: DEFAULTS.retryDelayMs, commands: ['probe', 'serve'],
+    kind: 'integer',
+    arg: 'MS',
+    min: 0,
+    max: 60_000,
+    default: DEFAULTS.retryDelayMs,
+    commands: ['probe', 'serve'],
     help: 'pause after a handshake without a staple (default: {default})',
   },
-  timeout: { kind: 'integer', arg: 'MS', min: 100, max: MS_LIMIT, default: DEFAULTS.timeoutMs, commands: ['probe', 'serve'], help: 'deadline per handshake (default: {default})' },
+  timeout: {
+    kind: 'integer',
+    arg: 'MS',
+    min: 100,
+    max: MS_LIMIT,
+    default: DEFAULTS.timeoutMs,
+    commands: ['probe', 'serve'],
+    help: 'deadline per handshake (default: {default})',
+  },
   server: {
-    kind: 'choice', arg: 'NAME', choices: ['nginx', 'apache', 'haproxy', 'caddy'], ignoreCase: true, commands: ['probe', 'inspect'],
+    kind: 'choice',
+    arg: 'NAME',
+    choices: ['nginx', 'apache', 'haproxy', 'caddy'],
+    ignoreCase: true,
+    commands: ['probe', 'inspect'],
     help: 'nginx, apache, haproxy or caddy: word the fixes for it (default: detected\nfrom the Server header of one HEAD /; otherwise the fix for each is given)',
     for: { inspect: { help: 'nginx, apache, haproxy or caddy: word the fixes for it' } },
   },
   'no-http': {
-    kind: 'boolean', commands: ['probe', 'serve'],
+    kind: 'boolean',
+    commands: ['probe', 'serve'],
     help: 'do not send that HEAD / (for ports that do not speak HTTP)',
     for: { serve: { help: 'do not send the HEAD / that detects the server software (for ports that do\nnot speak HTTP)' } },
   },
   'no-live': { kind: 'boolean', commands: ['probe', 'serve'], help: 'do not ask the responder; judge the staple alone' },
   nonce: { kind: 'boolean', commands: ['probe'], help: 'send a nonce (many responders ignore it, RFC 5019)' },
   'live-timeout': {
-    kind: 'integer', arg: 'MS', min: 100, max: MS_LIMIT, default: DEFAULTS.httpTimeoutMs, commands: ['probe'],
+    kind: 'integer',
+    arg: 'MS',
+    min: 100,
+    max: MS_LIMIT,
+    default: DEFAULTS.httpTimeoutMs,
+    commands: ['probe'],
     help: 'total deadline for the query, body included (default: {default})',
   },
-  'live-max-bytes': { kind: 'integer', arg: 'N', min: 1024, max: 64 * 1024 * 1024, default: DEFAULTS.httpMaxBytes, commands: ['probe'], help: 'largest answer accepted (default: {default})' },
+  'live-max-bytes': {
+    kind: 'integer',
+    arg: 'N',
+    min: 1024,
+    max: 64 * 1024 * 1024,
+    default: DEFAULTS.httpMaxBytes,
+    commands: ['probe'],
+    help: 'largest answer accepted (default: {default})',
+  },
   at: { kind: 'string', arg: 'ISO-8601', commands: ['probe', 'inspect'], help: 'judge as of this instant instead of now' },
-  'warn-remaining': { kind: 'duration', arg: 'DUR', default: DEFAULTS.warnRemainingSeconds, commands: ALL, help: 'warn when less validity remains before nextUpdate (default: {default})' },
-  'crit-remaining': { kind: 'duration', arg: 'DUR', default: DEFAULTS.critRemainingSeconds, commands: ALL, help: 'critical when less remains (default: {default}, i.e. only once expired)' },
-  warning: { kind: 'string', short: 'w', arg: 'N', commands: ['probe', 'inspect'], help: 'the same as --warn-remaining in check_ssl_cert style: N days (or a duration)' },
+  'warn-remaining': {
+    kind: 'duration',
+    arg: 'DUR',
+    default: DEFAULTS.warnRemainingSeconds,
+    commands: ALL,
+    help: 'warn when less validity remains before nextUpdate (default: {default})',
+  },
+  'crit-remaining': {
+    kind: 'duration',
+    arg: 'DUR',
+    default: DEFAULTS.critRemainingSeconds,
+    commands: ALL,
+    help: 'critical when less remains (default: {default}, i.e. only once expired)',
+  },
+  warning: {
+    kind: 'string',
+    short: 'w',
+    arg: 'N',
+    commands: ['probe', 'inspect'],
+    help: 'the same as --warn-remaining in check_ssl_cert style: N days (or a duration)',
+  },
   critical: { kind: 'string', short: 'c', arg: 'N', commands: ['probe', 'inspect'], help: 'the same as --crit-remaining: N days (or a duration)' },
-  skew: { kind: 'duration', arg: 'DUR', default: DEFAULTS.skewSeconds, commands: ['probe', 'inspect'], help: 'clock skew tolerated on thisUpdate/nextUpdate/producedAt (default: {default})' },
+  skew: {
+    kind: 'duration',
+    arg: 'DUR',
+    default: DEFAULTS.skewSeconds,
+    commands: ['probe', 'inspect'],
+    help: 'clock skew tolerated on thisUpdate/nextUpdate/producedAt (default: {default})',
+  },
   cert: { kind: 'file', arg: 'FILE', commands: ['inspect'], help: 'the certificate the response is for: enables the serial check' },
-  file: { kind: 'file', short: 'f', arg: 'FILE', commands: ['probe'], help: 'read targets from FILE (- for standard input): one "host[:port] [servername]"\nper line, # starts a comment' },
+  file: {
+    kind: 'file',
+    short: 'f',
+    arg: 'FILE',
+    commands: ['probe'],
+    help: 'read targets from FILE (- for standard input): one "host[:port] [servername]"\nper line, # starts a comment',
+  },
   concurrency: {
-    kind: 'integer', arg: 'N', min: 1, max: 256, default: 8, commands: ['probe', 'serve'],
+    kind: 'integer',
+    arg: 'N',
+    min: 1,
+    max: 256,
+    default: 8,
+    commands: ['probe', 'serve'],
     help: 'targets probed at once (default: {default})',
     for: { serve: { max: 1024, default: 16, help: 'probes in flight at most; more get 503 (default: {default})' } },
   },
   format: {
-    kind: 'choice', arg: 'FORMAT', choices: ['table', 'json', 'jsonl', 'nagios'], default: 'table', commands: ['probe', 'inspect'],
+    kind: 'choice',
+    arg: 'FORMAT',
+    choices: ['table', 'json', 'jsonl', 'nagios'],
+    default: 'table',
+    commands: ['probe', 'inspect'],
     help: 'table (default; a summary table for several targets), json (one document,\nschema report.v1.schema.json), jsonl (one report per line as each target\nfinishes), nagios (one Monitoring Plugins status line with perfdata)',
     for: { inspect: { choices: ['table', 'json'] } },
   },
@@ -94,8 +178,19 @@ export const OPTIONS = {
   help: { kind: 'boolean', short: 'h', commands: ALL, help: 'this help' },
   version: { kind: 'boolean', short: 'V', commands: ['probe', 'inspect'], help: 'the version' },
   listen: { kind: 'string', arg: 'HOST:PORT', default: '127.0.0.1:9219', commands: ['serve'], help: 'where to listen (default: {default})' },
-  config: { kind: 'file', arg: 'FILE', commands: ['serve'], help: 'YAML: named modules (tls, attempts, timeout, retry_delay, live,\nwarn_remaining, crit_remaining) and an allow list' },
-  allow: { kind: 'string', arg: 'HOST|CIDR', multiple: true, commands: ['serve'], help: 'targets that may be probed (repeatable); required unless listening on loopback' },
+  config: {
+    kind: 'file',
+    arg: 'FILE',
+    commands: ['serve'],
+    help: 'YAML: named modules (tls, attempts, timeout, retry_delay, live,\nwarn_remaining, crit_remaining) and an allow list',
+  },
+  allow: {
+    kind: 'string',
+    arg: 'HOST|CIDR',
+    multiple: true,
+    commands: ['serve'],
+    help: 'targets that may be probed (repeatable); required unless listening on loopback',
+  },
 } as const satisfies Record<string, Spec>;
 
 type Options = typeof OPTIONS;
@@ -105,7 +200,8 @@ type Value<O> = O extends { kind: 'boolean' }
   ? boolean
   : O extends { multiple: true }
     ? string[]
-    : (O extends { kind: 'integer' | 'duration' } ? number : O extends { choices: readonly (infer C)[] } ? C : string) | (O extends { default: unknown } ? never : undefined);
+    : | (O extends { kind: 'integer' | 'duration' } ? number : O extends { choices: readonly (infer C)[] } ? C : string)
+      | (O extends { default: unknown } ? never : undefined);
 
 /** The flags `command` takes, parsed and checked: numbers for integers and durations (seconds), defaults filled in. */
 export type Values<C extends Command> = {
@@ -182,7 +278,10 @@ export function parseCommandLine<C extends Command>(command: C, args: readonly s
   const options = Object.fromEntries(
     names.map((name) => {
       const spec: Spec = OPTIONS[name];
-      return [name, { type: spec.kind === 'boolean' ? 'boolean' : 'string', ...(spec.short ? { short: spec.short } : {}), ...(spec.multiple ? { multiple: true } : {}) }] as const;
+      return [
+        name,
+        { type: spec.kind === 'boolean' ? 'boolean' : 'string', ...(spec.short ? { short: spec.short } : {}), ...(spec.multiple ? { multiple: true } : {}) },
+      ] as const;
     }),
   );
   let parsed: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] };

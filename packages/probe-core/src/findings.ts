@@ -39,7 +39,6 @@ const FIX = {
 
 const doc = (code: string): string => `docs/findings.md#${code.toLowerCase()}`;
 
-
 /**
  * Every finding code with its severity, title and remediation hint.
  * A code's meaning never changes once released; add a new code instead.
@@ -63,10 +62,11 @@ export const FINDINGS = {
   STAPLE_LAZY: {
     severity: 'info',
     title: 'Staple appeared only after the first handshake',
-    hint: 'The server fetches OCSP lazily: nginx asks the responder only when a handshake needs the staple, so the first handshake after a start or reload carries none, and since the cache is per worker process, each worker\'s first handshake misses too. Harmless for most clients. To avoid it, warm every worker after a reload, or serve a pre-fetched `ssl_stapling_file` that you refresh.',
+    hint: "The server fetches OCSP lazily: nginx asks the responder only when a handshake needs the staple, so the first handshake after a start or reload carries none, and since the cache is per worker process, each worker's first handshake misses too. Harmless for most clients. To avoid it, warm every worker after a reload, or serve a pre-fetched `ssl_stapling_file` that you refresh.",
     docs: doc('STAPLE_LAZY'),
     servers: {
-      nginx: 'nginx caches the response per worker process: after each reload make one handshake per worker, or serve a pre-fetched `ssl_stapling_file` that cron refreshes.',
+      nginx:
+        'nginx caches the response per worker process: after each reload make one handshake per worker, or serve a pre-fetched `ssl_stapling_file` that cron refreshes.',
       apache: 'mod_ssl fetches inside the first handshake that needs a response, which waits for the responder; later handshakes use `SSLStaplingCache`.',
     },
   },
@@ -76,7 +76,8 @@ export const FINDINGS = {
     hint: 'The certificate is must-staple (RFC 7633) and the server fetches OCSP lazily: the first handshakes after a start or reload carry no staple, and strict clients (Firefox) refuse them. nginx: warm the cache with one handshake right after each reload, or serve a pre-fetched `ssl_stapling_file` that a cron job refreshes. Apache fetches during the first handshake too; HAProxy loads `.ocsp` files at start and has no gap.',
     docs: doc('STAPLE_LAZY_MUST_STAPLE'),
     servers: {
-      nginx: 'Make one handshake per worker right after every reload, or serve a pre-fetched `ssl_stapling_file` that cron refreshes (nginx never refreshes that file itself).',
+      nginx:
+        'Make one handshake per worker right after every reload, or serve a pre-fetched `ssl_stapling_file` that cron refreshes (nginx never refreshes that file itself).',
       haproxy: 'HAProxy loads `.ocsp` files at start and has no such gap.',
     },
   },
@@ -111,8 +112,10 @@ export const FINDINGS = {
     hint: "The staple carries no certificate status at all, only the responder's error (tryLater, internalError, unauthorized, ...). Clients treat it as no valid staple; must-staple clients fail.",
     docs: doc('STAPLE_ERROR_STATUS'),
     servers: {
-      nginx: 'nginx staples `ssl_stapling_file` byte for byte without looking at its status (it never staples an error it fetched itself): replace the file with a successful response.',
-      apache: 'Apache staples a fake tryLater when it cannot get a response (`SSLStaplingFakeTryLater`, on by default) and passes responder errors on (`SSLStaplingReturnResponderErrors`, on by default): set both `off` so it staples nothing instead, and fix its access to the responder (error log, `SSLStaplingResponderTimeout`, `SSLStaplingForceURL`).',
+      nginx:
+        'nginx staples `ssl_stapling_file` byte for byte without looking at its status (it never staples an error it fetched itself): replace the file with a successful response.',
+      apache:
+        'Apache staples a fake tryLater when it cannot get a response (`SSLStaplingFakeTryLater`, on by default) and passes responder errors on (`SSLStaplingReturnResponderErrors`, on by default): set both `off` so it staples nothing instead, and fix its access to the responder (error log, `SSLStaplingResponderTimeout`, `SSLStaplingForceURL`).',
       haproxy: 'The `.ocsp` file (or the `set ssl ocsp-response` payload) holds an error response: replace it with a successful one.',
     },
   },
@@ -135,8 +138,10 @@ export const FINDINGS = {
     hint: 'No SingleResponse in the staple matches the served certificate (serial, issuer name hash and issuer key hash). Typical causes: the certificate was renewed but the stapled file was not, or the response file of another vhost is configured. Fetch the response for the certificate this server sends.',
     docs: doc('STAPLE_CERTID_MISMATCH'),
     servers: {
-      nginx: 'The `ssl_stapling_file` belongs to another certificate (typically the one before a renewal): fetch the response for the certificate in `ssl_certificate`, or let nginx fetch it.',
-      haproxy: 'The response loaded for this certificate belongs to another one: regenerate `<cert>.ocsp` (or `set ssl ocsp-response`) for the deployed certificate.',
+      nginx:
+        'The `ssl_stapling_file` belongs to another certificate (typically the one before a renewal): fetch the response for the certificate in `ssl_certificate`, or let nginx fetch it.',
+      haproxy:
+        'The response loaded for this certificate belongs to another one: regenerate `<cert>.ocsp` (or `set ssl ocsp-response`) for the deployed certificate.',
       apache: 'mod_ssl fetches for its own certificate, so a mismatch points at a shared cache or a proxy in front of Apache.',
     },
   },
@@ -264,7 +269,7 @@ export const FINDINGS = {
   LIVE_UNREACHABLE: {
     severity: 'warn',
     title: "CA's OCSP responder unreachable",
-    hint: "The responder named in the certificate could not be reached from here (DNS failure, refused or reset connection). Clients still get the staple, but the server will fail at its next refresh if it cannot reach the responder either. Check DNS and egress from the server to the OCSP URL (nginx also needs a `resolver` for a host name).",
+    hint: 'The responder named in the certificate could not be reached from here (DNS failure, refused or reset connection). Clients still get the staple, but the server will fail at its next refresh if it cannot reach the responder either. Check DNS and egress from the server to the OCSP URL (nginx also needs a `resolver` for a host name).',
     docs: doc('LIVE_UNREACHABLE'),
   },
   LIVE_TIMEOUT: {
@@ -303,8 +308,10 @@ export const FINDINGS = {
     hint: 'The OCSP URL in the certificate redirects, and the probe followed it. nginx and Apache do not follow redirects when they fetch a response to staple: a server that fetches its own staples from this URL gets none. Tell the CA, and meanwhile point the server at the final URL.',
     docs: doc('LIVE_REDIRECTED'),
     servers: {
-      nginx: 'nginx treats the redirect as a failed fetch, staples nothing and logs nothing about it: set `ssl_stapling_responder <final URL>;` next to `ssl_stapling on;`, or serve a pre-fetched `ssl_stapling_file` that cron refreshes.',
-      apache: 'mod_ssl treats the redirect as a failed fetch and, with `SSLStaplingFakeTryLater` on (the default), staples a tryLater of its own: set `SSLStaplingForceURL <final URL>` in the vhost.',
+      nginx:
+        'nginx treats the redirect as a failed fetch, staples nothing and logs nothing about it: set `ssl_stapling_responder <final URL>;` next to `ssl_stapling on;`, or serve a pre-fetched `ssl_stapling_file` that cron refreshes.',
+      apache:
+        'mod_ssl treats the redirect as a failed fetch and, with `SSLStaplingFakeTryLater` on (the default), staples a tryLater of its own: set `SSLStaplingForceURL <final URL>` in the vhost.',
       haproxy: 'HAProxy staples the `.ocsp` file you give it: fetch that from the final URL.',
     },
   },
@@ -347,7 +354,7 @@ export const FINDINGS = {
   LIVE_NOT_QUERIED: {
     severity: 'info',
     title: 'Live query not made',
-    hint: 'The CA\'s responder was not asked, because the issuer certificate was not found (the request needs the issuer key). Give the issuer with `--issuer`, or make the server send it.',
+    hint: "The CA's responder was not asked, because the issuer certificate was not found (the request needs the issuer key). Give the issuer with `--issuer`, or make the server send it.",
     docs: doc('LIVE_NOT_QUERIED'),
   },
   // --- the staple against the live answer, and addresses against each other ---
@@ -387,7 +394,7 @@ export const FINDINGS = {
   CERT_NO_OCSP_URL: {
     severity: 'info',
     title: 'Certificate has no OCSP URL',
-    hint: 'The certificate names no OCSP responder (Let\'s Encrypt and others dropped OCSP in 2025 in favour of CRLs), so there is nothing to staple and no staple is expected. Revocation is published through the CRL distribution points instead.',
+    hint: "The certificate names no OCSP responder (Let's Encrypt and others dropped OCSP in 2025 in favour of CRLs), so there is nothing to staple and no staple is expected. Revocation is published through the CRL distribution points instead.",
     docs: doc('CERT_NO_OCSP_URL'),
   },
   CERT_CHAIN_INCOMPLETE: {
@@ -405,7 +412,7 @@ export const FINDINGS = {
   CERT_ISSUER_FETCH_FAILED: {
     severity: 'warn',
     title: 'Issuer could not be downloaded',
-    hint: 'The server does not send the intermediate, and its AIA caIssuers URL did not give it either, so the staple\'s signature could not be checked. Serve the intermediate after the leaf (then no download is needed), or fix what the URL serves: one DER or PEM certificate, or a PKCS#7 certs-only bundle.',
+    hint: "The server does not send the intermediate, and its AIA caIssuers URL did not give it either, so the staple's signature could not be checked. Serve the intermediate after the leaf (then no download is needed), or fix what the URL serves: one DER or PEM certificate, or a PKCS#7 certs-only bundle.",
     docs: doc('CERT_ISSUER_FETCH_FAILED'),
   },
   CERT_UNTRUSTED: {
@@ -429,7 +436,7 @@ export const FINDINGS = {
   CERT_NAME_MISMATCH: {
     severity: 'critical',
     title: 'Certificate does not match the name',
-    hint: 'The certificate is not valid for the SNI name probed. The server (or this vhost) serves the wrong certificate, typically the default server\'s. Check the `server_name`/`ServerName` the name lands on, or probe with the right `--servername`.',
+    hint: "The certificate is not valid for the SNI name probed. The server (or this vhost) serves the wrong certificate, typically the default server's. Check the `server_name`/`ServerName` the name lands on, or probe with the right `--servername`.",
     docs: doc('CERT_NAME_MISMATCH'),
   },
   CERT_MUST_STAPLE: {

@@ -52,9 +52,8 @@ const MESSAGES: { readonly [C in FindingCode]: (a: FindingArgs[C]) => string } =
         ? 'the issuer certificate does not parse, so the signature was not checked'
         : a.reason === 'issuer-mismatch'
           ? 'the issuer certificate did not sign the leaf, so the signature was not checked against it'
-        : 'no issuer certificate given, so the signature was not checked; everything else was (add --issuer)',
-  SIGNER_NOT_FOUND: (a) =>
-    `no available certificate matches the ResponderID or verifies the signature (issuer + ${a.embeddedCerts} embedded)`,
+          : 'no issuer certificate given, so the signature was not checked; everything else was (add --issuer)',
+  SIGNER_NOT_FOUND: (a) => `no available certificate matches the ResponderID or verifies the signature (issuer + ${a.embeddedCerts} embedded)`,
   SIGNER_BAD_SIGNATURE: (a) => `the ${a.algorithm} signature does not verify with the key of ${a.signer}`,
   SIGNER_UNSUPPORTED_ALGORITHM: (a) => `the response is signed with ${a.algorithm}, which cannot be verified`,
   SIGNER_RESPONDER_ID_MISMATCH: (a) => `signed by ${a.signer}, but the ResponderID names another responder`,
@@ -69,7 +68,8 @@ const MESSAGES: { readonly [C in FindingCode]: (a: FindingArgs[C]) => string } =
   LIVE_NOT_OCSP: (a) => `the OCSP responder ${a.url} answered ${a.length} bytes of ${a.contentType ?? 'untyped content'}, not an OCSP response`,
   LIVE_TOO_LARGE: (a) => `the answer of ${a.url} is too large: ${a.message}`,
   LIVE_REDIRECT_REFUSED: (a) => `redirect from ${a.url} not followed: ${a.message}`,
-  LIVE_REDIRECTED: (a) => `the OCSP responder ${a.url} answered only after ${a.redirects === 1 ? 'a redirect' : `${a.redirects} redirects`}, from ${a.finalUrl}`,
+  LIVE_REDIRECTED: (a) =>
+    `the OCSP responder ${a.url} answered only after ${a.redirects === 1 ? 'a redirect' : `${a.redirects} redirects`}, from ${a.finalUrl}`,
   LIVE_MALFORMED: (a) => `the answer of ${a.url} does not decode: ${a.reason}`,
   LIVE_ERROR_STATUS: (a) => `the OCSP responder ${a.url} answered with error status ${a.status} (${a.statusCode})`,
   LIVE_INVALID: (a) => `the live answer of ${a.url} fails a check: ${a.message}`,
@@ -84,8 +84,7 @@ const MESSAGES: { readonly [C in FindingCode]: (a: FindingArgs[C]) => string } =
     `the staple (thisUpdate ${a.stapleThisUpdate}) is ${duration(a.behindSeconds)} behind the CA's current answer (thisUpdate ${a.liveThisUpdate})`,
   COMPARE_SIGNER_DIFFERS: (a) => `the staple is signed by ${a.staple}, the live answer by ${a.live}`,
   COMPARE_ADDRESSES_DISAGREE: (a) => `addresses disagree on ${a.aspect}: ${a.detail}`,
-  CERT_NO_OCSP_URL: (a) =>
-    `the certificate has no OCSP URL, so no staple is expected${a.crlUrls ? `; revocation is published at ${a.crlUrls}` : ''}`,
+  CERT_NO_OCSP_URL: (a) => `the certificate has no OCSP URL, so no staple is expected${a.crlUrls ? `; revocation is published at ${a.crlUrls}` : ''}`,
   CERT_CHAIN_INCOMPLETE: (a) => `the server does not send the issuer ${a.issuer}; it was fetched from ${a.url}`,
   CERT_ISSUER_FETCH_FAILED: (a) => `the issuer could not be downloaded from ${a.url}: ${a.reason}`,
   CERT_UNTRUSTED: (a) => `the served chain does not validate: ${a.error}`,

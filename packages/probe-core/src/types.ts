@@ -26,14 +26,7 @@ export interface Location {
 }
 
 /** OCSPResponseStatus names (RFC 6960 §4.2.1). Code 4 is unused by the RFC. */
-export type ResponseStatusName =
-  | 'successful'
-  | 'malformedRequest'
-  | 'internalError'
-  | 'tryLater'
-  | 'sigRequired'
-  | 'unauthorized'
-  | `unknown(${number})`;
+export type ResponseStatusName = 'successful' | 'malformedRequest' | 'internalError' | 'tryLater' | 'sigRequired' | 'unauthorized' | `unknown(${number})`;
 
 /** One extension, as found in the response. */
 export interface ExtensionView {
@@ -135,27 +128,10 @@ export type AttemptOutcome =
       readonly durationMs: number;
     };
 
-export type TlsFailureKind =
-  | 'dns'
-  | 'refused'
-  | 'unreachable'
-  | 'timeout'
-  | 'reset'
-  | 'version'
-  | 'handshake'
-  | 'other';
+export type TlsFailureKind = 'dns' | 'refused' | 'unreachable' | 'timeout' | 'reset' | 'version' | 'handshake' | 'other';
 
 /** Why an HTTP exchange (live OCSP query, AIA caIssuers fetch) produced no usable answer. */
-export type HttpFailureKind =
-  | 'dns'
-  | 'refused'
-  | 'reset'
-  | 'timeout'
-  | 'too-large'
-  | 'too-many-redirects'
-  | 'bad-redirect'
-  | 'bad-scheme'
-  | 'network';
+export type HttpFailureKind = 'dns' | 'refused' | 'reset' | 'timeout' | 'too-large' | 'too-many-redirects' | 'bad-redirect' | 'bad-scheme' | 'network';
 
 /** One bounded HTTP exchange, as data. */
 export type HttpExchange =
@@ -349,7 +325,12 @@ export interface FindingArgs {
   /** `problem`: the staple code the answer would have as a staple; `message`: that finding's message. */
   readonly LIVE_INVALID: { readonly url: string; readonly problem: FindingCode; readonly message: string };
   readonly LIVE_NONCE_MISMATCH: { readonly url: string };
-  readonly LIVE_REVOKED: { readonly url: string; readonly serial: string; readonly revocationTime: string | null; readonly revocationReason: RevocationReason | null };
+  readonly LIVE_REVOKED: {
+    readonly url: string;
+    readonly serial: string;
+    readonly revocationTime: string | null;
+    readonly revocationReason: RevocationReason | null;
+  };
   readonly LIVE_STATUS_UNKNOWN: { readonly url: string; readonly serial: string };
   readonly LIVE_NOT_QUERIED: { readonly reason: 'no-issuer' };
   // --- staple against live answer, and addresses against each other ---

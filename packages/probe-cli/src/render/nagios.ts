@@ -13,7 +13,16 @@
  * An `inspect` report has no targets: its staple is the inspected response, and the handshake metrics
  * (handshakes, stapled, time) are left out since no handshake happened.
  */
-import { type DecodedResponse, type Finding, type Report, renderMessage, type Severity, type SingleResponseView, type TargetReport, type Verdict } from '@staple-probe/core';
+import {
+  type DecodedResponse,
+  type Finding,
+  type Report,
+  renderMessage,
+  type Severity,
+  type SingleResponseView,
+  type TargetReport,
+  type Verdict,
+} from '@staple-probe/core';
 
 /** Thresholds of the staple_remaining perfdata, in seconds, as judged with --warn-remaining / --crit-remaining. */
 export interface NagiosThresholds {

@@ -62,7 +62,8 @@ export function formatWhere(where: readonly Location[]): string {
 function relative(fromIso: string, atIso: string): string {
   const s = (Date.parse(fromIso) - Date.parse(atIso)) / 1000;
   const abs = Math.abs(s);
-  const text = abs < 120 ? `${Math.round(abs)}s` : abs < 7200 ? `${Math.round(abs / 60)}m` : abs < 172800 ? `${(abs / 3600).toFixed(1)}h` : `${(abs / 86400).toFixed(1)}d`;
+  const text =
+    abs < 120 ? `${Math.round(abs)}s` : abs < 7200 ? `${Math.round(abs / 60)}m` : abs < 172800 ? `${(abs / 3600).toFixed(1)}h` : `${(abs / 86400).toFixed(1)}d`;
   return s >= 0 ? `in ${text}` : `${text} ago`;
 }
 
@@ -76,12 +77,16 @@ function renderHandshakes(report: Report, options: TableOptions): string {
       continue;
     }
     const w = options.width;
-    const tbl = table(options, [Math.min(26, Math.floor(w * 0.25)), 7, Math.max(20, Math.floor(w * 0.3)), Math.max(18, w - Math.min(26, Math.floor(w * 0.25)) - 7 - Math.max(20, Math.floor(w * 0.3)) - 5)], [
-      'Address',
-      'TLS',
-      'Staple per handshake',
-      'Negotiated',
-    ]);
+    const tbl = table(
+      options,
+      [
+        Math.min(26, Math.floor(w * 0.25)),
+        7,
+        Math.max(20, Math.floor(w * 0.3)),
+        Math.max(18, w - Math.min(26, Math.floor(w * 0.25)) - 7 - Math.max(20, Math.floor(w * 0.3)) - 5),
+      ],
+      ['Address', 'TLS', 'Staple per handshake', 'Negotiated'],
+    );
     for (const a of t.addresses) {
       const versions = [...new Set(a.attempts.map((x) => x.tlsVersion))];
       for (const v of versions) {

@@ -28,7 +28,7 @@ ${helpLines(
 /** `probe serve`: start the exporter and run until SIGINT or SIGTERM. */
 export async function runServe(args: readonly string[], io: Io, stop?: Promise<void>): Promise<number> {
   const line = parseCommandLine('serve', args);
-  if (line.exit !== null) return io.stdout(SERVE_HELP), 0;
+  if (line.exit !== null) return (io.stdout(SERVE_HELP), 0);
   const { values } = line;
   const defaults: Module = {
     tlsVersions: tlsVersionsOf(values.tls),
@@ -76,7 +76,9 @@ export async function runServe(args: readonly string[], io: Io, stop?: Promise<v
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') throw new UsageError(`cannot listen on ${values.listen}: ${code}`);
     throw error;
   }
-  io.stderr(`probe serve: listening on ${exporter.url} (modules: ${Object.keys(modules).join(', ')}; allow: ${allow.length ? allow.join(', ') : 'any target'})\n`);
+  io.stderr(
+    `probe serve: listening on ${exporter.url} (modules: ${Object.keys(modules).join(', ')}; allow: ${allow.length ? allow.join(', ') : 'any target'})\n`,
+  );
   await (stop ??
     new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());

@@ -27,7 +27,8 @@ export function moduleFrom(fields: Record<string, unknown>, defaults: Module, wh
   // The same limits as the command-line flags; the file gives durations where the flags take ms.
   const { attempts: tries, timeout, 'retry-delay': delay } = OPTIONS;
   const attempts = fields.attempts ?? defaults.attempts;
-  if (!Number.isInteger(attempts) || (attempts as number) < tries.min || (attempts as number) > tries.max) throw new UsageError(`${where}: attempts must be ${tries.min} to ${tries.max}`);
+  if (!Number.isInteger(attempts) || (attempts as number) < tries.min || (attempts as number) > tries.max)
+    throw new UsageError(`${where}: attempts must be ${tries.min} to ${tries.max}`);
   if (fields.live !== undefined && typeof fields.live !== 'boolean') throw new UsageError(`${where}: live must be true or false`);
   if (fields.http !== undefined && typeof fields.http !== 'boolean') throw new UsageError(`${where}: http must be true or false`);
   const timeoutMs = fields.timeout !== undefined ? seconds(fields.timeout, `${where}: timeout`) * 1000 : defaults.timeoutMs;

@@ -68,7 +68,8 @@ export function allowList(entries: readonly string[]): (host: string) => boolean
     const width = v === 4 ? 32 : 128;
     if (bits === undefined && v === 0 && HOST_NAME.test(entry)) names.add(hostKey(entry));
     else if (v !== 0 && bits === undefined) ips.addAddress(base, v === 4 ? 'ipv4' : 'ipv6');
-    else if (v !== 0 && rest.length === 0 && /^\d{1,3}$/.test(bits ?? '') && Number(bits) <= width) ips.addSubnet(base, Number(bits), v === 4 ? 'ipv4' : 'ipv6');
+    else if (v !== 0 && rest.length === 0 && /^\d{1,3}$/.test(bits ?? '') && Number(bits) <= width)
+      ips.addSubnet(base, Number(bits), v === 4 ? 'ipv4' : 'ipv6');
     else throw new TargetError(`allow-list entry "${entry}" is neither a host name, an IP address nor a CIDR (no wildcards)`);
   }
   if (entries.length === 0) return () => true;
@@ -168,8 +169,18 @@ const INDEX = `<!doctype html>
 function ownMetrics() {
   const own = new Registry();
   collectDefaultMetrics({ register: own, prefix: 'staple_probe_exporter_' });
-  const probes = new Counter({ name: 'staple_probe_exporter_probes_total', help: 'Probes run, by module and outcome.', labelNames: ['module', 'result'], registers: [own] });
-  const rejected = new Counter({ name: 'staple_probe_exporter_rejected_total', help: 'Requests refused, by reason.', labelNames: ['reason'], registers: [own] });
+  const probes = new Counter({
+    name: 'staple_probe_exporter_probes_total',
+    help: 'Probes run, by module and outcome.',
+    labelNames: ['module', 'result'],
+    registers: [own],
+  });
+  const rejected = new Counter({
+    name: 'staple_probe_exporter_rejected_total',
+    help: 'Requests refused, by reason.',
+    labelNames: ['reason'],
+    registers: [own],
+  });
   const inFlight = new Gauge({ name: 'staple_probe_exporter_probes_in_flight', help: 'Probes running now.', registers: [own] });
   const duration = new Histogram({
     name: 'staple_probe_exporter_probe_duration_seconds',

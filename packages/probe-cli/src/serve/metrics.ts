@@ -20,14 +20,18 @@ export function probeRegistry(report: Report | null, durationSeconds: number): R
   }
   success.set(report.verdict === 'unknown' ? 0 : 1);
   gauge('staple_probe_verdict', 'Overall verdict: 0 ok, 1 warn, 2 critical, 3 unknown (the exit codes of the CLI).').set(VERDICT_VALUE[report.verdict]);
-  gauge('staple_probe_stapling_verdict', 'Verdict over the stapling findings alone (STAPLE_, SIGNER_, LIVE_, COMPARE_): 0 ok, 1 warn, 2 critical, 3 unknown.').set(
-    VERDICT_VALUE[report.staplingVerdict],
-  );
+  gauge(
+    'staple_probe_stapling_verdict',
+    'Verdict over the stapling findings alone (STAPLE_, SIGNER_, LIVE_, COMPARE_): 0 ok, 1 warn, 2 critical, 3 unknown.',
+  ).set(VERDICT_VALUE[report.staplingVerdict]);
   const finding = gauge('staple_probe_finding', 'One series per finding code present, with its severity (see docs/findings.md).', ['code', 'severity']);
   for (const f of report.findings) finding.set({ code: f.code, severity: f.severity }, 1);
 
   const present = gauge('staple_probe_staple_present', 'Whether any handshake on this address and TLS version carried a staple.', ['address', 'tls_version']);
-  const handshake = gauge('staple_probe_handshake_duration_seconds', 'Duration of the first handshake on this address and TLS version.', ['address', 'tls_version']);
+  const handshake = gauge('staple_probe_handshake_duration_seconds', 'Duration of the first handshake on this address and TLS version.', [
+    'address',
+    'tls_version',
+  ]);
   const target = report.targets[0];
   for (const a of target?.addresses ?? []) {
     for (const v of new Set(a.attempts.map((x) => x.tlsVersion))) {
@@ -39,7 +43,10 @@ export function probeRegistry(report: Report | null, durationSeconds: number): R
     }
   }
 
-  const status = gauge('staple_probe_cert_status', 'Certificate status (good, revoked, unknown) from the staple and from the live answer.', ['source', 'status']);
+  const status = gauge('staple_probe_cert_status', 'Certificate status (good, revoked, unknown) from the staple and from the live answer.', [
+    'source',
+    'status',
+  ]);
   // Registered only when there is a value: an unset gauge would read 0, which an alert cannot tell from "expired".
   const at = Date.parse(report.at);
   const serial = target?.leaf?.serial;
@@ -55,13 +62,18 @@ export function probeRegistry(report: Report | null, durationSeconds: number): R
   }
   if (single && producedAtIso) {
     status.set({ source: 'staple', status: single.certStatus }, 1);
-    gauge('staple_probe_staple_this_update_timestamp_seconds', 'thisUpdate of the staple for the served certificate, as a Unix timestamp.').set(Date.parse(single.thisUpdate) / 1000);
+    gauge('staple_probe_staple_this_update_timestamp_seconds', 'thisUpdate of the staple for the served certificate, as a Unix timestamp.').set(
+      Date.parse(single.thisUpdate) / 1000,
+    );
     gauge('staple_probe_staple_produced_at_timestamp_seconds', 'producedAt of that staple, as a Unix timestamp.').set(Date.parse(producedAtIso) / 1000);
     if (single.nextUpdate) {
-      gauge('staple_probe_staple_next_update_timestamp_seconds', 'nextUpdate of that staple, as a Unix timestamp (absent when it has none).').set(Date.parse(single.nextUpdate) / 1000);
-      gauge('staple_probe_staple_seconds_until_next_update', "Seconds from the probe until that staple's nextUpdate (negative once expired; absent without a staple).").set(
-        (Date.parse(single.nextUpdate) - at) / 1000,
+      gauge('staple_probe_staple_next_update_timestamp_seconds', 'nextUpdate of that staple, as a Unix timestamp (absent when it has none).').set(
+        Date.parse(single.nextUpdate) / 1000,
       );
+      gauge(
+        'staple_probe_staple_seconds_until_next_update',
+        "Seconds from the probe until that staple's nextUpdate (negative once expired; absent without a staple).",
+      ).set((Date.parse(single.nextUpdate) - at) / 1000);
     }
   }
   const live = target?.live.find((l) => l.valid);

@@ -26,7 +26,8 @@ export function addressDisagreements(addresses: readonly AddressView[], where: L
   const answered = addresses.filter((a) => a.stapled !== null);
   if (answered.length < 2) return [];
   const problems: PlacedProblem[] = [];
-  const disagree = (aspect: FindingArgs['COMPARE_ADDRESSES_DISAGREE']['aspect'], detail: string) => problems.push(placed({ code: 'COMPARE_ADDRESSES_DISAGREE', args: { aspect, detail } }, where));
+  const disagree = (aspect: FindingArgs['COMPARE_ADDRESSES_DISAGREE']['aspect'], detail: string) =>
+    problems.push(placed({ code: 'COMPARE_ADDRESSES_DISAGREE', args: { aspect, detail } }, where));
   const leaves = new Set(answered.map((a) => a.leaf?.sha256 ?? '?'));
   if (leaves.size > 1) disagree('certificate', answered.map((a) => `${a.address} serves serial ${a.leaf?.serial ?? '?'}`).join(', '));
   const stapling = answered.filter((a) => a.stapled);

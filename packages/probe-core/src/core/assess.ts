@@ -1,6 +1,19 @@
 import { DEFAULTS } from '../defaults.js';
 import { FINDINGS, type FindingCode } from '../findings.js';
-import type { Evidence, Finding, InspectEvidence, NoIssuerReason, JudgeOptions, LiveReport, Location, ProbeEvidence, Report, Severity, TargetReport, Verdict } from '../types.js';
+import type {
+  Evidence,
+  Finding,
+  InspectEvidence,
+  NoIssuerReason,
+  JudgeOptions,
+  LiveReport,
+  Location,
+  ProbeEvidence,
+  Report,
+  Severity,
+  TargetReport,
+  Verdict,
+} from '../types.js';
 import { addressDisagreements } from './addresses.js';
 import { sha256Hex } from './bytes.js';
 import { chainProblems, issuerMismatchProblem } from './chain.js';
@@ -21,7 +34,6 @@ export interface AssessOptions extends JudgeOptions {
   /** Shared signature verifier (caches imported keys). One is made per call when absent. */
   readonly verifier?: SignatureVerifier;
 }
-
 
 const RANK: Record<Severity, number> = { info: 0, warn: 1, unknown: 2, critical: 3 };
 
@@ -65,9 +77,7 @@ class Findings {
   }
 
   list(): Finding[] {
-    return [...this.#byKey.values()]
-      .map(({ problem, where }) => findingOf(problem, where))
-      .sort((a, b) => RANK[b.severity] - RANK[a.severity]);
+    return [...this.#byKey.values()].map(({ problem, where }) => findingOf(problem, where)).sort((a, b) => RANK[b.severity] - RANK[a.severity]);
   }
 }
 
@@ -148,7 +158,18 @@ function probeFindings(evidence: ProbeEvidence, views: ProbeViews): Findings {
 
 function attemptReport(a: AttemptView): TargetReport['addresses'][number]['attempts'][number] {
   const o = a.outcome;
-  if (!o.ok) return { attempt: a.attempt, tlsVersion: a.tlsVersion, ok: false, protocol: null, cipher: null, error: o.error, staple: null, chain: [], durationMs: o.durationMs };
+  if (!o.ok)
+    return {
+      attempt: a.attempt,
+      tlsVersion: a.tlsVersion,
+      ok: false,
+      protocol: null,
+      cipher: null,
+      error: o.error,
+      staple: null,
+      chain: [],
+      durationMs: o.durationMs,
+    };
   return {
     attempt: a.attempt,
     tlsVersion: a.tlsVersion,
@@ -228,4 +249,3 @@ export function mergeReports(reports: readonly Report[], at: string): Report {
     staples,
   };
 }
-

@@ -48,10 +48,7 @@ export function matchCertId(certId: ParsedCertId, subject: Subject): CertIdMatch
  * The SingleResponse that speaks for our certificate: the first full match, else (when the subject is only
  * partly known) the first partial match. Null when none can be ours.
  */
-export function findOurResponse(
-  responses: readonly ParsedSingleResponse[],
-  subject: Subject,
-): { response: ParsedSingleResponse; match: CertIdMatch } | null {
+export function findOurResponse(responses: readonly ParsedSingleResponse[], subject: Subject): { response: ParsedSingleResponse; match: CertIdMatch } | null {
   let partial: { response: ParsedSingleResponse; match: CertIdMatch } | null = null;
   for (const response of responses) {
     const match = matchCertId(response.certId, subject);

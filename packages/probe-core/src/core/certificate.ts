@@ -41,9 +41,7 @@ function bytesOf(view: Uint8Array | ArrayBuffer): Uint8Array {
 function accessUrls(ext: pkijs.Extension | undefined, method: string): string[] {
   const parsed = ext?.parsedValue as pkijs.InfoAccess | undefined;
   if (!parsed || !Array.isArray(parsed.accessDescriptions)) return [];
-  return parsed.accessDescriptions
-    .filter((d) => d.accessMethod === method && d.accessLocation.type === 6)
-    .map((d) => String(d.accessLocation.value));
+  return parsed.accessDescriptions.filter((d) => d.accessMethod === method && d.accessLocation.type === 6).map((d) => String(d.accessLocation.value));
 }
 
 function crlUrls(ext: pkijs.Extension | undefined): string[] {

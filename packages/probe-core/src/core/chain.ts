@@ -19,7 +19,8 @@ function issuerFetchFailure(exchange: HttpExchange): string {
   if (!exchange.ok) return exchange.error.message;
   if (exchange.status !== 200) return `HTTP ${exchange.status}`;
   const found = certificatesFromIssuerBody(exchange.body).length;
-  if (found === 0) return `the body (${exchange.body.byteLength} bytes${exchange.contentType ? `, ${exchange.contentType}` : ''}) holds no certificate (DER, PEM or PKCS#7 certs-only expected)`;
+  if (found === 0)
+    return `the body (${exchange.body.byteLength} bytes${exchange.contentType ? `, ${exchange.contentType}` : ''}) holds no certificate (DER, PEM or PKCS#7 certs-only expected)`;
   return `none of the ${found} certificate${found === 1 ? '' : 's'} it holds issued the leaf`;
 }
 
@@ -35,7 +36,9 @@ export function chainProblems(certificate: CertificateView): PlacedProblem[] {
   if (leaf.mustStaple) problems.push(placed({ code: 'CERT_MUST_STAPLE', args: {} }, where));
   if (choice.source === 'aia' && choice.issuer) {
     const issuerKey = choice.issuer.sha256;
-    const fetch = certificate.issuerFetches.find((f) => f.exchange.ok && certificatesFromIssuerBody(f.exchange.body).some((der) => sha256Hex(der) === issuerKey));
+    const fetch = certificate.issuerFetches.find(
+      (f) => f.exchange.ok && certificatesFromIssuerBody(f.exchange.body).some((der) => sha256Hex(der) === issuerKey),
+    );
     problems.push(placed({ code: 'CERT_CHAIN_INCOMPLETE', args: { issuer: choice.issuer.subject, url: fetch?.url ?? null } }, where));
   }
   if (!choice.issuer) {

@@ -1,13 +1,6 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import type {
-  CertSummary,
-  DecodedResponse,
-  ExtensionView,
-  ResponseStatusName,
-  RevocationReason,
-  SingleResponseView,
-} from '../types.js';
+import type { CertSummary, DecodedResponse, ExtensionView, ResponseStatusName, RevocationReason, SingleResponseView } from '../types.js';
 import { memoByBytes, serialHex, sha256Hex, toArrayBuffer, toHex } from './bytes.js';
 import { type Cert, parseCertificate, parseCertificateFromSchema } from './certificate.js';
 import { formatName, nameDer } from './name.js';
@@ -258,7 +251,6 @@ function responderView(id: ParsedBasic['responderId']): { byName: string } | { b
   const { result } = decodeOne(id.nameDer, 'ResponderID');
   return { byName: formatName(new pkijs.RelativeDistinguishedNames({ schema: result })) };
 }
-
 
 /**
  * Decode an OCSPResponse (RFC 6960 §4.2.1) completely. Throws DecodeError for bytes that are not one;

@@ -22,9 +22,7 @@ export function certificatesFromIssuerBody(body: Uint8Array): Uint8Array[] {
     const info = new pkijs.ContentInfo({ schema: decoded.result });
     if (info.contentType !== SIGNED_DATA) return [body];
     const signed = new pkijs.SignedData({ schema: info.content });
-    return (signed.certificates ?? [])
-      .filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate)
-      .map((c) => new Uint8Array(c.toSchema().toBER()));
+    return (signed.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate).map((c) => new Uint8Array(c.toSchema().toBER()));
   } catch {
     // Not a ContentInfo: a bare DER certificate.
     return [body];

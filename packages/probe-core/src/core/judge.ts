@@ -50,7 +50,13 @@ interface StaticJudgement {
   readonly signer: string | null;
 }
 
-async function judgeStatic(bytes: Uint8Array, leaf: Cert | null, issuer: Cert | null, noIssuer: NoIssuerReason, verifier: SignatureVerifier): Promise<StaticJudgement> {
+async function judgeStatic(
+  bytes: Uint8Array,
+  leaf: Cert | null,
+  issuer: Cert | null,
+  noIssuer: NoIssuerReason,
+  verifier: SignatureVerifier,
+): Promise<StaticJudgement> {
   const alone = (decoded: DecodedResponse | null, parsed: ParsedResponse | null, before: Problem[]): StaticJudgement => ({
     decoded,
     parsed,
@@ -151,7 +157,13 @@ async function judgeStatic(bytes: Uint8Array, leaf: Cert | null, issuer: Cert | 
  */
 const staticJudgements = new WeakMap<SignatureVerifier, Map<string, Promise<StaticJudgement>>>();
 
-function judgeStaticOnce(bytes: Uint8Array, leaf: Cert | null, issuer: Cert | null, noIssuer: NoIssuerReason, verifier: SignatureVerifier): Promise<StaticJudgement> {
+function judgeStaticOnce(
+  bytes: Uint8Array,
+  leaf: Cert | null,
+  issuer: Cert | null,
+  noIssuer: NoIssuerReason,
+  verifier: SignatureVerifier,
+): Promise<StaticJudgement> {
   let memo = staticJudgements.get(verifier);
   if (!memo) {
     memo = new Map();
@@ -171,13 +183,7 @@ function judgeStaticOnce(bytes: Uint8Array, leaf: Cert | null, issuer: Cert | nu
 const copy = <P extends Problem>(p: P): P => ({ ...p, args: { ...p.args } });
 
 /** Judge one OCSP response for one certificate: structure, certID, status, freshness, signer. */
-export async function judgeResponse(
-  bytes: Uint8Array,
-  leaf: Cert | null,
-  issuer: Cert | null,
-  noIssuer: NoIssuerReason,
-  ctx: Context,
-): Promise<Judged> {
+export async function judgeResponse(bytes: Uint8Array, leaf: Cert | null, issuer: Cert | null, noIssuer: NoIssuerReason, ctx: Context): Promise<Judged> {
   const known = await judgeStaticOnce(bytes, leaf, issuer, noIssuer, ctx.verifier);
   const fresh = known.fresh ? checkFreshness(known.fresh.single, known.fresh.producedAt, ctx.policy) : [];
   const late = delegateNowProblem(known.delegateWindow, ctx.now);

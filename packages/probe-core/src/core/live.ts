@@ -35,7 +35,13 @@ export async function judgeLive(live: LiveEvidence, leaf: Cert, issuer: Cert, ct
   // A redirect that was followed is a fact about the URL, not a fault of the answer: it does not make the answer
   // invalid, but servers that fetch for stapling do not follow it.
   if (!ex.ok || ex.redirects === 0) return judged;
-  return { ...judged, problems: [{ code: 'LIVE_REDIRECTED', args: { url: live.ocspUrl, redirects: ex.redirects, finalUrl: redirectedResponder(live.ocspUrl, ex.url, ex.finalUrl) } }, ...judged.problems] };
+  return {
+    ...judged,
+    problems: [
+      { code: 'LIVE_REDIRECTED', args: { url: live.ocspUrl, redirects: ex.redirects, finalUrl: redirectedResponder(live.ocspUrl, ex.url, ex.finalUrl) } },
+      ...judged.problems,
+    ],
+  };
 }
 
 /**

@@ -26,7 +26,10 @@ function attributeText(value: unknown): string {
 }
 
 function escape(text: string): string {
-  return text.replace(/([,+"\\<>;=])/g, '\\$1').replace(/^([ #])/, '\\$1').replace(/ $/, '\\ ');
+  return text
+    .replace(/([,+"\\<>;=])/g, '\\$1')
+    .replace(/^([ #])/, '\\$1')
+    .replace(/ $/, '\\ ');
 }
 
 /** A distinguished name as RFC 4514 text, most significant RDN last (the order openssl -nameopt RFC2253 uses). */

@@ -34,7 +34,10 @@ export function stapleSequenceProblems(sequence: readonly StapleAttempt[], mustS
   if (first > 0 && firstStapled) {
     const { tlsVersion, attempt } = firstStapled;
     problems.push(
-      placed({ code: mustStaple ? 'STAPLE_LAZY_MUST_STAPLE' : 'STAPLE_LAZY', args: { handshakesWithout: first, tlsVersion, attempt } }, { ...where, tlsVersion, attempt }),
+      placed(
+        { code: mustStaple ? 'STAPLE_LAZY_MUST_STAPLE' : 'STAPLE_LAZY', args: { handshakesWithout: first, tlsVersion, attempt } },
+        { ...where, tlsVersion, attempt },
+      ),
     );
   }
   const dropped = relevant.slice(first + 1).find((s) => !s.stapled);

@@ -53,7 +53,15 @@ export type ScheduleAction =
    * as, if it counts. `watchStaple`: report its staple as soon as it arrives. `closable`: it may be closed
    * uncounted, so give it a way to be cut off.
    */
-  | { readonly type: 'start'; readonly id: number; readonly index: number; readonly version: TlsVersion; readonly attempt: number; readonly watchStaple: boolean; readonly closable: boolean }
+  | {
+      readonly type: 'start';
+      readonly id: number;
+      readonly index: number;
+      readonly version: TlsVersion;
+      readonly attempt: number;
+      readonly watchStaple: boolean;
+      readonly closable: boolean;
+    }
   /** Cut these handshakes off if still under way (an ended one stays so); they do not count. */
   | { readonly type: 'close'; readonly ids: readonly number[] }
   /** Handshake `id`, ended, is attempt `attempt` of `version`. */
@@ -222,7 +230,7 @@ export class HandshakeSchedule {
   /** Go as far as what has come back allows; then the actions that took. */
   #flush(): ScheduleAction[] {
     if (this.#decided) {
-      for (let moved = true; moved; ) {
+      for (let moved = true; moved;) {
         moved = false;
         for (let i = 0; i < this.#tracks.length; i++) moved = this.#advanceTrack(i) || moved;
         moved = this.#advanceStep() || moved;
@@ -268,7 +276,8 @@ export class HandshakeSchedule {
           return true;
         }
         const last = Math.min(attempts, track.restFrom + atOnce - 1);
-        for (let attempt = track.restFrom; attempt <= last; attempt++) track.pending.push(this.#start(track.index, attempt, { watchStaple: false, closable: false }));
+        for (let attempt = track.restFrom; attempt <= last; attempt++)
+          track.pending.push(this.#start(track.index, attempt, { watchStaple: false, closable: false }));
         track.restFrom = last + 1;
         return true;
       }

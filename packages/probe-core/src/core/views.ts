@@ -1,4 +1,14 @@
-import type { AttemptEvidence, AttemptOutcome, CertRole, DecodedResponse, NoIssuerReason, IssuerFetchEvidence, Location, ProbeEvidence, TlsVersion } from '../types.js';
+import type {
+  AttemptEvidence,
+  AttemptOutcome,
+  CertRole,
+  DecodedResponse,
+  NoIssuerReason,
+  IssuerFetchEvidence,
+  Location,
+  ProbeEvidence,
+  TlsVersion,
+} from '../types.js';
 import { sha256Hex } from './bytes.js';
 import { type Cert, parseCertificate } from './certificate.js';
 import { compareStapleWithLive } from './compare.js';
@@ -91,7 +101,9 @@ function certificateViews(evidence: ProbeEvidence, certs: Certs, ctx: Context) {
   const make = async (key: string, leaf: Cert, servedDers: readonly Uint8Array[]): Promise<CertificateView> => {
     const served = certs.all(servedDers, 'chain');
     const issuerFetches = (evidence.issuerFetches ?? []).filter((f) => f.leaf === key);
-    const fetched = issuerFetches.flatMap((f) => (f.exchange.ok && f.exchange.status === 200 ? certs.all(certificatesFromIssuerBody(f.exchange.body), 'aia') : []));
+    const fetched = issuerFetches.flatMap((f) =>
+      f.exchange.ok && f.exchange.status === 200 ? certs.all(certificatesFromIssuerBody(f.exchange.body), 'aia') : [],
+    );
     const choice = await chooseIssuer(
       leaf,
       [

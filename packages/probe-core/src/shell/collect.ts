@@ -279,7 +279,10 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
     if (leaves.has(leafKey)) return;
     const leaf = tryParse(leafDer);
     if (!leaf) return;
-    const served = chain.slice(1).map(tryParse).filter((c): c is Cert => c !== null);
+    const served = chain
+      .slice(1)
+      .map(tryParse)
+      .filter((c): c is Cert => c !== null);
     leaves.set(leafKey, leafWork(leafKey, leaf, served));
   };
   const leafWork = async (leafKey: string, leaf: Cert, served: Cert[]) => {
@@ -299,7 +302,12 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
       for (const url of leaf.caIssuers) {
         const exchange = await once(cache.issuers, url, () => httpExchange(url, { method: 'GET' }, options.http));
         issuerFetches.push({ leaf: leafKey, url, exchange });
-        const certs = exchange.ok && exchange.status === 200 ? certificatesFromIssuerBody(exchange.body).map(tryParse).filter((c): c is Cert => c !== null) : [];
+        const certs =
+          exchange.ok && exchange.status === 200
+            ? certificatesFromIssuerBody(exchange.body)
+                .map(tryParse)
+                .filter((c): c is Cert => c !== null)
+            : [];
         choice = await chooseIssuer(leaf, [{ source: 'aia', certs }], verifier);
         if (choice.issuer) break;
       }

@@ -4,7 +4,10 @@ import type { HttpExchange, HttpFailureKind } from '../types.js';
 import { DEFAULTS as CORE_DEFAULTS } from '../defaults.js';
 
 /** The fetch this module needs (the WHATWG signature); injectable so that tests can play any responder. */
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: Uint8Array; redirect: 'manual'; signal: AbortSignal }) => Promise<Response>;
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: Uint8Array; redirect: 'manual'; signal: AbortSignal },
+) => Promise<Response>;
 
 /** What an exchange needs of a response, whoever made it. */
 interface RawResponse {

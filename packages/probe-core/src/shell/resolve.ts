@@ -14,9 +14,7 @@ export type Resolver = (host: string) => Promise<readonly ResolvedAddress[]>;
 export const systemResolver: Resolver = async (host) => {
   const found = await lookup(host, { all: true, verbatim: true });
   const seen = new Set<string>();
-  return found
-    .filter((a) => (seen.has(a.address) ? false : (seen.add(a.address), true)))
-    .map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+  return found.filter((a) => (seen.has(a.address) ? false : (seen.add(a.address), true))).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 };
 
 /** Every address of a host; an IP literal is its own only address. Failures come back as data. */

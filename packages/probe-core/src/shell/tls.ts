@@ -77,7 +77,10 @@ export function classifyError(error: unknown): TlsFailure {
   else if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT') kind = 'unreachable';
   else if (code === 'ECONNRESET' || code === 'EPIPE') kind = 'reset';
   else if (code === 'ETIMEDOUT') kind = 'timeout';
-  else if (/PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|TLSV1_ALERT_PROTOCOL_VERSION|VERSION_TOO_LOW|VERSION_TOO_HIGH/i.test(`${code} ${message}`)) kind = 'version';
+  else if (
+    /PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|TLSV1_ALERT_PROTOCOL_VERSION|VERSION_TOO_LOW|VERSION_TOO_HIGH/i.test(`${code} ${message}`)
+  )
+    kind = 'version';
   else if ((code && code.startsWith('ERR_SSL')) || /handshake|socket disconnected|ssl/i.test(message)) kind = 'handshake';
   return { kind, message: message.replace(/\s+/g, ' ').trim(), code };
 }
@@ -216,7 +219,10 @@ export interface Trust {
 const contexts = new Map<string, Trust>();
 
 /** PEM text of a DER certificate, as the secure context's store takes it. */
-const toPem = (der: Uint8Array) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
+const toPem = (der: Uint8Array) =>
+  `-----BEGIN CERTIFICATE-----\n${Buffer.from(der)
+    .toString('base64')
+    .replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
 const PEM_BODY = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
 
 /**
@@ -240,7 +246,8 @@ export function anchorIndex(pems: readonly string[]): (base64Der: string) => boo
     const head = pem.slice(start, start + 64);
     // The usual layout (one certificate, lines of 64 or more characters: 64 in PEM files, 76 in Node's
     // bundled roots): the key is the start of the first line as it stands.
-    if (begin >= 0 && pem.indexOf('-----BEGIN', start) < 0 && pem.indexOf('\n', start) - start >= 64 && /^[A-Za-z0-9+/]{64}$/.test(head)) put(head, { text: pem, pem: true });
+    if (begin >= 0 && pem.indexOf('-----BEGIN', start) < 0 && pem.indexOf('\n', start) - start >= 64 && /^[A-Za-z0-9+/]{64}$/.test(head))
+      put(head, { text: pem, pem: true });
     else {
       for (const m of pem.matchAll(PEM_BODY)) {
         const body = (m[1] ?? '').replace(/\s+/g, '');
@@ -253,7 +260,9 @@ export function anchorIndex(pems: readonly string[]): (base64Der: string) => boo
     if (!list) return false;
     // A PEM entry is normalised the first time a lookup lands on it, and kept so.
     if (list.some((entry) => entry.pem)) {
-      const bodies = list.flatMap((entry) => (entry.pem ? [...entry.text.matchAll(PEM_BODY)].map((m) => ({ text: (m[1] ?? '').replace(/\s+/g, ''), pem: false })) : [entry]));
+      const bodies = list.flatMap((entry) =>
+        entry.pem ? [...entry.text.matchAll(PEM_BODY)].map((m) => ({ text: (m[1] ?? '').replace(/\s+/g, ''), pem: false })) : [entry],
+      );
       list.splice(0, list.length, ...bodies);
     }
     return list.some((entry) => entry.text === base64Der);

@@ -117,7 +117,10 @@ function certStatus(entry: EntrySpec): asn1js.BaseBlock {
 }
 
 /** Signature AlgorithmIdentifier and WebCrypto parameters for a signer key. */
-async function signerAlgorithm(signer: Issued, hashAlg: HashAlg | undefined): Promise<{ id: pkijs.AlgorithmIdentifier; sign: (tbs: Uint8Array) => Promise<Uint8Array> }> {
+async function signerAlgorithm(
+  signer: Issued,
+  hashAlg: HashAlg | undefined,
+): Promise<{ id: pkijs.AlgorithmIdentifier; sign: (tbs: Uint8Array) => Promise<Uint8Array> }> {
   const kind: KeyKind = signer.keyKind;
   const subtle = webcrypto.subtle;
   const privateKey = signer.keys.privateKey as webcrypto.CryptoKey;

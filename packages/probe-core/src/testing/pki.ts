@@ -98,7 +98,9 @@ export async function issue(options: IssueOptions): Promise<Issued> {
     extensions.push(new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true));
   } else {
     extensions.push(new x509.BasicConstraintsExtension(false, undefined, true));
-    extensions.push(new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | (keyKind.startsWith('rsa') ? x509.KeyUsageFlags.keyEncipherment : 0), true));
+    extensions.push(
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | (keyKind.startsWith('rsa') ? x509.KeyUsageFlags.keyEncipherment : 0), true),
+    );
   }
   extensions.push(await x509.SubjectKeyIdentifierExtension.create(keys.publicKey));
   if (issuer) extensions.push(await x509.AuthorityKeyIdentifierExtension.create(issuer.cert));
@@ -119,7 +121,11 @@ export async function issue(options: IssueOptions): Promise<Issued> {
   if (options.ocspNoCheck) extensions.push(new x509.Extension('1.3.6.1.5.5.7.48.1.5', false, new Uint8Array([0x05, 0x00])));
 
   const signingAlg =
-    signer.keyKind === 'rsa2048' ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } : signer.keyKind === 'rsa-pss' ? { name: 'RSA-PSS', hash: 'SHA-256', saltLength: 32 } : ALGS[signer.keyKind].sign;
+    signer.keyKind === 'rsa2048'
+      ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }
+      : signer.keyKind === 'rsa-pss'
+        ? { name: 'RSA-PSS', hash: 'SHA-256', saltLength: 32 }
+        : ALGS[signer.keyKind].sign;
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: options.serial,
     subject: options.subject,
@@ -182,15 +188,51 @@ export async function createPki(options: PkiOptions = {}): Promise<TestPki> {
   const k = (role: keyof TestPki) => (options.keys?.[role] ? { keys: options.keys[role] } : {});
   const common = { notBefore, notAfter };
   const root = await issue({ ...common, ...k('root'), subject: 'CN=Staple Probe Test Root,O=staple-probe', serial: '01', ca: true });
-  const intermediate = await issue({ ...common, ...k('intermediate'), subject: 'CN=Staple Probe Test Intermediate,O=staple-probe', serial: '02', ca: true, issuer: root, caIssuers: ['http://127.0.0.1:8080/root.der'] });
-  const leafBase = { ...common, issuer: intermediate, dnsNames: names, ekus: [EKU_SERVER_AUTH], caIssuers: [options.caIssuersUrl ?? 'http://127.0.0.1:8080/intermediate.der'] };
+  const intermediate = await issue({
+    ...common,
+    ...k('intermediate'),
+    subject: 'CN=Staple Probe Test Intermediate,O=staple-probe',
+    serial: '02',
+    ca: true,
+    issuer: root,
+    caIssuers: ['http://127.0.0.1:8080/root.der'],
+  });
+  const leafBase = {
+    ...common,
+    issuer: intermediate,
+    dnsNames: names,
+    ekus: [EKU_SERVER_AUTH],
+    caIssuers: [options.caIssuersUrl ?? 'http://127.0.0.1:8080/intermediate.der'],
+  };
   const leafRsa = await issue({ ...leafBase, ...k('leafRsa'), subject: `CN=${names[0]}`, serial: '1001', ocspUrls });
   const leafEcdsa = await issue({ ...leafBase, ...k('leafEcdsa'), subject: `CN=${names[0]}`, serial: '1002', keyKind: 'p256', ocspUrls });
   const leafMustStaple = await issue({ ...leafBase, ...k('leafMustStaple'), subject: `CN=${names[0]}`, serial: '1003', ocspUrls, mustStaple: true });
   const leafNoOcsp = await issue({ ...leafBase, ...k('leafNoOcsp'), subject: `CN=${names[0]}`, serial: '1004' });
-  const delegate = await issue({ ...common, ...k('delegate'), issuer: intermediate, subject: 'CN=Staple Probe Test OCSP Responder,O=staple-probe', serial: '2001', ekus: [EKU_OCSP_SIGNING], ocspNoCheck: true });
-  const delegateNoEku = await issue({ ...common, ...k('delegateNoEku'), issuer: intermediate, subject: 'CN=Staple Probe Test Responder Without EKU,O=staple-probe', serial: '2002', ekus: [EKU_SERVER_AUTH] });
+  const delegate = await issue({
+    ...common,
+    ...k('delegate'),
+    issuer: intermediate,
+    subject: 'CN=Staple Probe Test OCSP Responder,O=staple-probe',
+    serial: '2001',
+    ekus: [EKU_OCSP_SIGNING],
+    ocspNoCheck: true,
+  });
+  const delegateNoEku = await issue({
+    ...common,
+    ...k('delegateNoEku'),
+    issuer: intermediate,
+    subject: 'CN=Staple Probe Test Responder Without EKU,O=staple-probe',
+    serial: '2002',
+    ekus: [EKU_SERVER_AUTH],
+  });
   const foreignCa = await issue({ ...common, ...k('foreignCa'), subject: 'CN=Foreign Test CA,O=elsewhere', serial: '03', ca: true });
-  const foreignResponder = await issue({ ...common, ...k('foreignResponder'), issuer: foreignCa, subject: 'CN=Staple Probe Test OCSP Responder,O=elsewhere', serial: '3001', ekus: [EKU_OCSP_SIGNING] });
+  const foreignResponder = await issue({
+    ...common,
+    ...k('foreignResponder'),
+    issuer: foreignCa,
+    subject: 'CN=Staple Probe Test OCSP Responder,O=elsewhere',
+    serial: '3001',
+    ekus: [EKU_OCSP_SIGNING],
+  });
   return { root, intermediate, leafRsa, leafEcdsa, leafMustStaple, leafNoOcsp, delegate, delegateNoEku, foreignCa, foreignResponder };
 }

@@ -49,7 +49,9 @@ function serialOf(request: Uint8Array): string | null {
     const parsed = pkijs.OCSPRequest.fromBER(request);
     const first = parsed.tbsRequest.requestList[0];
     if (!first) return null;
-    const hex = Buffer.from(first.reqCert.serialNumber.valueBlock.valueHexView).toString('hex').replace(/^(00)+(?=..)/, '');
+    const hex = Buffer.from(first.reqCert.serialNumber.valueBlock.valueHexView)
+      .toString('hex')
+      .replace(/^(00)+(?=..)/, '');
     return hex;
   } catch {
     return null;
@@ -139,7 +141,12 @@ export async function startResponder(options: ResponderOptions): Promise<Respond
 
 /** Fetch a response from a responder with POST, as a stapling server would. */
 export async function fetchFromResponder(url: string, request: Uint8Array): Promise<Uint8Array> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body: Buffer.from(request), signal: AbortSignal.timeout(5000) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/ocsp-request' },
+    body: Buffer.from(request),
+    signal: AbortSignal.timeout(5000),
+  });
   return new Uint8Array(await res.arrayBuffer());
 }
 
