@@ -2,7 +2,7 @@ import { createHash, webcrypto } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import type { RevocationReason } from '../types.js';
-import type { Issued, KeyKind } from './pki.js';
+import { importPkcs8, type Issued, type KeyKind } from './pki.js';
 
 export type HashAlg = 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512';
 
@@ -128,7 +128,7 @@ async function signerAlgorithm(
     const h = hashAlg ?? 'SHA-256';
     const pkcs8 = await subtle.exportKey('pkcs8', privateKey);
     if (kind === 'rsa-pss') {
-      const key = await subtle.importKey('pkcs8', pkcs8, { name: 'RSA-PSS', hash: h }, false, ['sign']);
+      const key = await importPkcs8(pkcs8, { name: 'RSA-PSS', hash: h }, false);
       const hashId = new pkijs.AlgorithmIdentifier({ algorithmId: HASH_OID[h] });
       const saltLength = { 'SHA-1': 20, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 }[h];
       const params = new pkijs.RSASSAPSSParams({
@@ -141,7 +141,7 @@ async function signerAlgorithm(
         sign: async (tbs) => new Uint8Array(await subtle.sign({ name: 'RSA-PSS', saltLength }, key, tbs)),
       };
     }
-    const key = await subtle.importKey('pkcs8', pkcs8, { name: 'RSASSA-PKCS1-v1_5', hash: h }, false, ['sign']);
+    const key = await importPkcs8(pkcs8, { name: 'RSASSA-PKCS1-v1_5', hash: h }, false);
     return {
       id: new pkijs.AlgorithmIdentifier({ algorithmId: RSA_OID[h], algorithmParams: new asn1js.Null() }),
       sign: async (tbs) => new Uint8Array(await subtle.sign({ name: 'RSASSA-PKCS1-v1_5' }, key, tbs)),

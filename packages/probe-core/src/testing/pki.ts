@@ -50,10 +50,30 @@ export async function generateKeys(kind: KeyKind): Promise<CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey(ALGS[kind].gen as RsaHashedKeyGenParams, true, ['sign', 'verify'])) as CryptoKeyPair;
 }
 
+/**
+ * `subtle.importKey('pkcs8', …)`, tried twice. On Node 24.22.3 a TLS client handshake that fails with
+ * ERR_SSL_DATA_LENGTH_TOO_LONG (a peer announcing an oversized TLS 1.3 record) leaves an OpenSSL error
+ * behind, and the next PKCS#8 import on that thread fails with it ("Invalid keyData", caused by "record layer
+ * failure"); the failed import clears it. SPKI imports, verification and digests (what the probe itself does)
+ * are not affected: test/hostile/tls-peers.test.ts makes staples after such handshakes.
+ */
+export async function importPkcs8(
+  pkcs8: Uint8Array | ArrayBuffer,
+  alg: Parameters<typeof webcrypto.subtle.importKey>[2],
+  extractable: boolean,
+): Promise<webcrypto.CryptoKey> {
+  try {
+    return await webcrypto.subtle.importKey('pkcs8', pkcs8, alg, extractable, ['sign']);
+  } catch (error) {
+    if ((error as Error).name !== 'DataError') throw error;
+    return webcrypto.subtle.importKey('pkcs8', pkcs8, alg, extractable, ['sign']);
+  }
+}
+
 /** Rebuild a key pair from PKCS#8 + SPKI DER (the fixture generator keeps keys so that outputs are reproducible). */
 export async function importKeys(kind: KeyKind, pkcs8: Uint8Array, spki: Uint8Array): Promise<CryptoKeyPair> {
   const alg = ALGS[kind].gen;
-  const privateKey = await webcrypto.subtle.importKey('pkcs8', pkcs8, alg as RsaHashedImportParams, true, ['sign']);
+  const privateKey = await importPkcs8(pkcs8, alg as RsaHashedImportParams, true);
   const publicKey = await webcrypto.subtle.importKey('spki', spki, alg as RsaHashedImportParams, true, ['verify']);
   return { privateKey, publicKey } as CryptoKeyPair;
 }
