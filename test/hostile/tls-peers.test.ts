@@ -244,7 +244,10 @@ describe('hostile TLS peers: each probe ends within its deadline + 10%, with a c
     }, 30_000);
 
     it(`ignores status_request (no OCSP handling at all) -> STAPLE_MISSING, promptly (TLS ${v})`, async () => {
-      const server = tls.createServer({ key: pki.leafRsa.keyPem, cert: pki.leafRsa.pem + pki.intermediate.pem }, (socket) => socket.end());
+      const server = tls.createServer({ key: pki.leafRsa.keyPem, cert: pki.leafRsa.pem + pki.intermediate.pem }, (socket) => {
+        socket.on('error', () => {});
+        socket.end();
+      });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
       closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
       const port = (server.address() as AddressInfo).port;
