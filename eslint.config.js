@@ -34,7 +34,7 @@ export default tseslint.config(
     rules: { 'max-lines-per-function': ['error', { max: 120, skipBlankLines: false, skipComments: false }] },
   },
   {
-    // CommonJS files (the `probe` loader): Node's module scope.
+    // CommonJS files (the `probe` bin, src/bundle-bin.cjs): Node's module scope.
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', __filename: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
