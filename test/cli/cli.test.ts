@@ -6,30 +6,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPki, freePort, makeStaple, type Responder, type StaplingServer, startResponder, startStaplingServer } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Io, main } from '../../packages/probe-cli/src/cli.js';
 import { repoFile } from '../helpers.js';
+import { runCli } from './run.js';
 
 const path = (p: string) => fileURLToPath(repoFile(p));
 
-async function run(args: string[], over: Partial<Io> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env: {},
-    stdoutIsTty: false,
-    stderrIsTty: false,
-    columns: 100,
-    readFile: (p) => new Uint8Array(readFileSync(p)),
-    ...over,
-  });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 const AT = '2026-01-15T12:00:00Z';
 const fixture = (name: string) => path(`fixtures/ocsp/${name}.der`);

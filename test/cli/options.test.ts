@@ -2,34 +2,20 @@
 import { readFileSync } from 'node:fs';
 import { DEFAULTS } from '@staple-probe/core';
 import { describe, expect, it } from 'vitest';
-import { HELP, type Io, main } from '../../packages/probe-cli/src/cli.js';
+import { HELP } from '../../packages/probe-cli/src/cli.js';
 import { formatDuration, namesOf, OPTIONS, type OptionName, parseCommandLine, specOf, tlsVersionsOf } from '../../packages/probe-cli/src/options.js';
 import { SERVE_HELP } from '../../packages/probe-cli/src/serve/command.js';
 import { parseConfig } from '../../packages/probe-cli/src/serve/config.js';
-import type { Module } from '../../packages/probe-cli/src/serve/exporter.js';
 import { repoFile } from '../helpers.js';
+import { moduleOf, runCli } from './run.js';
 
-async function run(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env: {},
-    stdoutIsTty: false,
-    stderrIsTty: false,
-    columns: 100,
+/** No file is read by these command lines. */
+const run = (args: string[]) =>
+  runCli(args, {
     readFile: () => {
       throw Object.assign(new Error('no files here'), { code: 'ENOENT' });
     },
-  };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
+  });
 
 const valuesOf = <C extends 'probe' | 'inspect' | 'serve'>(command: C, args: string[]) => {
   const line = parseCommandLine(command, args);
@@ -160,16 +146,7 @@ describe('one parser for probe, inspect and serve: one line on stderr, exit 3', 
 });
 
 describe('the modules file takes the flags limits', () => {
-  const module: Module = {
-    tlsVersions: ['1.2', '1.3'],
-    attempts: 3,
-    timeoutMs: 10_000,
-    retryDelayMs: 250,
-    live: true,
-    httpHead: true,
-    warnRemainingSeconds: 172800,
-    critRemainingSeconds: 0,
-  };
+  const module = moduleOf();
   const modules = (fields: string) => () => parseConfig(`modules:\n  m:\n${fields}`, 'm.yaml', module);
   it('attempts, timeout, retry_delay and tls out of range are refused, naming the range', () => {
     expect(modules('    attempts: 21\n')).toThrow('m.yaml: modules.m: attempts must be 1 to 20');

@@ -14,18 +14,10 @@ import {
 } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../packages/probe-cli/src/serve/config.js';
-import { allowed, type Exporter, type Module, inCidr, startExporter } from '../../packages/probe-cli/src/serve/exporter.js';
+import { moduleOf } from './run.js';
+import { allowed, type Exporter, inCidr, startExporter } from '../../packages/probe-cli/src/serve/exporter.js';
 
-const module: Module = {
-  tlsVersions: ['1.2', '1.3'],
-  attempts: 2,
-  timeoutMs: 5000,
-  retryDelayMs: 20,
-  live: true,
-  httpHead: true,
-  warnRemainingSeconds: 172800,
-  critRemainingSeconds: 0,
-};
+const module = moduleOf({ attempts: 2, timeoutMs: 5000, retryDelayMs: 20 });
 let pki: TestPki;
 let responder: Responder;
 let stapler: StaplingServer;

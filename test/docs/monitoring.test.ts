@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../packages/probe-cli/src/serve/config.js';
-import type { Module } from '../../packages/probe-cli/src/serve/exporter.js';
+import { moduleOf } from '../cli/run.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -122,16 +122,7 @@ describe('docs/monitoring.md', () => {
   });
 
   it('every modules file shown parses as probe serve --config', () => {
-    const defaults: Module = {
-      tlsVersions: ['1.2', '1.3'],
-      attempts: 3,
-      timeoutMs: 10_000,
-      retryDelayMs: 250,
-      live: true,
-      httpHead: true,
-      warnRemainingSeconds: 172800,
-      critRemainingSeconds: 0,
-    };
+    const defaults = moduleOf();
     // The Kubernetes ConfigMap embeds one too, as a `modules.yaml: |` literal block.
     const embedded = BLOCKS.filter((b) => /^kind: ConfigMap$/m.test(b.text)).map((b) => literalBlock(b.text, 'modules.yaml'));
     const files = [...MODULES_FILES.map((b) => b.text), ...embedded];

@@ -2,9 +2,8 @@
  * The README's examples are what the commands print: every `$ probe …` session in a ```text block is run
  * through the CLI's `main` and its output and exit code compared with the page, so the README cannot drift.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../packages/probe-cli/src/cli.js';
+import { runCli } from '../cli/run.js';
 import { readRepoFile } from '../helpers.js';
 
 interface Session {
@@ -33,17 +32,7 @@ describe('README examples', () => {
 
   for (const session of found) {
     it(`probe ${session.args.join(' ')} prints what the README shows`, async () => {
-      let stdout = '';
-      let stderr = '';
-      const code = await main(session.args, {
-        stdout: (t) => void (stdout += t),
-        stderr: (t) => void (stderr += t),
-        env: {},
-        stdoutIsTty: false,
-        stderrIsTty: false,
-        columns: 100,
-        readFile: (p) => new Uint8Array(readFileSync(p)),
-      });
+      const { code, stdout, stderr } = await runCli(session.args);
       expect(stderr).toBe('');
       expect(stdout).toBe(session.output);
       expect(code).toBe(session.exitCode);

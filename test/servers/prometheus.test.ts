@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createPki, freePort, makeStaple, type Responder, type StaplingServer, startResponder, startStaplingServer } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Exporter, startExporter } from '../../packages/probe-cli/src/serve/exporter.js';
+import { moduleOf } from '../cli/run.js';
 import { available, type RunningServer, startProcess, workDir } from './harness.js';
 
 const HAS = available('prometheus');
@@ -27,16 +28,7 @@ beforeAll(async () => {
   exporter = await startExporter({
     listen: '127.0.0.1:0',
     modules: {
-      default: {
-        tlsVersions: ['1.2', '1.3'],
-        attempts: 2,
-        timeoutMs: 5000,
-        retryDelayMs: 20,
-        live: true,
-        httpHead: true,
-        warnRemainingSeconds: 172800,
-        critRemainingSeconds: 0,
-      },
+      default: moduleOf({ attempts: 2, timeoutMs: 5000, retryDelayMs: 20 }),
     },
     allow: ['127.0.0.1/32'],
     concurrency: 8,
