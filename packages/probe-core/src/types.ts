@@ -14,6 +14,18 @@ export type Verdict = 'ok' | 'warn' | 'critical' | 'unknown';
 /** TLS protocol version probed. */
 export type TlsVersion = '1.2' | '1.3';
 
+/**
+ * What a handshake offered the server, so that it picks the certificate of one key type: Node's default
+ * client hello, or only RSA, or only ECDSA (TLS 1.2: the cipher suites; TLS 1.3: the signature algorithms).
+ */
+export type Offer = 'default' | 'rsa' | 'ecdsa';
+
+/** Which offers a probe makes: `all` (the default) finds every certificate; `default` only the one Node's hello gets. */
+export type KeyTypes = 'all' | 'default';
+
+/** The kind of a certificate's public key. */
+export type KeyType = 'RSA' | 'RSA-PSS' | 'ECDSA' | 'Ed25519' | 'Ed448' | 'other';
+
 /** Where a finding was seen. Fields that do not apply are absent. */
 export interface Location {
   readonly target?: string;
@@ -23,6 +35,9 @@ export interface Location {
   readonly file?: string;
   /** The responder or AIA URL a finding is about. */
   readonly url?: string;
+  /** The certificate a finding is about (its key type and serial), when the target served more than one. */
+  readonly keyType?: KeyType;
+  readonly serial?: string;
 }
 
 /** OCSPResponseStatus names (RFC 6960 §4.2.1). Code 4 is unused by the RFC. */
@@ -178,8 +193,16 @@ export interface TlsFailure {
 }
 
 export interface AttemptEvidence {
+  /** The attempt's number among the handshakes of its version and offer, from 1. */
   readonly attempt: number;
   readonly tlsVersion: TlsVersion;
+  /** What the client hello offered; absent means `default`. */
+  readonly offer?: Offer;
+  /**
+   * The place of the handshake among the address's handshakes by the time it started, from 0; absent in
+   * evidence made before offers existed, where the list's order is the order.
+   */
+  readonly order?: number;
   readonly outcome: AttemptOutcome;
 }
 
@@ -394,6 +417,21 @@ export interface LiveReport {
   readonly valid: boolean;
 }
 
+/** One certificate the target served, judged on its own (a server may hold an RSA and an ECDSA one). */
+export interface CertificateReport {
+  readonly keyType: KeyType;
+  readonly leaf: CertSummary;
+  readonly issuer: CertSummary | null;
+  readonly mustStaple: boolean;
+  /** The offers that got this certificate, in the order first seen. */
+  readonly offers: readonly Offer[];
+  /** Whether its handshakes carried a staple: in all, in some, in none. */
+  readonly stapled: 'always' | 'sometimes' | 'never';
+  /** The verdicts over the findings about this certificate (and the target's that concern every certificate). */
+  readonly verdict: Verdict;
+  readonly staplingVerdict: Verdict;
+}
+
 /** Per-target summary of what the handshakes saw. */
 export interface TargetReport {
   readonly target: Target;
@@ -410,12 +448,19 @@ export interface TargetReport {
   readonly server: { readonly name: ServerName | null; readonly header: string | null; readonly source: 'flag' | 'header' | null };
   /** The live queries made for the certificates this target served (one per distinct certificate). */
   readonly live: readonly LiveReport[];
+  /**
+   * Every distinct certificate served, in the order first seen (the default offer's first). `leaf`, `issuer`
+   * and `mustStaple` above are the first one's.
+   */
+  readonly certificates: readonly CertificateReport[];
   readonly addresses: readonly {
     readonly address: string;
     readonly family: 4 | 6;
     readonly attempts: readonly {
       readonly attempt: number;
       readonly tlsVersion: TlsVersion;
+      /** What the client hello offered. */
+      readonly offer: Offer;
       readonly ok: boolean;
       readonly protocol: string | null;
       readonly cipher: string | null;
@@ -430,7 +475,7 @@ export interface TargetReport {
 
 /** The result of judging evidence. Always produced; only programmer errors throw. */
 export interface Report {
-  readonly schemaVersion: 1;
+  readonly schemaVersion: 2;
   readonly kind: 'probe' | 'inspect';
   /** The instant the judgement used. */
   readonly at: string;

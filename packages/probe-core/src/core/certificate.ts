@@ -4,6 +4,7 @@ import { digest, type HashName, memoByBytes, serialHex, sha256Hex, toArrayBuffer
 import type { AlgorithmRef } from './decode.js';
 import { formatName, nameDer } from './name.js';
 import { OID } from './oids.js';
+import type { KeyType } from '../types.js';
 
 /** The facts about one X.509 certificate that OCSP judgement needs. */
 export interface Cert {
@@ -32,7 +33,17 @@ export interface Cert {
   /** TLS feature extension lists status_request (5): must-staple, RFC 7633. */
   readonly mustStaple: boolean;
   readonly hasOcspNoCheck: boolean;
+  /** The subject public key's kind: which client offers can get this certificate. */
+  readonly keyType: KeyType;
 }
+
+const KEY_TYPES: Readonly<Record<string, KeyType>> = {
+  '1.2.840.113549.1.1.1': 'RSA',
+  '1.2.840.113549.1.1.10': 'RSA-PSS',
+  '1.2.840.10045.2.1': 'ECDSA',
+  '1.3.101.112': 'Ed25519',
+  '1.3.101.113': 'Ed448',
+};
 
 function bytesOf(view: Uint8Array | ArrayBuffer): Uint8Array {
   return view instanceof Uint8Array ? view.slice() : new Uint8Array(view.slice(0));
@@ -98,6 +109,7 @@ function certFromPkijs(cert: pkijs.Certificate, der: Uint8Array): Cert {
     crlUrls: crlUrls(ext(OID.crlDistributionPoints)),
     mustStaple: listsStatusRequest(ext(OID.tlsFeature)),
     hasOcspNoCheck: ext(OID.ocspNoCheck) !== undefined,
+    keyType: KEY_TYPES[cert.subjectPublicKeyInfo.algorithm.algorithmId] ?? 'other',
   };
 }
 
