@@ -3,14 +3,15 @@
  * server started as an ordinary foreground process on loopback ports with its files and pid file in a
  * temporary directory, and stopped by the pid we started. A missing binary skips locally and fails in CI.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { type AddressInfo, connect, createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Report } from '@staple-probe/core';
-import { type Issued, issue } from '@staple-probe/core/testing';
+import { type Issued, issue, type KeyKind } from '@staple-probe/core/testing';
 
 export type ServerKind = 'nginx' | 'apache2' | 'haproxy' | 'prometheus';
 
@@ -117,18 +118,50 @@ export async function startProcess(
 
 const DAY = 86_400_000;
 
-/** A server certificate for `names` issued by `issuer`, valid from yesterday for 90 days, with its OCSP URL. */
-export function serverLeaf(issuer: Issued, serial: string, ocspUrl: string, names: readonly string[] = ['localhost']): Promise<Issued> {
+/**
+ * A server certificate for `names` issued by `issuer`, valid from yesterday for 90 days, with its OCSP URL;
+ * an RSA 2048 key unless `keyKind` says otherwise.
+ */
+export function serverLeaf(
+  issuer: Issued,
+  serial: string,
+  ocspUrl: string,
+  names: readonly string[] = ['localhost'],
+  keyKind: KeyKind = 'rsa2048',
+): Promise<Issued> {
   return issue({
     issuer,
     subject: `CN=${names[0]}`,
     serial,
+    keyKind,
     dnsNames: names,
     ocspUrls: [ocspUrl],
     ekus: ['1.3.6.1.5.5.7.3.1'],
     notBefore: new Date(Date.now() - DAY),
     notAfter: new Date(Date.now() + 90 * DAY),
   });
+}
+
+/** The two certificates of one name a dual-certificate server holds. */
+export interface DualLeaves {
+  readonly rsa: Issued;
+  readonly ecdsa: Issued;
+}
+
+/**
+ * An RSA 2048 and an ECDSA P-256 certificate for the same `names` from one issuer, each with its own serial
+ * and its own OCSP URL (so that one certificate's responder can be down while the other's answers).
+ */
+export async function dualLeaves(
+  issuer: Issued,
+  serials: { readonly rsa: string; readonly ecdsa: string },
+  urls: { readonly rsa: string; readonly ecdsa: string },
+  names: readonly string[] = ['localhost'],
+): Promise<DualLeaves> {
+  return {
+    rsa: await serverLeaf(issuer, serials.rsa, urls.rsa, names, 'rsa2048'),
+    ecdsa: await serverLeaf(issuer, serials.ecdsa, urls.ecdsa, names, 'p256'),
+  };
 }
 
 /**
@@ -199,4 +232,78 @@ http {
     logFile: join(dir, 'error.log'),
   });
   return { server, port };
+}
+
+/** What `openssl s_client -status` saw when it offered only one key type: the independent truth for a scenario. */
+export interface OpensslTruth {
+  /** The TLS version negotiated, as s_client prints it (`TLSv1.2`, `TLSv1.3`). */
+  readonly protocol: string;
+  /** The served leaf's serial, lowercase hex as reports print it. */
+  readonly leafSerial: string;
+  readonly leafKeyType: 'RSA' | 'ECDSA' | 'other';
+  /** Whether the handshake carried an OCSP response. */
+  readonly stapled: boolean;
+  /** The stapled response's OCSPResponseStatus name (`successful`, `tryLater`, …), or null without a staple. */
+  readonly responseStatus: string | null;
+  /** `good`, `revoked` or `unknown` from the stapled response's first SingleResponse; null when it has none. */
+  readonly certStatus: string | null;
+  /** The serial in the stapled response's (first) CertID, lowercase hex; null when it has none. */
+  readonly stapleSerial: string | null;
+  /** The stapled response's Next Update as openssl prints it; null when absent. */
+  readonly nextUpdate: string | null;
+}
+
+/**
+ * Client offers that leave the server one key type to choose: on TLS 1.2 the cipher suites decide (ECDHE_RSA
+ * vs ECDHE_ECDSA), on TLS 1.3 the signature algorithms (the suites carry no key type there).
+ */
+const OFFER: Record<'1.2' | '1.3', Record<'RSA' | 'ECDSA', readonly string[]>> = {
+  '1.2': {
+    RSA: ['-tls1_2', '-cipher', 'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305'],
+    ECDSA: ['-tls1_2', '-cipher', 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305'],
+  },
+  '1.3': {
+    RSA: ['-tls1_3', '-sigalgs', 'RSA-PSS+SHA256:RSA+SHA256'],
+    ECDSA: ['-tls1_3', '-sigalgs', 'ECDSA+SHA256'],
+  },
+};
+
+/** Parse one s_client run; null when no certificate was received (the server refused the offer). */
+export function parseSClient(out: string): OpensslTruth | null {
+  const pem = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/.exec(out)?.[0];
+  if (!pem) return null;
+  const cert = new X509Certificate(pem);
+  const kind = cert.publicKey.asymmetricKeyType;
+  const field = (name: string) => new RegExp(`^\\s*${name}: *(.*?)\\s*$`, 'm').exec(out)?.[1] ?? null;
+  const stapled = /^OCSP Response Data:/m.test(out);
+  const status = field('OCSP Response Status');
+  const serial = field('Serial Number');
+  return {
+    protocol: /^\s*Protocol *: *(\S+)/m.exec(out)?.[1] ?? /^New, (TLSv[\d.]+),/m.exec(out)?.[1] ?? '?',
+    leafSerial: cert.serialNumber.toLowerCase(),
+    leafKeyType: kind === 'rsa' ? 'RSA' : kind === 'ec' ? 'ECDSA' : 'other',
+    stapled,
+    responseStatus: stapled && status ? status.replace(/\s*\(0x[0-9a-f]+\)$/i, '') : null,
+    certStatus: stapled ? field('Cert Status') : null,
+    stapleSerial: stapled && serial ? serial.toLowerCase() : null,
+    nextUpdate: stapled ? field('Next Update') : null,
+  };
+}
+
+/**
+ * Ask `openssl s_client -status` what a client offering only `keyType` on TLS `tlsVersion` gets from
+ * 127.0.0.1:`port`: the leaf and its staple; null when the handshake is refused. Asynchronous on purpose: a
+ * responder in this process must keep answering while a server (Apache fetches inside the handshake) waits.
+ */
+export async function opensslTruth(port: number, servername: string, keyType: 'RSA' | 'ECDSA', tlsVersion: '1.2' | '1.3'): Promise<OpensslTruth | null> {
+  const args = ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', servername, '-status', ...OFFER[tlsVersion][keyType]];
+  const out = await new Promise<string>((resolve, reject) => {
+    // stdin is /dev/null, so s_client closes right after the handshake.
+    const child = execFile('openssl', args, { timeout: 10_000, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error && error.killed) reject(new Error(`openssl s_client timed out: ${stderr}`));
+      else resolve(`${stdout}\n${stderr}`);
+    });
+    child.stdin?.end();
+  });
+  return parseSClient(out);
 }
