@@ -2,7 +2,7 @@
  * Every finding code, shown firing and shown not firing. The last test fails when a catalogue code has
  * no row here, so a new rule cannot land without both halves.
  */
-import { assess, FINDINGS, type FindingCode, inspect, mergeReports, type Report } from '@staple-probe/core';
+import { assess, FINDINGS, type FindingCode, inspect, mergeReports, renderMessage, type Report } from '@staple-probe/core';
 import { serverFromHeader } from '../../packages/probe-core/src/core/server.js';
 import {
   buildErrorResponse,
@@ -29,12 +29,14 @@ let pki: TestPki;
 let good: Uint8Array;
 let goodDelegate: Uint8Array;
 let goodMustStaple: Uint8Array;
+let goodEcdsa: Uint8Array;
 
 beforeAll(async () => {
   pki = await createPki({ notBefore: new Date('2026-01-01T00:00:00Z') });
   good = await makeStaple(pki, 'good', { now: NOW });
   goodDelegate = await makeStaple(pki, 'good-delegate', { now: NOW });
   goodMustStaple = await makeStaple(pki, 'good', { now: NOW, leaf: pki.leafMustStaple });
+  goodEcdsa = await makeStaple(pki, 'good', { now: NOW, leaf: pki.leafEcdsa });
 });
 
 const entry = (over: Partial<EntrySpec> = {}): EntrySpec => ({
@@ -400,6 +402,25 @@ const ROWS: Record<FindingCode, Row> = {
     quiet: () => probeOf([{ v: '1.2', staple: good }], { ...chain(), more: [{ address: '::1', steps: [{ v: '1.2', staple: good }] }] }),
     verdict: 'warn',
   },
+  COMPARE_CERTIFICATES_DISAGREE: {
+    fire: () =>
+      probeOf(
+        [
+          { v: '1.2', staple: good },
+          { v: '1.2', offer: 'ecdsa', staple: null, leaf: pki.leafEcdsa },
+        ],
+        chain(),
+      ),
+    quiet: () =>
+      probeOf(
+        [
+          { v: '1.2', staple: good },
+          { v: '1.2', offer: 'ecdsa', staple: goodEcdsa, leaf: pki.leafEcdsa },
+        ],
+        chain(),
+      ),
+    verdict: 'warn',
+  },
   CERT_NO_OCSP_URL: {
     fire: () => probeOf([{ v: '1.2', staple: null }], { leaf: pki.leafNoOcsp, chain: [pki.intermediate] }),
     quiet: () => probeOf([{ v: '1.2', staple: good }], chain()),
@@ -763,4 +784,65 @@ describe('server software from the Server header', () => {
   for (const [header, name] of cases) {
     it(`${JSON.stringify(header)} -> ${name}`, () => expect(serverFromHeader(header)).toBe(name));
   }
+});
+
+describe('several certificates: each judged on its own (issue #21)', () => {
+  const rsa = (staple: Uint8Array | null, v: '1.2' | '1.3' = '1.2') => ({ v, staple });
+  const ec = (staple: Uint8Array | null, v: '1.2' | '1.3' = '1.2', offer: 'ecdsa' | 'default' = 'ecdsa') => ({ v, offer, staple, leaf: pki.leafEcdsa });
+  const placesOf = (report: Report, code: string) =>
+    report.findings.filter((f) => f.code === code).flatMap((f) => f.where.map((w) => `${w.keyType ?? '-'} ${w.serial ?? '-'}`));
+
+  it('a certificate that never staples while the other does is STAPLE_MISSING for it, not a version problem', async () => {
+    const report = await probeOf([rsa(good), rsa(good, '1.3'), ec(null), ec(null, '1.3')], chain());
+    expect(codes(report)).toEqual(['COMPARE_CERTIFICATES_DISAGREE', 'STAPLE_MISSING']);
+    expect(placesOf(report, 'STAPLE_MISSING')).toEqual([`ECDSA ${pki.leafEcdsa.cert.serialNumber}`]);
+    const certs = report.targets[0]?.certificates ?? [];
+    expect(certs.map((c) => [c.keyType, c.stapled, c.verdict, c.offers])).toEqual([
+      ['RSA', 'always', 'ok', ['default']],
+      ['ECDSA', 'never', 'warn', ['ecdsa']],
+    ]);
+    expect(report.findings.map((f) => renderMessage(f))).toContain(
+      `ECDSA certificate ${pki.leafEcdsa.cert.serialNumber}: the server sent no OCSP staple in any handshake`,
+    );
+  });
+
+  it("one certificate stapling the other's response is a CertID mismatch placed at that certificate only", async () => {
+    const report = await probeOf([rsa(goodEcdsa), rsa(goodEcdsa, '1.3'), ec(goodEcdsa), ec(goodEcdsa, '1.3')], chain());
+    expect(codes(report)).toEqual(['STAPLE_CERTID_MISMATCH']);
+    expect(new Set(placesOf(report, 'STAPLE_CERTID_MISMATCH'))).toEqual(new Set([`RSA ${pki.leafRsa.cert.serialNumber}`]));
+    expect(report.targets[0]?.certificates.map((c) => [c.keyType, c.verdict])).toEqual([
+      ['RSA', 'critical'],
+      ['ECDSA', 'ok'],
+    ]);
+  });
+
+  it('versions that get different certificates: each staples on its own version, so no STAPLE_MISSING_ON_VERSION', async () => {
+    // TLS 1.2 gets RSA and TLS 1.3 ECDSA by default; the offers find the other of each version.
+    const report = await probeOf([rsa(good), ec(goodEcdsa, '1.3', 'default'), ec(goodEcdsa, '1.2'), { v: '1.3', offer: 'rsa', staple: good }], chain());
+    expect(codes(report)).toEqual([]);
+    expect(report.targets[0]?.certificates.map((c) => [c.keyType, c.stapled, [...c.offers].sort()])).toEqual([
+      ['RSA', 'always', ['default', 'rsa']],
+      ['ECDSA', 'always', ['default', 'ecdsa']],
+    ]);
+  });
+
+  it('a certificate stapling on one version only is STAPLE_MISSING_ON_VERSION for that certificate', async () => {
+    const report = await probeOf([rsa(good), rsa(good, '1.3'), ec(goodEcdsa), ec(null, '1.3')], chain());
+    expect(codes(report)).toEqual(['STAPLE_MISSING_ON_VERSION']);
+    expect(placesOf(report, 'STAPLE_MISSING_ON_VERSION')).toEqual([`ECDSA ${pki.leafEcdsa.cert.serialNumber}`]);
+  });
+
+  it('an offer that gets the default certificate again, or is refused, adds no certificate, no place and no finding', async () => {
+    const report = await probeOf([rsa(null), { v: '1.2', offer: 'rsa', staple: good }, { v: '1.2', offer: 'ecdsa', fail: 'handshake' }], chain());
+    // The RSA offer's staple does not count for presence: the default offer got this certificate on TLS 1.2.
+    expect(codes(report)).toEqual(['STAPLE_MISSING']);
+    expect(report.findings[0]?.where).toEqual([{ target: 'staple.test:443', address: '127.0.0.1' }]);
+    expect(report.targets[0]?.certificates).toHaveLength(1);
+  });
+
+  it('a certificate the offers found staples lazily: its first handshake had none', async () => {
+    const report = await probeOf([rsa(good), ec(null), ec(goodEcdsa), ec(goodEcdsa)], chain());
+    expect(codes(report)).toEqual(['STAPLE_LAZY']);
+    expect(placesOf(report, 'STAPLE_LAZY')).toEqual([`ECDSA ${pki.leafEcdsa.cert.serialNumber}`]);
+  });
 });

@@ -5,6 +5,8 @@
 export const DEFAULTS = {
   /** TLS versions probed, each separately. */
   tlsVersions: ['1.2', '1.3'],
+  /** Which offers: `all` (Node's hello, only RSA, only ECDSA: every certificate) or `default` (Node's hello). */
+  keyTypes: 'all',
   /** Full handshakes per address and version (nginx staples only after its first fetch). */
   attempts: 3,
   /** Deadline per handshake, connect included, in ms. */

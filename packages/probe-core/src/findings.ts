@@ -390,6 +390,12 @@ export const FINDINGS = {
     hint: 'The addresses of this host (backends behind DNS or a load balancer) do not behave alike: one staples and another does not, they staple different statuses, or they serve different certificates. Clients get different results depending on where they land. Probe each with `--address` and align their configuration.',
     docs: doc('COMPARE_ADDRESSES_DISAGREE'),
   },
+  COMPARE_CERTIFICATES_DISAGREE: {
+    severity: 'warn',
+    title: "The server's certificates disagree",
+    hint: 'The server holds several certificates for this name (an RSA and an ECDSA one) and they do not staple alike: one staples and another does not, or they staple different statuses. Which one a client gets depends on what its hello offers, so some clients get no staple or another answer. The findings for each certificate say what is wrong with it; give each certificate its own working staple.',
+    docs: doc('COMPARE_CERTIFICATES_DISAGREE'),
+  },
   // --- certificates ---
   CERT_NO_OCSP_URL: {
     severity: 'info',

@@ -362,6 +362,7 @@ export interface FindingArgs {
   readonly COMPARE_STAPLE_STALE: { readonly stapleThisUpdate: string; readonly liveThisUpdate: string; readonly behindSeconds: number };
   readonly COMPARE_SIGNER_DIFFERS: { readonly staple: string; readonly live: string };
   readonly COMPARE_ADDRESSES_DISAGREE: { readonly aspect: 'certificate' | 'stapling' | 'status'; readonly detail: string };
+  readonly COMPARE_CERTIFICATES_DISAGREE: { readonly aspect: 'stapling' | 'status'; readonly detail: string };
   // --- the certificate ---
   /** `crlUrls`: the CRL distribution points, comma-separated, or null for none. */
   readonly CERT_NO_OCSP_URL: { readonly crlUrls: string | null };
