@@ -145,6 +145,12 @@ export const FINDINGS = {
       apache: 'mod_ssl fetches for its own certificate, so a mismatch points at a shared cache or a proxy in front of Apache.',
     },
   },
+  STAPLE_CERTID_UNKNOWN_HASH: {
+    severity: 'critical',
+    title: 'CertID hash algorithm not supported',
+    hint: "No CertID can be matched to the certificate: the one with its serial is hashed with an algorithm other than SHA-1, SHA-256, SHA-384 or SHA-512, so its issuer hashes cannot be checked and the staple's status cannot be trusted for this certificate. Critical like an unsupported signature algorithm: Firefox skips such CertIDs, and OpenSSL-based clients find the status only when they build their own CertID with that same hash. Staple a response with a SHA-1 CertID, as nginx, Apache and `openssl ocsp` request by default.",
+    docs: doc('STAPLE_CERTID_UNKNOWN_HASH'),
+  },
   STAPLE_CERTID_NOT_CHECKED: {
     severity: 'info',
     title: 'Certificate match only partly checked',
