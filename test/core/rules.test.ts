@@ -235,6 +235,11 @@ const ROWS: Record<FindingCode, Row> = {
     quiet: () => judge(good),
     verdict: 'critical',
   },
+  STAPLE_CERTID_UNKNOWN_HASH: {
+    fire: async () => judge(await build({ certIdHash: 'SHA3-256' })),
+    quiet: async () => judge(await build({ certIdHash: 'SHA-256' })),
+    verdict: 'critical',
+  },
   STAPLE_CERTID_NOT_CHECKED: { fire: () => judge(good, { cert: null }), quiet: () => judge(good), verdict: 'ok' },
   STAPLE_REVOKED: { fire: async () => judge(await makeStaple(pki, 'revoked', { now: NOW })), quiet: () => judge(good), verdict: 'critical' },
   STAPLE_STATUS_UNKNOWN: { fire: async () => judge(await makeStaple(pki, 'unknown', { now: NOW })), quiet: () => judge(good), verdict: 'critical' },
@@ -586,6 +591,61 @@ describe('details the findings carry', () => {
     const report = await judge(await makeStaple(pki, 'wrong-cert', { now: NOW }));
     const f = report.findings.find((x) => x.code === 'STAPLE_CERTID_MISMATCH');
     expect(f?.args.mismatched).toBe('serial');
+  });
+
+  it('a CertID hashed with SHA-1, SHA-256, SHA-384 or SHA-512 matches the certificate: no finding', async () => {
+    for (const certIdHash of ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'] as const) {
+      const report = await judge(await build({ certIdHash }));
+      expect(report.findings, certIdHash).toEqual([]);
+    }
+  });
+
+  it('a CertID hashed with SHA3-256 for our serial is an unknown hash, not another certificate, and its status is not trusted', async () => {
+    const report = await judge(await build({ certIdHash: 'SHA3-256', entries: [entry({ status: 'revoked', revokedAt: at(-DAY) })] }));
+    expect(codes(report)).toEqual(['STAPLE_CERTID_UNKNOWN_HASH']);
+    const f = report.findings[0];
+    expect(argsOf(f, 'STAPLE_CERTID_UNKNOWN_HASH')).toEqual({
+      hashAlgorithmOid: '2.16.840.1.101.3.4.2.8',
+      hashAlgorithm: 'sha3-256',
+      serial: '1001',
+    });
+    expect(f && renderMessage(f)).toBe(
+      `the CertID for serial 1001 is hashed with sha3-256 (2.16.840.1.101.3.4.2.8), which the probe cannot compute: the response cannot be matched to the certificate`,
+    );
+  });
+
+  it('an OID nobody names is given as the OID alone', async () => {
+    const report = await judge(await build({ certIdHashOid: '1.2.3.4' }));
+    expect(codes(report)).toEqual(['STAPLE_CERTID_UNKNOWN_HASH']);
+    expect(argsOf(report.findings[0], 'STAPLE_CERTID_UNKNOWN_HASH')?.hashAlgorithm).toBeNull();
+    expect(report.findings[0] && renderMessage(report.findings[0])).toMatch(/ is hashed with 1\.2\.3\.4, which the probe cannot compute/);
+  });
+
+  /** A SingleResponse for a serial that is not the leaf's. */
+  const otherSerial: EntrySpec = { serial: '7777', status: 'good', thisUpdate: at(-HOUR), nextUpdate: at(6 * DAY) };
+
+  it('an unknown CertID hash for another serial is still another certificate', async () => {
+    const report = await judge(await build({ certIdHash: 'SHA3-256', entries: [otherSerial] }));
+    expect(codes(report)).toEqual(['STAPLE_CERTID_MISMATCH']);
+    expect(argsOf(report.findings[0], 'STAPLE_CERTID_MISMATCH')?.mismatched).toBe('serial, hashAlgorithm');
+  });
+
+  it('an unknown CertID hash names the SingleResponse with our serial, not the first one', async () => {
+    const report = await judge(await build({ certIdHash: 'SHA3-256', entries: [otherSerial, entry()] }));
+    expect(codes(report)).toEqual(['STAPLE_CERTID_UNKNOWN_HASH']);
+    expect(argsOf(report.findings[0], 'STAPLE_CERTID_UNKNOWN_HASH')?.serial).toBe('1001');
+  });
+
+  it('without the certificate, an unknown CertID hash is still reported as such', async () => {
+    const report = await judge(await build({ certIdHash: 'SHA3-256' }), { cert: null });
+    expect(codes(report)).toEqual(['STAPLE_CERTID_UNKNOWN_HASH']);
+  });
+
+  it('a live answer with an unknown CertID hash is invalid for that reason', async () => {
+    const report = await withLive(good, exchange(await build({ certIdHash: 'SHA3-256' })));
+    expect(codes(report)).toEqual(['LIVE_INVALID']);
+    expect(argsOf(report.findings[0], 'LIVE_INVALID')?.problem).toBe('STAPLE_CERTID_UNKNOWN_HASH');
+    expect(report.verdict).toBe('warn');
   });
 
   it('addresses stapling different statuses disagree on the status', async () => {

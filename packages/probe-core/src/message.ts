@@ -34,6 +34,8 @@ const MESSAGES: { readonly [C in FindingCode]: (a: FindingArgs[C]) => string } =
   STAPLE_UNKNOWN_CRITICAL_EXTENSION: (a) => `critical ${a.scope} extension ${a.name ?? a.oid}${a.name ? ` (${a.oid})` : ''} is not understood`,
   STAPLE_CERTID_MISMATCH: (a) =>
     `no SingleResponse matches the certificate${a.expectedSerial ? ` (serial ${a.expectedSerial})` : ''}; the response covers serial ${a.stapledSerials}${a.responses > 3 ? ', …' : ''} (${a.hashAlgorithm} CertID${a.mismatched ? `; differs in ${a.mismatched}` : ''})`,
+  STAPLE_CERTID_UNKNOWN_HASH: (a) =>
+    `the CertID for serial ${a.serial} is hashed with ${a.hashAlgorithm ? `${a.hashAlgorithm} (${a.hashAlgorithmOid})` : a.hashAlgorithmOid}, which the probe cannot compute: the response cannot be matched to the certificate`,
   STAPLE_CERTID_NOT_CHECKED: (a) => `CertID matched in part; not compared: ${a.unchecked}`,
   STAPLE_REVOKED: (a) =>
     `certificate serial ${a.serial} is REVOKED since ${a.revocationTime}${a.revocationReason ? `, reason ${a.revocationReason}` : ', no reason given'}`,

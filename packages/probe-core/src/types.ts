@@ -314,6 +314,14 @@ export interface FindingArgs {
     /** Which CertID fields of the first response differ, comma-separated; null when that is not known. */
     readonly mismatched: string | null;
   };
+  readonly STAPLE_CERTID_UNKNOWN_HASH: {
+    /** The CertID's hashAlgorithm, which the probe cannot compute. */
+    readonly hashAlgorithmOid: string;
+    /** Its name (sha3-256, md5, ...), or null for an OID the probe has no name for. */
+    readonly hashAlgorithm: string | null;
+    /** The CertID's serial: the leaf's, or any serial when the leaf is not known. */
+    readonly serial: string;
+  };
   readonly STAPLE_CERTID_NOT_CHECKED: { readonly unchecked: string };
   readonly STAPLE_REVOKED: { readonly revocationTime: string | null; readonly revocationReason: RevocationReason | null; readonly serial: string };
   readonly STAPLE_STATUS_UNKNOWN: { readonly serial: string };
