@@ -275,7 +275,7 @@ export const FINDINGS = {
   LIVE_UNREACHABLE: {
     severity: 'warn',
     title: "CA's OCSP responder unreachable",
-    hint: 'The responder named in the certificate could not be reached from here (DNS failure, refused or reset connection). Clients still get the staple, but the server will fail at its next refresh if it cannot reach the responder either. Check DNS and egress from the server to the OCSP URL (nginx also needs a `resolver` for a host name).',
+    hint: 'The responder named in the certificate could not be reached from here (DNS failure, refused or reset connection). A staple the server already holds stays usable until its nextUpdate, but a server that cannot reach the responder either will staple nothing (or an error) at its next refresh. Check DNS and egress from the server to the OCSP URL (nginx also needs a `resolver` for a host name).',
     docs: doc('LIVE_UNREACHABLE'),
   },
   LIVE_TIMEOUT: {
