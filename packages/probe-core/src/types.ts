@@ -179,6 +179,17 @@ export interface LiveEvidence {
   readonly exchange: HttpExchange;
 }
 
+/**
+ * A CRL fetched from one of a certificate's CRL distribution points (http and https URIs; one fetch per URL
+ * per run, shared by the certificates that name it).
+ */
+export interface CrlFetchEvidence {
+  /** sha256 of the leaf whose distribution point it is. */
+  readonly leaf: string;
+  readonly url: string;
+  readonly exchange: HttpExchange;
+}
+
 /** An issuer fetched from the leaf's AIA caIssuers URL. */
 export interface IssuerFetchEvidence {
   readonly leaf: string;
@@ -244,6 +255,10 @@ export interface ProbeEvidence {
   readonly liveDisabled?: boolean;
   /** Issuers fetched through AIA caIssuers because no local source had them. */
   readonly issuerFetches?: readonly IssuerFetchEvidence[];
+  /** CRLs fetched from the certificates' distribution points; absent or empty when none was fetched. */
+  readonly crls?: readonly CrlFetchEvidence[];
+  /** Whether CRL checking was switched off (--no-crl). */
+  readonly crlDisabled?: boolean;
   /** Server software named by the operator (--server); overrides detection. */
   readonly server?: ServerName | null;
 }

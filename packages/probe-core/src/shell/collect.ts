@@ -12,6 +12,7 @@ import type {
   AddressEvidence,
   AttemptEvidence,
   AttemptOutcome,
+  CrlFetchEvidence,
   HttpExchange,
   IssuerFetchEvidence,
   KeyTypes,
@@ -51,6 +52,10 @@ export interface CollectOptions {
   readonly httpHead?: boolean;
   /** The server software, when the operator knows it (--server); skips nothing, overrides detection. */
   readonly server?: ServerName | null;
+  /** Fetch each certificate's CRL (http and https distribution points). Default true. */
+  readonly crl?: boolean;
+  /** Bounds of the CRL downloads: deadline default 30000 ms, size default 128 MiB; `fetch` and `signal` as `http`'s. */
+  readonly crlHttp?: HttpOptions;
   /** Query the leaf's OCSP responder. Default true. */
   readonly live?: boolean;
   /** Send a nonce in the live query. Default false (RFC 5019 responders ignore it). */
@@ -67,10 +72,34 @@ export interface CollectOptions {
 export interface CollectCache {
   readonly live: Map<string, Promise<{ readonly exchange: HttpExchange; readonly nonce: Uint8Array | null }>>;
   readonly issuers: Map<string, Promise<HttpExchange>>;
+  /** CRL downloads by URL; without it each collect downloads its own. */
+  readonly crls?: Map<string, Promise<HttpExchange>>;
 }
 
 export function createCollectCache(): CollectCache {
-  return { live: new Map(), issuers: new Map() };
+  return { live: new Map(), issuers: new Map(), crls: new Map() };
+}
+
+/** The CRL distribution points the probe fetches: http and https (an `ldap:` one is reported, not fetched). */
+export const fetchableCrlUrls = (urls: readonly string[]): string[] => urls.filter((u) => /^https?:\/\//i.test(u));
+
+/** One download per distinct CRL URL of the run, bounded for CRLs (DEFAULTS.crlTimeoutMs, crlMaxBytes). */
+function fetchCrls(leafKey: string, leaf: Cert, options: CollectOptions, cache: CollectCache): Promise<CrlFetchEvidence[]> {
+  if (options.crl === false) return Promise.resolve([]);
+  const http: HttpOptions = {
+    timeoutMs: DEFAULTS.crlTimeoutMs,
+    maxBytes: DEFAULTS.crlMaxBytes,
+    ...(options.http?.fetch ? { fetch: options.http.fetch } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...options.crlHttp,
+  };
+  return Promise.all(
+    fetchableCrlUrls(leaf.crlUrls).map(async (url) => ({
+      leaf: leafKey,
+      url,
+      exchange: await once(cache.crls ?? new Map(), url, () => httpExchange(url, { method: 'GET', accept: 'application/pkix-crl' }, http)),
+    })),
+  );
 }
 
 const DEFAULT_VERSIONS: readonly TlsVersion[] = DEFAULTS.tlsVersions;
@@ -349,6 +378,7 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
   // Issuer discovery and the live query of a certificate start as soon as a handshake has served it, while
   // the other handshakes go on: a cold probe waits for the responder and the server at once, not in turn.
   const leaves = new Map<string, Promise<{ live: LiveEvidence | null; issuerFetches: IssuerFetchEvidence[] }>>();
+  const crlFetches = new Map<string, Promise<CrlFetchEvidence[]>>();
   const onChain = (chain: readonly Uint8Array[]) => {
     const leafDer = chain[0];
     if (!leafDer) return;
@@ -361,6 +391,8 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
       .map(tryParse)
       .filter((c): c is Cert => c !== null);
     leaves.set(leafKey, leafWork(leafKey, leaf, served));
+    // The CRL does not need the issuer to be fetched (only to be judged): it starts with the live query's work.
+    crlFetches.set(leafKey, fetchCrls(leafKey, leaf, options, cache));
   };
   const leafWork = async (leafKey: string, leaf: Cert, served: Cert[]) => {
     const issuerFetches: IssuerFetchEvidence[] = [];
@@ -417,6 +449,7 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
   const perLeaf = await Promise.all(leaves.values());
   const live = perLeaf.flatMap((l) => (l.live ? [l.live] : []));
   const issuerFetches = perLeaf.flatMap((l) => l.issuerFetches);
+  const crls = (await Promise.all(crlFetches.values())).flat();
 
   return {
     kind: 'probe',
@@ -428,6 +461,8 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
     live,
     liveDisabled: options.live === false,
     issuerFetches,
+    ...(crls.length > 0 ? { crls } : {}),
+    ...(options.crl === false ? { crlDisabled: true } : {}),
     server: options.server ?? null,
   };
 }
