@@ -8,6 +8,7 @@ import type {
   HttpExchange,
   HttpFailureKind,
   LiveEvidence,
+  Offer,
   ProbeEvidence,
   Report,
   TlsFailureKind,
@@ -27,8 +28,11 @@ export function argsOf<C extends FindingCode>(finding: Finding | undefined, code
   return finding?.code === code ? (finding.args as FindingArgs[C]) : undefined;
 }
 
-/** One handshake in synthetic evidence: a staple (or null), or a failure kind. */
-export type Step = { v: TlsVersion; staple: Uint8Array | null } | { v: TlsVersion; fail: TlsFailureKind };
+/**
+ * One handshake in synthetic evidence: a staple (or null), or a failure kind; with the offer that made it
+ * (default: Node's hello) and the leaf it got (default: the evidence's). Handshakes start in list order.
+ */
+export type Step = ({ v: TlsVersion; staple: Uint8Array | null; leaf?: Issued } | { v: TlsVersion; fail: TlsFailureKind }) & { offer?: Offer };
 
 /** Build ProbeEvidence for one address without touching the network, for testing `assess` alone. */
 export function evidence(
@@ -52,26 +56,31 @@ export function evidence(
   },
 ): ProbeEvidence {
   const attemptsOf = (steps: readonly Step[], leaf: Issued): AttemptEvidence[] => {
-    const counters = new Map<TlsVersion, number>();
-    return steps.map((step) => {
-      const attempt = (counters.get(step.v) ?? 0) + 1;
-      counters.set(step.v, attempt);
+    const counters = new Map<string, number>();
+    return steps.map((step, order) => {
+      const offer = step.offer ?? 'default';
+      const attempt = (counters.get(`${step.v}:${offer}`) ?? 0) + 1;
+      counters.set(`${step.v}:${offer}`, attempt);
       if ('fail' in step) {
         return {
           attempt,
           tlsVersion: step.v,
+          offer,
+          order,
           outcome: { ok: false, error: { kind: step.fail, message: `simulated ${step.fail}`, code: null }, durationMs: 1 },
         };
       }
       return {
         attempt,
         tlsVersion: step.v,
+        offer,
+        order,
         outcome: {
           ok: true,
           protocol: step.v === '1.3' ? 'TLSv1.3' : 'TLSv1.2',
           cipher: 'TEST',
           staple: step.staple,
-          chain: [leaf.der, ...(options.chain ?? []).map((c) => c.der)],
+          chain: [(step.leaf ?? leaf).der, ...(options.chain ?? []).map((c) => c.der)],
           authorizationError: options.authorizationError ?? null,
           nameError: options.nameError ?? null,
           durationMs: 1,

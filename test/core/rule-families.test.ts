@@ -2,7 +2,7 @@
  * Each rule family of core/ on plain views, without assess: what it returns, and where. The end-to-end
  * behaviour of every code is in rules.test.ts; this shows each function judging its unit alone.
  */
-import type { AttemptOutcome, HttpExchange, IssuerFetchEvidence, Location, TlsVersion } from '@staple-probe/core';
+import type { AttemptOutcome, HttpExchange, IssuerFetchEvidence, Location, Offer, TlsVersion } from '@staple-probe/core';
 import { createPki, type TestPki } from '@staple-probe/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addressDisagreements } from '../../packages/probe-core/src/core/addresses.js';
@@ -15,10 +15,17 @@ import { liveProblems } from '../../packages/probe-core/src/core/live.js';
 import { missingStapleProblems, stapleSequenceOf, stapleSequenceProblems, type StapleAttempt } from '../../packages/probe-core/src/core/presence.js';
 import type { Problem } from '../../packages/probe-core/src/core/problem.js';
 import { trustProblems } from '../../packages/probe-core/src/core/trust.js';
-import type { AddressView, AttemptView, CertificateView } from '../../packages/probe-core/src/core/views.js';
+import {
+  type AddressCertificate,
+  type AddressView,
+  type AttemptView,
+  addressCertificates,
+  type CertificateView,
+} from '../../packages/probe-core/src/core/views.js';
 import { exchange } from '../helpers.js';
 
 const TARGET: Location = { target: 'staple.test:443' };
+let order = 0;
 const AT: Location = { target: 'staple.test:443', address: '192.0.2.1' };
 
 let pki: TestPki;
@@ -49,7 +56,7 @@ function judged(status: 'good' | 'revoked' | 'unknown' | null, problems: Problem
 function completed(
   tlsVersion: TlsVersion,
   attempt: number,
-  over: { staple?: Judged | null; cert?: CertificateView | null; authorizationError?: string; nameError?: string } = {},
+  over: { staple?: Judged | null; cert?: CertificateView | null; authorizationError?: string; nameError?: string; offer?: Offer } = {},
 ): AttemptView {
   const outcome: AttemptOutcome = {
     ok: true,
@@ -64,6 +71,8 @@ function completed(
   return {
     tlsVersion,
     attempt,
+    offer: over.offer ?? 'default',
+    order: order++,
     outcome,
     certificate: over.cert === undefined ? certificate() : over.cert,
     chain: [],
@@ -75,6 +84,8 @@ function failed(tlsVersion: TlsVersion, attempt: number, kind: 'version' | 'time
   return {
     tlsVersion,
     attempt,
+    offer: 'default',
+    order: order++,
     outcome: { ok: false, error: { kind, message: `simulated ${kind}`, code: null }, durationMs: 1 },
     certificate: null,
     chain: [],
@@ -82,7 +93,9 @@ function failed(tlsVersion: TlsVersion, attempt: number, kind: 'version' | 'time
   };
 }
 
-function address(name: string, attempts: AttemptView[], served: Cert | null = leaf): AddressView {
+function address(name: string, given: AttemptView[], served: Cert | null = leaf, several = false): AddressView {
+  // The handshakes that completed served `served`.
+  const attempts = given.map((a) => (a.certificate && served && a.certificate.leaf !== served ? { ...a, certificate: certificate({ leaf: served }) } : a));
   const done = attempts.filter((a) => a.outcome.ok);
   return {
     address: name,
@@ -90,6 +103,7 @@ function address(name: string, attempts: AttemptView[], served: Cert | null = le
     attempts,
     leaf: served,
     stapled: done.length > 0 ? done.some((a) => a.staple) : null,
+    certificates: addressCertificates(attempts, { ...TARGET, address: name }, several),
     where: { ...TARGET, address: name },
   };
 }
@@ -127,7 +141,7 @@ describe('presence.ts: the staple over the ordered handshakes of a certificate a
 
   it("an address's sequence is its completed handshakes, in order", () => {
     const a = address('192.0.2.1', [failed('1.3', 1, 'timeout'), completed('1.2', 1), completed('1.2', 2, { staple: judged('good') })]);
-    expect(stapleSequenceOf(a)).toEqual(seq(['1.2', 1, false], ['1.2', 2, true]));
+    expect(stapleSequenceOf(a.certificates[0] as AddressCertificate)).toEqual(seq(['1.2', 1, false], ['1.2', 2, true]));
   });
 
   it('a missing staple is reported at each address that served the certificate and never stapled', () => {

@@ -2,7 +2,7 @@
  * Every finding code, shown firing and shown not firing. The last test fails when a catalogue code has
  * no row here, so a new rule cannot land without both halves.
  */
-import { assess, FINDINGS, type FindingCode, inspect, mergeReports, type Report } from '@staple-probe/core';
+import { assess, FINDINGS, type FindingCode, inspect, mergeReports, renderMessage, type Report } from '@staple-probe/core';
 import { serverFromHeader } from '../../packages/probe-core/src/core/server.js';
 import {
   buildErrorResponse,
@@ -29,12 +29,14 @@ let pki: TestPki;
 let good: Uint8Array;
 let goodDelegate: Uint8Array;
 let goodMustStaple: Uint8Array;
+let goodEcdsa: Uint8Array;
 
 beforeAll(async () => {
   pki = await createPki({ notBefore: new Date('2026-01-01T00:00:00Z') });
   good = await makeStaple(pki, 'good', { now: NOW });
   goodDelegate = await makeStaple(pki, 'good-delegate', { now: NOW });
   goodMustStaple = await makeStaple(pki, 'good', { now: NOW, leaf: pki.leafMustStaple });
+  goodEcdsa = await makeStaple(pki, 'good', { now: NOW, leaf: pki.leafEcdsa });
 });
 
 const entry = (over: Partial<EntrySpec> = {}): EntrySpec => ({
@@ -233,6 +235,11 @@ const ROWS: Record<FindingCode, Row> = {
     quiet: () => judge(good),
     verdict: 'critical',
   },
+  STAPLE_CERTID_UNKNOWN_HASH: {
+    fire: async () => judge(await build({ certIdHash: 'SHA3-256' })),
+    quiet: async () => judge(await build({ certIdHash: 'SHA-256' })),
+    verdict: 'critical',
+  },
   STAPLE_CERTID_NOT_CHECKED: { fire: () => judge(good, { cert: null }), quiet: () => judge(good), verdict: 'ok' },
   STAPLE_REVOKED: { fire: async () => judge(await makeStaple(pki, 'revoked', { now: NOW })), quiet: () => judge(good), verdict: 'critical' },
   STAPLE_STATUS_UNKNOWN: { fire: async () => judge(await makeStaple(pki, 'unknown', { now: NOW })), quiet: () => judge(good), verdict: 'critical' },
@@ -400,6 +407,25 @@ const ROWS: Record<FindingCode, Row> = {
     quiet: () => probeOf([{ v: '1.2', staple: good }], { ...chain(), more: [{ address: '::1', steps: [{ v: '1.2', staple: good }] }] }),
     verdict: 'warn',
   },
+  COMPARE_CERTIFICATES_DISAGREE: {
+    fire: () =>
+      probeOf(
+        [
+          { v: '1.2', staple: good },
+          { v: '1.2', offer: 'ecdsa', staple: null, leaf: pki.leafEcdsa },
+        ],
+        chain(),
+      ),
+    quiet: () =>
+      probeOf(
+        [
+          { v: '1.2', staple: good },
+          { v: '1.2', offer: 'ecdsa', staple: goodEcdsa, leaf: pki.leafEcdsa },
+        ],
+        chain(),
+      ),
+    verdict: 'warn',
+  },
   CERT_NO_OCSP_URL: {
     fire: () => probeOf([{ v: '1.2', staple: null }], { leaf: pki.leafNoOcsp, chain: [pki.intermediate] }),
     quiet: () => probeOf([{ v: '1.2', staple: good }], chain()),
@@ -565,6 +591,61 @@ describe('details the findings carry', () => {
     const report = await judge(await makeStaple(pki, 'wrong-cert', { now: NOW }));
     const f = report.findings.find((x) => x.code === 'STAPLE_CERTID_MISMATCH');
     expect(f?.args.mismatched).toBe('serial');
+  });
+
+  it('a CertID hashed with SHA-1, SHA-256, SHA-384 or SHA-512 matches the certificate: no finding', async () => {
+    for (const certIdHash of ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'] as const) {
+      const report = await judge(await build({ certIdHash }));
+      expect(report.findings, certIdHash).toEqual([]);
+    }
+  });
+
+  it('a CertID hashed with SHA3-256 for our serial is an unknown hash, not another certificate, and its status is not trusted', async () => {
+    const report = await judge(await build({ certIdHash: 'SHA3-256', entries: [entry({ status: 'revoked', revokedAt: at(-DAY) })] }));
+    expect(codes(report)).toEqual(['STAPLE_CERTID_UNKNOWN_HASH']);
+    const f = report.findings[0];
+    expect(argsOf(f, 'STAPLE_CERTID_UNKNOWN_HASH')).toEqual({
+      hashAlgorithmOid: '2.16.840.1.101.3.4.2.8',
+      hashAlgorithm: 'sha3-256',
+      serial: '1001',
+    });
+    expect(f && renderMessage(f)).toBe(
+      `the CertID for serial 1001 is hashed with sha3-256 (2.16.840.1.101.3.4.2.8), which the probe cannot compute: the response cannot be matched to the certificate`,
+    );
+  });
+
+  it('an OID nobody names is given as the OID alone', async () => {
+    const report = await judge(await build({ certIdHashOid: '1.2.3.4' }));
+    expect(codes(report)).toEqual(['STAPLE_CERTID_UNKNOWN_HASH']);
+    expect(argsOf(report.findings[0], 'STAPLE_CERTID_UNKNOWN_HASH')?.hashAlgorithm).toBeNull();
+    expect(report.findings[0] && renderMessage(report.findings[0])).toMatch(/ is hashed with 1\.2\.3\.4, which the probe cannot compute/);
+  });
+
+  /** A SingleResponse for a serial that is not the leaf's. */
+  const otherSerial: EntrySpec = { serial: '7777', status: 'good', thisUpdate: at(-HOUR), nextUpdate: at(6 * DAY) };
+
+  it('an unknown CertID hash for another serial is still another certificate', async () => {
+    const report = await judge(await build({ certIdHash: 'SHA3-256', entries: [otherSerial] }));
+    expect(codes(report)).toEqual(['STAPLE_CERTID_MISMATCH']);
+    expect(argsOf(report.findings[0], 'STAPLE_CERTID_MISMATCH')?.mismatched).toBe('serial, hashAlgorithm');
+  });
+
+  it('an unknown CertID hash names the SingleResponse with our serial, not the first one', async () => {
+    const report = await judge(await build({ certIdHash: 'SHA3-256', entries: [otherSerial, entry()] }));
+    expect(codes(report)).toEqual(['STAPLE_CERTID_UNKNOWN_HASH']);
+    expect(argsOf(report.findings[0], 'STAPLE_CERTID_UNKNOWN_HASH')?.serial).toBe('1001');
+  });
+
+  it('without the certificate, an unknown CertID hash is still reported as such', async () => {
+    const report = await judge(await build({ certIdHash: 'SHA3-256' }), { cert: null });
+    expect(codes(report)).toEqual(['STAPLE_CERTID_UNKNOWN_HASH']);
+  });
+
+  it('a live answer with an unknown CertID hash is invalid for that reason', async () => {
+    const report = await withLive(good, exchange(await build({ certIdHash: 'SHA3-256' })));
+    expect(codes(report)).toEqual(['LIVE_INVALID']);
+    expect(argsOf(report.findings[0], 'LIVE_INVALID')?.problem).toBe('STAPLE_CERTID_UNKNOWN_HASH');
+    expect(report.verdict).toBe('warn');
   });
 
   it('addresses stapling different statuses disagree on the status', async () => {
@@ -763,4 +844,65 @@ describe('server software from the Server header', () => {
   for (const [header, name] of cases) {
     it(`${JSON.stringify(header)} -> ${name}`, () => expect(serverFromHeader(header)).toBe(name));
   }
+});
+
+describe('several certificates: each judged on its own (issue #21)', () => {
+  const rsa = (staple: Uint8Array | null, v: '1.2' | '1.3' = '1.2') => ({ v, staple });
+  const ec = (staple: Uint8Array | null, v: '1.2' | '1.3' = '1.2', offer: 'ecdsa' | 'default' = 'ecdsa') => ({ v, offer, staple, leaf: pki.leafEcdsa });
+  const placesOf = (report: Report, code: string) =>
+    report.findings.filter((f) => f.code === code).flatMap((f) => f.where.map((w) => `${w.keyType ?? '-'} ${w.serial ?? '-'}`));
+
+  it('a certificate that never staples while the other does is STAPLE_MISSING for it, not a version problem', async () => {
+    const report = await probeOf([rsa(good), rsa(good, '1.3'), ec(null), ec(null, '1.3')], chain());
+    expect(codes(report)).toEqual(['COMPARE_CERTIFICATES_DISAGREE', 'STAPLE_MISSING']);
+    expect(placesOf(report, 'STAPLE_MISSING')).toEqual([`ECDSA ${pki.leafEcdsa.cert.serialNumber}`]);
+    const certs = report.targets[0]?.certificates ?? [];
+    expect(certs.map((c) => [c.keyType, c.stapled, c.verdict, c.offers])).toEqual([
+      ['RSA', 'always', 'ok', ['default']],
+      ['ECDSA', 'never', 'warn', ['ecdsa']],
+    ]);
+    expect(report.findings.map((f) => renderMessage(f))).toContain(
+      `ECDSA certificate ${pki.leafEcdsa.cert.serialNumber}: the server sent no OCSP staple in any handshake`,
+    );
+  });
+
+  it("one certificate stapling the other's response is a CertID mismatch placed at that certificate only", async () => {
+    const report = await probeOf([rsa(goodEcdsa), rsa(goodEcdsa, '1.3'), ec(goodEcdsa), ec(goodEcdsa, '1.3')], chain());
+    expect(codes(report)).toEqual(['STAPLE_CERTID_MISMATCH']);
+    expect(new Set(placesOf(report, 'STAPLE_CERTID_MISMATCH'))).toEqual(new Set([`RSA ${pki.leafRsa.cert.serialNumber}`]));
+    expect(report.targets[0]?.certificates.map((c) => [c.keyType, c.verdict])).toEqual([
+      ['RSA', 'critical'],
+      ['ECDSA', 'ok'],
+    ]);
+  });
+
+  it('versions that get different certificates: each staples on its own version, so no STAPLE_MISSING_ON_VERSION', async () => {
+    // TLS 1.2 gets RSA and TLS 1.3 ECDSA by default; the offers find the other of each version.
+    const report = await probeOf([rsa(good), ec(goodEcdsa, '1.3', 'default'), ec(goodEcdsa, '1.2'), { v: '1.3', offer: 'rsa', staple: good }], chain());
+    expect(codes(report)).toEqual([]);
+    expect(report.targets[0]?.certificates.map((c) => [c.keyType, c.stapled, [...c.offers].sort()])).toEqual([
+      ['RSA', 'always', ['default', 'rsa']],
+      ['ECDSA', 'always', ['default', 'ecdsa']],
+    ]);
+  });
+
+  it('a certificate stapling on one version only is STAPLE_MISSING_ON_VERSION for that certificate', async () => {
+    const report = await probeOf([rsa(good), rsa(good, '1.3'), ec(goodEcdsa), ec(null, '1.3')], chain());
+    expect(codes(report)).toEqual(['STAPLE_MISSING_ON_VERSION']);
+    expect(placesOf(report, 'STAPLE_MISSING_ON_VERSION')).toEqual([`ECDSA ${pki.leafEcdsa.cert.serialNumber}`]);
+  });
+
+  it('an offer that gets the default certificate again, or is refused, adds no certificate, no place and no finding', async () => {
+    const report = await probeOf([rsa(null), { v: '1.2', offer: 'rsa', staple: good }, { v: '1.2', offer: 'ecdsa', fail: 'handshake' }], chain());
+    // The RSA offer's staple does not count for presence: the default offer got this certificate on TLS 1.2.
+    expect(codes(report)).toEqual(['STAPLE_MISSING']);
+    expect(report.findings[0]?.where).toEqual([{ target: 'staple.test:443', address: '127.0.0.1' }]);
+    expect(report.targets[0]?.certificates).toHaveLength(1);
+  });
+
+  it('a certificate the offers found staples lazily: its first handshake had none', async () => {
+    const report = await probeOf([rsa(good), ec(null), ec(goodEcdsa), ec(goodEcdsa)], chain());
+    expect(codes(report)).toEqual(['STAPLE_LAZY']);
+    expect(placesOf(report, 'STAPLE_LAZY')).toEqual([`ECDSA ${pki.leafEcdsa.cert.serialNumber}`]);
+  });
 });

@@ -70,8 +70,11 @@ describe('stapling servers over TLS 1.2 and TLS 1.3', () => {
         const report = await probe(server.target, { ...fast, tlsVersions: [tls] });
         expect(codes(report)).toEqual([...expected].sort());
         expect(report.verdict).toBe(verdict);
-        const attempts = report.targets[0]?.addresses[0]?.attempts ?? [];
+        const all = report.targets[0]?.addresses[0]?.attempts ?? [];
+        const attempts = all.filter((a) => a.offer === 'default');
         expect(attempts.map((a) => a.protocol)).toEqual([`TLSv${tls}`, `TLSv${tls}`]);
+        // An RSA certificate only: the RSA offer gets it again, the ECDSA one is refused (and is no finding).
+        expect(all.filter((a) => a.offer !== 'default').map((a) => `${a.offer}:${a.ok}`)).toEqual(['rsa:true', 'ecdsa:false']);
         expect(attempts.every((a) => a.staple !== null)).toBe(true);
         expect(attempts[0]?.chain.map((c) => c.serial)).toEqual(['1001', '02']);
       });
@@ -80,7 +83,7 @@ describe('stapling servers over TLS 1.2 and TLS 1.3', () => {
 
   it('every attempt is a full handshake: the server is asked for a staple each time', async () => {
     const server = await serve(await makeStaple(pki, 'good', { now: new Date() }));
-    await probe(server.target, { attempts: 3, retryDelayMs: 0 });
+    await probe(server.target, { attempts: 3, retryDelayMs: 0, keyTypes: 'default' });
     expect(server.stapleRequests.get('')).toBe(6);
   });
 
@@ -236,7 +239,7 @@ describe('unreachable and broken peers end in UNKNOWN with a clear finding', () 
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 200);
     const started = performance.now();
-    const evidence = await collect(parseTarget(`127.0.0.1:${port}`), { ...fast, timeoutMs: 10_000, signal: controller.signal });
+    const evidence = await collect(parseTarget(`127.0.0.1:${port}`), { ...fast, keyTypes: 'default', timeoutMs: 10_000, signal: controller.signal });
     expect(performance.now() - started).toBeLessThan(2000);
     expect(evidence.addresses[0]?.attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.outcome.ok ? 'ok' : a.outcome.error.code}`)).toEqual([
       '1.2#1:ABORT_ERR',
@@ -328,7 +331,7 @@ describe('the order of the handshakes', () => {
   it('once the first handshake carries a staple, the first round stands: all six handshakes open together, and the evidence keeps the sequence order', async () => {
     const server = await serve(await makeStaple(pki, 'good', { now: new Date() }));
     const proxy = await timingProxy(server.port);
-    const report = await probe(proxy.target, { ...fast, attempts: 3, httpHead: false, servername: 'localhost' });
+    const report = await probe(proxy.target, { ...fast, keyTypes: 'default', attempts: 3, httpHead: false, servername: 'localhost' });
     expect(report.verdict).toBe('ok');
     // 1.2#1 with 1.2#2, 1.2#3 and 1.3#1 to 1.3#3 alongside: no handshake waits 150 ms for the one before.
     const gaps = proxy.gaps();
@@ -355,7 +358,14 @@ describe('the order of the handshakes', () => {
       upstream.once('close', () => client.destroy());
     });
     const started = performance.now();
-    const report = await probe(`127.0.0.1:${proxyPort}`, { ...fast, attempts: 3, timeoutMs: 800, httpHead: false, servername: 'localhost' });
+    const report = await probe(`127.0.0.1:${proxyPort}`, {
+      ...fast,
+      keyTypes: 'default',
+      attempts: 3,
+      timeoutMs: 800,
+      httpHead: false,
+      servername: 'localhost',
+    });
     const elapsed = performance.now() - started;
     // 1.2#2, 1.2#3 and 1.3#1 started on the first staple, and the TLS 1.2 ones ran out with 1.2#1: one deadline,
     // not three in turn. (A TLS 1.3 client is done once it has sent its Finished, which the proxy drops, so the
@@ -391,7 +401,9 @@ describe('the order of the handshakes', () => {
         ],
         signal,
       });
-      expect(evidence.addresses.map((a) => a.attempts.length)).toEqual([8, 8]);
+      // 2 versions x 4 attempts, and per version the RSA offer (the same certificate) and the refused ECDSA one.
+      expect(evidence.addresses.map((a) => a.attempts.filter((t) => t.offer === undefined || t.offer === 'default').length)).toEqual([8, 8]);
+      expect(evidence.addresses.map((a) => a.attempts.length)).toEqual([12, 12]);
       await new Promise((r) => setTimeout(r, 50));
       expect(warnings).toEqual([]);
       // And nothing is left listening on the caller's signal (a monitor may keep one for its whole life).
@@ -404,7 +416,7 @@ describe('the order of the handshakes', () => {
   it('at most four handshakes of one version at a time, so that a large --attempts is not a burst', async () => {
     const server = await serve(await makeStaple(pki, 'good', { now: new Date() }));
     const proxy = await timingProxy(server.port);
-    const report = await probe(proxy.target, { ...fast, tlsVersions: ['1.2'], attempts: 6, httpHead: false, servername: 'localhost' });
+    const report = await probe(proxy.target, { ...fast, keyTypes: 'default', tlsVersions: ['1.2'], attempts: 6, httpHead: false, servername: 'localhost' });
     expect(report.verdict).toBe('ok');
     // #1 to #4 together (the first round); #5 and #6 once those are over.
     const gaps = proxy.gaps();
@@ -418,7 +430,7 @@ describe('the order of the handshakes', () => {
   it('once the first handshake carries a staple, a refused version fails once, not once per attempt', async () => {
     const server = await serve(await makeStaple(pki, 'good', { now: new Date() }), { maxVersion: 'TLSv1.2' });
     const proxy = await timingProxy(server.port);
-    const report = await probe(proxy.target, { ...fast, attempts: 3, httpHead: false, servername: 'localhost' });
+    const report = await probe(proxy.target, { ...fast, keyTypes: 'default', attempts: 3, httpHead: false, servername: 'localhost' });
     // All six were tried (the round opens together); the TLS 1.3 ones after the first are not counted.
     expect(proxy.gaps()).toHaveLength(5);
     expect(report.targets[0]?.addresses[0]?.attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.ok}`)).toEqual([
@@ -433,7 +445,7 @@ describe('the order of the handshakes', () => {
   it('when the first handshake has no staple (a lazy server), the round is not counted and every handshake waits for the one before', async () => {
     const server = await serve(await makeStaple(pki, 'good', { now: new Date() }), { lazyHandshakes: 1 });
     const proxy = await timingProxy(server.port);
-    const report = await probe(proxy.target, { ...fast, attempts: 2, httpHead: false, servername: 'localhost' });
+    const report = await probe(proxy.target, { ...fast, keyTypes: 'default', attempts: 2, httpHead: false, servername: 'localhost' });
     // The round (1.2#1, 1.2#2, 1.3#1, 1.3#2) opens together; 1.2#1 has no staple, so the other three are closed
     // uncounted (they got staples: the server is lazy on its first handshake only), and 1.2#2, 1.3#1 and 1.3#2
     // follow one after another.
@@ -460,7 +472,14 @@ describe('the order of the handshakes', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     try {
       const proxyPort = await slowProxy(`127.0.0.1:${(server.address() as AddressInfo).port}`);
-      const report = await probe(`127.0.0.1:${proxyPort}`, { ...fast, attempts: 2, retryDelayMs: 50, httpHead: false, servername: 'localhost' });
+      const report = await probe(`127.0.0.1:${proxyPort}`, {
+        ...fast,
+        keyTypes: 'default',
+        attempts: 2,
+        retryDelayMs: 50,
+        httpHead: false,
+        servername: 'localhost',
+      });
       expect(report.targets[0]?.addresses[0]?.attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.ok ? (a.staple ? 'staple' : 'none') : 'failed'}`)).toEqual([
         '1.2#1:failed',
         '1.3#1:none',
@@ -475,7 +494,7 @@ describe('the order of the handshakes', () => {
   it('when the first version is refused and the next one staples, its round stands: no handshake waits for another', async () => {
     const server = await serve(await makeStaple(pki, 'good', { now: new Date() }), { minVersion: 'TLSv1.3' });
     const proxy = await timingProxy(server.port);
-    const report = await probe(proxy.target, { ...fast, attempts: 2, httpHead: false, servername: 'localhost' });
+    const report = await probe(proxy.target, { ...fast, keyTypes: 'default', attempts: 2, httpHead: false, servername: 'localhost' });
     // The round (1.2#1, 1.2#2, 1.3#1, 1.3#2) together; 1.2#1 is refused, 1.3#1 carries a staple, so the TLS 1.3
     // round counts; 1.2#2 is not counted (a refused version fails once).
     const gaps = proxy.gaps();
@@ -522,7 +541,7 @@ describe('the HEAD after the first handshake', () => {
     // A second is ample for the three handshakes after the first, even on a loaded CI machine.
     const server = await headServer(1000);
     try {
-      const report = await probe(server.target, { ...fast, attempts: 2, servername: 'localhost' });
+      const report = await probe(server.target, { ...fast, keyTypes: 'default', attempts: 2, servername: 'localhost' });
       expect(report.verdict).toBe('ok');
       expect(report.targets[0]?.server.header).toBe('slowpoke/1.0');
       // All four connections were made before the HEAD was answered.
@@ -536,7 +555,7 @@ describe('the HEAD after the first handshake', () => {
     const server = await headServer(0);
     const proxyPort = await slowProxy(server.target);
     try {
-      const evidence = await collect(parseTarget(`127.0.0.1:${proxyPort}`, { servername: 'localhost' }), { ...fast, attempts: 2 });
+      const evidence = await collect(parseTarget(`127.0.0.1:${proxyPort}`, { servername: 'localhost' }), { ...fast, keyTypes: 'default', attempts: 2 });
       const attempts = evidence.addresses[0]?.attempts ?? [];
       expect(attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.outcome.ok && a.outcome.staple ? 'staple' : 'none'}`)).toEqual([
         '1.2#1:staple',
@@ -560,7 +579,12 @@ describe('the HEAD after the first handshake', () => {
     // 1.2#1 shows that it has no staple; the round is then closed uncounted, that HEAD still answered.
     const proxyPort = await slowProxy(server.target);
     try {
-      const evidence = await collect(parseTarget(`127.0.0.1:${proxyPort}`, { servername: 'localhost' }), { ...fast, attempts: 2, retryDelayMs: 600 });
+      const evidence = await collect(parseTarget(`127.0.0.1:${proxyPort}`, { servername: 'localhost' }), {
+        ...fast,
+        keyTypes: 'default',
+        attempts: 2,
+        retryDelayMs: 600,
+      });
       const address = evidence.addresses[0];
       const attempts = address?.attempts ?? [];
       expect(attempts.map((a) => `${a.tlsVersion}#${a.attempt}:${a.outcome.ok && a.outcome.staple ? 'staple' : 'none'}`)).toEqual([
@@ -584,7 +608,7 @@ describe('the HEAD after the first handshake', () => {
     const server = await headServer(null);
     try {
       const started = performance.now();
-      const report = await probe(server.target, { ...fast, timeoutMs: 1000, attempts: 1, servername: 'localhost' });
+      const report = await probe(server.target, { ...fast, keyTypes: 'default', timeoutMs: 1000, attempts: 1, servername: 'localhost' });
       expect(codes(report)).toEqual([]);
       expect(report.verdict).toBe('ok');
       expect(report.targets[0]?.server.header).toBeNull();
@@ -593,5 +617,39 @@ describe('the HEAD after the first handshake', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('a server with an RSA and an ECDSA certificate (issue #21)', () => {
+  it("finds both, and judges each: Node staples the last certificate's answer for both, so the RSA one gets a foreign staple", async () => {
+    // Node passes OCSPRequest the context's last certificate whichever it serves (measured on 20.20 and 24.22):
+    // the testing kit then answers the ECDSA identity's staple on every handshake.
+    const now = new Date();
+    const server = await serve(await makeStaple(pki, 'good', { now }), {
+      also: [{ cert: pki.leafEcdsa, chain: [pki.intermediate], staple: await makeStaple(pki, 'good', { now, leaf: pki.leafEcdsa }) }],
+    });
+    const report = await probe(server.target, fast);
+    expect(report.verdict).toBe('critical');
+    expect(codes(report)).toEqual(['STAPLE_CERTID_MISMATCH']);
+    const where = report.findings[0]?.where ?? [];
+    expect(new Set(where.map((w) => `${w.keyType} ${w.serial}`))).toEqual(new Set(['RSA 1001']));
+    const certs = report.targets[0]?.certificates ?? [];
+    expect(certs.map((c) => [c.keyType, c.leaf.serial, c.stapled, c.verdict])).toEqual([
+      ['RSA', '1001', 'always', 'critical'],
+      ['ECDSA', '1002', 'always', 'ok'],
+    ]);
+    // Node's client gets RSA on TLS 1.2 and ECDSA on TLS 1.3; each offer then finds the other one of its version,
+    // and only a certificate the default offer did not get goes on for more attempts.
+    const lanes = (report.targets[0]?.addresses[0]?.attempts ?? []).map((a) => `${a.tlsVersion} ${a.offer} ${a.chain[0]?.serial}`);
+    const count = (lane: string) => lanes.filter((l) => l === lane).length;
+    expect([count('1.2 default 1001'), count('1.3 default 1002')]).toEqual([2, 2]);
+    expect([count('1.2 rsa 1001'), count('1.2 ecdsa 1002'), count('1.3 rsa 1001'), count('1.3 ecdsa 1002')]).toEqual([1, 2, 2, 1]);
+  });
+
+  it('with --key-types default the offers are not made: one certificate per version, as Node picks', async () => {
+    const server = await serve(null, { also: [{ cert: pki.leafEcdsa, chain: [pki.intermediate], staple: null }] });
+    const report = await probe(server.target, { ...fast, keyTypes: 'default' });
+    expect((report.targets[0]?.addresses[0]?.attempts ?? []).every((a) => a.offer === 'default')).toBe(true);
+    expect(codes(report)).toEqual(['STAPLE_MISSING']);
   });
 });

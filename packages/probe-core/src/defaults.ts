@@ -5,6 +5,8 @@
 export const DEFAULTS = {
   /** TLS versions probed, each separately. */
   tlsVersions: ['1.2', '1.3'],
+  /** Which offers: `all` (Node's hello, only RSA, only ECDSA: every certificate) or `default` (Node's hello). */
+  keyTypes: 'all',
   /** Full handshakes per address and version (nginx staples only after its first fetch). */
   attempts: 3,
   /** Deadline per handshake, connect included, in ms. */
@@ -15,6 +17,10 @@ export const DEFAULTS = {
   httpTimeoutMs: 10_000,
   /** Largest HTTP body accepted for a live answer or an AIA download, in bytes. */
   httpMaxBytes: 64 * 1024,
+  /** Total deadline of one CRL download, body included, in ms: CRLs of tens of MiB are normal. */
+  crlTimeoutMs: 30_000,
+  /** Largest CRL accepted, in bytes (some CAs publish CRLs of 10-100 MB). */
+  crlMaxBytes: 128 * 1024 * 1024,
   /** Redirects followed by the HTTP client. */
   httpMaxRedirects: 3,
   /** Clock skew tolerated on thisUpdate, nextUpdate and producedAt, in seconds. */

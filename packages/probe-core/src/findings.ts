@@ -23,7 +23,7 @@ const FIX = {
     apache:
       'Set `SSLUseStapling on` in the vhost and `SSLStaplingCache shmcb:/var/run/ocsp(128000)` at server level (mod_ssl does not staple without the cache); check the error log for `ssl_stapling` messages.',
     haproxy:
-      'Put the DER response in `<cert>.ocsp` next to the certificate (and `<cert>.issuer` when the PEM lacks the issuer) and reload, or add `ocsp-update on` to the `crt` line (HAProxy 2.8+). An expired `.ocsp` file is dropped at load, silently: nothing is stapled.',
+      'Put the DER response in `<crt>.ocsp` next to each certificate, one per `crt` line and per bundle member (`site.pem.rsa.ocsp`, `site.pem.ecdsa.ocsp`), with `<crt>.issuer` when the PEM lacks the issuer, and reload; or add `ocsp-update on` to the `crt` line (HAProxy 2.8+). An expired `.ocsp` file is dropped at load, silently: nothing is stapled.',
     caddy: 'Caddy staples by default; a missing staple means `ocsp_stapling off` is set or Caddy cannot reach the responder (see its log).',
   },
   refresh: {
@@ -32,7 +32,7 @@ const FIX = {
     apache:
       'mod_ssl refetches cached responses itself (`SSLStaplingStandardCacheTimeout`, default 3600 s); a stale staple means its fetches fail: check the error log, its access to the responder (`SSLStaplingResponderTimeout`, `SSLStaplingForceURL` behind a proxy).',
     haproxy:
-      'HAProxy serves the `.ocsp` file it loaded and refreshes nothing by itself before 2.8: push a fresh response from cron with `echo "set ssl ocsp-response $(base64 -w0 file.der)" | socat stdio /run/haproxy/admin.sock`, or use `ocsp-update on` (2.8+).',
+      'HAProxy serves the `.ocsp` files it loaded and refreshes nothing by itself before 2.8: from cron, fetch a response for each certificate, save it as its `<crt>.ocsp` (`site.pem.rsa.ocsp`, `site.pem.ecdsa.ocsp` for a bundle) and push it with `echo "set ssl ocsp-response $(base64 -w0 file.der)" | socat stdio /run/haproxy/admin.sock`; or use `ocsp-update on` (2.8+).',
     caddy: 'Caddy refreshes staples automatically; a stale one means it cannot reach the responder (see its log).',
   },
 } as const;
@@ -115,7 +115,7 @@ export const FINDINGS = {
       nginx:
         'nginx staples `ssl_stapling_file` byte for byte without looking at its status (it never staples an error it fetched itself): replace the file with a successful response.',
       apache:
-        'Apache staples a fake tryLater when it cannot get a response (`SSLStaplingFakeTryLater`, on by default) and passes responder errors on (`SSLStaplingReturnResponderErrors`, on by default): set both `off` so it staples nothing instead, and fix its access to the responder (error log, `SSLStaplingResponderTimeout`, `SSLStaplingForceURL`).',
+        "mod_ssl staples a fake `tryLater` for a certificate whose responder it cannot reach (`SSLStaplingFakeTryLater`, default on), certificate by certificate: with an RSA and an ECDSA certificate one can get it while the other staples fine. `SSLStaplingReturnResponderErrors off` (default on; the fake is stapled only while it is on) staples only good responses; then fix Apache's access to that certificate's responder (error log, `SSLStaplingResponderTimeout`, `SSLStaplingForceURL`).",
       haproxy: 'The `.ocsp` file (or the `set ssl ocsp-response` payload) holds an error response: replace it with a successful one.',
     },
   },
@@ -135,15 +135,21 @@ export const FINDINGS = {
   STAPLE_CERTID_MISMATCH: {
     severity: 'critical',
     title: 'Staple is for another certificate',
-    hint: 'No SingleResponse in the staple matches the served certificate (serial, issuer name hash and issuer key hash). Typical causes: the certificate was renewed but the stapled file was not, or the response file of another vhost is configured. Fetch the response for the certificate this server sends.',
+    hint: "No SingleResponse in the staple matches the served certificate (serial, issuer name hash and issuer key hash): the server staples another certificate's response, such as the one from before a renewal, another vhost's, or, on a server with an RSA and an ECDSA certificate, the other certificate's. Fetch the response for the certificate this server sends.",
     docs: doc('STAPLE_CERTID_MISMATCH'),
     servers: {
       nginx:
-        'The `ssl_stapling_file` belongs to another certificate (typically the one before a renewal): fetch the response for the certificate in `ssl_certificate`, or let nginx fetch it.',
+        "nginx serves the one `ssl_stapling_file` of a server block for every certificate in it, so with an RSA and an ECDSA certificate one of them always staples the other's response: drop `ssl_stapling_file` and let nginx fetch (`ssl_stapling on`), or serve one certificate. With one certificate the file is another's (typically from before a renewal): regenerate it for the certificate in `ssl_certificate`.",
       haproxy:
         'The response loaded for this certificate belongs to another one: regenerate `<cert>.ocsp` (or `set ssl ocsp-response`) for the deployed certificate.',
       apache: 'mod_ssl fetches for its own certificate, so a mismatch points at a shared cache or a proxy in front of Apache.',
     },
+  },
+  STAPLE_CERTID_UNKNOWN_HASH: {
+    severity: 'critical',
+    title: 'CertID hash algorithm not supported',
+    hint: "No CertID can be matched to the certificate: the one with its serial is hashed with an algorithm other than SHA-1, SHA-256, SHA-384 or SHA-512, so its issuer hashes cannot be checked and the staple's status cannot be trusted for this certificate. Critical like an unsupported signature algorithm: Firefox skips such CertIDs, and OpenSSL-based clients find the status only when they build their own CertID with that same hash. Staple a response with a SHA-1 CertID, as nginx, Apache and `openssl ocsp` request by default.",
+    docs: doc('STAPLE_CERTID_UNKNOWN_HASH'),
   },
   STAPLE_CERTID_NOT_CHECKED: {
     severity: 'info',
@@ -269,7 +275,7 @@ export const FINDINGS = {
   LIVE_UNREACHABLE: {
     severity: 'warn',
     title: "CA's OCSP responder unreachable",
-    hint: 'The responder named in the certificate could not be reached from here (DNS failure, refused or reset connection). Clients still get the staple, but the server will fail at its next refresh if it cannot reach the responder either. Check DNS and egress from the server to the OCSP URL (nginx also needs a `resolver` for a host name).',
+    hint: 'The responder named in the certificate could not be reached from here (DNS failure, refused or reset connection). A staple the server already holds stays usable until its nextUpdate, but a server that cannot reach the responder either will staple nothing (or an error) at its next refresh. Check DNS and egress from the server to the OCSP URL (nginx also needs a `resolver` for a host name).',
     docs: doc('LIVE_UNREACHABLE'),
   },
   LIVE_TIMEOUT: {
@@ -389,6 +395,12 @@ export const FINDINGS = {
     title: 'Addresses of the host disagree',
     hint: 'The addresses of this host (backends behind DNS or a load balancer) do not behave alike: one staples and another does not, they staple different statuses, or they serve different certificates. Clients get different results depending on where they land. Probe each with `--address` and align their configuration.',
     docs: doc('COMPARE_ADDRESSES_DISAGREE'),
+  },
+  COMPARE_CERTIFICATES_DISAGREE: {
+    severity: 'warn',
+    title: "The server's certificates disagree",
+    hint: 'The server holds several certificates for this name (an RSA and an ECDSA one) and they do not staple alike: one staples and another does not, or they staple different statuses. Which one a client gets depends on what its hello offers, so some clients get no staple or another answer. The findings for each certificate say what is wrong with it; give each certificate its own working staple.',
+    docs: doc('COMPARE_CERTIFICATES_DISAGREE'),
   },
   // --- certificates ---
   CERT_NO_OCSP_URL: {

@@ -1,5 +1,5 @@
 import type { FindingCode } from './findings.js';
-import type { FindingArgs } from './types.js';
+import type { FindingArgs, Location } from './types.js';
 
 function duration(seconds: number): string {
   const s = Math.abs(seconds);
@@ -34,6 +34,8 @@ const MESSAGES: { readonly [C in FindingCode]: (a: FindingArgs[C]) => string } =
   STAPLE_UNKNOWN_CRITICAL_EXTENSION: (a) => `critical ${a.scope} extension ${a.name ?? a.oid}${a.name ? ` (${a.oid})` : ''} is not understood`,
   STAPLE_CERTID_MISMATCH: (a) =>
     `no SingleResponse matches the certificate${a.expectedSerial ? ` (serial ${a.expectedSerial})` : ''}; the response covers serial ${a.stapledSerials}${a.responses > 3 ? ', …' : ''} (${a.hashAlgorithm} CertID${a.mismatched ? `; differs in ${a.mismatched}` : ''})`,
+  STAPLE_CERTID_UNKNOWN_HASH: (a) =>
+    `the CertID for serial ${a.serial} is hashed with ${a.hashAlgorithm ? `${a.hashAlgorithm} (${a.hashAlgorithmOid})` : a.hashAlgorithmOid}, which the probe cannot compute: the response cannot be matched to the certificate`,
   STAPLE_CERTID_NOT_CHECKED: (a) => `CertID matched in part; not compared: ${a.unchecked}`,
   STAPLE_REVOKED: (a) =>
     `certificate serial ${a.serial} is REVOKED since ${a.revocationTime}${a.revocationReason ? `, reason ${a.revocationReason}` : ', no reason given'}`,
@@ -84,6 +86,7 @@ const MESSAGES: { readonly [C in FindingCode]: (a: FindingArgs[C]) => string } =
     `the staple (thisUpdate ${a.stapleThisUpdate}) is ${duration(a.behindSeconds)} behind the CA's current answer (thisUpdate ${a.liveThisUpdate})`,
   COMPARE_SIGNER_DIFFERS: (a) => `the staple is signed by ${a.staple}, the live answer by ${a.live}`,
   COMPARE_ADDRESSES_DISAGREE: (a) => `addresses disagree on ${a.aspect}: ${a.detail}`,
+  COMPARE_CERTIFICATES_DISAGREE: (a) => `the server's certificates disagree on ${a.aspect}: ${a.detail}`,
   CERT_NO_OCSP_URL: (a) => `the certificate has no OCSP URL, so no staple is expected${a.crlUrls ? `; revocation is published at ${a.crlUrls}` : ''}`,
   CERT_CHAIN_INCOMPLETE: (a) => `the server does not send the issuer ${a.issuer}; it was fetched from ${a.url}`,
   CERT_ISSUER_FETCH_FAILED: (a) => `the issuer could not be downloaded from ${a.url}: ${a.reason}`,
@@ -102,8 +105,17 @@ const MESSAGES: { readonly [C in FindingCode]: (a: FindingArgs[C]) => string } =
   TLS_VERSION_UNSUPPORTED: (a) => `the server does not accept TLS ${a.tlsVersion}`,
 };
 
-/** The one-line message of a finding (or of any `{ code, args }`), in plain words with its arguments filled in. */
-export function renderMessage<C extends FindingCode>(finding: { readonly code: C; readonly args: FindingArgs[C] }): string {
+/**
+ * The one-line message of a finding (or of any `{ code, args }`), in plain words with its arguments filled in.
+ * A finding about one of several certificates (its places name one key type and serial) says which.
+ */
+export function renderMessage<C extends FindingCode>(finding: {
+  readonly code: C;
+  readonly args: FindingArgs[C];
+  readonly where?: readonly Location[];
+}): string {
   const render: (a: FindingArgs[C]) => string = MESSAGES[finding.code];
-  return render(finding.args);
+  const named = new Set((finding.where ?? []).map((w) => (w.serial === undefined ? '' : `${w.keyType ?? 'other'} certificate ${w.serial}`)));
+  const [only] = named;
+  return named.size === 1 && only ? `${only}: ${render(finding.args)}` : render(finding.args);
 }

@@ -179,6 +179,17 @@ export interface LiveEvidence {
   readonly exchange: HttpExchange;
 }
 
+/**
+ * A CRL fetched from one of a certificate's CRL distribution points (http and https URIs; one fetch per URL
+ * per run, shared by the certificates that name it).
+ */
+export interface CrlFetchEvidence {
+  /** sha256 of the leaf whose distribution point it is. */
+  readonly leaf: string;
+  readonly url: string;
+  readonly exchange: HttpExchange;
+}
+
 /** An issuer fetched from the leaf's AIA caIssuers URL. */
 export interface IssuerFetchEvidence {
   readonly leaf: string;
@@ -244,6 +255,10 @@ export interface ProbeEvidence {
   readonly liveDisabled?: boolean;
   /** Issuers fetched through AIA caIssuers because no local source had them. */
   readonly issuerFetches?: readonly IssuerFetchEvidence[];
+  /** CRLs fetched from the certificates' distribution points; absent or empty when none was fetched. */
+  readonly crls?: readonly CrlFetchEvidence[];
+  /** Whether CRL checking was switched off (--no-crl). */
+  readonly crlDisabled?: boolean;
   /** Server software named by the operator (--server); overrides detection. */
   readonly server?: ServerName | null;
 }
@@ -314,6 +329,14 @@ export interface FindingArgs {
     /** Which CertID fields of the first response differ, comma-separated; null when that is not known. */
     readonly mismatched: string | null;
   };
+  readonly STAPLE_CERTID_UNKNOWN_HASH: {
+    /** The CertID's hashAlgorithm, which the probe cannot compute. */
+    readonly hashAlgorithmOid: string;
+    /** Its name (sha3-256, md5, ...), or null for an OID the probe has no name for. */
+    readonly hashAlgorithm: string | null;
+    /** The CertID's serial: the leaf's, or any serial when the leaf is not known. */
+    readonly serial: string;
+  };
   readonly STAPLE_CERTID_NOT_CHECKED: { readonly unchecked: string };
   readonly STAPLE_REVOKED: { readonly revocationTime: string | null; readonly revocationReason: RevocationReason | null; readonly serial: string };
   readonly STAPLE_STATUS_UNKNOWN: { readonly serial: string };
@@ -362,6 +385,7 @@ export interface FindingArgs {
   readonly COMPARE_STAPLE_STALE: { readonly stapleThisUpdate: string; readonly liveThisUpdate: string; readonly behindSeconds: number };
   readonly COMPARE_SIGNER_DIFFERS: { readonly staple: string; readonly live: string };
   readonly COMPARE_ADDRESSES_DISAGREE: { readonly aspect: 'certificate' | 'stapling' | 'status'; readonly detail: string };
+  readonly COMPARE_CERTIFICATES_DISAGREE: { readonly aspect: 'stapling' | 'status'; readonly detail: string };
   // --- the certificate ---
   /** `crlUrls`: the CRL distribution points, comma-separated, or null for none. */
   readonly CERT_NO_OCSP_URL: { readonly crlUrls: string | null };

@@ -1,15 +1,15 @@
 import { FINDINGS } from '../findings.js';
 import type { FindingArgs, Location } from '../types.js';
 import { type PlacedProblem, placed } from './problem.js';
-import type { AddressView } from './views.js';
+import type { AddressView, AttemptView } from './views.js';
 
 /**
- * The certificate statuses an address's valid staples give. A staple counts when only its status (not its
+ * The certificate statuses the valid staples of some handshakes give. A staple counts when only its status (not its
  * validity) is bad: a revoked staple is still a clear statement.
  */
-function statusesOf(address: AddressView): Set<string> {
+export function statusesOf(attempts: readonly AttemptView[]): Set<string> {
   const statuses = new Set<string>();
-  for (const { staple } of address.attempts) {
+  for (const { staple } of attempts) {
     if (!staple) continue;
     const { judged } = staple;
     const broken = judged.problems.some((p) => FINDINGS[p.code].severity === 'critical' && p.code !== 'STAPLE_REVOKED' && p.code !== 'STAPLE_STATUS_UNKNOWN');
@@ -34,7 +34,7 @@ export function addressDisagreements(addresses: readonly AddressView[], where: L
   if (stapling.length > 0 && stapling.length < answered.length) {
     disagree('stapling', answered.map((a) => `${a.address} ${a.stapled ? 'staples' : 'does not staple'}`).join(', '));
   }
-  const statuses = new Map(stapling.map((a) => [a, statusesOf(a)]));
+  const statuses = new Map(stapling.map((a) => [a, statusesOf(a.attempts)]));
   const statusSets = new Set([...statuses.values()].map((s) => [...s].sort().join('+')).filter(Boolean));
   if (statusSets.size > 1) {
     disagree('status', stapling.map((a) => `${a.address} staples ${[...(statuses.get(a) ?? [])].join('/') || 'an invalid response'}`).join(', '));

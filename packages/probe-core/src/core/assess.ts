@@ -1,6 +1,7 @@
 import { DEFAULTS } from '../defaults.js';
 import { FINDINGS, type FindingCode } from '../findings.js';
 import type {
+  CertificateReport,
   Evidence,
   Finding,
   InspectEvidence,
@@ -16,6 +17,7 @@ import type {
 } from '../types.js';
 import { addressDisagreements } from './addresses.js';
 import { sha256Hex } from './bytes.js';
+import { certificateDisagreements } from './certificates.js';
 import { chainProblems, issuerMismatchProblem } from './chain.js';
 import { connectionProblems, resolveProblems } from './connection.js';
 import { summarizeCert } from './decode.js';
@@ -27,7 +29,7 @@ import type { PlacedProblem, Problem } from './problem.js';
 import { serverOf } from './server.js';
 import { SignatureVerifier } from './signature.js';
 import { trustProblems } from './trust.js';
-import { type AttemptView, buildProbeViews, Certs, type ProbeViews } from './views.js';
+import { type AttemptView, buildProbeViews, certificateWhere, Certs, type CertificateView, type ProbeViews } from './views.js';
 
 /** Options for `assess`: the clock and thresholds, plus caches that may be shared across calls. */
 export interface AssessOptions extends JudgeOptions {
@@ -116,7 +118,7 @@ async function assessInspect(evidence: InspectEvidence, ctx: Context, at: string
   for (const p of judged.problems) findings.add(p, where);
   const list = findings.list();
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     kind: 'inspect',
     at,
     verdict: verdictOf(list),
@@ -139,12 +141,17 @@ function probeFindings(evidence: ProbeEvidence, views: ProbeViews): Findings {
   findings.addPlaced(resolveProblems(evidence, targetWhere));
   for (const address of views.addresses) {
     for (const attempt of address.attempts) {
-      findings.addPlaced(trustProblems(attempt, evidence.target.servername, address.where));
-      const where: Location = { ...address.where, tlsVersion: attempt.tlsVersion, attempt: attempt.attempt };
+      const at: Location = views.several && attempt.certificate ? { ...address.where, ...certificateWhere(attempt.certificate.leaf) } : address.where;
+      findings.addPlaced(trustProblems(attempt, evidence.target.servername, at));
+      const where: Location = { ...at, tlsVersion: attempt.tlsVersion, attempt: attempt.attempt };
       for (const p of attempt.staple?.judged.problems ?? []) findings.add(p, where);
     }
-    findings.addPlaced(connectionProblems(address));
-    findings.addPlaced(stapleSequenceProblems(stapleSequenceOf(address), address.leaf?.mustStaple ?? false, address.where));
+    // An offer the server refuses only says it has no certificate of that kind.
+    findings.addPlaced(connectionProblems({ ...address, attempts: address.attempts.filter((a) => a.offer === 'default') }));
+    for (const served of address.certificates) {
+      findings.addPlaced(stapleSequenceProblems(stapleSequenceOf(served), served.certificate.leaf.mustStaple, served.where));
+    }
+    findings.addPlaced(certificateDisagreements(address));
   }
   for (const certificate of views.certificates) {
     findings.addPlaced(chainProblems(certificate));
@@ -162,6 +169,7 @@ function attemptReport(a: AttemptView): TargetReport['addresses'][number]['attem
     return {
       attempt: a.attempt,
       tlsVersion: a.tlsVersion,
+      offer: a.offer,
       ok: false,
       protocol: null,
       cipher: null,
@@ -173,6 +181,7 @@ function attemptReport(a: AttemptView): TargetReport['addresses'][number]['attem
   return {
     attempt: a.attempt,
     tlsVersion: a.tlsVersion,
+    offer: a.offer,
     ok: true,
     protocol: o.protocol,
     cipher: o.cipher,
@@ -180,6 +189,34 @@ function attemptReport(a: AttemptView): TargetReport['addresses'][number]['attem
     staple: a.staple?.sha256 ?? null,
     chain: a.chain.map(summarizeCert),
     durationMs: o.durationMs,
+  };
+}
+
+/**
+ * Whether a finding is about `leaf`: a place names it, or no place names any certificate (it concerns all).
+ * That the certificates disagree is about them together: each one's own findings say which is at fault.
+ */
+function concerns(finding: Finding, leaf: { readonly keyType: string; readonly serial: string }): boolean {
+  if (finding.code === 'COMPARE_CERTIFICATES_DISAGREE') return false;
+  const named = finding.where.filter((w) => w.serial !== undefined);
+  return named.length === 0 || named.some((w) => w.serial === leaf.serial && w.keyType === leaf.keyType);
+}
+
+function certificateReport(c: CertificateView, views: ProbeViews, findings: readonly Finding[]): CertificateReport {
+  const served = views.addresses.flatMap((a) => a.certificates.filter((s) => s.certificate.leaf.sha256 === c.leaf.sha256));
+  const attempts = served.flatMap((s) => s.attempts);
+  const stapledCount = attempts.filter((a) => a.staple !== null).length;
+  const offers = [...new Set(views.addresses.flatMap((a) => a.attempts.filter((t) => t.certificate?.leaf.sha256 === c.leaf.sha256).map((t) => t.offer)))];
+  const own = findings.filter((f) => concerns(f, c.leaf));
+  return {
+    keyType: c.leaf.keyType,
+    leaf: summarizeCert(c.leaf),
+    issuer: c.choice.issuer ? summarizeCert(c.choice.issuer) : null,
+    mustStaple: c.leaf.mustStaple,
+    offers,
+    stapled: stapledCount === 0 ? 'never' : stapledCount === attempts.length ? 'always' : 'sometimes',
+    verdict: verdictOf(own),
+    staplingVerdict: staplingVerdictOf(own),
   };
 }
 
@@ -196,7 +233,7 @@ async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): P
   for (const c of views.certificates) if (c.live) live.set(c.live.report.url + c.leaf.serial, c.live.report);
   const server = serverOf(evidence);
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     kind: 'probe',
     at,
     verdict,
@@ -213,6 +250,7 @@ async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): P
         mustStaple: first?.leaf.mustStaple ?? false,
         server,
         live: [...live.values()],
+        certificates: views.certificates.map((c) => certificateReport(c, views, list)),
         addresses: views.addresses.map((a) => ({ address: a.address, family: a.family, attempts: a.attempts.map(attemptReport) })),
       },
     ],
@@ -237,7 +275,7 @@ export function mergeReports(reports: readonly Report[], at: string): Report {
   const seen = new Set<string>();
   const staples = reports.flatMap((r) => r.staples).filter((s) => (seen.has(s.sha256) ? false : (seen.add(s.sha256), true)));
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     kind: reports[0]?.kind ?? 'probe',
     at,
     verdict: verdictOf(findings),

@@ -57,3 +57,17 @@ export function findOurResponse(responses: readonly ParsedSingleResponse[], subj
   }
   return partial;
 }
+
+/**
+ * When no SingleResponse is ours: the first one that could still be, but for a CertID hashed with an algorithm
+ * this probe cannot compute (its serial is the leaf's, or the leaf is not known). Such a response is not shown
+ * to be for another certificate, only not shown to be for this one. A CertID whose serial differs is another
+ * certificate's whatever its hash.
+ */
+export function findUnknownHashResponse(responses: readonly ParsedSingleResponse[], subject: Subject): ParsedSingleResponse | null {
+  for (const response of responses) {
+    const match = matchCertId(response.certId, subject);
+    if (match.match === 'none' && match.mismatched.length === 1 && match.mismatched[0] === 'hashAlgorithm') return response;
+  }
+  return null;
+}

@@ -1,5 +1,5 @@
 import type { DecodedResponse, NoIssuerReason } from '../types.js';
-import { findOurResponse, matchCertId } from './cert-id.js';
+import { findOurResponse, findUnknownHashResponse, matchCertId, type Subject } from './cert-id.js';
 import type { Cert } from './certificate.js';
 import { DecodeError, decodeOcspResponse, type ParsedResponse, type ParsedSingleResponse } from './decode.js';
 import { checkFreshness, type FreshnessPolicy } from './freshness.js';
@@ -34,6 +34,36 @@ function criticalExtensionProblems(
   return extensions
     .filter((e) => e.critical && !understood.has(e.oid))
     .map((e) => ({ code: 'STAPLE_UNKNOWN_CRITICAL_EXTENSION', args: { oid: e.oid, name: oidName(e.oid), scope } }));
+}
+
+/**
+ * Why no SingleResponse is ours: a CertID that may be ours under a hash this probe cannot compute is not
+ * evidence of another certificate, so it gets its own finding; otherwise the response is for someone else.
+ */
+function noMatchProblem(responses: readonly ParsedSingleResponse[], subject: Subject): Problem {
+  const unknownHash = findUnknownHashResponse(responses, subject);
+  if (unknownHash) {
+    const oid = unknownHash.certId.hashAlgorithmOid;
+    return {
+      code: 'STAPLE_CERTID_UNKNOWN_HASH',
+      args: { hashAlgorithmOid: oid, hashAlgorithm: oidName(oid), serial: unknownHash.certId.serial },
+    };
+  }
+  const first = responses[0];
+  const firstMatch = first ? matchCertId(first.certId, subject) : null;
+  return {
+    code: 'STAPLE_CERTID_MISMATCH',
+    args: {
+      expectedSerial: subject.leaf?.serial ?? null,
+      stapledSerials: responses
+        .slice(0, 3)
+        .map((r) => r.certId.serial)
+        .join(', '),
+      responses: responses.length,
+      hashAlgorithm: first ? (oidName(first.certId.hashAlgorithmOid) ?? first.certId.hashAlgorithmOid) : null,
+      mismatched: firstMatch?.match === 'none' ? firstMatch.mismatched.join(', ') : null,
+    },
+  };
 }
 
 /** Everything about one response for one certificate that does not depend on the clock. */
@@ -88,23 +118,10 @@ async function judgeStatic(
   problems.push(...criticalExtensionProblems(basic.extensions, UNDERSTOOD_RESPONSE_EXTENSIONS, 'response'));
 
   // pkijs rejects an empty SEQUENCE OF SingleResponse at decode time, so an empty list never reaches here.
-  const ours = findOurResponse(basic.responses, { leaf, issuer });
+  const subject: Subject = { leaf, issuer };
+  const ours = findOurResponse(basic.responses, subject);
   if (!ours) {
-    const first = basic.responses[0];
-    const firstMatch = first ? matchCertId(first.certId, { leaf, issuer }) : null;
-    problems.push({
-      code: 'STAPLE_CERTID_MISMATCH',
-      args: {
-        expectedSerial: leaf?.serial ?? null,
-        stapledSerials: basic.responses
-          .slice(0, 3)
-          .map((r) => r.certId.serial)
-          .join(', '),
-        responses: basic.responses.length,
-        hashAlgorithm: first ? (oidName(first.certId.hashAlgorithmOid) ?? first.certId.hashAlgorithmOid) : null,
-        mismatched: firstMatch?.match === 'none' ? firstMatch.mismatched.join(', ') : null,
-      },
-    });
+    problems.push(noMatchProblem(basic.responses, subject));
   } else {
     if (ours.match.match === 'partial') {
       problems.push({ code: 'STAPLE_CERTID_NOT_CHECKED', args: { unchecked: ours.match.unchecked.join(', ') } });

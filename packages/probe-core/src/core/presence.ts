@@ -1,6 +1,6 @@
 import type { Location, TlsVersion } from '../types.js';
 import { type PlacedProblem, placed } from './problem.js';
-import type { AddressView, CertificateView } from './views.js';
+import type { AddressCertificate, AddressView, CertificateView } from './views.js';
 
 /** One completed handshake, as far as the staple's presence goes. */
 export interface StapleAttempt {
@@ -9,9 +9,9 @@ export interface StapleAttempt {
   readonly stapled: boolean;
 }
 
-/** The completed handshakes of an address, in the order they were counted. */
-export function stapleSequenceOf(address: AddressView): StapleAttempt[] {
-  return address.attempts.filter((a) => a.outcome.ok).map((a) => ({ tlsVersion: a.tlsVersion, attempt: a.attempt, stapled: a.staple !== null }));
+/** The handshakes that judge one certificate's staple at one address, by start. */
+export function stapleSequenceOf(served: AddressCertificate): StapleAttempt[] {
+  return served.attempts.map((a) => ({ tlsVersion: a.tlsVersion, attempt: a.attempt, stapled: a.staple !== null }));
 }
 
 /**
@@ -52,7 +52,7 @@ export function stapleSequenceProblems(sequence: readonly StapleAttempt[], mustS
  */
 export function missingStapleProblems(certificate: CertificateView, addresses: readonly AddressView[]): PlacedProblem[] {
   const { leaf, live } = certificate;
-  const unstapled = addresses.filter((a) => a.leaf === leaf && a.stapled === false);
+  const unstapled = addresses.flatMap((a) => a.certificates.filter((c) => c.certificate.leaf.sha256 === leaf.sha256 && !c.stapled));
   if (unstapled.length === 0) return [];
   if (leaf.ocspUrls.length === 0 && !leaf.mustStaple) {
     return [placed({ code: 'CERT_NO_OCSP_URL', args: { crlUrls: leaf.crlUrls.join(', ') || null } }, certificate.where)];

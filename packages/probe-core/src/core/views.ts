@@ -6,6 +6,7 @@ import type {
   NoIssuerReason,
   IssuerFetchEvidence,
   Location,
+  Offer,
   ProbeEvidence,
   TlsVersion,
 } from '../types.js';
@@ -48,7 +49,7 @@ export interface CertificateView {
   readonly live: LiveJudged | null;
   /** The caIssuers downloads made for this leaf, in evidence order. */
   readonly issuerFetches: readonly IssuerFetchEvidence[];
-  /** The place of findings about the certificate itself: its target. */
+  /** The place of findings about the certificate itself: its target (and the certificate, when it has company). */
   readonly where: Location;
 }
 
@@ -56,6 +57,9 @@ export interface CertificateView {
 export interface AttemptView {
   readonly tlsVersion: TlsVersion;
   readonly attempt: number;
+  readonly offer: Offer;
+  /** Its place among the address's handshakes by start. */
+  readonly order: number;
   readonly outcome: AttemptOutcome;
   /** The served leaf, when the handshake completed and the leaf parses. */
   readonly certificate: CertificateView | null;
@@ -64,15 +68,31 @@ export interface AttemptView {
   readonly staple: { readonly sha256: string; readonly judged: Judged } | null;
 }
 
+/** One certificate as one address served it: the handshakes that judge its staple's presence. */
+export interface AddressCertificate {
+  readonly certificate: CertificateView;
+  /**
+   * Its completed handshakes, by start: every one of the default offer's, and another offer's only where
+   * the default offer of that version did not get this certificate (else that offer only confirmed it).
+   */
+  readonly attempts: readonly AttemptView[];
+  readonly stapled: boolean;
+  /** The address's place, with the certificate's when the target served more than one. */
+  readonly where: Location;
+}
+
 /** One address of the target and its handshakes, in the order they were counted. */
 export interface AddressView {
   readonly address: string;
   readonly family: 4 | 6;
+  /** Every handshake: the default offer's per version in order, then the other offers'. */
   readonly attempts: readonly AttemptView[];
-  /** The leaf of the first handshake that served one that parses. */
+  /** The leaf of the default offer's first handshake that served one that parses. */
   readonly leaf: Cert | null;
-  /** Stapled in at least one handshake; null when no handshake completed. */
+  /** Stapled in at least one handshake that judges presence; null when no handshake completed. */
   readonly stapled: boolean | null;
+  /** Each certificate the address served, in the order first served. */
+  readonly certificates: readonly AddressCertificate[];
   /** `{ target, address }`: the place of findings about the address. */
   readonly where: Location;
 }
@@ -80,6 +100,8 @@ export interface AddressView {
 /** Everything the rules judge about one probed target, worked out once. */
 export interface ProbeViews {
   readonly certificates: readonly CertificateView[];
+  /** The target served more than one certificate: findings about one name it. */
+  readonly several: boolean;
   readonly addresses: readonly AddressView[];
   /** Each distinct staple, decoded, in the order first seen. */
   readonly staples: readonly { readonly sha256: string; readonly decoded: DecodedResponse | null }[];
@@ -93,8 +115,8 @@ function noIssuerReason(choice: IssuerChoice, given: boolean): NoIssuerReason {
 }
 
 /** The certificate view of a served leaf, made on first sight: issuer discovery and the live answer. */
-function certificateViews(evidence: ProbeEvidence, certs: Certs, ctx: Context) {
-  const where: Location = { target: evidence.target.input };
+function certificateViews(evidence: ProbeEvidence, certs: Certs, ctx: Context, several: boolean) {
+  const target: Location = { target: evidence.target.input };
   const given = evidence.issuer ? certs.of(evidence.issuer, 'issuer') : null;
   const fromCaFile = certs.all(evidence.extraCerts ?? [], 'ca-file');
   const views = new Map<string, Promise<CertificateView>>();
@@ -116,7 +138,7 @@ function certificateViews(evidence: ProbeEvidence, certs: Certs, ctx: Context) {
     );
     const liveEvidence = (evidence.live ?? []).find((l) => l.leaf === key);
     const live = liveEvidence && choice.issuer ? await judgeLive(liveEvidence, leaf, choice.issuer, ctx) : null;
-    return { leaf, choice, live, issuerFetches, where };
+    return { leaf, choice, live, issuerFetches, where: several ? { ...target, ...certificateWhere(leaf) } : target };
   };
   return {
     given: evidence.issuer !== null,
@@ -162,6 +184,40 @@ function stapleJudge(ctx: Context, given: boolean) {
   };
 }
 
+/** The place of a certificate in findings about it. */
+export const certificateWhere = (leaf: Cert): Location => ({ keyType: leaf.keyType, serial: leaf.serial });
+
+/** Whether the handshakes served more than one distinct leaf. */
+function servedSeveral(evidence: ProbeEvidence): boolean {
+  const leaves = new Set<string>();
+  for (const a of evidence.addresses)
+    for (const { outcome } of a.attempts) {
+      const leaf = outcome.ok ? outcome.chain[0] : undefined;
+      if (leaf) leaves.add(sha256Hex(leaf));
+    }
+  return leaves.size > 1;
+}
+
+/** Per certificate an address served, the handshakes that judge its staple's presence (see AddressCertificate). */
+export function addressCertificates(attempts: readonly AttemptView[], at: Location, several: boolean): AddressCertificate[] {
+  const byDefault = new Set(attempts.filter((a) => a.offer === 'default' && a.certificate).map((a) => `${a.tlsVersion}:${a.certificate?.leaf.sha256}`));
+  const groups = new Map<string, { certificate: CertificateView; list: AttemptView[] }>();
+  for (const a of [...attempts].sort((x, y) => x.order - y.order)) {
+    const c = a.certificate;
+    if (!c || !a.outcome.ok) continue;
+    if (a.offer !== 'default' && byDefault.has(`${a.tlsVersion}:${c.leaf.sha256}`)) continue;
+    const group = groups.get(c.leaf.sha256);
+    if (group) group.list.push(a);
+    else groups.set(c.leaf.sha256, { certificate: c, list: [a] });
+  }
+  return [...groups.values()].map(({ certificate, list }) => ({
+    certificate,
+    attempts: list,
+    stapled: list.some((a) => a.staple !== null),
+    where: several ? { ...at, ...certificateWhere(certificate.leaf) } : at,
+  }));
+}
+
 /**
  * The views the rules judge, built once from the evidence: per certificate (issuer, live answer), per
  * address (its handshakes in order, each with its staple judged). Certificates are parsed, issuers chosen
@@ -169,31 +225,36 @@ function stapleJudge(ctx: Context, given: boolean) {
  */
 export async function buildProbeViews(evidence: ProbeEvidence, ctx: Context): Promise<ProbeViews> {
   const certs = new Certs();
-  const certificates = certificateViews(evidence, certs, ctx);
+  const several = servedSeveral(evidence);
+  const certificates = certificateViews(evidence, certs, ctx, several);
   const staples = stapleJudge(ctx, certificates.given);
 
-  const attemptView = async (attempt: AttemptEvidence): Promise<AttemptView> => {
+  const attemptView = async (attempt: AttemptEvidence, index: number): Promise<AttemptView> => {
     const { tlsVersion, outcome } = attempt;
-    if (!outcome.ok) return { tlsVersion, attempt: attempt.attempt, outcome, certificate: null, chain: [], staple: null };
+    const base = { tlsVersion, attempt: attempt.attempt, offer: attempt.offer ?? 'default', order: attempt.order ?? index, outcome };
+    if (!outcome.ok) return { ...base, certificate: null, chain: [], staple: null };
     const leafDer = outcome.chain[0];
     const certificate = leafDer ? await certificates.of(leafDer, outcome.chain.slice(1)) : null;
     const staple = outcome.staple ? await staples.judge(outcome.staple, certificate) : null;
-    return { tlsVersion, attempt: attempt.attempt, outcome, certificate, chain: certs.all(outcome.chain, 'chain'), staple };
+    return { ...base, certificate, chain: certs.all(outcome.chain, 'chain'), staple };
   };
 
   const addresses: AddressView[] = [];
   for (const address of evidence.addresses) {
     const attempts: AttemptView[] = [];
-    for (const attempt of address.attempts) attempts.push(await attemptView(attempt));
-    const completed = attempts.filter((a) => a.outcome.ok);
+    for (const [index, attempt] of address.attempts.entries()) attempts.push(await attemptView(attempt, index));
+    const where: Location = { target: evidence.target.input, address: address.address };
+    const served = addressCertificates(attempts, where, several);
+    const judging = attempts.filter((a) => a.outcome.ok && (a.offer === 'default' || served.some((c) => c.attempts.includes(a))));
     addresses.push({
       address: address.address,
       family: address.family,
       attempts,
-      leaf: attempts.find((a) => a.certificate)?.certificate?.leaf ?? null,
-      stapled: completed.length > 0 ? completed.some((a) => a.staple !== null) : null,
-      where: { target: evidence.target.input, address: address.address },
+      leaf: (attempts.find((a) => a.offer === 'default' && a.certificate) ?? attempts.find((a) => a.certificate))?.certificate?.leaf ?? null,
+      stapled: judging.length > 0 ? judging.some((a) => a.staple !== null) : null,
+      certificates: served,
+      where,
     });
   }
-  return { certificates: await certificates.all(), addresses, staples: staples.staples, unparseable: certs.problems };
+  return { certificates: await certificates.all(), several, addresses, staples: staples.staples, unparseable: certs.problems };
 }

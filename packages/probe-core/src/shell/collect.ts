@@ -4,6 +4,7 @@ import { DEFAULTS } from '../defaults.js';
 import { type Cert, parseCertificate } from '../core/certificate.js';
 import { certificatesFromIssuerBody, chooseIssuer, type IssuerSource } from '../core/issuer.js';
 import { AT_ONCE, type HandshakeEnd, HandshakeSchedule, type ScheduleAction, type ScheduleEvent } from '../core/schedule.js';
+import { runOfferLane } from '../core/offer-lane.js';
 import { buildOcspRequest } from '../core/request.js';
 import { SignatureVerifier } from '../core/signature.js';
 import type { ServerName } from '../findings.js';
@@ -11,16 +12,19 @@ import type {
   AddressEvidence,
   AttemptEvidence,
   AttemptOutcome,
+  CrlFetchEvidence,
   HttpExchange,
   IssuerFetchEvidence,
+  KeyTypes,
   LiveEvidence,
+  Offer,
   ProbeEvidence,
   Target,
   TlsVersion,
 } from '../types.js';
 import { type HttpOptions, httpExchange } from './http.js';
 import { type Resolver, resolveTarget } from './resolve.js';
-import { handshake, trustContext } from './tls.js';
+import { handshake, type HandshakeOptions, trustContext } from './tls.js';
 
 /** How to gather evidence. Every field has a default. */
 export interface CollectOptions {
@@ -39,10 +43,19 @@ export interface CollectOptions {
   readonly issuer?: Uint8Array | null;
   /** DER certificates trusted as roots (besides Node's bundled Mozilla roots) and searched for the issuer (--ca-file). */
   readonly extraCerts?: readonly Uint8Array[];
+  /**
+   * `all`: besides Node's default hello, offer only RSA and only ECDSA on every version, so that each
+   * certificate the server holds is found and judged. `default`: Node's hello alone. Default `all`.
+   */
+  readonly keyTypes?: KeyTypes;
   /** Send one `HEAD /` per address after its first handshake, to learn the server software. Default true. */
   readonly httpHead?: boolean;
   /** The server software, when the operator knows it (--server); skips nothing, overrides detection. */
   readonly server?: ServerName | null;
+  /** Fetch each certificate's CRL (http and https distribution points). Default true. */
+  readonly crl?: boolean;
+  /** Bounds of the CRL downloads: deadline default 30000 ms, size default 128 MiB; `fetch` and `signal` as `http`'s. */
+  readonly crlHttp?: HttpOptions;
   /** Query the leaf's OCSP responder. Default true. */
   readonly live?: boolean;
   /** Send a nonce in the live query. Default false (RFC 5019 responders ignore it). */
@@ -59,10 +72,34 @@ export interface CollectOptions {
 export interface CollectCache {
   readonly live: Map<string, Promise<{ readonly exchange: HttpExchange; readonly nonce: Uint8Array | null }>>;
   readonly issuers: Map<string, Promise<HttpExchange>>;
+  /** CRL downloads by URL; without it each collect downloads its own. */
+  readonly crls?: Map<string, Promise<HttpExchange>>;
 }
 
 export function createCollectCache(): CollectCache {
-  return { live: new Map(), issuers: new Map() };
+  return { live: new Map(), issuers: new Map(), crls: new Map() };
+}
+
+/** The CRL distribution points the probe fetches: http and https (an `ldap:` one is reported, not fetched). */
+export const fetchableCrlUrls = (urls: readonly string[]): string[] => urls.filter((u) => /^https?:\/\//i.test(u));
+
+/** One download per distinct CRL URL of the run, bounded for CRLs (DEFAULTS.crlTimeoutMs, crlMaxBytes). */
+function fetchCrls(leafKey: string, leaf: Cert, options: CollectOptions, cache: CollectCache): Promise<CrlFetchEvidence[]> {
+  if (options.crl === false) return Promise.resolve([]);
+  const http: HttpOptions = {
+    timeoutMs: DEFAULTS.crlTimeoutMs,
+    maxBytes: DEFAULTS.crlMaxBytes,
+    ...(options.http?.fetch ? { fetch: options.http.fetch } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...options.crlHttp,
+  };
+  return Promise.all(
+    fetchableCrlUrls(leaf.crlUrls).map(async (url) => ({
+      leaf: leafKey,
+      url,
+      exchange: await once(cache.crls ?? new Map(), url, () => httpExchange(url, { method: 'GET', accept: 'application/pkix-crl' }, http)),
+    })),
+  );
 }
 
 const DEFAULT_VERSIONS: readonly TlsVersion[] = DEFAULTS.tlsVersions;
@@ -127,7 +164,7 @@ async function handshakes(
   // an entry in a long-lived caller signal for every signal made from it (~58 bytes each, measured).
   const caller = options.signal;
   const own = new AbortController();
-  setMaxListeners(AT_ONCE * (options.tlsVersions ?? DEFAULT_VERSIONS).length + 4, own.signal);
+  setMaxListeners((AT_ONCE + OFFERS.length) * (options.tlsVersions ?? DEFAULT_VERSIONS).length + 4, own.signal);
   const relay = () => own.abort(caller.reason);
   if (caller.aborted) relay();
   else caller.addEventListener('abort', relay, { once: true });
@@ -145,10 +182,61 @@ interface Shake {
   readonly complete: Promise<AttemptOutcome>;
   /** Cuts it off while under way, for one the schedule may close uncounted. */
   readonly cancel: AbortController | null;
+  readonly order: number;
 }
+
+/** The offers besides the default one, each of one key type. */
+const OFFERS: readonly Offer[] = ['rsa', 'ecdsa'];
 
 const handshakeEnd = (outcome: AttemptOutcome): HandshakeEnd =>
   outcome.ok ? { ok: true, stapled: outcome.staple !== null } : { ok: false, kind: outcome.error.kind };
+
+type Connect = (version: TlsVersion, offer: Offer, extra: Partial<HandshakeOptions>) => Promise<AttemptOutcome>;
+
+/** A handshake with the address, on the run's trust context for its version and offer. */
+function connectTo(target: Target, address: string, options: CollectOptions, extraCas: readonly Uint8Array[], signal: AbortSignal | undefined): Connect {
+  return (version, offer, extra) =>
+    handshake({
+      address,
+      port: target.port,
+      servername: target.servername,
+      tlsVersion: version,
+      offer,
+      timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
+      trust: trustContext(version, extraCas, offer),
+      ...(signal ? { signal } : {}),
+      ...extra,
+    });
+}
+
+/** One offer's lane (core/offer-lane.ts), its handshakes recorded as they end. */
+function runLane(lane: {
+  version: TlsVersion;
+  offer: Offer;
+  options: CollectOptions;
+  signal: AbortSignal | undefined;
+  connect: Connect;
+  onChain: (chain: readonly Uint8Array[]) => void;
+  defaultLeaf: Promise<string | null>;
+  nextOrder: () => number;
+  record: (attempt: AttemptEvidence) => void;
+}): Promise<void> {
+  const { version, offer, options, signal } = lane;
+  return runOfferLane({
+    attempts: options.attempts ?? DEFAULTS.attempts,
+    start: async (attempt) => {
+      const order = lane.nextOrder();
+      const outcome = await lane.connect(version, offer, { httpHead: false });
+      lane.record({ attempt, tlsVersion: version, offer, order, outcome });
+      if (outcome.ok) lane.onChain(outcome.chain);
+      const leaf = outcome.ok && outcome.chain[0] ? sha256Hex(outcome.chain[0]) : null;
+      return { end: handshakeEnd(outcome), leaf };
+    },
+    defaultLeaf: () => lane.defaultLeaf,
+    pause: () => sleep(options.retryDelayMs ?? DEFAULTS.retryDelayMs, signal),
+    stopped: () => signal?.aborted === true,
+  });
+}
 
 /** `handshakes`, with the signal the handshakes listen to: carries out the schedule's actions and reports back. */
 async function handshakesOf(
@@ -172,8 +260,19 @@ async function handshakesOf(
     return take;
   };
   const shakes = new Map<number, Shake>();
-  const counted = new Map<number, { attempt: number; tlsVersion: TlsVersion; outcome: AttemptOutcome }>();
-  const perVersion = versions.map(() => [] as AttemptEvidence[]);
+  type Counted = { attempt: number; tlsVersion: TlsVersion; order: number; outcome: AttemptOutcome };
+  const counted = new Map<number, Counted>();
+  const perVersion = versions.map(() => [] as Counted[]);
+  // Every handshake's place by the time it started, offers' included: the order presence is judged in.
+  let order = 0;
+  // Per version, the leaf the default offer got first (counted or not): an offer that gets the same one ends.
+  const defaultLeaves = versions.map(() => {
+    let settle: (leaf: string | null) => void = () => {};
+    const leaf = new Promise<string | null>((resolve) => {
+      settle = resolve;
+    });
+    return { leaf, settle };
+  });
   let finished: () => void = () => {};
   const over = new Promise<void>((resolve) => {
     finished = resolve;
@@ -189,39 +288,35 @@ async function handshakesOf(
     tellAbort();
     run(schedule.on(event));
   };
-
-  const start = ({ id, version, watchStaple, closable }: Extract<ScheduleAction, { type: 'start' }>) => {
+  const connect = connectTo(target, address, options, extraCas, signal);
+  const start = ({ id, index, version, watchStaple, closable }: Extract<ScheduleAction, { type: 'start' }>) => {
     const cancel = closable ? new AbortController() : null;
     let handshakeDone: (outcome: AttemptOutcome) => void = () => {};
     const done = new Promise<AttemptOutcome>((resolve) => {
       handshakeDone = resolve;
     });
-    const complete = handshake({
-      address,
-      port: target.port,
-      servername: target.servername,
-      tlsVersion: version,
-      timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
-      trust: trustContext(version, extraCas),
+    const complete = connect(version, 'default', {
       httpHead: takeHead,
       onHandshake: (outcome) => handshakeDone(outcome),
       // Out of the socket's event: the schedule's actions run on their own turn.
       ...(watchStaple ? { onStaple: () => queueMicrotask(() => tell({ type: 'stapled', id })) } : {}),
-      ...(signal ? { signal } : {}),
       ...(cancel ? { cancel: cancel.signal } : {}),
     });
-    const shake: Shake = { outcome: null, complete, cancel };
+    const shake: Shake = { outcome: null, complete, cancel, order: order++ };
     shakes.set(id, shake);
     void Promise.race([done, complete]).then((outcome) => {
       shake.outcome = outcome;
+      const leaf = outcome.ok ? outcome.chain[0] : undefined;
+      if (leaf) defaultLeaves[index]?.settle(sha256Hex(leaf));
       tell({ type: 'ended', id, end: handshakeEnd(outcome) });
     });
   };
   const count = ({ id, index, version, attempt }: Extract<ScheduleAction, { type: 'count' }>) => {
-    const outcome = shakes.get(id)?.outcome;
-    if (!outcome) throw new Error(`handshake ${id} counted before it ended`);
+    const shake = shakes.get(id);
+    const outcome = shake?.outcome;
+    if (!shake || !outcome) throw new Error(`handshake ${id} counted before it ended`);
     if (outcome.ok) onChain(outcome.chain);
-    const entry = { attempt, tlsVersion: version, outcome };
+    const entry = { attempt, tlsVersion: version, order: shake.order, outcome };
     counted.set(id, entry);
     perVersion[index]?.push(entry);
   };
@@ -231,13 +326,24 @@ async function handshakesOf(
       else if (action.type === 'count') count(action);
       else if (action.type === 'close') for (const id of action.ids) shakes.get(id)?.cancel?.abort();
       else if (action.type === 'pause') void sleep(options.retryDelayMs ?? DEFAULTS.retryDelayMs, signal).then(() => tell({ type: 'resumed' }));
-      else finished();
+      else {
+        for (const d of defaultLeaves) d.settle(null);
+        finished();
+      }
     }
+  };
+  const offered: AttemptEvidence[][] = [];
+  const offerLane = (version: TlsVersion, offer: Offer): Promise<void> => {
+    const attempts: AttemptEvidence[] = [];
+    offered.push(attempts);
+    const defaultLeaf = defaultLeaves[versions.indexOf(version)]?.leaf ?? Promise.resolve(null);
+    return runLane({ version, offer, options, signal, connect, onChain, defaultLeaf, nextOrder: () => order++, record: (a) => attempts.push(a) });
   };
 
   tellAbort();
   run(schedule.start());
-  await over;
+  const offers = (options.keyTypes ?? DEFAULTS.keyTypes) === 'all' ? versions.flatMap((v) => OFFERS.map((o) => offerLane(v, o))) : [];
+  await Promise.all([over, ...offers]);
   // The HEAD after a handshake finishes in the background while the others go on; its Server header is put
   // into that attempt's outcome (when it counts) and kept for the address.
   let serverHeader: string | null | undefined;
@@ -249,9 +355,9 @@ async function handshakesOf(
       if (complete.ok && complete.serverHeader !== undefined) serverHeader = complete.serverHeader;
     }),
   );
-  // Each version's attempts in their order, whatever order they finished in.
+  // Each version's attempts in their order, whatever order they finished in; then each offer's.
   for (const out of perVersion) out.sort((a, b) => a.attempt - b.attempt);
-  return { attempts: perVersion.flat(), serverHeader };
+  return { attempts: [...perVersion.flat(), ...offered.flat()], serverHeader };
 }
 
 /**
@@ -272,6 +378,7 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
   // Issuer discovery and the live query of a certificate start as soon as a handshake has served it, while
   // the other handshakes go on: a cold probe waits for the responder and the server at once, not in turn.
   const leaves = new Map<string, Promise<{ live: LiveEvidence | null; issuerFetches: IssuerFetchEvidence[] }>>();
+  const crlFetches = new Map<string, Promise<CrlFetchEvidence[]>>();
   const onChain = (chain: readonly Uint8Array[]) => {
     const leafDer = chain[0];
     if (!leafDer) return;
@@ -284,6 +391,8 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
       .map(tryParse)
       .filter((c): c is Cert => c !== null);
     leaves.set(leafKey, leafWork(leafKey, leaf, served));
+    // The CRL does not need the issuer to be fetched (only to be judged): it starts with the live query's work.
+    crlFetches.set(leafKey, fetchCrls(leafKey, leaf, options, cache));
   };
   const leafWork = async (leafKey: string, leaf: Cert, served: Cert[]) => {
     const issuerFetches: IssuerFetchEvidence[] = [];
@@ -327,7 +436,8 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
   // While the name resolves (getaddrinfo runs on libuv's thread pool), build the trust contexts the handshakes
   // will use: the first parses Node's root store, 30-50 ms of CPU that a cold probe would otherwise spend after
   // the lookup instead of during it.
-  for (const version of options.tlsVersions ?? DEFAULT_VERSIONS) trustContext(version, extraCerts);
+  const offers: readonly Offer[] = (options.keyTypes ?? DEFAULTS.keyTypes) === 'all' ? ['default', ...OFFERS] : ['default'];
+  for (const version of options.tlsVersions ?? DEFAULT_VERSIONS) for (const offer of offers) trustContext(version, extraCerts, offer);
   const resolved = await resolving;
   const addresses: AddressEvidence[] = await Promise.all(
     resolved.addresses.map(async ({ address, family }) => {
@@ -339,6 +449,7 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
   const perLeaf = await Promise.all(leaves.values());
   const live = perLeaf.flatMap((l) => (l.live ? [l.live] : []));
   const issuerFetches = perLeaf.flatMap((l) => l.issuerFetches);
+  const crls = (await Promise.all(crlFetches.values())).flat();
 
   return {
     kind: 'probe',
@@ -350,6 +461,8 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
     live,
     liveDisabled: options.live === false,
     issuerFetches,
+    ...(crls.length > 0 ? { crls } : {}),
+    ...(options.crl === false ? { crlDisabled: true } : {}),
     server: options.server ?? null,
   };
 }

@@ -1,13 +1,15 @@
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
 import { sha256Hex } from '../core/bytes.js';
-import type { AttemptOutcome, TlsFailure, TlsFailureKind, TlsVersion } from '../types.js';
+import type { AttemptOutcome, Offer, TlsFailure, TlsFailureKind, TlsVersion } from '../types.js';
 
 export interface HandshakeOptions {
   readonly address: string;
   readonly port: number;
   readonly servername: string | null;
   readonly tlsVersion: TlsVersion;
+  /** What the hello offers (default: Node's hello). With `trust`, the context must have been made for it. */
+  readonly offer?: Offer;
   /** Deadline for connect + handshake, in milliseconds. */
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
@@ -161,7 +163,7 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
         rejectUnauthorized: false,
         minVersion: PROTOCOL[options.tlsVersion],
         maxVersion: PROTOCOL[options.tlsVersion],
-        ...(options.trust ? { secureContext: options.trust.context } : {}),
+        ...(options.trust ? { secureContext: options.trust.context } : offerOptions(options.tlsVersion, options.offer ?? 'default')),
         // Node folds a name mismatch into authorizationError; the name is checked separately below.
         checkServerIdentity: () => undefined,
         ...(options.servername !== null && isIP(options.servername) === 0 ? { servername: options.servername } : {}),
@@ -232,6 +234,27 @@ export interface Trust {
 
 const contexts = new Map<string, Trust>();
 
+/**
+ * The cipher suites (TLS 1.2) or signature algorithms (TLS 1.3) that leave the server one kind of
+ * certificate to choose. TLS 1.2 picks the certificate by the suite's authentication, so the suites decide;
+ * TLS 1.3 suites say nothing about it, and the signature algorithms do. The TLS 1.3 lists keep the PKCS#1
+ * schemes: TLS 1.3 forbids them for the handshake's own signature (RFC 8446 §4.2.3), so they only let a
+ * chain signed with them through (an ECDSA leaf under an RSA intermediate is common).
+ */
+function offerOptions(tlsVersion: TlsVersion, offer: Offer): { ciphers?: string; sigalgs?: string } {
+  if (offer === 'default') return {};
+  if (tlsVersion === '1.2') {
+    return { ciphers: offer === 'rsa' ? 'ECDHE+aRSA:DHE+aRSA:kRSA:!aNULL:!eNULL' : 'ECDHE+aECDSA:!aNULL:!eNULL' };
+  }
+  const pkcs1 = 'rsa_pkcs1_sha256:rsa_pkcs1_sha384:rsa_pkcs1_sha512';
+  return {
+    sigalgs:
+      offer === 'rsa'
+        ? `rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:rsa_pss_rsae_sha512:rsa_pss_pss_sha256:rsa_pss_pss_sha384:rsa_pss_pss_sha512:${pkcs1}`
+        : `ecdsa_secp256r1_sha256:ecdsa_secp384r1_sha384:ecdsa_secp521r1_sha512:${pkcs1}`,
+  };
+}
+
 /** PEM text of a DER certificate, as the secure context's store takes it. */
 const toPem = (der: Uint8Array) =>
   `-----BEGIN CERTIFICATE-----\n${Buffer.from(der)
@@ -289,14 +312,14 @@ export function anchorIndex(pems: readonly string[]): (base64Der: string) => boo
  * store (under a millisecond); a `ca` list of every root would cost ~50 ms per context to parse. Contexts are
  * built once per (version, extra CAs) and reused.
  */
-export function trustContext(tlsVersion: TlsVersion, extraCas: readonly Uint8Array[]): Trust {
+export function trustContext(tlsVersion: TlsVersion, extraCas: readonly Uint8Array[], offer: Offer = 'default'): Trust {
   // Keyed by the certificates' hashes: turning them into PEM text (base64, line breaks) cost more, per probe,
   // than the lookup, and is needed only to build a context.
-  const key = `${tlsVersion}\n${extraCas.map(sha256Hex).join(',')}`;
+  const key = `${tlsVersion}:${offer}\n${extraCas.map(sha256Hex).join(',')}`;
   let trust = contexts.get(key);
   if (!trust) {
     const extraCaPems = extraCas.map(toPem);
-    const versions = { minVersion: PROTOCOL[tlsVersion], maxVersion: PROTOCOL[tlsVersion] };
+    const versions = { minVersion: PROTOCOL[tlsVersion], maxVersion: PROTOCOL[tlsVersion], ...offerOptions(tlsVersion, offer) };
     let context = tls.createSecureContext(versions);
     if (extraCaPems.length > 0) {
       // Adding to the default store copies Node's already-parsed roots; a `ca` list would re-parse every root.

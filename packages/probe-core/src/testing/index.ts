@@ -6,7 +6,7 @@
 export { createPki, issue, importKeys, generateKeys, toPem, signingAlgorithm, EKU_OCSP_SIGNING, EKU_SERVER_AUTH } from './pki.js';
 export type { Issued, IssueOptions, KeyKind, PkiOptions, TestPki } from './pki.js';
 export { buildOcspResponse, buildErrorResponse } from './ocsp.js';
-export type { CrlReasonName, EntrySpec, ErrorStatus, ExtensionSpec, HashAlg, ResponseSpec } from './ocsp.js';
+export type { CertIdHashAlg, CrlReasonName, EntrySpec, ErrorStatus, ExtensionSpec, HashAlg, ResponseSpec } from './ocsp.js';
 export { makeStaple, STAPLE_SCENARIOS, type StapleScenario } from './scenarios.js';
 export { startStaplingServer, freePort } from './server.js';
 export type { ServedIdentity, StapleSource, StaplingServer, StaplingServerOptions } from './server.js';

@@ -12,7 +12,10 @@ const HASH_OID: Record<HashAlg, string> = {
   'SHA-384': '2.16.840.1.101.3.4.2.2',
   'SHA-512': '2.16.840.1.101.3.4.2.3',
 };
-const NODE_HASH: Record<HashAlg, string> = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
+/** A CertID hash: the four the probe computes, and SHA3-256, which it does not (OpenSSL does). */
+export type CertIdHashAlg = HashAlg | 'SHA3-256';
+const CERT_ID_HASH_OID: Record<CertIdHashAlg, string> = { ...HASH_OID, 'SHA3-256': '2.16.840.1.101.3.4.2.8' };
+const NODE_HASH: Record<CertIdHashAlg, string> = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512', 'SHA3-256': 'sha3-256' };
 const RSA_OID: Record<HashAlg, string> = {
   'SHA-1': '1.2.840.113549.1.1.5',
   'SHA-256': '1.2.840.113549.1.1.11',
@@ -73,7 +76,9 @@ export interface ResponseSpec {
   readonly responderId?: 'name' | 'key';
   /** Name the ResponderID after this certificate instead of the signer (to build mismatches). */
   readonly responderIdOf?: Issued;
-  readonly certIdHash?: HashAlg;
+  readonly certIdHash?: CertIdHashAlg;
+  /** Name this OID as the CertID's hashAlgorithm (the hashes are still made with certIdHash): a CertID nobody can match. */
+  readonly certIdHashOid?: string;
   readonly signatureHash?: HashAlg;
   readonly entries: readonly EntrySpec[];
   readonly producedAt: Date;
@@ -88,7 +93,7 @@ function parse(der: Uint8Array): pkijs.Certificate {
   return pkijs.Certificate.fromBER(der);
 }
 
-function hash(alg: HashAlg, data: Uint8Array | ArrayBuffer): ArrayBuffer {
+function hash(alg: CertIdHashAlg, data: Uint8Array | ArrayBuffer): ArrayBuffer {
   const buf = createHash(NODE_HASH[alg])
     .update(data instanceof Uint8Array ? data : new Uint8Array(data))
     .digest();
@@ -179,7 +184,7 @@ export async function buildOcspResponse(spec: ResponseSpec): Promise<Uint8Array>
     const serial = entry.cert ? parse(entry.cert.der).serialNumber : serialInteger(entry.serial ?? '01');
     return new pkijs.SingleResponse({
       certID: new pkijs.CertID({
-        hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: HASH_OID[certIdHash], algorithmParams: new asn1js.Null() }),
+        hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: spec.certIdHashOid ?? CERT_ID_HASH_OID[certIdHash], algorithmParams: new asn1js.Null() }),
         issuerNameHash: new asn1js.OctetString({ valueHex: issuerNameHash }),
         issuerKeyHash: new asn1js.OctetString({ valueHex: issuerKeyHash }),
         serialNumber: serial,

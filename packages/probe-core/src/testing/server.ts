@@ -21,6 +21,11 @@ export interface StaplingServerOptions extends ServedIdentity {
    * differs (an ECDSA default with an RSA vhost serves the ECDSA certificate).
    */
   readonly sni?: Readonly<Record<string, ServedIdentity>>;
+  /**
+   * More certificates of the default server, each of another key type (an ECDSA one beside an RSA one):
+   * the server picks by what the client offers. Their staple requests are counted under `#1`, `#2`, ….
+   */
+  readonly also?: readonly ServedIdentity[];
   /** Default 127.0.0.1; '::1' for IPv6. */
   readonly host?: string;
   readonly port?: number;
@@ -50,9 +55,10 @@ export async function startStaplingServer(options: StaplingServerOptions): Promi
     tls.createSecureContext({ key: identity.cert.keyPem, cert: [identity.cert.pem, ...(identity.chain ?? []).map((c) => c.pem)].join('') });
   for (const [name, identity] of Object.entries(options.sni ?? {})) contexts.set(name.toLowerCase(), { identity, context: contextOf(identity) });
 
+  const own = [options, ...(options.also ?? [])];
   const server = tls.createServer({
-    key: options.cert.keyPem,
-    cert: [options.cert.pem, ...(options.chain ?? []).map((c) => c.pem)].join(''),
+    key: own.map((identity) => identity.cert.keyPem),
+    cert: own.map((identity) => [identity.cert.pem, ...(identity.chain ?? []).map((c) => c.pem)].join('')),
     minVersion: options.minVersion ?? 'TLSv1.2',
     maxVersion: options.maxVersion ?? 'TLSv1.3',
     SNICallback: (servername, cb) => cb(null, contexts.get(servername.toLowerCase())?.context ?? undefined),
@@ -71,6 +77,7 @@ export async function startStaplingServer(options: StaplingServerOptions): Promi
   // The event names the certificate being served, which tells the identities apart (each has its own leaf).
   const byCert = new Map<string, { name: string; identity: ServedIdentity }>();
   byCert.set(Buffer.from(options.cert.der).toString('base64'), { name: '', identity: options });
+  for (const [i, identity] of (options.also ?? []).entries()) byCert.set(Buffer.from(identity.cert.der).toString('base64'), { name: `#${i + 1}`, identity });
   for (const [name, { identity }] of contexts) byCert.set(Buffer.from(identity.cert.der).toString('base64'), { name, identity });
   server.on('OCSPRequest', (certificate: Buffer, _issuer: Buffer, callback: (err: Error | null, resp?: Buffer) => void) => {
     const { name, identity } = byCert.get(certificate.toString('base64')) ?? { name: '', identity: options };
