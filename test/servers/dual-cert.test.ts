@@ -68,7 +68,8 @@ beforeAll(async () => {
   const [rsaPort, ecdsaPort, deadPort] = (await distinctFreePorts(3)) as [number, number, number];
   deadUrl = `http://127.0.0.1:${deadPort}/ocsp`;
   const good = (kind: 'rsa' | 'ecdsa') => new Map(Object.values(SERIALS).map((s) => [s[kind], { status: 'good' as const }]));
-  rsaResponder = await startResponder({ issuer: (pki = await createPki({ ocspUrl: deadUrl })).intermediate, port: rsaPort, statuses: good('rsa') });
+  pki = await createPki({ ocspUrl: deadUrl });
+  rsaResponder = await startResponder({ issuer: pki.intermediate, port: rsaPort, statuses: good('rsa') });
   ecdsaResponder = await startResponder({ issuer: pki.intermediate, port: ecdsaPort, statuses: good('ecdsa') });
   const down = new Set<Scenario>(['nginxLiveRsaDown', 'apacheRsaDown', 'apacheRsaDownQuiet']);
   for (const [name, serials] of Object.entries(SERIALS) as [Scenario, (typeof SERIALS)[Scenario]][]) {
@@ -134,7 +135,7 @@ function show(report: Report, server: RunningServer): string {
   const findings = report.findings.map((f) => ({ code: f.code, severity: f.severity, where: f.where, args: f.args }));
   const certs = (report.targets[0]?.certificates ?? []).map((c) => ({ keyType: c.keyType, serial: c.leaf.serial, stapled: c.stapled, verdict: c.verdict }));
   const attempts = (report.targets[0]?.addresses ?? []).flatMap((a) =>
-    a.attempts.map((t) => `${t.tlsVersion}/${t.offer ?? 'default'}#${t.attempt} ${t.ok ? `${t.chain[0]?.serial} ${t.staple ? 'stapled' : 'bare'}` : 'failed'}`),
+    a.attempts.map((t) => `${t.tlsVersion}/${t.offer}#${t.attempt} ${t.ok ? `${t.chain[0]?.serial} ${t.staple ? 'stapled' : 'bare'}` : 'failed'}`),
   );
   return `verdict ${report.verdict}\n${JSON.stringify({ certs, attempts, findings }, null, 1)}\n${server.log()}`;
 }
