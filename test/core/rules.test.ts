@@ -868,7 +868,11 @@ describe('several certificates: each judged on its own (issue #21)', () => {
 
   it("one certificate stapling the other's response is a CertID mismatch placed at that certificate only", async () => {
     const report = await probeOf([rsa(goodEcdsa), rsa(goodEcdsa, '1.3'), ec(goodEcdsa), ec(goodEcdsa, '1.3')], chain());
-    expect(codes(report)).toEqual(['STAPLE_CERTID_MISMATCH']);
+    expect(codes(report)).toEqual(['COMPARE_CERTIFICATES_DISAGREE', 'STAPLE_CERTID_MISMATCH']);
+    expect(report.findings.find((f) => f.code === 'COMPARE_CERTIFICATES_DISAGREE')?.args).toEqual({
+      aspect: 'status',
+      detail: `RSA certificate ${pki.leafRsa.cert.serialNumber} staples an invalid response, ECDSA certificate ${pki.leafEcdsa.cert.serialNumber} staples good`,
+    });
     expect(new Set(placesOf(report, 'STAPLE_CERTID_MISMATCH'))).toEqual(new Set([`RSA ${pki.leafRsa.cert.serialNumber}`]));
     expect(report.targets[0]?.certificates.map((c) => [c.keyType, c.verdict])).toEqual([
       ['RSA', 'critical'],

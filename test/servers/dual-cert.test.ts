@@ -272,6 +272,8 @@ http {
     const report = await probe(`127.0.0.1:${ports.nginxSharedFile}`, opts);
     expectJudged(report, nginx, s, { stapled: { RSA: 'always', ECDSA: 'always' }, broken: { RSA: 'STAPLE_CERTID_MISMATCH' } });
     expect(report.verdict).toBe('critical');
+    // Both staple, but only one usable answer: the certificates disagree on the status.
+    expect(report.findings.filter((f) => f.code === 'COMPARE_CERTIFICATES_DISAGREE').map((f) => f.args.aspect)).toEqual(['status']);
   });
 
   it("b: live fetching, the RSA certificate's responder down: RSA clients get no staple, ECDSA clients get theirs", async () => {
@@ -363,6 +365,7 @@ ${vhost('apacheRsaDownQuiet', 'SSLStaplingFakeTryLater off\n  SSLStaplingReturnR
     const report = await probe(`127.0.0.1:${ports.apacheRsaDown}`, opts);
     expectJudged(report, apache, s, { stapled: { RSA: 'always', ECDSA: 'always' }, broken: { RSA: 'STAPLE_ERROR_STATUS' } });
     expect(report.verdict).toBe('critical');
+    expect(report.findings.filter((f) => f.code === 'COMPARE_CERTIFICATES_DISAGREE').map((f) => f.args.aspect)).toEqual(['status']);
   });
 
   it('c, quiet: the same with SSLStaplingFakeTryLater off and SSLStaplingReturnResponderErrors off: RSA clients get no staple', async () => {
@@ -473,5 +476,13 @@ ${frontends.join('\n')}
     );
     const report = await probe(`127.0.0.1:${ports.haproxyBoth}`, opts);
     expectJudged(report, haproxy, s, { stapled: { RSA: 'always', ECDSA: 'always' }, broken: {} });
+    // Each offer gets its own kind on both versions (HAProxy refused an ECDSA offer that also listed RSA PKCS#1).
+    const offers = (report.targets[0]?.addresses[0]?.attempts ?? []).filter((a) => a.offer !== 'default' && a.attempt === 1);
+    expect(offers.map((a) => `${a.tlsVersion} ${a.offer} ${a.ok ? a.chain[0]?.serial : 'refused'}`)).toEqual([
+      `1.2 rsa ${s.rsa}`,
+      `1.2 ecdsa ${s.ecdsa}`,
+      `1.3 rsa ${s.rsa}`,
+      `1.3 ecdsa ${s.ecdsa}`,
+    ]);
   });
 });

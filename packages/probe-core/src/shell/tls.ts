@@ -237,21 +237,21 @@ const contexts = new Map<string, Trust>();
 /**
  * The cipher suites (TLS 1.2) or signature algorithms (TLS 1.3) that leave the server one kind of
  * certificate to choose. TLS 1.2 picks the certificate by the suite's authentication, so the suites decide;
- * TLS 1.3 suites say nothing about it, and the signature algorithms do. The TLS 1.3 lists keep the PKCS#1
- * schemes: TLS 1.3 forbids them for the handshake's own signature (RFC 8446 §4.2.3), so they only let a
- * chain signed with them through (an ECDSA leaf under an RSA intermediate is common).
+ * TLS 1.3 suites say nothing about it, and the signature algorithms do. The RSA list keeps the PKCS#1 schemes,
+ * which TLS 1.3 forbids for the handshake's own signature (RFC 8446 §4.2.3): they only let an RSA chain
+ * through. The ECDSA list has none: HAProxy 2.6 then picks its RSA certificate, which cannot sign the
+ * handshake without PSS, and refuses (alert 40; measured with s_client, test/servers/dual-cert.test.ts).
  */
 function offerOptions(tlsVersion: TlsVersion, offer: Offer): { ciphers?: string; sigalgs?: string } {
   if (offer === 'default') return {};
   if (tlsVersion === '1.2') {
     return { ciphers: offer === 'rsa' ? 'ECDHE+aRSA:DHE+aRSA:kRSA:!aNULL:!eNULL' : 'ECDHE+aECDSA:!aNULL:!eNULL' };
   }
-  const pkcs1 = 'rsa_pkcs1_sha256:rsa_pkcs1_sha384:rsa_pkcs1_sha512';
   return {
     sigalgs:
       offer === 'rsa'
-        ? `rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:rsa_pss_rsae_sha512:rsa_pss_pss_sha256:rsa_pss_pss_sha384:rsa_pss_pss_sha512:${pkcs1}`
-        : `ecdsa_secp256r1_sha256:ecdsa_secp384r1_sha384:ecdsa_secp521r1_sha512:${pkcs1}`,
+        ? 'rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:rsa_pss_rsae_sha512:rsa_pss_pss_sha256:rsa_pss_pss_sha384:rsa_pss_pss_sha512:rsa_pkcs1_sha256:rsa_pkcs1_sha384:rsa_pkcs1_sha512'
+        : 'ecdsa_secp256r1_sha256:ecdsa_secp384r1_sha384:ecdsa_secp521r1_sha512',
   };
 }
 
