@@ -54,7 +54,7 @@ describe('probe inspect', () => {
     const r = await run(['inspect', fixture('revoked'), '--issuer', ISSUER, '--cert', CERT, '--at', AT, '--json']);
     expect(r.code).toBe(2);
     const json = JSON.parse(r.stdout);
-    expect(json.schemaVersion).toBe(1);
+    expect(json.schemaVersion).toBe(2);
     expect(json.verdict).toBe('critical');
     expect(json.exitCode).toBe(2);
     expect(json.findings).toEqual([

@@ -170,7 +170,7 @@ export const OPTIONS = {
     choices: ['table', 'json', 'jsonl', 'nagios'],
     default: 'table',
     commands: ['probe', 'inspect'],
-    help: 'table (default; a summary table for several targets), json (one document,\nschema report.v1.schema.json), jsonl (one report per line as each target\nfinishes), nagios (one Monitoring Plugins status line with perfdata)',
+    help: 'table (default; a summary table for several targets), json (one document,\nschema report.v2.schema.json), jsonl (one report per line as each target\nfinishes), nagios (one Monitoring Plugins status line with perfdata)',
     for: { inspect: { choices: ['table', 'json'] } },
   },
   json: { kind: 'boolean', commands: ['probe', 'inspect'], help: 'same as --format json' },
