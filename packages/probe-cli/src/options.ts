@@ -54,6 +54,14 @@ export const OPTIONS = {
     commands: ['probe', 'serve'],
     help: 'TLS versions to probe, each separately (default: {default})',
   },
+  'key-types': {
+    kind: 'choice',
+    arg: 'KIND',
+    choices: ['all', 'default'],
+    default: DEFAULTS.keyTypes,
+    commands: ['probe', 'serve'],
+    help: "all: besides Node's hello, offer only RSA and only ECDSA per version, so that\nevery certificate is found and judged (default: {default}); default: Node's hello\nalone, one certificate per version (fewer handshakes)",
+  },
   attempts: {
     kind: 'integer',
     arg: 'N',
@@ -182,7 +190,7 @@ export const OPTIONS = {
     kind: 'file',
     arg: 'FILE',
     commands: ['serve'],
-    help: 'YAML: named modules (tls, attempts, timeout, retry_delay, live,\nwarn_remaining, crit_remaining) and an allow list',
+    help: 'YAML: named modules (tls, key_types, attempts, timeout, retry_delay, live,\nhttp, warn_remaining, crit_remaining) and an allow list',
   },
   allow: {
     kind: 'string',
