@@ -3,7 +3,7 @@
  * the handshake section has a row per certificate, and a server with one certificate prints what it printed
  * before the offers existed. Rendered from reports that `assess` judged at a fixed instant.
  */
-import { assess, type ProbeEvidence, type Report } from '@staple-probe/core';
+import { assess, mergeReports, type ProbeEvidence, type Report } from '@staple-probe/core';
 import { createPki, makeStaple, type TestPki } from '@staple-probe/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatWhere, headline, renderTable } from '../../packages/probe-cli/src/render/table.js';
@@ -119,6 +119,23 @@ describe('two certificates: each one named, in the headline and in the handshake
       'OCSP stapling CRITICAL · RSA certificate 1001: certificate chain not trusted; ECDSA certificate 1002: certificate chain not trusted; stapling alone: WARNING',
     );
     expect(line).not.toContain('\n');
+  });
+});
+
+describe('a merged report of several targets', () => {
+  it('keeps its headline about the targets; the target with two certificates still gets its certificate rows', async () => {
+    const two = await probeOf([{ v: '1.2', staple: good }, ecdsa(null)]);
+    const ev = evidence([{ v: '1.2', staple: good }], { leaf: pki.leafRsa, chain: [pki.intermediate] });
+    const other = await judge({ ...ev, target: { input: 'other.test:443', host: 'other.test', port: 443, servername: 'other.test' } });
+    const merged = mergeReports([two, other], NOW.toISOString());
+    expect(headline(merged)).toMatch(/^OCSP stapling WARNING: the server's certificates disagree on stapling: /);
+    const table = renderTable(merged, STYLE);
+    expect(
+      table
+        .split('\n')
+        .filter((l) => / (RSA|ECDSA) · serial /.test(l))
+        .map((l) => l.split('│')[4]?.trim()),
+    ).toEqual(['OK', 'WARNING: no OCSP staple']);
   });
 });
 

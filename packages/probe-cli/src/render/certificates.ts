@@ -2,7 +2,7 @@
  * The certificates of a target that served several (an RSA and an ECDSA one, say), each with the worst finding
  * about it: what the table's headline, its certificates rows and the Nagios summary say per certificate.
  */
-import { type CertificateReport, FINDINGS, type Finding, type FindingCode, type Report, type Severity } from '@staple-probe/core';
+import { type CertificateReport, FINDINGS, type Finding, type FindingCode, type Report, type Severity, type TargetReport } from '@staple-probe/core';
 
 /** "RSA certificate 1001": how `renderMessage` names a certificate in a finding about one of several. */
 export function certificateName(c: CertificateReport): string {
@@ -44,14 +44,17 @@ export interface CertificateState {
 }
 
 /**
- * Each certificate of a one-target report whose target served more than one; null for one certificate or
- * none, and for a report of several targets (whose lines are about targets, not certificates).
+ * Each certificate of `target` when it served more than one; null for one certificate or none. Without
+ * `target`, the one target of the report: null for a report of several targets too, whose headline and
+ * Nagios line are about targets, not certificates.
  */
-export function certificateStates(report: Report): CertificateState[] | null {
-  const target = report.targets.length === 1 ? report.targets[0] : undefined;
-  if (!target || target.certificates.length < 2) return null;
-  return target.certificates.map((certificate) => {
-    const findings = report.findings.filter((f) => concerns(f, certificate));
+export function certificateStates(report: Report, target?: TargetReport): CertificateState[] | null {
+  const about = target ?? (report.targets.length === 1 ? report.targets[0] : undefined);
+  if (!about || about.certificates.length < 2) return null;
+  // A merged report's findings name their target; one target's report has only its own.
+  const own = report.targets.length > 1 ? report.findings.filter((f) => f.where.some((w) => w.target === about.target.input)) : report.findings;
+  return about.certificates.map((certificate) => {
+    const findings = own.filter((f) => concerns(f, certificate));
     return { certificate, name: certificateName(certificate), findings, worst: worstOf(findings) };
   });
 }

@@ -159,11 +159,11 @@ function runs(marks: string): string {
 const OFFER_LABEL = { default: 'default', rsa: 'RSA', ecdsa: 'ECDSA' } as const;
 
 /** Several certificates: one row each, with the offers that got it, whether it was stapled, and its verdict. */
-function certificateRows(report: Report, options: TableOptions): string {
+function certificateRows(report: Report, t: TargetView, options: TableOptions): string {
   const w = options.width;
   const name = Math.max(30, Math.floor(w * 0.38));
   const tbl = table(options, [name, 16, 11, Math.max(20, w - name - 16 - 11 - 5)], ['Certificate', 'Offers', 'Stapled', 'Verdict']);
-  for (const { certificate: c, worst } of certificateStates(report) ?? []) {
+  for (const { certificate: c, worst } of certificateStates(report, t) ?? []) {
     const about = [
       `${c.keyType} · serial ${c.leaf.serial}${c.mustStaple ? ' · must-staple' : ''}`,
       c.leaf.subject,
@@ -184,10 +184,9 @@ function renderHandshakes(report: Report, options: TableOptions): string {
       out.push('  no address was probed');
       continue;
     }
-    // A merged report of several targets has no per-certificate states: its rows stay one per version.
-    const several = t.certificates.length > 1 && report.targets.length === 1;
+    const several = t.certificates.length > 1;
     out.push(several ? severalCertificateRows(t, options) : singleCertificateRows(t, options));
-    if (several) out.push(certificateRows(report, options));
+    if (several) out.push(certificateRows(report, t, options));
     else if (t.leaf) out.push(`Certificate: ${t.leaf.subject} · serial ${t.leaf.serial} · issuer ${t.leaf.issuer}${t.mustStaple ? ' · must-staple' : ''}`);
     if (t.server.name || t.server.header) {
       const how = t.server.source === 'flag' ? 'from --server' : `Server: ${t.server.header}`;
