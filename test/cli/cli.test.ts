@@ -54,7 +54,7 @@ describe('probe inspect', () => {
     const r = await run(['inspect', fixture('revoked'), '--issuer', ISSUER, '--cert', CERT, '--at', AT, '--json']);
     expect(r.code).toBe(2);
     const json = JSON.parse(r.stdout);
-    expect(json.schemaVersion).toBe(1);
+    expect(json.schemaVersion).toBe(2);
     expect(json.verdict).toBe('critical');
     expect(json.exitCode).toBe(2);
     expect(json.findings).toEqual([
@@ -130,6 +130,7 @@ describe('bad input: one line on stderr, exit 3, never a stack trace', () => {
     ['probe host --live-timeout 5s', ['example.test', '--live-timeout', '5s'], /--live-timeout 5s: expected a whole number/],
     ['probe host --live-max-bytes 10', ['example.test', '--live-max-bytes', '10'], /--live-max-bytes 10: expected 1024 to/],
     ['probe host --server iis', ['example.test', '--server', 'iis'], /--server iis: expected nginx, apache, haproxy or caddy/],
+    ['probe host --key-types ecdsa', ['example.test', '--key-types', 'ecdsa'], /--key-types ecdsa: expected all or default/],
     ['probe inspect (no file)', ['inspect'], /inspect needs a response file/],
     ['probe inspect /nonexistent.der', ['inspect', '/nonexistent.der'], /cannot read response file \/nonexistent.der: no such file/],
     [
@@ -196,6 +197,15 @@ describe('probe against a local stapling server', () => {
     expect(r.code).toBe(2);
     expect(json.targets).toHaveLength(2);
     expect(json.findings.map((f: { code: string }) => f.code).sort()).toEqual(['COMPARE_STAPLE_STALE', 'STAPLE_EXPIRED', 'TLS_CONNECT_FAILED']);
+  });
+
+  it("probe 127.0.0.1:PORT --key-types default: Node's hello alone; without the flag RSA-only and ECDSA-only offers too", async () => {
+    const offersOf = async (args: string[]) => {
+      const json = JSON.parse((await run([server.target, '--attempts', '1', '--ca-file', caFile, '--no-live', '--json', ...args])).stdout);
+      return new Set(json.targets[0].addresses.flatMap((a: { attempts: { offer: string }[] }) => a.attempts.map((x) => x.offer)));
+    };
+    expect(await offersOf(['--key-types', 'default'])).toEqual(new Set(['default']));
+    expect(await offersOf([])).toEqual(new Set(['default', 'rsa', 'ecdsa']));
   });
 
   it('probe staple.test:PORT --address 127.0.0.1 connects there and sends SNI staple.test', async () => {

@@ -1,10 +1,11 @@
 /**
- * The JSON report schema (packages/probe-cli/schema/report.v1.schema.json) against real output:
+ * The JSON report schema (packages/probe-cli/schema/report.v2.schema.json) against real output:
  *
  * 1. the schema itself is valid draft 2020-12, compiles in Ajv's strict mode without warnings, and describes every property;
  * 2. `probe inspect --format json` output validates for every staple scenario of the testing kit;
- * 3. live probes on loopback validate: a stapling server, a server without a staple, a refused port, with the live
- *    OCSP query answered by a real loopback responder, refused, or switched off;
+ * 3. live probes on loopback validate: a stapling server, a server without a staple, a server with an RSA and an
+ *    ECDSA certificate, a refused port, with the live OCSP query answered by a real loopback responder, refused,
+ *    or switched off;
  * 4. the schema is not vacuous: documents broken in specific ways fail, for the reason intended.
  *
  * Documents are validated in their printed form (JSON.stringify then JSON.parse), which is what consumers read.
@@ -28,7 +29,7 @@ import {
 } from '@staple-probe/core/testing';
 import { toJsonReport } from '../../packages/probe-cli/src/render/json.js';
 
-const SCHEMA_PATH = new URL('../../packages/probe-cli/schema/report.v1.schema.json', import.meta.url);
+const SCHEMA_PATH = new URL('../../packages/probe-cli/schema/report.v2.schema.json', import.meta.url);
 const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as Record<string, unknown>;
 
 // ajv and ajv-formats are CommonJS; under NodeNext their default import is the module object, whose
@@ -58,6 +59,7 @@ type Doc = Record<string, unknown> & {
   staples: { sha256: string; decoded: Record<string, unknown> | null }[];
 };
 interface AttemptDoc {
+  offer: string;
   ok: boolean;
   staple: string | null;
   error: { kind: string } | null;
@@ -70,8 +72,16 @@ interface LiveDoc {
   error: { kind: string } | null;
   response: Record<string, unknown> | null;
 }
+interface CertificateDoc {
+  keyType: string;
+  leaf: { serial: string };
+  offers: string[];
+  stapled: string;
+  verdict: string;
+}
 interface TargetDoc {
   staplingVerdict: string;
+  certificates: CertificateDoc[];
   issuerSource: string | null;
   leaf: Record<string, unknown> | null;
   live: LiveDoc[];
@@ -105,10 +115,10 @@ function expectStapleReferencesResolve(doc: Doc): void {
     for (const address of target.addresses) for (const a of address.attempts) if (a.staple !== null) expect(known.has(a.staple)).toBe(true);
 }
 
-describe('report.v1.schema.json', () => {
+describe('report.v2.schema.json', () => {
   it('is a strict, warning-free draft 2020-12 schema with the agreed $id', () => {
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
-    expect(schema.$id).toBe('https://staple-probe.dev/schema/report.v1.schema.json');
+    expect(schema.$id).toBe('https://staple-probe.dev/schema/report.v2.schema.json');
     expect(typeof schema.title).toBe('string');
     expect(ajv.validateSchema(schema)).toBe(true);
     expect(ajvWarnings).toEqual([]);
@@ -216,9 +226,18 @@ describe('JSON output validates against the schema', () => {
       const doc = printed(await probe(stapling.target, options));
       expectValid(doc);
       expect(doc.kind).toBe('probe');
-      const attempts = doc.targets[0]?.addresses.flatMap((a) => a.attempts) ?? [];
+      const all = doc.targets[0]?.addresses.flatMap((a) => a.attempts) ?? [];
+      const attempts = all.filter((a) => a.offer === 'default');
       expect(attempts).toHaveLength(4);
       expect(attempts.every((a) => a.ok && a.staple !== null)).toBe(true);
+      // One RSA certificate: per version the RSA offer gets it again and the ECDSA offer is refused.
+      expect(
+        all
+          .filter((a) => a.offer !== 'default')
+          .map((a) => `${a.offer}:${a.ok}`)
+          .sort(),
+      ).toEqual(['ecdsa:false', 'ecdsa:false', 'rsa:true', 'rsa:true']);
+      expect(doc.targets[0]?.certificates.map((c) => [c.keyType, c.stapled, c.verdict])).toEqual([['RSA', 'always', 'ok']]);
       expect(doc.staples).toHaveLength(1);
       expectStapleReferencesResolve(doc);
       expect(doc.staplingVerdict).toBe('ok');
@@ -273,6 +292,38 @@ describe('JSON output validates against the schema', () => {
       }
     });
 
+    it('a server with an RSA and an ECDSA certificate: the certificates, the offers, and findings naming one certificate', async () => {
+      // Node staples the context's last certificate's answer whichever certificate it serves: the ECDSA one's,
+      // so the RSA certificate gets another certificate's staple (test/shell/e2e.test.ts shows the same).
+      const server = await startStaplingServer({
+        cert: pki.leafRsa,
+        chain: [pki.intermediate],
+        staple: await makeStaple(pki, 'good', { now }),
+        also: [{ cert: pki.leafEcdsa, chain: [pki.intermediate], staple: await makeStaple(pki, 'good', { now, leaf: pki.leafEcdsa }) }],
+      });
+      try {
+        const doc = printed(await probe(server.target, options));
+        expectValid(doc);
+        expectStapleReferencesResolve(doc);
+        expect(doc.schemaVersion).toBe(2);
+        const certificates = doc.targets[0]?.certificates ?? [];
+        expect(certificates.map((c) => [c.keyType, c.leaf.serial, c.stapled, c.verdict])).toEqual([
+          ['RSA', '1001', 'always', 'critical'],
+          ['ECDSA', '1002', 'always', 'critical'],
+        ]);
+        expect(certificates.every((c) => c.offers.includes('default'))).toBe(true);
+        const offers = new Set(doc.targets[0]?.addresses.flatMap((a) => a.attempts.map((x) => x.offer)));
+        expect(offers).toEqual(new Set(['default', 'rsa', 'ecdsa']));
+        const mismatch = doc.findings.find((f) => f.code === 'STAPLE_CERTID_MISMATCH');
+        expect(new Set(mismatch?.where.map((w) => `${w.keyType} ${w.serial}`))).toEqual(new Set(['RSA 1001']));
+        // The CA says the ECDSA certificate (1002) is revoked: that finding names it.
+        const revoked = doc.findings.find((f) => f.code === 'LIVE_REVOKED');
+        expect(new Set(revoked?.where.map((w) => `${w.keyType} ${w.serial}`))).toEqual(new Set(['ECDSA 1002']));
+      } finally {
+        await server.close();
+      }
+    });
+
     it('a refused port', async () => {
       const doc = printed(await probe('127.0.0.1:1', options));
       expectValid(doc);
@@ -320,7 +371,7 @@ describe('JSON output validates against the schema', () => {
       ['verdict "bogus"', (d) => (d.verdict = 'bogus'), { instancePath: '/verdict', keyword: 'enum' }],
       ['a finding without code', (d) => delete d.findings[0].code, { instancePath: '/findings/0', keyword: 'required' }],
       ['an extra top-level property', (d) => (d.extra = true), { instancePath: '', keyword: 'additionalProperties' }],
-      ['schemaVersion 2', (d) => (d.schemaVersion = 2), { instancePath: '/schemaVersion', keyword: 'const' }],
+      ['schemaVersion 1', (d) => (d.schemaVersion = 1), { instancePath: '/schemaVersion', keyword: 'const' }],
       ['exitCode inconsistent with verdict', (d) => (d.exitCode = d.exitCode === 0 ? 1 : 0), { instancePath: '/exitCode', keyword: 'const' }],
       ['a finding code outside the families', (d) => (d.findings[0].code = 'OCSP_REVOKED'), { instancePath: '/findings/0/code', keyword: 'pattern' }],
       ['a finding severity "fatal"', (d) => (d.findings[0].severity = 'fatal'), { instancePath: '/findings/0/severity', keyword: 'enum' }],
@@ -374,6 +425,63 @@ describe('JSON output validates against the schema', () => {
       ['issuerSource "dns"', (d) => (d.targets[0].issuerSource = 'dns'), { instancePath: '/targets/0/issuerSource', keyword: 'enum' }],
       ['issuerSource missing', (d) => delete d.targets[0].issuerSource, { instancePath: '/targets/0', keyword: 'required' }],
       ['where with a numeric url', (d) => (d.findings[0].where[0].url = 42), { instancePath: '/findings/0/where/0/url', keyword: 'type' }],
+      // Certificates, offers and the certificate a finding names (version 2).
+      ['a target without certificates', (d) => delete d.targets[0].certificates, { instancePath: '/targets/0', keyword: 'required' }],
+      [
+        'a certificate entry without keyType',
+        (d) => delete d.targets[0].certificates[0].keyType,
+        { instancePath: '/targets/0/certificates/0', keyword: 'required' },
+      ],
+      [
+        'a certificate keyType "DSA"',
+        (d) => (d.targets[0].certificates[0].keyType = 'DSA'),
+        { instancePath: '/targets/0/certificates/0/keyType', keyword: 'enum' },
+      ],
+      [
+        'a certificate stapled "often"',
+        (d) => (d.targets[0].certificates[0].stapled = 'often'),
+        { instancePath: '/targets/0/certificates/0/stapled', keyword: 'enum' },
+      ],
+      [
+        'a certificate with no offer',
+        (d) => (d.targets[0].certificates[0].offers = []),
+        { instancePath: '/targets/0/certificates/0/offers', keyword: 'minItems' },
+      ],
+      [
+        'a certificate verdict "fine"',
+        (d) => (d.targets[0].certificates[0].verdict = 'fine'),
+        { instancePath: '/targets/0/certificates/0/verdict', keyword: 'enum' },
+      ],
+      [
+        'an unknown certificate field',
+        (d) => (d.targets[0].certificates[0].ocsp = true),
+        { instancePath: '/targets/0/certificates/0', keyword: 'additionalProperties' },
+      ],
+      [
+        'an attempt without offer',
+        (d) => delete d.targets[0].addresses[0].attempts[0].offer,
+        { instancePath: '/targets/0/addresses/0/attempts/0', keyword: 'required' },
+      ],
+      [
+        'an attempt offer "ed25519"',
+        (d) => (d.targets[0].addresses[0].attempts[0].offer = 'ed25519'),
+        { instancePath: '/targets/0/addresses/0/attempts/0/offer', keyword: 'enum' },
+      ],
+      [
+        'where with keyType but no serial',
+        (d) => (d.findings[0].where[0].keyType = 'RSA'),
+        { instancePath: '/findings/0/where/0', keyword: 'dependentRequired' },
+      ],
+      [
+        'where with keyType "DSA"',
+        (d) => Object.assign(d.findings[0].where[0], { keyType: 'DSA', serial: '1002' }),
+        { instancePath: '/findings/0/where/0/keyType', keyword: 'enum' },
+      ],
+      [
+        'where with an uppercase serial',
+        (d) => Object.assign(d.findings[0].where[0], { keyType: 'ECDSA', serial: '10AB' }),
+        { instancePath: '/findings/0/where/0/serial', keyword: 'pattern' },
+      ],
       // The live answer.
       ['a target without live', (d) => delete d.targets[0].live, { instancePath: '/targets/0', keyword: 'required' }],
       ['live certStatus "bogus"', (d) => (d.targets[0].live[0].certStatus = 'bogus'), { instancePath: '/targets/0/live/0/certStatus', keyword: 'enum' }],

@@ -149,6 +149,37 @@ describe('renderNagios', () => {
     );
   });
 
+  it('two certificates: each one named with its state, and staple_remaining per key type', async () => {
+    const goodEcdsa = await makeStaple(pki, 'good', { now: NOW, leaf: pki.leafEcdsa });
+    const ecdsa = (staple: Uint8Array | null, v: '1.2' | '1.3' = '1.2') => ({ v, offer: 'ecdsa' as const, staple, leaf: pki.leafEcdsa });
+    const one = await judge(evidence([{ v: '1.2', staple: good }, { v: '1.3', staple: good }, ecdsa(null), ecdsa(null, '1.3')], chain()));
+    expect(nagios(one)).toBe(
+      'OCSP STAPLING WARNING - RSA certificate 1001: staple good, 6.9d until nextUpdate; ECDSA certificate 1002: no OCSP staple | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=2;;;0; handshakes=4;;;0; stapled=2;;;0; time=0.004s;;;0; staple_remaining_rsa=601200s;172800:;0:;;\n',
+    );
+    const both = await judge(evidence([{ v: '1.2', staple: good }, ecdsa(goodEcdsa)], chain()));
+    expect(nagios(both)).toBe(
+      'OCSP STAPLING OK - RSA certificate 1001: staple good, 6.9d until nextUpdate; ECDSA certificate 1002: staple good, 6.9d until nextUpdate | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=0;;;0; handshakes=2;;;0; stapled=2;;;0; time=0.002s;;;0; staple_remaining_rsa=601200s;172800:;0:;; staple_remaining_ecdsa=601200s;172800:;0:;;\n',
+    );
+    expect(nagios(both)).toMatch(GRAMMAR);
+  });
+
+  it('an offer the server refused is not counted among the handshakes (it has no certificate of that kind)', async () => {
+    const report = await judge(
+      evidence(
+        [
+          { v: '1.2', staple: good },
+          { v: '1.2', offer: 'rsa', staple: good },
+          { v: '1.2', offer: 'ecdsa', fail: 'handshake' },
+        ],
+        chain(),
+      ),
+    );
+    // One certificate: the summary and perfdata of before the offers, but for the RSA offer's handshake.
+    expect(nagios(report)).toBe(
+      'OCSP STAPLING OK - staple good, 6.9d until nextUpdate | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=0;;;0; handshakes=2;;;0; stapled=2;;;0; time=0.003s;;;0;\n',
+    );
+  });
+
   it("a message holding '|' or a line break is sanitized in the summary", async () => {
     const report = await judge(
       evidence([{ v: '1.2', staple: good }], { ...chain(), nameError: "Host: staple.test. is not in the cert's altnames|DNS:other.test\nsecond line" }),

@@ -27,6 +27,8 @@ describe('defaults come from core', () => {
   it('probe with no flags: the collect, HTTP and judgement defaults are DEFAULTS', () => {
     const { values, given } = valuesOf('probe', ['example.test']);
     expect(tlsVersionsOf(values.tls)).toEqual(DEFAULTS.tlsVersions);
+    expect(values['key-types']).toBe(DEFAULTS.keyTypes);
+    expect(values['key-types']).toBe('all');
     expect([values.attempts, values.timeout, values['retry-delay']]).toEqual([DEFAULTS.attempts, DEFAULTS.timeoutMs, DEFAULTS.retryDelayMs]);
     expect([values['live-timeout'], values['live-max-bytes']]).toEqual([DEFAULTS.httpTimeoutMs, DEFAULTS.httpMaxBytes]);
     expect([values['warn-remaining'], values['crit-remaining'], values.skew]).toEqual([
@@ -48,12 +50,19 @@ describe('defaults come from core', () => {
       DEFAULTS.critRemainingSeconds,
     ]);
     expect([values.listen, values.concurrency, values.allow]).toEqual(['127.0.0.1:9219', 16, []]);
+    expect(values['key-types']).toBe(DEFAULTS.keyTypes);
   });
 
   it('given values are converted: ms and counts to numbers, durations to seconds, --server to lower case', () => {
     const { values, given } = valuesOf('probe', ['h', '--attempts', '5', '--skew', '90s', '--warn-remaining', '1d', '--server', 'NGINX', '--tls', '1.3']);
     expect([values.attempts, values.skew, values['warn-remaining'], values.server, values.tls]).toEqual([5, 90, 86400, 'nginx', '1.3']);
     expect([...given].sort()).toEqual(['attempts', 'server', 'skew', 'tls', 'warn-remaining']);
+  });
+
+  it('--key-types default and --key-types all, for probe and serve', () => {
+    expect(valuesOf('probe', ['h', '--key-types', 'default']).values['key-types']).toBe('default');
+    expect(valuesOf('probe', ['h', '--key-types', 'all']).values['key-types']).toBe('all');
+    expect(valuesOf('serve', ['--key-types', 'default']).values['key-types']).toBe('default');
   });
 });
 
@@ -111,6 +120,9 @@ describe('help text generated from the table', () => {
 describe('one parser for probe, inspect and serve: one line on stderr, exit 3', () => {
   const cases: [string, string[], string][] = [
     ['probe serve --tls 1.1', ['serve', '--tls', '1.1'], '--tls 1.1: expected 1.2, 1.3 or both'],
+    ['probe host --key-types rsa', ['example.test', '--key-types', 'rsa'], '--key-types rsa: expected all or default'],
+    ['probe serve --key-types ALL', ['serve', '--key-types', 'ALL'], '--key-types ALL: expected all or default'],
+    ['probe inspect x.der --key-types all (probe and serve only)', ['inspect', 'x.der', '--key-types', 'all'], "Unknown option '--key-types'"],
     ['probe serve --attempts 21', ['serve', '--attempts', '21'], '--attempts 21: expected 1 to 20'],
     ['probe serve --concurrency 2000', ['serve', '--concurrency', '2000'], '--concurrency 2000: expected 1 to 1024'],
     ['probe host --concurrency 300', ['example.test', '--concurrency', '300'], '--concurrency 300: expected 1 to 256'],
@@ -154,6 +166,7 @@ describe('the modules file takes the flags limits', () => {
     expect(modules('    timeout: 0.05\n')).toThrow('timeout must be 0.1s to 10m');
     expect(modules('    retry_delay: 61s\n')).toThrow('m.yaml: modules.m: retry_delay must be at most 1m');
     expect(modules('    tls: "1.1"\n')).toThrow('m.yaml: modules.m: tls must be 1.2, 1.3 or both');
+    expect(modules('    key_types: ecdsa\n')).toThrow('m.yaml: modules.m: key_types must be all or default');
   });
   it('the limits themselves are accepted', () => {
     expect(parseConfig('modules:\n  m:\n    attempts: 20\n    timeout: 10m\n    retry_delay: 60s\n    tls: 1.3\n', 'm.yaml', module).modules.m).toMatchObject({

@@ -25,6 +25,7 @@ export async function runCli(args: string[], over: Partial<Io> = {}): Promise<{ 
 export function moduleOf(over: Partial<Module> = {}): Module {
   return {
     tlsVersions: [...DEFAULTS.tlsVersions],
+    keyTypes: DEFAULTS.keyTypes,
     attempts: DEFAULTS.attempts,
     timeoutMs: DEFAULTS.timeoutMs,
     retryDelayMs: DEFAULTS.retryDelayMs,

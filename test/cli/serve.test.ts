@@ -29,7 +29,14 @@ let silentConnections = 0;
 beforeAll(async () => {
   const port = await freePort();
   pki = await createPki({ ocspUrl: `http://127.0.0.1:${port}/ocsp` });
-  responder = await startResponder({ issuer: pki.intermediate, port, statuses: new Map([['1001', { status: 'good' }]]) });
+  responder = await startResponder({
+    issuer: pki.intermediate,
+    port,
+    statuses: new Map([
+      ['1001', { status: 'good' }],
+      ['1002', { status: 'good' }],
+    ]),
+  });
   stapler = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple: await makeStaple(pki, 'good', { now: new Date() }) });
   silent = createServer(() => {
     silentConnections++;
@@ -68,15 +75,17 @@ describe('GET /probe', () => {
     expect(series(text, 'staple_probe_verdict')).toEqual(['staple_probe_verdict 0']);
     expect(series(text, 'staple_probe_stapling_verdict')).toEqual(['staple_probe_stapling_verdict 0']);
     expect(series(text, 'staple_probe_staple_present').sort()).toEqual([
-      'staple_probe_staple_present{address="127.0.0.1",tls_version="1.2"} 1',
-      'staple_probe_staple_present{address="127.0.0.1",tls_version="1.3"} 1',
+      'staple_probe_staple_present{address="127.0.0.1",tls_version="1.2",key_type="RSA"} 1',
+      'staple_probe_staple_present{address="127.0.0.1",tls_version="1.3",key_type="RSA"} 1',
     ]);
     expect(series(text, 'staple_probe_cert_status').sort()).toEqual([
-      'staple_probe_cert_status{source="live",status="good"} 1',
-      'staple_probe_cert_status{source="staple",status="good"} 1',
+      'staple_probe_cert_status{source="live",status="good",key_type="RSA"} 1',
+      'staple_probe_cert_status{source="staple",status="good",key_type="RSA"} 1',
     ]);
-    const remaining = Number(series(text, 'staple_probe_staple_seconds_until_next_update')[0]?.split(' ')[1]);
-    expect(remaining).toBeGreaterThan(6 * 86400);
+    expect(series(text, 'staple_probe_certificate_verdict')).toEqual(['staple_probe_certificate_verdict{key_type="RSA"} 0']);
+    const [until] = series(text, 'staple_probe_staple_seconds_until_next_update');
+    expect(until).toMatch(/^staple_probe_staple_seconds_until_next_update\{key_type="RSA"\} /);
+    expect(Number(until?.split(' ')[1])).toBeGreaterThan(6 * 86400);
     expect(series(text, 'staple_probe_staple_next_update_timestamp_seconds')).toHaveLength(1);
     expect(series(text, 'staple_probe_finding')).toEqual([]);
   });
@@ -92,6 +101,70 @@ describe('GET /probe', () => {
       expect(series(text, 'staple_probe_verdict')).toEqual(['staple_probe_verdict 2']);
     } finally {
       await expired.close();
+    }
+  });
+
+  it('an RSA and an ECDSA certificate: a key_type label on every value about one certificate, one series each', async () => {
+    // Node staples the last certificate's answer (the ECDSA one's) for both: the RSA certificate gets a foreign staple.
+    const now = new Date();
+    const both = await startStaplingServer({
+      cert: pki.leafRsa,
+      chain: [pki.intermediate],
+      staple: await makeStaple(pki, 'good', { now }),
+      also: [{ cert: pki.leafEcdsa, chain: [pki.intermediate], staple: await makeStaple(pki, 'good', { now, leaf: pki.leafEcdsa }) }],
+    });
+    try {
+      const text = await (await get(`/probe?target=${both.target}`)).text();
+      expect(series(text, 'staple_probe_verdict')).toEqual(['staple_probe_verdict 2']);
+      expect(series(text, 'staple_probe_certificate_verdict').sort()).toEqual([
+        'staple_probe_certificate_verdict{key_type="ECDSA"} 0',
+        'staple_probe_certificate_verdict{key_type="RSA"} 2',
+      ]);
+      expect(series(text, 'staple_probe_staple_present').sort()).toEqual([
+        'staple_probe_staple_present{address="127.0.0.1",tls_version="1.2",key_type="ECDSA"} 1',
+        'staple_probe_staple_present{address="127.0.0.1",tls_version="1.2",key_type="RSA"} 1',
+        'staple_probe_staple_present{address="127.0.0.1",tls_version="1.3",key_type="ECDSA"} 1',
+        'staple_probe_staple_present{address="127.0.0.1",tls_version="1.3",key_type="RSA"} 1',
+      ]);
+      expect(series(text, 'staple_probe_finding')).toEqual(['staple_probe_finding{code="STAPLE_CERTID_MISMATCH",severity="critical"} 1']);
+      // The RSA certificate has no staple of its own, so its staple gauges are absent rather than the ECDSA staple's values.
+      expect(series(text, 'staple_probe_cert_status').sort()).toEqual([
+        'staple_probe_cert_status{source="live",status="good",key_type="ECDSA"} 1',
+        'staple_probe_cert_status{source="live",status="good",key_type="RSA"} 1',
+        'staple_probe_cert_status{source="staple",status="good",key_type="ECDSA"} 1',
+      ]);
+      expect(series(text, 'staple_probe_staple_seconds_until_next_update').map((l) => l.split(' ')[0])).toEqual([
+        'staple_probe_staple_seconds_until_next_update{key_type="ECDSA"}',
+      ]);
+      expect(series(text, 'staple_probe_handshake_duration_seconds')).toHaveLength(2);
+    } finally {
+      await both.close();
+    }
+  });
+
+  it("module key_types: default makes only Node's hello: one certificate per version, no offers", async () => {
+    const both = await startStaplingServer({
+      cert: pki.leafRsa,
+      chain: [pki.intermediate],
+      staple: null,
+      also: [{ cert: pki.leafEcdsa, chain: [pki.intermediate], staple: null }],
+    });
+    const narrow = await startExporter({
+      listen: '127.0.0.1:0',
+      modules: { default: module, plain: { ...module, keyTypes: 'default', tlsVersions: ['1.2'] } },
+      allow: [],
+      concurrency: 4,
+      extraCerts: [pki.root.der],
+    });
+    try {
+      const all = await (await get(`/probe?target=${both.target}&module=default`, {}, narrow.url)).text();
+      expect(series(all, 'staple_probe_certificate_verdict')).toHaveLength(2);
+      const plain = await (await get(`/probe?target=${both.target}&module=plain`, {}, narrow.url)).text();
+      // Node's hello on TLS 1.2 gets the RSA certificate; the ECDSA one is never seen.
+      expect(series(plain, 'staple_probe_certificate_verdict')).toEqual(['staple_probe_certificate_verdict{key_type="RSA"} 1']);
+    } finally {
+      await narrow.close();
+      await both.close();
     }
   });
 
@@ -268,7 +341,16 @@ describe('allow-list and modules file', () => {
       module,
     );
     expect(config.allow).toEqual(['127.0.0.1/32']);
-    expect(config.modules.tls13).toMatchObject({ tlsVersions: ['1.3'], attempts: 1, timeoutMs: 5000, live: false, warnRemainingSeconds: 172800 });
+    expect(config.modules.tls13).toMatchObject({
+      tlsVersions: ['1.3'],
+      keyTypes: 'all',
+      attempts: 1,
+      timeoutMs: 5000,
+      live: false,
+      warnRemainingSeconds: 172800,
+    });
+    expect(parseConfig('modules:\n  plain:\n    key_types: default\n', 'm.yaml', module).modules.plain?.keyTypes).toBe('default');
+    expect(() => parseConfig('modules:\n  x:\n    key_types: rsa\n', 'm.yaml', module)).toThrow('m.yaml: modules.x: key_types must be all or default');
     expect(config.modules.default).toEqual(module);
     expect(() => parseConfig('modules:\n  x:\n    colour: red\n', 'm.yaml', module)).toThrow(/unknown key "colour"/);
     expect(() => parseConfig('modules: [\n', 'm.yaml', module)).toThrow(/not valid YAML/);

@@ -52,7 +52,7 @@ Usage:
   probe serve [options]                 Prometheus exporter (/probe?target=...); see probe serve --help
 
 Probe options:
-${helpLines('probe', ['servername', 'address', 'issuer', 'ca-file', 'tls', 'attempts', 'retry-delay', 'timeout', 'server', 'no-http'])}
+${helpLines('probe', ['servername', 'address', 'issuer', 'ca-file', 'tls', 'key-types', 'attempts', 'retry-delay', 'timeout', 'server', 'no-http'])}
 
 Live query (the CA's responder, from the certificate's OCSP URL):
 ${helpLines('probe', ['no-live', 'nonce', 'live-timeout', 'live-max-bytes'])}
@@ -231,6 +231,7 @@ async function runProbe(args: string[], io: Io): Promise<number> {
     async (target) => {
       const evidence = await collect(target, {
         tlsVersions: tlsVersionsOf(values.tls),
+        keyTypes: values['key-types'],
         attempts: values.attempts,
         timeoutMs: values.timeout,
         retryDelayMs: values['retry-delay'],

@@ -54,6 +54,14 @@ export const OPTIONS = {
     commands: ['probe', 'serve'],
     help: 'TLS versions to probe, each separately (default: {default})',
   },
+  'key-types': {
+    kind: 'choice',
+    arg: 'KIND',
+    choices: ['all', 'default'],
+    default: DEFAULTS.keyTypes,
+    commands: ['probe', 'serve'],
+    help: "all: besides Node's hello, offer only RSA and only ECDSA per version, so that\nevery certificate is found and judged (default: {default}); default: Node's hello\nalone, one certificate per version (fewer handshakes)",
+  },
   attempts: {
     kind: 'integer',
     arg: 'N',
@@ -170,7 +178,7 @@ export const OPTIONS = {
     choices: ['table', 'json', 'jsonl', 'nagios'],
     default: 'table',
     commands: ['probe', 'inspect'],
-    help: 'table (default; a summary table for several targets), json (one document,\nschema report.v1.schema.json), jsonl (one report per line as each target\nfinishes), nagios (one Monitoring Plugins status line with perfdata)',
+    help: 'table (default; a summary table for several targets), json (one document,\nschema report.v2.schema.json), jsonl (one report per line as each target\nfinishes), nagios (one Monitoring Plugins status line with perfdata)',
     for: { inspect: { choices: ['table', 'json'] } },
   },
   json: { kind: 'boolean', commands: ['probe', 'inspect'], help: 'same as --format json' },
@@ -182,7 +190,7 @@ export const OPTIONS = {
     kind: 'file',
     arg: 'FILE',
     commands: ['serve'],
-    help: 'YAML: named modules (tls, attempts, timeout, retry_delay, live,\nwarn_remaining, crit_remaining) and an allow list',
+    help: 'YAML: named modules (tls, key_types, attempts, timeout, retry_delay, live,\nhttp, warn_remaining, crit_remaining) and an allow list',
   },
   allow: {
     kind: 'string',

@@ -4,7 +4,7 @@ import { exitCodeOf } from '../exit-code.js';
 
 /** The JSON document `--format json` prints: the report plus wording, versioned by `schemaVersion`. */
 export interface JsonReport {
-  readonly schemaVersion: 1;
+  readonly schemaVersion: 2;
   readonly tool: { readonly name: 'staple-probe'; readonly version: string };
   readonly kind: Report['kind'];
   readonly at: string;
@@ -31,7 +31,7 @@ export interface JsonReport {
 
 export function toJsonReport(report: Report, version: string): JsonReport {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     tool: { name: 'staple-probe', version },
     kind: report.kind,
     at: report.at,

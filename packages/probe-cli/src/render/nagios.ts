@@ -10,19 +10,23 @@
  * finding of any target; the perfdata describes the FIRST target only, because the labels are fixed
  * (a monitoring system graphs one series per label) and one check is meant to watch one target.
  *
+ * A target that served several certificates (an RSA and an ECDSA one): the summary gives each one's state,
+ * and `staple_remaining_<key type>` is added per certificate; the other perfdata stay the target's.
+ *
  * An `inspect` report has no targets: its staple is the inspected response, and the handshake metrics
  * (handshakes, stapled, time) are left out since no handshake happened.
  */
 import {
+  type CertificateReport,
   type DecodedResponse,
   type Finding,
   type Report,
   renderMessage,
-  type Severity,
   type SingleResponseView,
   type TargetReport,
   type Verdict,
 } from '@staple-probe/core';
+import { certificateStates, titleClause, worstOf } from './certificates.js';
 
 /** Thresholds of the staple_remaining perfdata, in seconds, as judged with --warn-remaining / --crit-remaining. */
 export interface NagiosThresholds {
@@ -33,8 +37,6 @@ export interface NagiosThresholds {
 }
 
 const LABEL: Record<Verdict, string> = { ok: 'OK', warn: 'WARNING', critical: 'CRITICAL', unknown: 'UNKNOWN' };
-/** Worst first, as the verdict ranks them: critical outranks unknown outranks warn. */
-const RANK: Record<Severity, number> = { info: 0, warn: 1, unknown: 2, critical: 3 };
 const VERDICT_ORDER: readonly Verdict[] = ['critical', 'unknown', 'warn', 'ok'];
 
 /** The summary is the part before `|`: no `|` (it would start the perfdata) and no line break (it would start the long text). */
@@ -89,13 +91,6 @@ function findingsOf(report: Report, target: TargetReport | undefined): readonly 
 
 const problems = (findings: readonly Finding[]) => findings.filter((f) => f.severity !== 'info');
 
-/** The worst non-info finding, the first of its severity; null when there is none. */
-function worstOf(findings: readonly Finding[]): Finding | null {
-  let worst: Finding | null = null;
-  for (const f of problems(findings)) if (!worst || RANK[f.severity] > RANK[worst.severity]) worst = f;
-  return worst;
-}
-
 /** The SingleResponse about the target's certificate (the first one when the certificate is unknown). */
 function singleFor(decoded: DecodedResponse | null, serial: string | null): SingleResponseView | null {
   if (!decoded || decoded.responseStatus !== 'successful' || !decoded.basic) return null;
@@ -108,12 +103,14 @@ function singleFor(decoded: DecodedResponse | null, serial: string | null): Sing
  * response with a SingleResponse for the served certificate. (Signature and freshness problems are
  * findings; a decodable staple still has a thisUpdate and nextUpdate worth graphing.)
  */
-function stapleOf(report: Report, target: TargetReport | undefined): SingleResponseView | null {
+function stapleOf(report: Report, target: TargetReport | undefined, certificate?: CertificateReport): SingleResponseView | null {
   const decodedOf = (sha256: string) => report.staples.find((s) => s.sha256 === sha256)?.decoded ?? null;
   if (!target) return report.kind === 'inspect' && report.staples[0] ? singleFor(report.staples[0].decoded, null) : null;
-  const serial = target.leaf?.serial ?? null;
+  const serial = certificate ? certificate.leaf.serial : (target.leaf?.serial ?? null);
   for (const address of target.addresses) {
     for (const attempt of address.attempts) {
+      // One certificate's staple: only from the handshakes that served it.
+      if (certificate && attempt.chain[0]?.sha256 !== certificate.leaf.sha256) continue;
       const single = attempt.staple ? singleFor(decodedOf(attempt.staple), serial) : null;
       if (single) return single;
     }
@@ -128,9 +125,23 @@ function okSummary(findings: readonly Finding[], single: SingleResponseView | nu
   return `staple ${single.certStatus}, ${left((Date.parse(single.nextUpdate) - nowMs) / 1000)} until nextUpdate`;
 }
 
+/**
+ * Several certificates: each one's state, "RSA certificate 1001: staple is for another certificate; ECDSA
+ * certificate 1002: staple good, 6.9d until nextUpdate" (the table's headline, with the time left of a good one).
+ */
+function certificatesSummary(report: Report, first: TargetReport | undefined, nowMs: number): string | null {
+  const states = certificateStates(report);
+  if (!states) return null;
+  return states
+    .map((s) => `${s.name}: ${s.worst ? titleClause(s.worst.code) : okSummary(s.findings, stapleOf(report, first, s.certificate), nowMs)}`)
+    .join('; ');
+}
+
 function summaryOf(report: Report, first: TargetReport | undefined, single: SingleResponseView | null, nowMs: number): string {
   const worst = worstOf(report.findings);
   const more = problems(report.findings).length - 1;
+  const several = certificatesSummary(report, first, nowMs);
+  if (several !== null) return sanitize(several);
   let text = worst ? `${renderMessage(worst)}${more > 0 ? ` (+${more} more)` : ''}` : okSummary(findingsOf(report, first), single, nowMs);
   if (report.targets.length > 1) {
     const counts = VERDICT_ORDER.map((v) => [v, report.targets.filter((t) => t.verdict === v).length] as const)
@@ -142,21 +153,42 @@ function summaryOf(report: Report, first: TargetReport | undefined, single: Sing
   return sanitize(text);
 }
 
+/** `staple_remaining` (or `name`) of a staple with a nextUpdate; no minimum: the value goes negative once it has expired. */
+function remainingItem(name: string, single: SingleResponseView | null, nowMs: number, thresholds: NagiosThresholds): string[] {
+  if (!single?.nextUpdate) return [];
+  const remaining = Math.floor((Date.parse(single.nextUpdate) - nowMs) / 1000);
+  return [perf(name, num(remaining), 's', below(thresholds.warnSeconds), below(thresholds.critSeconds), '')];
+}
+
+/**
+ * Several certificates: `staple_remaining_rsa`, `staple_remaining_ecdsa`, … for each one with a staple of its
+ * own (the key type names the series, so it stays the same whichever certificate the default offer gets).
+ */
+function certificateItems(report: Report, first: TargetReport | undefined, nowMs: number, thresholds: NagiosThresholds): string[] {
+  if (!first || certificateStates(report) === null) return [];
+  const seen = new Set<string>();
+  return first.certificates.flatMap((c) => {
+    let name = `staple_remaining_${c.keyType.toLowerCase()}`;
+    if (seen.has(name)) name = `${name}_${c.leaf.serial}`;
+    seen.add(name);
+    return remainingItem(name, stapleOf(report, first, c), nowMs, thresholds);
+  });
+}
+
 function perfdataOf(report: Report, first: TargetReport | undefined, single: SingleResponseView | null, nowMs: number, thresholds: NagiosThresholds): string {
-  const items: string[] = [];
-  if (single?.nextUpdate) {
-    const remaining = Math.floor((Date.parse(single.nextUpdate) - nowMs) / 1000);
-    // No minimum: the value goes negative once the staple has expired.
-    items.push(perf('staple_remaining', num(remaining), 's', below(thresholds.warnSeconds), below(thresholds.critSeconds), ''));
-  }
+  const items: string[] = remainingItem('staple_remaining', single, nowMs, thresholds);
   if (single) items.push(perf('staple_age', num(Math.floor((nowMs - Date.parse(single.thisUpdate)) / 1000)), 's'));
   items.push(perf('findings', num(problems(findingsOf(report, first)).length), ''));
   if (first) {
-    const attempts = first.addresses.flatMap((a) => a.attempts);
+    const all = first.addresses.flatMap((a) => a.attempts);
+    // An RSA-only or ECDSA-only offer the server refused says only that it has no certificate of that kind:
+    // not a handshake that could have carried a staple.
+    const attempts = all.filter((a) => a.ok || a.offer === 'default');
     items.push(perf('handshakes', num(attempts.length), ''));
     items.push(perf('stapled', num(attempts.filter((a) => a.staple !== null).length), ''));
-    items.push(perf('time', num(attempts.reduce((sum, a) => sum + a.durationMs, 0) / 1000, 3), 's'));
+    items.push(perf('time', num(all.reduce((sum, a) => sum + a.durationMs, 0) / 1000, 3), 's'));
   }
+  items.push(...certificateItems(report, first, nowMs, thresholds));
   return items.join(' ');
 }
 

@@ -1,5 +1,6 @@
-import { FINDINGS, type Location, type Report, renderMessage, type Severity, type Verdict } from '@staple-probe/core';
+import { type CertificateReport, FINDINGS, type Location, type Report, renderMessage, type Severity, type Verdict } from '@staple-probe/core';
 import Table from 'cli-table3';
+import { certificateName, certificateStates, titleClause } from './certificates.js';
 import { fixesFor } from './fixes.js';
 
 export interface TableOptions {
@@ -30,10 +31,15 @@ function table(options: TableOptions, colWidths: number[], head?: string[]): Tab
   });
 }
 
-/** "127.0.0.1 TLS 1.2 #1 #2, TLS 1.3 #1" — where a finding was seen, compressed per address. */
+/**
+ * "127.0.0.1 TLS 1.2 #1 #2, TLS 1.3 #1" — where a finding was seen, compressed per address; per certificate
+ * too ("127.0.0.1 RSA 1001 TLS 1.2 #1") when its places name more than one (the message names a single one).
+ */
 export function formatWhere(where: readonly Location[]): string {
   const groups = new Map<string, Map<string, number[]>>();
   const plain: string[] = [];
+  const certificate = (w: Location) => (w.serial === undefined ? undefined : `${w.keyType ?? 'other'} ${w.serial}`);
+  const perCertificate = new Set(where.map(certificate).filter(Boolean)).size > 1;
   for (const w of where) {
     if (w.file) {
       plain.push(w.file);
@@ -43,7 +49,8 @@ export function formatWhere(where: readonly Location[]): string {
       plain.push(w.url);
       continue;
     }
-    const head = [w.target, w.address && w.address !== w.target?.replace(/:\d+$/, '') ? w.address : undefined].filter(Boolean).join(' ');
+    const address = w.address && w.address !== w.target?.replace(/:\d+$/, '') ? w.address : undefined;
+    const head = [w.target, address, perCertificate ? certificate(w) : undefined].filter(Boolean).join(' ');
     const byVersion = groups.get(head) ?? new Map<string, number[]>();
     groups.set(head, byVersion);
     if (w.tlsVersion) {
@@ -67,6 +74,107 @@ function relative(fromIso: string, atIso: string): string {
   return s >= 0 ? `in ${text}` : `${text} ago`;
 }
 
+type TargetView = Report['targets'][number];
+type AttemptView = TargetView['addresses'][number]['attempts'][number];
+
+/** "yes (1a2b3c4d), no, failed": each handshake's staple. */
+function stapleMarks(attempts: readonly AttemptView[]): string {
+  return attempts.map((x) => (!x.ok ? 'failed' : x.staple ? `yes (${x.staple.slice(0, 8)})` : 'no')).join(', ');
+}
+
+/** The protocol and cipher of the first completed handshake, else the first failure's message. */
+function negotiated(attempts: readonly AttemptView[]): string {
+  const ok = attempts.find((x) => x.ok);
+  return ok ? `${ok.protocol} ${ok.cipher}` : (attempts.find((x) => !x.ok)?.error?.message ?? '');
+}
+
+/**
+ * One certificate: a row per address and TLS version with the default offer's handshakes. The offers of one
+ * key type either got this certificate again or were refused (the server has no other kind), so they add
+ * nothing a reader needs.
+ */
+function singleCertificateRows(t: TargetView, options: TableOptions): string {
+  const w = options.width;
+  const address = Math.min(26, Math.floor(w * 0.25));
+  const marks = Math.max(20, Math.floor(w * 0.3));
+  const tbl = table(options, [address, 7, marks, Math.max(18, w - address - 7 - marks - 5)], ['Address', 'TLS', 'Staple per handshake', 'Negotiated']);
+  for (const a of t.addresses) {
+    const own = a.attempts.filter((x) => x.offer === 'default');
+    const shown = own.length ? own : a.attempts;
+    for (const v of new Set(shown.map((x) => x.tlsVersion))) {
+      const attempts = shown.filter((x) => x.tlsVersion === v);
+      tbl.push([a.address, v, stapleMarks(attempts), negotiated(attempts)]);
+    }
+  }
+  return tbl.toString();
+}
+
+/** A short name per certificate for the handshake rows: the key type, with the serial only when two share it. */
+function shortNames(t: TargetView): Map<string, string> {
+  const count = (keyType: string) => t.certificates.filter((c) => c.keyType === keyType).length;
+  return new Map(t.certificates.map((c) => [c.leaf.sha256, count(c.keyType) > 1 ? `${c.keyType} ${c.leaf.serial}` : c.keyType]));
+}
+
+/**
+ * Several certificates: a row per address, TLS version and certificate, with every handshake (of any offer)
+ * that got that certificate; the default offer's failed handshakes in a row of their own. An offer refused
+ * only says the server has no certificate of that kind, as the findings read it.
+ */
+function severalCertificateRows(t: TargetView, options: TableOptions): string {
+  const w = options.width;
+  // Negotiated fits ECDHE-ECDSA-AES128-GCM-SHA256 on one line; the staple marks take what is left.
+  const address = Math.min(26, Math.floor(w * 0.2));
+  const marks = Math.max(20, w - address - 5 - 13 - 32 - 6);
+  const tbl = table(
+    options,
+    [address, 5, 13, marks, Math.max(18, w - address - 5 - 13 - marks - 6)],
+    ['Address', 'TLS', 'Certificate', 'Staple per handshake', 'Negotiated'],
+  );
+  const names = shortNames(t);
+  for (const a of t.addresses) {
+    for (const v of new Set(a.attempts.map((x) => x.tlsVersion))) {
+      const groups = new Map<string, AttemptView[]>([...names.values()].map((name) => [name, []]));
+      for (const x of a.attempts.filter((y) => y.tlsVersion === v)) {
+        const leaf = x.chain[0]?.sha256;
+        const name = x.ok ? ((leaf ? names.get(leaf) : undefined) ?? 'other') : x.offer === 'default' ? 'none' : null;
+        if (name !== null) groups.set(name, [...(groups.get(name) ?? []), x]);
+      }
+      for (const [name, attempts] of groups) if (attempts.length) tbl.push([a.address, v, name, runs(stapleMarks(attempts)), negotiated(attempts)]);
+    }
+  }
+  return tbl.toString();
+}
+
+/** "yes (1a2b3c4d), yes (1a2b3c4d), no" -> "yes (1a2b3c4d) ×2, no": the rows of several certificates hold every offer's handshakes. */
+function runs(marks: string): string {
+  const out: { mark: string; n: number }[] = [];
+  for (const mark of marks.split(', ')) {
+    const last = out.at(-1);
+    if (last?.mark === mark) last.n++;
+    else out.push({ mark, n: 1 });
+  }
+  return out.map(({ mark, n }) => (n > 1 ? `${mark} ×${n}` : mark)).join(', ');
+}
+
+const OFFER_LABEL = { default: 'default', rsa: 'RSA', ecdsa: 'ECDSA' } as const;
+
+/** Several certificates: one row each, with the offers that got it, whether it was stapled, and its verdict. */
+function certificateRows(report: Report, t: TargetView, options: TableOptions): string {
+  const w = options.width;
+  const name = Math.max(30, Math.floor(w * 0.38));
+  const tbl = table(options, [name, 16, 11, Math.max(20, w - name - 16 - 11 - 5)], ['Certificate', 'Offers', 'Stapled', 'Verdict']);
+  for (const { certificate: c, worst } of certificateStates(report, t) ?? []) {
+    const about = [
+      `${c.keyType} · serial ${c.leaf.serial}${c.mustStaple ? ' · must-staple' : ''}`,
+      c.leaf.subject,
+      `issuer ${c.issuer?.subject ?? 'not found'}`,
+    ];
+    const verdict = `${paint(options.color, VERDICT_STYLE[c.verdict], VERDICT_LABEL[c.verdict])}${worst ? `: ${titleClause(worst.code)}` : ''}`;
+    tbl.push([about.join('\n'), c.offers.map((o) => OFFER_LABEL[o]).join(', '), c.stapled, verdict]);
+  }
+  return tbl.toString();
+}
+
 function renderHandshakes(report: Report, options: TableOptions): string {
   const out: string[] = [];
   for (const t of report.targets) {
@@ -76,35 +184,18 @@ function renderHandshakes(report: Report, options: TableOptions): string {
       out.push('  no address was probed');
       continue;
     }
-    const w = options.width;
-    const tbl = table(
-      options,
-      [
-        Math.min(26, Math.floor(w * 0.25)),
-        7,
-        Math.max(20, Math.floor(w * 0.3)),
-        Math.max(18, w - Math.min(26, Math.floor(w * 0.25)) - 7 - Math.max(20, Math.floor(w * 0.3)) - 5),
-      ],
-      ['Address', 'TLS', 'Staple per handshake', 'Negotiated'],
-    );
-    for (const a of t.addresses) {
-      const versions = [...new Set(a.attempts.map((x) => x.tlsVersion))];
-      for (const v of versions) {
-        const attempts = a.attempts.filter((x) => x.tlsVersion === v);
-        const marks = attempts.map((x) => (!x.ok ? 'failed' : x.staple ? `yes (${x.staple.slice(0, 8)})` : 'no')).join(', ');
-        const ok = attempts.find((x) => x.ok);
-        const failed = attempts.find((x) => !x.ok);
-        const negotiated = ok ? `${ok.protocol} ${ok.cipher}` : (failed?.error?.message ?? '');
-        tbl.push([a.address, v, marks, negotiated]);
-      }
-    }
-    out.push(tbl.toString());
-    if (t.leaf) out.push(`Certificate: ${t.leaf.subject} · serial ${t.leaf.serial} · issuer ${t.leaf.issuer}${t.mustStaple ? ' · must-staple' : ''}`);
+    const several = t.certificates.length > 1;
+    out.push(several ? severalCertificateRows(t, options) : singleCertificateRows(t, options));
+    if (several) out.push(certificateRows(report, t, options));
+    else if (t.leaf) out.push(`Certificate: ${t.leaf.subject} · serial ${t.leaf.serial} · issuer ${t.leaf.issuer}${t.mustStaple ? ' · must-staple' : ''}`);
     if (t.server.name || t.server.header) {
       const how = t.server.source === 'flag' ? 'from --server' : `Server: ${t.server.header}`;
       out.push(`Server software: ${t.server.name ? SERVER_LABEL[t.server.name] : 'not recognised'} (${how})`);
     }
-    if (t.issuerSource) out.push(`Issuer: ${t.issuer?.subject ?? '?'} (from ${ISSUER_SOURCE[t.issuerSource]})`);
+    if (t.issuerSource)
+      out.push(
+        `Issuer${several ? ` of the ${certificateName(t.certificates[0] as CertificateReport)}` : ''}: ${t.issuer?.subject ?? '?'} (from ${ISSUER_SOURCE[t.issuerSource]})`,
+      );
     for (const l of t.live) out.push('', renderLive(l, report.at, options));
   }
   return out.join('\n');
@@ -187,16 +278,23 @@ function renderFindings(report: Report, options: TableOptions): string {
   return tbl.toString();
 }
 
-/** The one-line diagnosis: verdict and the worst finding's message. */
+/**
+ * The one-line diagnosis: verdict and the worst finding's message; for a target that served several
+ * certificates, each one's state instead ("RSA certificate 1001: staple is for another certificate; ECDSA
+ * certificate 1002: ok"), so that a broken certificate never hides behind a healthy one.
+ */
 export function headline(report: Report): string {
   const worst = report.findings.find((f) => f.severity !== 'info');
   const subject = report.kind === 'inspect' ? 'OCSP response' : 'OCSP stapling';
+  const stapling = report.staplingVerdict !== report.verdict ? `; stapling alone: ${VERDICT_LABEL[report.staplingVerdict]}` : '';
+  const states = certificateStates(report);
+  if (states)
+    return `${subject} ${VERDICT_LABEL[report.verdict]} · ${states.map((s) => `${s.name}: ${s.worst ? titleClause(s.worst.code) : 'ok'}`).join('; ')}${stapling}`;
   if (!worst) {
     const note = report.findings.find((f) => f.severity === 'info');
     return `${subject} ${VERDICT_LABEL[report.verdict]}${note ? ` (${renderMessage(note)})` : ''}`;
   }
   const more = report.findings.filter((f) => f.severity !== 'info').length - 1;
-  const stapling = report.staplingVerdict !== report.verdict ? `; stapling alone: ${VERDICT_LABEL[report.staplingVerdict]}` : '';
   return `${subject} ${VERDICT_LABEL[report.verdict]}: ${renderMessage(worst)}${more > 0 ? ` (+${more} more)` : ''}${stapling}`;
 }
 

@@ -32,6 +32,7 @@ export async function runServe(args: readonly string[], io: Io, stop?: Promise<v
   const { values } = line;
   const defaults: Module = {
     tlsVersions: tlsVersionsOf(values.tls),
+    keyTypes: values['key-types'],
     attempts: values.attempts,
     timeoutMs: values.timeout,
     retryDelayMs: values['retry-delay'],

@@ -8,12 +8,18 @@ export interface ExporterConfig {
   readonly allow: string[];
 }
 
-const MODULE_KEYS = new Set(['tls', 'attempts', 'timeout', 'retry_delay', 'live', 'http', 'warn_remaining', 'crit_remaining']);
+const MODULE_KEYS = new Set(['tls', 'key_types', 'attempts', 'timeout', 'retry_delay', 'live', 'http', 'warn_remaining', 'crit_remaining']);
 
 function tlsOf(value: unknown, where: string): Module['tlsVersions'] {
   const choice = OPTIONS.tls.choices.find((c) => c === String(value));
   if (choice === undefined) throw new UsageError(`${where}: tls must be ${orList(OPTIONS.tls.choices)}`);
   return tlsVersionsOf(choice);
+}
+
+function keyTypesOf(value: unknown, where: string): Module['keyTypes'] {
+  const choice = OPTIONS['key-types'].choices.find((c) => c === value);
+  if (choice === undefined) throw new UsageError(`${where}: key_types must be ${orList(OPTIONS['key-types'].choices)}`);
+  return choice;
 }
 
 function seconds(value: unknown, where: string): number {
@@ -39,6 +45,7 @@ export function moduleFrom(fields: Record<string, unknown>, defaults: Module, wh
   if (retryDelayMs > delay.max) throw new UsageError(`${where}: retry_delay must be at most ${formatDuration(delay.max / 1000)}`);
   return {
     tlsVersions: fields.tls !== undefined ? tlsOf(fields.tls, where) : defaults.tlsVersions,
+    keyTypes: fields.key_types !== undefined ? keyTypesOf(fields.key_types, where) : defaults.keyTypes,
     attempts: attempts as number,
     timeoutMs,
     retryDelayMs,

@@ -6,6 +6,7 @@ import {
   type CollectOptions,
   collect,
   decodeOcspResponse,
+  type KeyTypes,
   parseTarget,
   SignatureVerifier,
   TargetError,
@@ -17,6 +18,8 @@ import { probeRegistry } from './metrics.js';
 /** One probing profile, chosen per scrape with `module=`. */
 export interface Module {
   readonly tlsVersions: readonly TlsVersion[];
+  /** `all`: offer only RSA and only ECDSA besides Node's hello, so every certificate is found; `default`: Node's hello. */
+  readonly keyTypes: KeyTypes;
   readonly attempts: number;
   readonly timeoutMs: number;
   readonly retryDelayMs: number;
@@ -246,6 +249,7 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
       const evidence = await collect(target, {
         ...options.collect,
         tlsVersions: module.tlsVersions,
+        keyTypes: module.keyTypes,
         attempts: module.attempts,
         timeoutMs,
         retryDelayMs: module.retryDelayMs,

@@ -1,11 +1,64 @@
-import type { Report, Verdict } from '@staple-probe/core';
+import type { CertificateReport, Report, SingleResponseView, TargetReport, Verdict } from '@staple-probe/core';
 import { Gauge, Registry } from 'prom-client';
 
 const VERDICT_VALUE: Record<Verdict, number> = { ok: 0, warn: 1, critical: 2, unknown: 3 };
 
+type Attempt = TargetReport['addresses'][number]['attempts'][number];
+
+/** One certificate's staple: the first SingleResponse for its serial in a staple of a handshake that served it. */
+function stapleOf(report: Report, target: TargetReport, c: CertificateReport): { single: SingleResponseView; producedAt: string } | null {
+  for (const a of target.addresses) {
+    for (const attempt of a.attempts) {
+      if (!attempt.staple || attempt.chain[0]?.sha256 !== c.leaf.sha256) continue;
+      const basic = report.staples.find((s) => s.sha256 === attempt.staple)?.decoded?.basic;
+      const single = basic?.responses.find((r) => r.certId.serial === c.leaf.serial);
+      if (basic && single) return { single, producedAt: basic.producedAt };
+    }
+  }
+  return null;
+}
+
+/**
+ * The certificates to label by key type, the first of each key type only: two certificates of one key type
+ * (say, different RSA certificates on two addresses, which COMPARE_ADDRESSES_DISAGREE reports) would share
+ * every label, and a series has one value.
+ */
+function byKeyType(target: TargetReport | undefined): CertificateReport[] {
+  const seen = new Set<string>();
+  return (target?.certificates ?? []).filter((c) => (seen.has(c.keyType) ? false : (seen.add(c.keyType), true)));
+}
+
+/** Per address, TLS version and certificate: whether any handshake that served it carried a staple; and the first handshake's duration. */
+function handshakeMetrics(target: TargetReport | undefined, gauge: (name: string, help: string, labels: string[]) => Gauge): void {
+  const present = gauge(
+    'staple_probe_staple_present',
+    'Whether any handshake on this address and TLS version that served the certificate of this key type carried a staple.',
+    ['address', 'tls_version', 'key_type'],
+  );
+  const handshake = gauge('staple_probe_handshake_duration_seconds', 'Duration of the first handshake on this address and TLS version.', [
+    'address',
+    'tls_version',
+  ]);
+  const certificates = byKeyType(target);
+  for (const a of target?.addresses ?? []) {
+    for (const v of new Set(a.attempts.map((x) => x.tlsVersion))) {
+      const attempts = a.attempts.filter((x) => x.tlsVersion === v && x.ok);
+      // The default offer's first: the handshake every client makes (the offers' come after it).
+      const first = attempts.find((x) => x.offer === 'default') ?? attempts[0];
+      if (first) handshake.set({ address: a.address, tls_version: v }, first.durationMs / 1000);
+      for (const c of certificates) {
+        const served = attempts.filter((x: Attempt) => x.chain[0]?.sha256 === c.leaf.sha256);
+        if (served.length) present.set({ address: a.address, tls_version: v, key_type: c.keyType }, served.some((x) => x.staple !== null) ? 1 : 0);
+      }
+    }
+  }
+}
+
 /**
  * The metrics of one `/probe` scrape, in a registry of their own (the blackbox_exporter pattern: nothing
- * carries over between scrapes). Every series is documented in docs/monitoring.md.
+ * carries over between scrapes). Every series is documented in docs/monitoring.md. Values about one
+ * certificate carry its `key_type` (RSA, ECDSA, …), one series per certificate the target served, so a
+ * server with an RSA and an ECDSA certificate shows both and one alone keeps the same series.
  */
 export function probeRegistry(report: Report | null, durationSeconds: number): Registry {
   const registry = new Registry();
@@ -27,56 +80,56 @@ export function probeRegistry(report: Report | null, durationSeconds: number): R
   const finding = gauge('staple_probe_finding', 'One series per finding code present, with its severity (see docs/findings.md).', ['code', 'severity']);
   for (const f of report.findings) finding.set({ code: f.code, severity: f.severity }, 1);
 
-  const present = gauge('staple_probe_staple_present', 'Whether any handshake on this address and TLS version carried a staple.', ['address', 'tls_version']);
-  const handshake = gauge('staple_probe_handshake_duration_seconds', 'Duration of the first handshake on this address and TLS version.', [
-    'address',
-    'tls_version',
-  ]);
   const target = report.targets[0];
-  for (const a of target?.addresses ?? []) {
-    for (const v of new Set(a.attempts.map((x) => x.tlsVersion))) {
-      const attempts = a.attempts.filter((x) => x.tlsVersion === v);
-      if (!attempts.some((x) => x.ok)) continue;
-      present.set({ address: a.address, tls_version: v }, attempts.some((x) => x.staple !== null) ? 1 : 0);
-      const first = attempts.find((x) => x.ok);
-      if (first) handshake.set({ address: a.address, tls_version: v }, first.durationMs / 1000);
-    }
-  }
+  handshakeMetrics(target, gauge);
+  const certificates = byKeyType(target);
+  const verdict = gauge(
+    'staple_probe_certificate_verdict',
+    'Verdict over the findings about the certificate of this key type: 0 ok, 1 warn, 2 critical, 3 unknown.',
+    ['key_type'],
+  );
+  for (const c of certificates) verdict.set({ key_type: c.keyType }, VERDICT_VALUE[c.verdict]);
 
   const status = gauge('staple_probe_cert_status', 'Certificate status (good, revoked, unknown) from the staple and from the live answer.', [
     'source',
     'status',
+    'key_type',
   ]);
   // Registered only when there is a value: an unset gauge would read 0, which an alert cannot tell from "expired".
   const at = Date.parse(report.at);
-  const serial = target?.leaf?.serial;
-  let single: NonNullable<NonNullable<Report['staples'][number]['decoded']>['basic']>['responses'][number] | undefined;
-  let producedAtIso: string | undefined;
-  for (const s of report.staples) {
-    const found = s.decoded?.basic?.responses.find((r) => r.certId.serial === serial) ?? undefined;
-    if (found && s.decoded?.basic) {
-      single = found;
-      producedAtIso = s.decoded.basic.producedAt;
-      break;
+  const stapled = certificates.flatMap((c) => {
+    const staple = target ? stapleOf(report, target, c) : null;
+    return staple ? [{ labels: { key_type: c.keyType }, ...staple }] : [];
+  });
+  if (stapled.length) {
+    const thisUpdate = gauge('staple_probe_staple_this_update_timestamp_seconds', 'thisUpdate of the staple for the certificate, as a Unix timestamp.', [
+      'key_type',
+    ]);
+    const producedAt = gauge('staple_probe_staple_produced_at_timestamp_seconds', 'producedAt of that staple, as a Unix timestamp.', ['key_type']);
+    for (const { labels, single, producedAt: produced } of stapled) {
+      status.set({ source: 'staple', status: single.certStatus, ...labels }, 1);
+      thisUpdate.set(labels, Date.parse(single.thisUpdate) / 1000);
+      producedAt.set(labels, Date.parse(produced) / 1000);
     }
   }
-  if (single && producedAtIso) {
-    status.set({ source: 'staple', status: single.certStatus }, 1);
-    gauge('staple_probe_staple_this_update_timestamp_seconds', 'thisUpdate of the staple for the served certificate, as a Unix timestamp.').set(
-      Date.parse(single.thisUpdate) / 1000,
+  const expiring = stapled.flatMap(({ labels, single }) => (single.nextUpdate === null ? [] : [{ labels, next: Date.parse(single.nextUpdate) }]));
+  if (expiring.length) {
+    const nextUpdate = gauge('staple_probe_staple_next_update_timestamp_seconds', 'nextUpdate of that staple, as a Unix timestamp (absent when it has none).', [
+      'key_type',
+    ]);
+    const untilNext = gauge(
+      'staple_probe_staple_seconds_until_next_update',
+      "Seconds from the probe until that staple's nextUpdate (negative once expired; absent without a staple).",
+      ['key_type'],
     );
-    gauge('staple_probe_staple_produced_at_timestamp_seconds', 'producedAt of that staple, as a Unix timestamp.').set(Date.parse(producedAtIso) / 1000);
-    if (single.nextUpdate) {
-      gauge('staple_probe_staple_next_update_timestamp_seconds', 'nextUpdate of that staple, as a Unix timestamp (absent when it has none).').set(
-        Date.parse(single.nextUpdate) / 1000,
-      );
-      gauge(
-        'staple_probe_staple_seconds_until_next_update',
-        "Seconds from the probe until that staple's nextUpdate (negative once expired; absent without a staple).",
-      ).set((Date.parse(single.nextUpdate) - at) / 1000);
+    for (const { labels, next } of expiring) {
+      nextUpdate.set(labels, next / 1000);
+      untilNext.set(labels, (next - at) / 1000);
     }
   }
-  const live = target?.live.find((l) => l.valid);
-  if (live?.certStatus) status.set({ source: 'live', status: live.certStatus }, 1);
+  for (const c of certificates) {
+    const live = target?.live.find((l) => l.valid && l.leafSerial === c.leaf.serial);
+    if (live?.certStatus) status.set({ source: 'live', status: live.certStatus, key_type: c.keyType }, 1);
+  }
   return registry;
 }
