@@ -31,7 +31,8 @@ const ECDSA_OID: Record<HashAlg, string> = {
 
 /** A CRLReason a test response can carry (RFC 5280 §5.3.1). */
 export type CrlReasonName = Exclude<RevocationReason, `unknown(${number})`>;
-const REASON_CODE: Record<CrlReasonName, number> = {
+/** CRLReason codes (RFC 5280 §5.3.1), shared with the CRL builder. */
+export const REASON_CODE: Record<CrlReasonName, number> = {
   unspecified: 0,
   keyCompromise: 1,
   cACompromise: 2,
@@ -121,8 +122,8 @@ function certStatus(entry: EntrySpec): asn1js.BaseBlock {
   return new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 1 }, value });
 }
 
-/** Signature AlgorithmIdentifier and WebCrypto parameters for a signer key. */
-async function signerAlgorithm(
+/** Signature AlgorithmIdentifier and WebCrypto parameters for a signer key (the OCSP and CRL builders sign with it). */
+export async function signerAlgorithm(
   signer: Issued,
   hashAlg: HashAlg | undefined,
 ): Promise<{ id: pkijs.AlgorithmIdentifier; sign: (tbs: Uint8Array) => Promise<Uint8Array> }> {
