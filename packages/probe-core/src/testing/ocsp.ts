@@ -165,8 +165,15 @@ export async function signerAlgorithm(
     id: new pkijs.AlgorithmIdentifier({ algorithmId: ECDSA_OID[h] }),
     sign: async (tbs) => {
       const raw = new Uint8Array(await subtle.sign({ name: 'ECDSA', hash: h }, privateKey, tbs));
-      // WebCrypto gives r||s; X.509 wants ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }.
-      const int = (b: Uint8Array) => new asn1js.Integer({ valueHex: new Uint8Array([0, ...b]).buffer }).convertFromDER();
+      // WebCrypto gives r||s; X.509 wants ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }, each INTEGER
+      // minimal and positive (X.690 §8.3.2). asn1js's convertFromDER() drops the 00 that keeps a high bit
+      // positive, which OpenSSL then refuses as a negative r or s: the octets are trimmed here instead.
+      const int = (b: Uint8Array) => {
+        let start = 0;
+        while (start < b.length - 1 && b[start] === 0 && ((b[start + 1] ?? 0) & 0x80) === 0) start++;
+        const value = b.subarray(start);
+        return new asn1js.Integer({ valueHex: new Uint8Array((value[0] ?? 0) & 0x80 ? [0, ...value] : value).buffer });
+      };
       return new Uint8Array(new asn1js.Sequence({ value: [int(raw.slice(0, size)), int(raw.slice(size))] }).toBER());
     },
   };
