@@ -83,11 +83,19 @@ export interface ParsedCrl {
 }
 
 const PEM_BEGIN = '-----BEGIN X509 CRL-----';
-const PEM_BODY = /^([A-Za-z0-9+/=\s]*)-----END X509 CRL-----/;
+const PEM_END = '-----END X509 CRL-----';
+
+/** Octets allowed in a PEM body: the base64 alphabet, padding and white space (RFC 7468 §3). */
+const PEM_BODY_OCTETS = (() => {
+  const allowed = new Uint8Array(256);
+  for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= \t\r\n') allowed[c.charCodeAt(0)] = 1;
+  return allowed;
+})();
 
 /**
  * The DER of a CRL given as DER or as PEM (`-----BEGIN X509 CRL-----`, RFC 7468 §6; explanatory text before
- * it is allowed). DER is returned as is, not copied. Throws CrlDecodeError for anything else.
+ * it is allowed). DER is returned as is, not copied. Throws CrlDecodeError for anything else. The body is
+ * checked octet by octet rather than by a regular expression: a PEM CRL can be 50 MB.
  */
 export function readCrl(input: Uint8Array): Uint8Array {
   let first = 0;
@@ -96,9 +104,14 @@ export function readCrl(input: Uint8Array): Uint8Array {
   const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const begin = bytes.indexOf(PEM_BEGIN, 0, 'latin1');
   if (begin === -1) throw new CrlDecodeError(`neither DER nor PEM: no SEQUENCE and no "${PEM_BEGIN}" line`);
-  const match = PEM_BODY.exec(bytes.toString('latin1', begin + PEM_BEGIN.length));
-  if (!match) throw new CrlDecodeError('the PEM block has no end line, or characters outside base64');
-  const der = new Uint8Array(Buffer.from(match[1] ?? '', 'base64'));
+  const bodyStart = begin + PEM_BEGIN.length;
+  const end = bytes.indexOf(PEM_END, bodyStart, 'latin1');
+  if (end === -1) throw new CrlDecodeError('the PEM block has no end line');
+  for (let i = bodyStart; i < end; i++) {
+    if (PEM_BODY_OCTETS[bytes[i] as number] === 0) throw new CrlDecodeError('the PEM block has characters outside base64');
+  }
+  const decoded = Buffer.from(bytes.toString('latin1', bodyStart, end), 'base64');
+  const der = new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.byteLength);
   if (der.byteLength === 0) throw new CrlDecodeError('the PEM block is empty');
   return der;
 }
