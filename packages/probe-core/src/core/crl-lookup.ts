@@ -135,14 +135,18 @@ export function findRevoked(crl: ParsedCrl, serial: string | Uint8Array): CrlLoo
   return { entry: match && decodeEntry(match), entries, unknownCriticalEntryExtensions: [...unknown] };
 }
 
-/** The one matching entry, decoded with pkijs. */
+/** The one matching entry, decoded with pkijs; asn1js and pkijs throw on some bad values: as CrlDecodeError. */
 function decodeEntry(element: Uint8Array): RevokedEntry {
-  let entry: pkijs.RevokedCertificate;
   try {
-    entry = new pkijs.RevokedCertificate({ schema: asn1js.fromBER(toArrayBuffer(element)).result });
+    return decodeEntryUnsafe(element);
   } catch (error) {
+    if (error instanceof CrlDecodeError) throw error;
     throw new CrlDecodeError(`the revoked certificate entry does not decode: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+function decodeEntryUnsafe(element: Uint8Array): RevokedEntry {
+  const entry = new pkijs.RevokedCertificate({ schema: asn1js.fromBER(toArrayBuffer(element)).result });
   let reason: RevocationReason | null = null;
   let invalidityDate: number | null = null;
   for (const ext of entry.crlEntryExtensions?.extensions ?? []) {
