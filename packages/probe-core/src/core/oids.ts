@@ -16,6 +16,14 @@ export const OID = {
   crlDistributionPoints: '2.5.29.31',
   crlReason: '2.5.29.21',
   invalidityDate: '2.5.29.24',
+  keyUsage: '2.5.29.15',
+  issuerAltName: '2.5.29.18',
+  crlNumber: '2.5.29.20',
+  holdInstructionCode: '2.5.29.23',
+  deltaCrlIndicator: '2.5.29.27',
+  issuingDistributionPoint: '2.5.29.28',
+  certificateIssuer: '2.5.29.29',
+  freshestCrl: '2.5.29.46',
   authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
   tlsFeature: '1.3.6.1.5.5.7.1.24',
   adOcsp: '1.3.6.1.5.5.7.48.1',
@@ -35,6 +43,15 @@ const NAMES: Record<string, string> = {
   [OID.ocspExtendedRevoke]: 'ocspExtendedRevoke',
   [OID.crlReason]: 'crlReason',
   [OID.invalidityDate]: 'invalidityDate',
+  [OID.authorityKeyIdentifier]: 'authorityKeyIdentifier',
+  [OID.authorityInfoAccess]: 'authorityInfoAccess',
+  [OID.issuerAltName]: 'issuerAltName',
+  [OID.crlNumber]: 'crlNumber',
+  [OID.holdInstructionCode]: 'holdInstructionCode',
+  [OID.deltaCrlIndicator]: 'deltaCRLIndicator',
+  [OID.issuingDistributionPoint]: 'issuingDistributionPoint',
+  [OID.certificateIssuer]: 'certificateIssuer',
+  [OID.freshestCrl]: 'freshestCRL',
   [OID.ctSctList]: 'ctSignedCertificateTimestampList',
   [OID.sha1]: 'sha1',
   [OID.sha256]: 'sha256',
@@ -91,6 +108,28 @@ export const UNDERSTOOD_SINGLE_EXTENSIONS: ReadonlySet<string> = new Set([
   '2.5.29.29',
   OID.ctSctList,
 ]);
+
+/**
+ * CRL extensions (RFC 5280 §5.2) the CRL judgement reads or may ignore. deltaCRLIndicator is read only to
+ * refuse the delta CRL; freshestCRL only points at delta CRLs, which the probe does not fetch: the complete
+ * CRL stays valid on its own. A critical extension outside this set makes the CRL unusable (§5.2).
+ */
+export const UNDERSTOOD_CRL_EXTENSIONS: ReadonlySet<string> = new Set([
+  OID.authorityKeyIdentifier,
+  OID.issuerAltName,
+  OID.crlNumber,
+  OID.deltaCrlIndicator,
+  OID.issuingDistributionPoint,
+  OID.freshestCrl,
+  OID.authorityInfoAccess,
+]);
+
+/**
+ * CRL entry extensions (RFC 5280 §5.3) the lookup reads or may ignore. certificateIssuer is not among them:
+ * it belongs to indirect CRLs, whose entries may be about another CA's certificates, which the probe does
+ * not support; it is always critical, so such a CRL is reported as unusable.
+ */
+export const UNDERSTOOD_CRL_ENTRY_EXTENSIONS: ReadonlySet<string> = new Set([OID.crlReason, OID.invalidityDate, OID.holdInstructionCode]);
 
 const HASHES: Record<string, 'sha1' | 'sha256' | 'sha384' | 'sha512'> = {
   [OID.sha1]: 'sha1',

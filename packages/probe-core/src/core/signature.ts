@@ -188,7 +188,8 @@ export class SignatureVerifier {
     if (!sig) return { result: 'invalid' };
     try {
       this.verifications++;
-      const ok = await this.#subtle.verify(p.verifyAlg, cryptoKey, toArrayBuffer(sig), toArrayBuffer(data));
+      // `data` is passed as the view it is, not copied: a CRL's tbsCertList can be tens of MB (issue #22).
+      const ok = await this.#subtle.verify(p.verifyAlg, cryptoKey, toArrayBuffer(sig), data);
       return { result: ok ? 'valid' : 'invalid' };
     } catch {
       return { result: 'invalid' };

@@ -1,5 +1,5 @@
 /**
- * @staple-probe/core/testing: throwaway PKIs, OCSP responses, responders and stapling servers on loopback,
+ * @staple-probe/core/testing: throwaway PKIs, OCSP responses, CRLs, responders and stapling servers on loopback,
  * the same kit staple-probe's own tests and demo use. It loads @peculiar/x509 and its Reflect polyfill.
  * @packageDocumentation
  */
@@ -7,6 +7,8 @@ export { createPki, issue, importKeys, generateKeys, toPem, signingAlgorithm, EK
 export type { Issued, IssueOptions, KeyKind, PkiOptions, TestPki } from './pki.js';
 export { buildOcspResponse, buildErrorResponse } from './ocsp.js';
 export type { CertIdHashAlg, CrlReasonName, EntrySpec, ErrorStatus, ExtensionSpec, HashAlg, ResponseSpec } from './ocsp.js';
+export { buildCrl, bulkSerial } from './crl.js';
+export type { CrlEntrySpec, CrlIdpSpec, CrlReasonFlag, CrlSpec } from './crl.js';
 export { makeStaple, STAPLE_SCENARIOS, type StapleScenario } from './scenarios.js';
 export { startStaplingServer, freePort } from './server.js';
 export type { ServedIdentity, StapleSource, StaplingServer, StaplingServerOptions } from './server.js';

@@ -31,7 +31,8 @@ const ECDSA_OID: Record<HashAlg, string> = {
 
 /** A CRLReason a test response can carry (RFC 5280 §5.3.1). */
 export type CrlReasonName = Exclude<RevocationReason, `unknown(${number})`>;
-const REASON_CODE: Record<CrlReasonName, number> = {
+/** CRLReason codes (RFC 5280 §5.3.1), shared with the CRL builder. */
+export const REASON_CODE: Record<CrlReasonName, number> = {
   unspecified: 0,
   keyCompromise: 1,
   cACompromise: 2,
@@ -121,8 +122,8 @@ function certStatus(entry: EntrySpec): asn1js.BaseBlock {
   return new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 1 }, value });
 }
 
-/** Signature AlgorithmIdentifier and WebCrypto parameters for a signer key. */
-async function signerAlgorithm(
+/** Signature AlgorithmIdentifier and WebCrypto parameters for a signer key (the OCSP and CRL builders sign with it). */
+export async function signerAlgorithm(
   signer: Issued,
   hashAlg: HashAlg | undefined,
 ): Promise<{ id: pkijs.AlgorithmIdentifier; sign: (tbs: Uint8Array) => Promise<Uint8Array> }> {
@@ -164,8 +165,15 @@ async function signerAlgorithm(
     id: new pkijs.AlgorithmIdentifier({ algorithmId: ECDSA_OID[h] }),
     sign: async (tbs) => {
       const raw = new Uint8Array(await subtle.sign({ name: 'ECDSA', hash: h }, privateKey, tbs));
-      // WebCrypto gives r||s; X.509 wants ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }.
-      const int = (b: Uint8Array) => new asn1js.Integer({ valueHex: new Uint8Array([0, ...b]).buffer }).convertFromDER();
+      // WebCrypto gives r||s; X.509 wants ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }, each INTEGER
+      // minimal and positive (X.690 §8.3.2). asn1js's convertFromDER() drops the 00 that keeps a high bit
+      // positive, which OpenSSL then refuses as a negative r or s: the octets are trimmed here instead.
+      const int = (b: Uint8Array) => {
+        let start = 0;
+        while (start < b.length - 1 && b[start] === 0 && ((b[start + 1] ?? 0) & 0x80) === 0) start++;
+        const value = b.subarray(start);
+        return new asn1js.Integer({ valueHex: new Uint8Array((value[0] ?? 0) & 0x80 ? [0, ...value] : value).buffer });
+      };
       return new Uint8Array(new asn1js.Sequence({ value: [int(raw.slice(0, size)), int(raw.slice(size))] }).toBER());
     },
   };
