@@ -126,7 +126,10 @@ describe('GET /probe', () => {
         'staple_probe_staple_present{address="127.0.0.1",tls_version="1.3",key_type="ECDSA"} 1',
         'staple_probe_staple_present{address="127.0.0.1",tls_version="1.3",key_type="RSA"} 1',
       ]);
-      expect(series(text, 'staple_probe_finding')).toEqual(['staple_probe_finding{code="STAPLE_CERTID_MISMATCH",severity="critical"} 1']);
+      expect(series(text, 'staple_probe_finding').sort()).toEqual([
+        'staple_probe_finding{code="COMPARE_CERTIFICATES_DISAGREE",severity="warn"} 1',
+        'staple_probe_finding{code="STAPLE_CERTID_MISMATCH",severity="critical"} 1',
+      ]);
       // The RSA certificate has no staple of its own, so its staple gauges are absent rather than the ECDSA staple's values.
       expect(series(text, 'staple_probe_cert_status').sort()).toEqual([
         'staple_probe_cert_status{source="live",status="good",key_type="ECDSA"} 1',
