@@ -1,17 +1,9 @@
 /** CRL judgement (issue #22) over CRLs made by the testing kit: parse, lookup, signature, scope, times, malformed bytes. */
 import { buildCrl, createPki, issue, toPem, type CrlSpec, type Issued, type TestPki } from '@staple-probe/core/testing';
+import { FINDINGS } from '@staple-probe/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Cert, parseCertificate } from '../../packages/probe-core/src/core/certificate.js';
-import {
-  CRL_PROBLEM_SEVERITY,
-  CrlDecodeError,
-  type CrlContext,
-  type CrlJudgement,
-  findRevoked,
-  judgeCrl,
-  judgeCrlBytes,
-  parseCrl,
-} from '../../packages/probe-core/src/core/crl.js';
+import { CrlDecodeError, type CrlContext, type CrlJudgement, findRevoked, judgeCrl, judgeCrlBytes, parseCrl } from '../../packages/probe-core/src/core/crl.js';
 import { SignatureVerifier } from '../../packages/probe-core/src/core/signature.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
@@ -408,8 +400,8 @@ describe('judgeCrl', () => {
   });
 
   it('every code has a proposed severity, and only a revocation (or an opted-in threshold) is critical', () => {
-    const critical = Object.entries(CRL_PROBLEM_SEVERITY)
-      .filter(([, s]) => s === 'critical')
+    const critical = Object.entries(FINDINGS)
+      .filter(([c, info]) => c.startsWith('CRL_') && info.severity === 'critical')
       .map(([c]) => c);
     expect(critical).toEqual(['CRL_REVOKED', 'CRL_EXPIRING_CRITICAL']);
   });

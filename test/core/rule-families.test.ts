@@ -44,7 +44,7 @@ beforeAll(async () => {
 const choice = (over: Partial<IssuerChoice> = {}): IssuerChoice => ({ issuer: intermediate, source: 'served', rejected: null, ...over });
 
 function certificate(over: Partial<CertificateView> = {}): CertificateView {
-  return { leaf, choice: choice(), live: null, issuerFetches: [], where: TARGET, ...over };
+  return { leaf, choice: choice(), live: null, issuerFetches: [], crls: [], where: TARGET, ...over };
 }
 
 /** A judged staple giving `status` for our certificate, with `problems`. */

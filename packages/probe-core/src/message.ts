@@ -98,6 +98,39 @@ const MESSAGES: { readonly [C in FindingCode]: (a: FindingArgs[C]) => string } =
   CERT_ISSUER_MISMATCH: (a) =>
     `${a.source === 'given' ? 'the --issuer certificate' : 'the served chain certificate'} ${a.issuer} does not verify the leaf's signature (leaf issuer ${a.leafIssuer})`,
   CERT_UNPARSEABLE: (a) => `the ${a.role} certificate does not parse: ${a.reason}`,
+  CRL_REVOKED: (a) =>
+    `the CRL${a.url ? ` at ${a.url}` : ''} lists serial ${a.serial} as REVOKED since ${a.revocationDate}${a.reason ? `, reason ${a.reason}` : ', no reason given'}`,
+  CRL_NOT_LISTED: (a) => `not listed in the CRL${a.url ? ` at ${a.url}` : ''} (${a.entries} entries)${a.nextUpdate ? `, next update ${a.nextUpdate}` : ''}`,
+  CRL_UNREACHABLE: (a) => `the CRL at ${a.url} is unreachable: ${a.message}`,
+  CRL_TIMEOUT: (a) => `the CRL at ${a.url} timed out: ${a.message}`,
+  CRL_HTTP_ERROR: (a) => `the CRL URL ${a.url} answered HTTP ${a.status}`,
+  CRL_TOO_LARGE: (a) => `the CRL at ${a.url} is too large: ${a.message}`,
+  CRL_NOT_A_CRL: (a) => `${a.url ? `the ${a.length} bytes at ${a.url}` : `${a.length} bytes`} are not a CRL: ${a.reason}`,
+  CRL_ISSUER_MISMATCH: (a) => `the CRL${a.url ? ` at ${a.url}` : ''} is issued by ${a.crlIssuer}, not by the certificate's issuer ${a.certIssuer}`,
+  CRL_NOT_VERIFIED: (a) =>
+    `the CRL${a.url ? ` at ${a.url}` : ''} was not verified: ${a.reason === 'no-issuer' ? 'the issuer certificate is not known' : 'the issuer certificate is not the CRL issuer'}`,
+  CRL_BAD_SIGNATURE: (a) => `the CRL${a.url ? ` at ${a.url}` : ''} does not verify with ${a.issuer}'s key (${a.algorithm})`,
+  CRL_UNSUPPORTED_ALGORITHM: (a) => `the CRL${a.url ? ` at ${a.url}` : ''} is signed with ${a.algorithm}, which cannot be verified`,
+  CRL_ISSUER_CANNOT_SIGN_CRLS: (a) => `${a.issuer} may not sign CRLs (no cRLSign key usage)`,
+  CRL_KEY_ID_MISMATCH: (a) => `the CRL's authority key id ${a.authorityKeyId} is not the issuer's subject key id ${a.subjectKeyId}`,
+  CRL_UNKNOWN_CRITICAL_EXTENSION: (a) =>
+    `critical ${a.scope === 'entry' ? 'entry ' : ''}extension ${a.name ?? a.oid}${a.name ? ` (${a.oid})` : ''} of the CRL is not understood`,
+  CRL_DELTA: (a) => `the CRL${a.url ? ` at ${a.url}` : ''} is a delta CRL (base CRL number ${a.baseCrlNumber}), not supported`,
+  CRL_INDIRECT: (a) => `the CRL${a.url ? ` at ${a.url}` : ''} is an indirect CRL, not supported`,
+  CRL_WRONG_SCOPE: (a) =>
+    `the CRL${a.url ? ` at ${a.url}` : ''} does not cover this certificate: ${a.reason === 'distribution-point' ? `it covers ${a.covers ?? 'other distribution points'}` : a.reason}`,
+  CRL_PARTIAL_REASONS: (a) => `the CRL${a.url ? ` at ${a.url}` : ''} covers only the reasons ${a.reasons}`,
+  CRL_NOT_YET_VALID: (a) => `the CRL's thisUpdate ${a.thisUpdate} is ${duration(a.aheadSeconds)} ahead`,
+  CRL_EXPIRED: (a) => `the CRL${a.url ? ` at ${a.url}` : ''} expired: nextUpdate ${a.nextUpdate} passed ${duration(a.agoSeconds)} ago`,
+  CRL_EXPIRING_CRITICAL: (a) => `the CRL has only ${duration(a.remainingSeconds)} left before nextUpdate ${a.nextUpdate}`,
+  CRL_EXPIRING: (a) => `the CRL has only ${duration(a.remainingSeconds)} left before nextUpdate ${a.nextUpdate}`,
+  CRL_NO_NEXT_UPDATE: (a) => `the CRL (thisUpdate ${a.thisUpdate}) has no nextUpdate`,
+  CRL_NOT_FETCHED: (a) => `the certificate's CRL distribution points are not fetched: ${a.urls}`,
+  CRL_NOT_CHECKED: (a) => `CRL checking is off (--no-crl); the certificate names ${a.urls}`,
+  COMPARE_CRL_REVOKED: (a) =>
+    `the ${a.source === 'staple' ? 'staple' : "CA's live OCSP answer"} says good, but the CRL lists the certificate as revoked since ${a.revocationDate}${a.reason ? ` (${a.reason})` : ''}`,
+  COMPARE_CRL_NOT_LISTED: (a) =>
+    `the ${a.source === 'staple' ? 'staple' : "CA's live OCSP answer"} says revoked, but the CRL${a.url ? ` at ${a.url}` : ''} does not list the certificate`,
   TLS_RESOLVE_FAILED: (a) => `name resolution failed: ${a.message}`,
   TLS_CONNECT_FAILED: (a) => `connection failed: ${a.message}`,
   TLS_TIMEOUT: (a) => `timed out: ${a.message}`,

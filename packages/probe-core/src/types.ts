@@ -398,6 +398,53 @@ export interface FindingArgs {
   readonly CERT_MUST_STAPLE: NoArgs;
   readonly CERT_ISSUER_MISMATCH: { readonly issuer: string; readonly leafIssuer: string; readonly source: 'given' | 'served' };
   readonly CERT_UNPARSEABLE: { readonly role: CertRole; readonly reason: string };
+  // --- revocation lists (CRLs); `url` is null for a CRL judged offline (`probe inspect site.crl`) ---
+  readonly CRL_REVOKED: {
+    readonly url: string | null;
+    readonly serial: string;
+    readonly revocationDate: string;
+    readonly reason: RevocationReason | null;
+    readonly invalidityDate: string | null;
+  };
+  readonly CRL_NOT_LISTED: { readonly url: string | null; readonly nextUpdate: string | null; readonly entries: number };
+  readonly CRL_UNREACHABLE: { readonly url: string; readonly message: string };
+  readonly CRL_TIMEOUT: { readonly url: string; readonly message: string };
+  readonly CRL_HTTP_ERROR: { readonly url: string; readonly status: number };
+  readonly CRL_TOO_LARGE: { readonly url: string; readonly message: string };
+  readonly CRL_NOT_A_CRL: { readonly url: string | null; readonly reason: string; readonly length: number };
+  readonly CRL_ISSUER_MISMATCH: { readonly url: string | null; readonly crlIssuer: string; readonly certIssuer: string };
+  readonly CRL_NOT_VERIFIED: { readonly url: string | null; readonly reason: 'no-issuer' | 'issuer-name-differs' };
+  readonly CRL_BAD_SIGNATURE: { readonly url: string | null; readonly issuer: string; readonly algorithm: string };
+  readonly CRL_UNSUPPORTED_ALGORITHM: { readonly url: string | null; readonly algorithm: string };
+  readonly CRL_ISSUER_CANNOT_SIGN_CRLS: { readonly url: string | null; readonly issuer: string };
+  readonly CRL_KEY_ID_MISMATCH: { readonly url: string | null; readonly authorityKeyId: string; readonly subjectKeyId: string };
+  readonly CRL_UNKNOWN_CRITICAL_EXTENSION: { readonly url: string | null; readonly oid: string; readonly name: string | null; readonly scope: 'crl' | 'entry' };
+  readonly CRL_DELTA: { readonly url: string | null; readonly baseCrlNumber: string };
+  readonly CRL_INDIRECT: { readonly url: string | null };
+  readonly CRL_WRONG_SCOPE: {
+    readonly url: string | null;
+    readonly reason: 'distribution-point' | 'ca-certs-only' | 'user-certs-only' | 'attribute-certs-only';
+    readonly covers: string | null;
+  };
+  readonly CRL_PARTIAL_REASONS: { readonly url: string | null; readonly reasons: string };
+  readonly CRL_NOT_YET_VALID: { readonly url: string | null; readonly thisUpdate: string; readonly aheadSeconds: number };
+  readonly CRL_EXPIRED: { readonly url: string | null; readonly nextUpdate: string; readonly agoSeconds: number };
+  readonly CRL_EXPIRING_CRITICAL: {
+    readonly url: string | null;
+    readonly nextUpdate: string;
+    readonly remainingSeconds: number;
+    readonly thresholdSeconds: number;
+  };
+  readonly CRL_EXPIRING: { readonly url: string | null; readonly nextUpdate: string; readonly remainingSeconds: number; readonly thresholdSeconds: number };
+  readonly CRL_NO_NEXT_UPDATE: { readonly url: string | null; readonly thisUpdate: string };
+  /** Only `ldap:` (or other non-HTTP) distribution points: named, not fetched. */
+  readonly CRL_NOT_FETCHED: { readonly urls: string };
+  /** CRL checking was switched off (--no-crl) for a certificate that names a CRL. */
+  readonly CRL_NOT_CHECKED: { readonly urls: string };
+  /** The staple or the live OCSP answer says good while an authentic CRL lists the certificate. */
+  readonly COMPARE_CRL_REVOKED: { readonly source: 'staple' | 'live'; readonly revocationDate: string; readonly reason: RevocationReason | null };
+  /** OCSP (staple or live) says revoked while an authentic, current CRL does not list the certificate. */
+  readonly COMPARE_CRL_NOT_LISTED: { readonly source: 'staple' | 'live'; readonly url: string | null };
   // --- the connection ---
   readonly TLS_RESOLVE_FAILED: { readonly message: string };
   readonly TLS_CONNECT_FAILED: { readonly message: string };
@@ -441,6 +488,24 @@ export interface LiveReport {
   readonly valid: boolean;
 }
 
+/** One CRL download of a certificate and what it said about it. */
+export interface CrlReport {
+  readonly url: string;
+  /**
+   * `revoked` (listed in an authentic CRL that covers the certificate), `not-listed` (absent from an
+   * authentic, current, complete one), `unusable` (judged, but not to be trusted: the findings say why),
+   * `unavailable` (not downloaded: the findings say why).
+   */
+  readonly status: 'revoked' | 'not-listed' | 'unusable' | 'unavailable';
+  readonly thisUpdate: string | null;
+  readonly nextUpdate: string | null;
+  /** Entries the CRL lists; null when they could not be walked. */
+  readonly entries: number | null;
+  /** Size of the download; null when none arrived. */
+  readonly bytes: number | null;
+  readonly durationMs: number;
+}
+
 /** One certificate the target served, judged on its own (a server may hold an RSA and an ECDSA one). */
 export interface CertificateReport {
   readonly keyType: KeyType;
@@ -451,6 +516,8 @@ export interface CertificateReport {
   readonly offers: readonly Offer[];
   /** Whether its handshakes carried a staple: in all, in some, in none. */
   readonly stapled: 'always' | 'sometimes' | 'never';
+  /** Its CRLs (issue #22): one per http(s) distribution point, when CRL checking is on. */
+  readonly crls: readonly CrlReport[];
   /** The verdicts over the findings about this certificate (and the target's that concern every certificate). */
   readonly verdict: Verdict;
   readonly staplingVerdict: Verdict;

@@ -2,6 +2,7 @@ import { DEFAULTS } from '../defaults.js';
 import { FINDINGS, type FindingCode } from '../findings.js';
 import type {
   CertificateReport,
+  CrlReport,
   Evidence,
   Finding,
   InspectEvidence,
@@ -26,6 +27,7 @@ import { type Context, judgeResponse } from './judge.js';
 import { liveProblems } from './live.js';
 import { missingStapleProblems, stapleSequenceOf, stapleSequenceProblems } from './presence.js';
 import type { PlacedProblem, Problem } from './problem.js';
+import { type CrlView, crlProblems } from './revocation.js';
 import { serverOf } from './server.js';
 import { SignatureVerifier } from './signature.js';
 import { trustProblems } from './trust.js';
@@ -157,6 +159,7 @@ function probeFindings(evidence: ProbeEvidence, views: ProbeViews): Findings {
     findings.addPlaced(chainProblems(certificate));
     findings.addPlaced(liveProblems(certificate, evidence.liveDisabled ?? false));
     findings.addPlaced(missingStapleProblems(certificate, views.addresses));
+    findings.addPlaced(crlProblems(certificate, certificate.crls, views.addresses, evidence.crlDisabled ?? false));
   }
   findings.addPlaced(addressDisagreements(views.addresses, targetWhere));
   for (const p of views.unparseable) findings.add(p, targetWhere);
@@ -202,6 +205,21 @@ function concerns(finding: Finding, leaf: { readonly keyType: string; readonly s
   return named.length === 0 || named.some((w) => w.serial === leaf.serial && w.keyType === leaf.keyType);
 }
 
+const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function crlReport({ fetch, judged }: CrlView): CrlReport {
+  const { exchange } = fetch;
+  return {
+    url: fetch.url,
+    status: judged ? judged.status : 'unavailable',
+    thisUpdate: isoOrNull(judged?.thisUpdate ?? null),
+    nextUpdate: isoOrNull(judged?.nextUpdate ?? null),
+    entries: judged?.entries ?? null,
+    bytes: exchange.ok ? exchange.body.byteLength : null,
+    durationMs: exchange.durationMs,
+  };
+}
+
 function certificateReport(c: CertificateView, views: ProbeViews, findings: readonly Finding[]): CertificateReport {
   const served = views.addresses.flatMap((a) => a.certificates.filter((s) => s.certificate.leaf.sha256 === c.leaf.sha256));
   const attempts = served.flatMap((s) => s.attempts);
@@ -215,6 +233,7 @@ function certificateReport(c: CertificateView, views: ProbeViews, findings: read
     mustStaple: c.leaf.mustStaple,
     offers,
     stapled: stapledCount === 0 ? 'never' : stapledCount === attempts.length ? 'always' : 'sometimes',
+    crls: c.crls.map(crlReport),
     verdict: verdictOf(own),
     staplingVerdict: staplingVerdictOf(own),
   };

@@ -6,7 +6,7 @@
  * (crl-lookup.ts) walks them for one serial; `judgeCrl` does everything for one certificate, and
  * `judgeCrlBytes` starts from the bytes, turning bytes that are no CRL into a problem.
  */
-import type { RevocationReason, Severity } from '../types.js';
+import type { Problem } from './problem.js';
 import type { Cert } from './certificate.js';
 import { CrlDecodeError } from './crl-der.js';
 import { findRevoked, type CrlLookup, type RevokedEntry } from './crl-lookup.js';
@@ -23,107 +23,31 @@ export { parseCrl, readCrl, type IssuingDistributionPoint, type ParsedCrl, type 
 type Url = string | null;
 
 /**
- * What can be wrong with a CRL, or what it says, for one certificate: a union over `code` in the shape of
- * `Problem`, to move into the catalogue (`FindingArgs`, `FINDINGS`, `message.ts`). Args are scalars, as the
- * JSON schema wants; the proposed severity of each is in `CRL_PROBLEM_SEVERITY`. Which of them make the
- * CRL unusable is said per code: an unusable CRL never yields "not revoked".
+ * What can be wrong with a CRL, or what it says, for one certificate: the `CRL_*` problems of `judgeCrl` (their
+ * args are `FindingArgs`; wording in message.ts, severity and hint in the catalogue). Which of them make the
+ * CRL unusable is below: an unusable CRL never yields "not revoked".
  */
-export type CrlProblem =
-  /** The certificate is listed in a CRL that is authentic and covers it. Proposed: critical. */
-  | {
-      readonly code: 'CRL_REVOKED';
-      readonly args: {
-        readonly url: Url;
-        readonly serial: string;
-        readonly revocationDate: string;
-        readonly reason: RevocationReason | null;
-        readonly invalidityDate: string | null;
-      };
-    }
-  /** The bytes are no CRL: not DER or PEM, truncated, trailing bytes, another structure, a malformed entry. Unusable. Proposed: warn. */
-  | { readonly code: 'CRL_NOT_A_CRL'; readonly args: { readonly url: Url; readonly reason: string; readonly length: number } }
-  /** The CRL's issuer is not the certificate's issuer: another CA's CRL, or an indirect CRL of a separate CRL issuer. Unusable. Proposed: warn. */
-  | { readonly code: 'CRL_ISSUER_MISMATCH'; readonly args: { readonly url: Url; readonly crlIssuer: string; readonly certIssuer: string } }
-  /**
-   * The signature could not be checked: the issuer certificate is unknown (`no-issuer`), or the one given is
-   * not named the CRL's issuer (`issuer-name-differs`). Unusable. Proposed: unknown (as SIGNER_NOT_CHECKED).
-   */
-  | { readonly code: 'CRL_NOT_VERIFIED'; readonly args: { readonly url: Url; readonly reason: 'no-issuer' | 'issuer-name-differs' } }
-  /** The issuer's key does not verify the signature over tbsCertList: forged, damaged, or signed by another key. Unusable. Proposed: warn. */
-  | { readonly code: 'CRL_BAD_SIGNATURE'; readonly args: { readonly url: Url; readonly issuer: string; readonly algorithm: string } }
-  /** The signature algorithm (or its parameters, or the key's curve) is one WebCrypto cannot verify. Unusable. Proposed: warn. */
-  | { readonly code: 'CRL_UNSUPPORTED_ALGORITHM'; readonly args: { readonly url: Url; readonly algorithm: string } }
-  /** The issuer certificate's keyUsage lacks cRLSign (RFC 5280 §6.3.3 (f)). Unusable. Proposed: warn. */
-  | { readonly code: 'CRL_ISSUER_CANNOT_SIGN_CRLS'; readonly args: { readonly url: Url; readonly issuer: string } }
-  /**
-   * The CRL's authorityKeyIdentifier differs from the issuer's subjectKeyIdentifier (hex): a CRL of another
-   * key of the same CA name. Alone it changes nothing (the signature decides), but explains a bad one. Proposed: info.
-   */
-  | { readonly code: 'CRL_KEY_ID_MISMATCH'; readonly args: { readonly url: Url; readonly authorityKeyId: string; readonly subjectKeyId: string } }
-  /** A critical extension the probe does not understand, of the CRL or of any entry (`scope`). Unusable (§5.2, §5.3). Proposed: warn. */
-  | {
-      readonly code: 'CRL_UNKNOWN_CRITICAL_EXTENSION';
-      readonly args: { readonly url: Url; readonly oid: string; readonly name: string | null; readonly scope: 'crl' | 'entry' };
-    }
-  /** A delta CRL (deltaCRLIndicator): it lists only changes since its base CRL, and deltas are not supported. Unusable. Proposed: warn. */
-  | { readonly code: 'CRL_DELTA'; readonly args: { readonly url: Url; readonly baseCrlNumber: string } }
-  /** An indirect CRL (IDP indirectCRL): entries may be about another CA's certificates; not supported. Unusable. Proposed: warn. */
-  | { readonly code: 'CRL_INDIRECT'; readonly args: { readonly url: Url } }
-  /**
-   * The Issuing Distribution Point says the CRL does not cover this certificate: another distribution point
-   * (`covers`: the URIs it names, comma-separated), only CA or only end-entity or only attribute
-   * certificates. Unusable. Proposed: warn.
-   */
-  | {
-      readonly code: 'CRL_WRONG_SCOPE';
-      readonly args: {
-        readonly url: Url;
-        readonly reason: 'distribution-point' | 'ca-certs-only' | 'user-certs-only' | 'attribute-certs-only';
-        readonly covers: string | null;
-      };
-    }
-  /** The CRL covers only some revocation reasons (IDP onlySomeReasons, comma-separated): "not listed" proves nothing. Proposed: warn. */
-  | { readonly code: 'CRL_PARTIAL_REASONS'; readonly args: { readonly url: Url; readonly reasons: string } }
-  /** thisUpdate is ahead of now by more than the skew. Only a listing still counts. Proposed: warn. */
-  | { readonly code: 'CRL_NOT_YET_VALID'; readonly args: { readonly url: Url; readonly thisUpdate: string; readonly aheadSeconds: number } }
-  /** now is past nextUpdate by more than the skew: the CA published no newer list, or it was not fetched. Only a listing still counts. Proposed: warn. */
-  | { readonly code: 'CRL_EXPIRED'; readonly args: { readonly url: Url; readonly nextUpdate: string; readonly agoSeconds: number } }
-  /** Less than the operator's critical threshold remains before nextUpdate. Proposed: critical (the operator asked for it; off by default). */
-  | {
-      readonly code: 'CRL_EXPIRING_CRITICAL';
-      readonly args: { readonly url: Url; readonly nextUpdate: string; readonly remainingSeconds: number; readonly thresholdSeconds: number };
-    }
-  /** Less than the warning threshold remains before nextUpdate. Usable. Proposed: warn. */
-  | {
-      readonly code: 'CRL_EXPIRING';
-      readonly args: { readonly url: Url; readonly nextUpdate: string; readonly remainingSeconds: number; readonly thresholdSeconds: number };
-    }
-  /** The CRL has no nextUpdate (RFC 5280 §5.1.2.5 requires one): nobody can tell when it is stale. Usable. Proposed: warn. */
-  | { readonly code: 'CRL_NO_NEXT_UPDATE'; readonly args: { readonly url: Url; readonly thisUpdate: string } };
+export type CrlProblemCode =
+  | 'CRL_REVOKED'
+  | 'CRL_NOT_A_CRL'
+  | 'CRL_ISSUER_MISMATCH'
+  | 'CRL_NOT_VERIFIED'
+  | 'CRL_BAD_SIGNATURE'
+  | 'CRL_UNSUPPORTED_ALGORITHM'
+  | 'CRL_ISSUER_CANNOT_SIGN_CRLS'
+  | 'CRL_KEY_ID_MISMATCH'
+  | 'CRL_UNKNOWN_CRITICAL_EXTENSION'
+  | 'CRL_DELTA'
+  | 'CRL_INDIRECT'
+  | 'CRL_WRONG_SCOPE'
+  | 'CRL_PARTIAL_REASONS'
+  | 'CRL_NOT_YET_VALID'
+  | 'CRL_EXPIRED'
+  | 'CRL_EXPIRING_CRITICAL'
+  | 'CRL_EXPIRING'
+  | 'CRL_NO_NEXT_UPDATE';
 
-export type CrlProblemCode = CrlProblem['code'];
-
-/** The severity proposed for each code, for the catalogue. */
-export const CRL_PROBLEM_SEVERITY = {
-  CRL_REVOKED: 'critical',
-  CRL_NOT_A_CRL: 'warn',
-  CRL_ISSUER_MISMATCH: 'warn',
-  CRL_NOT_VERIFIED: 'unknown',
-  CRL_BAD_SIGNATURE: 'warn',
-  CRL_UNSUPPORTED_ALGORITHM: 'warn',
-  CRL_ISSUER_CANNOT_SIGN_CRLS: 'warn',
-  CRL_KEY_ID_MISMATCH: 'info',
-  CRL_UNKNOWN_CRITICAL_EXTENSION: 'warn',
-  CRL_DELTA: 'warn',
-  CRL_INDIRECT: 'warn',
-  CRL_WRONG_SCOPE: 'warn',
-  CRL_PARTIAL_REASONS: 'warn',
-  CRL_NOT_YET_VALID: 'warn',
-  CRL_EXPIRED: 'warn',
-  CRL_EXPIRING_CRITICAL: 'critical',
-  CRL_EXPIRING: 'warn',
-  CRL_NO_NEXT_UPDATE: 'warn',
-} as const satisfies Record<CrlProblemCode, Severity>;
+export type CrlProblem = Problem<CrlProblemCode>;
 
 /** Problems after which nothing the CRL says about this certificate can be believed, a listing included. */
 const UNTRUSTED: ReadonlySet<CrlProblemCode> = new Set<CrlProblemCode>([

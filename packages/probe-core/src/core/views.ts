@@ -17,6 +17,7 @@ import { certificatesFromIssuerBody, chooseIssuer, type IssuerChoice } from './i
 import { type Context, type Judged, judgeResponse } from './judge.js';
 import { judgeLive, type LiveJudged } from './live.js';
 import type { Problem } from './problem.js';
+import { type CrlView, judgeCrls } from './revocation.js';
 
 /** Parses certificates once per run, remembering which would not parse. */
 export class Certs {
@@ -49,6 +50,8 @@ export interface CertificateView {
   readonly live: LiveJudged | null;
   /** The caIssuers downloads made for this leaf, in evidence order. */
   readonly issuerFetches: readonly IssuerFetchEvidence[];
+  /** Its CRL downloads, each judged for it when it arrived. */
+  readonly crls: readonly CrlView[];
   /** The place of findings about the certificate itself: its target (and the certificate, when it has company). */
   readonly where: Location;
 }
@@ -138,7 +141,12 @@ function certificateViews(evidence: ProbeEvidence, certs: Certs, ctx: Context, s
     );
     const liveEvidence = (evidence.live ?? []).find((l) => l.leaf === key);
     const live = liveEvidence && choice.issuer ? await judgeLive(liveEvidence, leaf, choice.issuer, ctx) : null;
-    return { leaf, choice, live, issuerFetches, where: several ? { ...target, ...certificateWhere(leaf) } : target };
+    const crls = await judgeCrls(
+      { leaf, choice },
+      (evidence.crls ?? []).filter((c) => c.leaf === key),
+      ctx,
+    );
+    return { leaf, choice, live, issuerFetches, crls, where: several ? { ...target, ...certificateWhere(leaf) } : target };
   };
   return {
     given: evidence.issuer !== null,
