@@ -3,7 +3,14 @@
  * pauses for, given what came back. Actions read `start 1.2#1` (attempt 1 of TLS 1.2), `count 1.3#2`, …
  */
 import { describe, expect, it } from 'vitest';
-import { AT_ONCE, HandshakeSchedule, type HandshakeEnd, type ScheduleAction, type ScheduleOptions } from '../../packages/probe-core/src/core/schedule.js';
+import {
+  AT_ONCE,
+  HandshakeSchedule,
+  type HandshakeEnd,
+  type ScheduleAction,
+  type ScheduleOptions,
+  versionsToConfirm,
+} from '../../packages/probe-core/src/core/schedule.js';
 import type { TlsFailureKind } from '../../packages/probe-core/src/types.js';
 
 type How = 'stapled' | 'bare' | TlsFailureKind;
@@ -344,5 +351,24 @@ describe('handshake schedule', () => {
     const s = drive();
     s.abort();
     expect(s.start()).toEqual(['done']);
+  });
+});
+
+describe('versionsToConfirm: one more handshake for a version that may only have met workers that had not fetched', () => {
+  const h = (tlsVersion: '1.2' | '1.3', order: number, stapled: boolean | null) => ({ tlsVersion, order, ok: stapled !== null, stapled: stapled === true });
+
+  it('a version whose every completed handshake came before the first staple, none stapled', () => {
+    expect(versionsToConfirm([h('1.2', 0, false), h('1.2', 6, false), h('1.2', 7, false), h('1.3', 8, true), h('1.3', 9, true)], 3)).toEqual(['1.2']);
+  });
+
+  it('not a version with a staple, nor one with an unstapled handshake after the first staple (a server that does not staple on it)', () => {
+    expect(versionsToConfirm([h('1.2', 0, false), h('1.2', 6, true), h('1.3', 7, true)], 3)).toEqual([]);
+    expect(versionsToConfirm([h('1.3', 0, true), h('1.2', 1, false), h('1.2', 2, false)], 3)).toEqual([]);
+  });
+
+  it('nothing when nothing stapled, with a single attempt, or for a version that only failed', () => {
+    expect(versionsToConfirm([h('1.2', 0, false), h('1.3', 1, false)], 3)).toEqual([]);
+    expect(versionsToConfirm([h('1.2', 0, false), h('1.3', 1, true)], 1)).toEqual([]);
+    expect(versionsToConfirm([h('1.2', 0, null), h('1.3', 1, true)], 3)).toEqual([]);
   });
 });

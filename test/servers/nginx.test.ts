@@ -269,10 +269,13 @@ describe.runIf(HAS)('nginx', () => {
         const attempts = all.filter((a) => a.offer === 'default');
         const context = `${explain(report, server)}\n${all.map((a) => `${a.tlsVersion}/${a.offer}#${a.attempt} ${a.ok ? (a.staple ? 'stapled' : 'bare') : 'failed'}`).join(', ')}`;
         expect(all.filter((a) => a.offer !== 'default').map((a) => `${a.offer}:${a.ok}`)).toEqual(['rsa:true', 'ecdsa:false', 'rsa:true', 'ecdsa:false']);
+        // Three attempts per version, and a fourth of a version whose attempts all came before the first staple.
+        const fourth = attempts.filter((a) => a.attempt === 4);
+        expect(fourth.length, context).toBeLessThanOrEqual(1);
         expect(
           attempts.map((a) => a.ok),
           context,
-        ).toEqual([true, true, true, true, true, true]);
+        ).toEqual(Array.from({ length: 6 + fourth.length }, () => true));
         expect(
           found.filter((c) => !['STAPLE_LAZY', 'STAPLE_INTERMITTENT', 'STAPLE_MISSING_ON_VERSION', 'STAPLE_MISSING'].includes(c)),
           context,

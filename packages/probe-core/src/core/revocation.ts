@@ -56,7 +56,8 @@ export function crlProblems(certificate: CertificateView, crls: readonly CrlView
   const { leaf, where } = certificate;
   if (leaf.crlUrls.length === 0) return [];
   if (disabled) return [placed({ code: 'CRL_NOT_CHECKED', args: { urls: leaf.crlUrls.join(', ') } }, where)];
-  if (crls.length === 0) return [placed({ code: 'CRL_NOT_FETCHED', args: { urls: leaf.crlUrls.join(', ') } }, where)];
+  // Only ldap: (or other) points: named, not fetched. Downloads absent for http ones: evidence from elsewhere.
+  if (!leaf.crlUrls.some((u) => /^https?:\/\//i.test(u))) return [placed({ code: 'CRL_NOT_FETCHED', args: { urls: leaf.crlUrls.join(', ') } }, where)];
   const problems: PlacedProblem[] = [];
   const ocsp = ocspStatuses(certificate, addresses);
   for (const { fetch, judged } of crls) {

@@ -368,3 +368,32 @@ export class HandshakeSchedule {
     return true;
   }
 }
+
+/** One counted handshake of an address, as far as confirming a version goes. */
+export interface CountedHandshake {
+  readonly tlsVersion: TlsVersion;
+  /** Its place among the address's handshakes by start. */
+  readonly order: number;
+  readonly ok: boolean;
+  readonly stapled: boolean;
+}
+
+/**
+ * The versions to try once more after the schedule: those whose handshakes completed without a staple, all
+ * of them started before the address's first stapled one. nginx fetches per worker process: right after a
+ * start each worker staples only after its own first request, so a version's attempts can all land on
+ * workers that have not fetched yet while the other version's land on one that has (measured with
+ * `worker_processes 4`: STAPLE_MISSING_ON_VERSION after 10 of 20 fresh starts, docs/servers.md). One more
+ * handshake after everything tells that from a version that never staples. None with a single attempt
+ * (nothing of the lazy reading is asked for) or when nothing stapled.
+ */
+export function versionsToConfirm(counted: readonly CountedHandshake[], attempts: number): TlsVersion[] {
+  if (attempts < 2) return [];
+  const firstStaple = Math.min(...counted.filter((h) => h.ok && h.stapled).map((h) => h.order));
+  if (!Number.isFinite(firstStaple)) return [];
+  const versions = [...new Set(counted.map((h) => h.tlsVersion))];
+  return versions.filter((v) => {
+    const done = counted.filter((h) => h.tlsVersion === v && h.ok);
+    return done.length > 0 && done.every((h) => !h.stapled && h.order < firstStaple);
+  });
+}

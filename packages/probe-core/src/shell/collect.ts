@@ -3,7 +3,7 @@ import { sha256Hex } from '../core/bytes.js';
 import { DEFAULTS } from '../defaults.js';
 import { type Cert, parseCertificate } from '../core/certificate.js';
 import { certificatesFromIssuerBody, chooseIssuer, type IssuerSource } from '../core/issuer.js';
-import { AT_ONCE, type HandshakeEnd, HandshakeSchedule, type ScheduleAction, type ScheduleEvent } from '../core/schedule.js';
+import { AT_ONCE, type HandshakeEnd, HandshakeSchedule, type ScheduleAction, type ScheduleEvent, versionsToConfirm } from '../core/schedule.js';
 import { runOfferLane } from '../core/offer-lane.js';
 import { buildOcspRequest } from '../core/request.js';
 import { SignatureVerifier } from '../core/signature.js';
@@ -238,6 +238,42 @@ function runLane(lane: {
   });
 }
 
+/** A promise with its resolve, for a value settled later (the first time only). */
+function settleable<T>(): { leaf: Promise<T>; settle: (value: T) => void } {
+  let settle: (value: T) => void = () => {};
+  const leaf = new Promise<T>((resolve) => {
+    settle = resolve;
+  });
+  return { leaf, settle };
+}
+
+/** True the first time it is asked (when `wanted`), false after. */
+function onlyOnce(wanted: boolean): () => boolean {
+  let left = wanted;
+  return () => {
+    const take = left;
+    left = false;
+    return take;
+  };
+}
+
+/** `versionsToConfirm`'s versions (core/schedule.ts) after the retry delay, one more handshake each, at once. */
+async function confirmVersions(
+  counted: readonly { tlsVersion: TlsVersion; order: number; outcome: AttemptOutcome }[],
+  versions: readonly TlsVersion[],
+  options: CollectOptions,
+  signal: AbortSignal | undefined,
+  confirm: (version: TlsVersion) => Promise<void>,
+): Promise<void> {
+  const attempts = options.attempts ?? DEFAULTS.attempts;
+  const handshakes = counted.map((c) => ({ tlsVersion: c.tlsVersion, order: c.order, ok: c.outcome.ok, stapled: c.outcome.ok && c.outcome.staple !== null }));
+  const again = versionsToConfirm(handshakes, attempts).filter((v) => versions.includes(v));
+  if (again.length === 0 || signal?.aborted) return;
+  await sleep(options.retryDelayMs ?? DEFAULTS.retryDelayMs, signal);
+  if (signal?.aborted) return;
+  await Promise.all(again.map(confirm));
+}
+
 /** `handshakes`, with the signal the handshakes listen to: carries out the schedule's actions and reports back. */
 async function handshakesOf(
   target: Target,
@@ -253,12 +289,7 @@ async function handshakesOf(
   // (in the round usually a TLS 1.3 one, a round trip before TLS 1.2's end). A handshake of the round closed
   // uncounted keeps its HEAD going (only an unfinished handshake is cut off), and its answer stands for the
   // address: the server software does not depend on which handshake asked.
-  let headWanted = options.httpHead !== false;
-  const takeHead = () => {
-    const take = headWanted;
-    headWanted = false;
-    return take;
-  };
+  const takeHead = onlyOnce(options.httpHead !== false);
   const shakes = new Map<number, Shake>();
   type Counted = { attempt: number; tlsVersion: TlsVersion; order: number; outcome: AttemptOutcome };
   const counted = new Map<number, Counted>();
@@ -266,13 +297,7 @@ async function handshakesOf(
   // Every handshake's place by the time it started, offers' included: the order presence is judged in.
   let order = 0;
   // Per version, the leaf the default offer got first (counted or not): an offer that gets the same one ends.
-  const defaultLeaves = versions.map(() => {
-    let settle: (leaf: string | null) => void = () => {};
-    const leaf = new Promise<string | null>((resolve) => {
-      settle = resolve;
-    });
-    return { leaf, settle };
-  });
+  const defaultLeaves = versions.map(settleable<string | null>);
   let finished: () => void = () => {};
   const over = new Promise<void>((resolve) => {
     finished = resolve;
@@ -344,6 +369,12 @@ async function handshakesOf(
   run(schedule.start());
   const offers = (options.keyTypes ?? DEFAULTS.keyTypes) === 'all' ? versions.flatMap((v) => OFFERS.map((o) => offerLane(v, o))) : [];
   await Promise.all([over, ...offers]);
+  await confirmVersions(perVersion.flat(), versions, options, signal, async (version) => {
+    const at = order++;
+    const outcome = await connect(version, 'default', { httpHead: false });
+    if (outcome.ok) onChain(outcome.chain);
+    perVersion[versions.indexOf(version)]?.push({ attempt: (options.attempts ?? DEFAULTS.attempts) + 1, tlsVersion: version, order: at, outcome });
+  });
   // The HEAD after a handshake finishes in the background while the others go on; its Server header is put
   // into that attempt's outcome (when it counts) and kept for the address.
   let serverHeader: string | null | undefined;
