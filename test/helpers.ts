@@ -53,6 +53,10 @@ export function evidence(
     issuerFetchBody?: Uint8Array;
     /** Or the whole exchange of that fetch (a failed one, say). */
     issuerFetch?: HttpExchange;
+    /** CRL downloads of the leaf: a body (served 200) or a whole exchange; `url` defaults to CRL_URL. */
+    crls?: readonly { url?: string; body?: Uint8Array; exchange?: HttpExchange }[];
+    /** CRL checking switched off (--no-crl). */
+    crlDisabled?: boolean;
   },
 ): ProbeEvidence {
   const attemptsOf = (steps: readonly Step[], leaf: Issued): AttemptEvidence[] => {
@@ -114,8 +118,20 @@ export function evidence(
             },
           ]
         : [],
+    ...(options.crls
+      ? {
+          crls: options.crls.map((c) => {
+            const url = c.url ?? CRL_URL;
+            return { leaf: leafKey, url, exchange: c.exchange ?? exchange(c.body ?? new Uint8Array(), { url, contentType: 'application/pkix-crl' }) };
+          }),
+        }
+      : {}),
+    ...(options.crlDisabled ? { crlDisabled: true } : {}),
   };
 }
+
+/** The CRL distribution point of the leaves the CRL tests issue. */
+export const CRL_URL = 'http://127.0.0.1:8080/int.crl';
 
 export const RESPONDER_URL = 'http://127.0.0.1:8080/ocsp';
 

@@ -2,11 +2,13 @@
  * Every finding code, shown firing and shown not firing. The last test fails when a catalogue code has
  * no row here, so a new rule cannot land without both halves.
  */
-import { assess, FINDINGS, type FindingCode, inspect, mergeReports, renderMessage, type Report } from '@staple-probe/core';
+import { assess, FINDINGS, type FindingCode, type HttpExchange, inspect, mergeReports, renderMessage, type Report } from '@staple-probe/core';
 import { serverFromHeader } from '../../packages/probe-core/src/core/server.js';
 import {
+  buildCrl,
   buildErrorResponse,
   buildOcspResponse,
+  type CrlSpec,
   createPki,
   EKU_OCSP_SIGNING,
   type EntrySpec,
@@ -18,7 +20,7 @@ import {
 } from '@staple-probe/core/testing';
 import * as asn1js from 'asn1js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { argsOf, codes, evidence, exchange, failedExchange, liveOf, RESPONDER_URL } from '../helpers.js';
+import { argsOf, CRL_URL, codes, evidence, exchange, failedExchange, liveOf, RESPONDER_URL } from '../helpers.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const HOUR = 3_600_000;
@@ -30,6 +32,14 @@ let good: Uint8Array;
 let goodDelegate: Uint8Array;
 let goodMustStaple: Uint8Array;
 let goodEcdsa: Uint8Array;
+/** Issue #22: a leaf with an OCSP URL and a CRL distribution point, one with the CRL point only, one with ldap: only. */
+let crlLeaf: Issued;
+let crlOnly: Issued;
+let ldapOnly: Issued;
+let goodCrlLeaf: Uint8Array;
+let revokedCrlLeaf: Uint8Array;
+/** An end-entity certificate (keyUsage without cRLSign) that issued `notCaChild` and signs its CRL. */
+let notCaChild: Issued;
 
 beforeAll(async () => {
   pki = await createPki({ notBefore: new Date('2026-01-01T00:00:00Z') });
@@ -37,7 +47,34 @@ beforeAll(async () => {
   goodDelegate = await makeStaple(pki, 'good-delegate', { now: NOW });
   goodMustStaple = await makeStaple(pki, 'good', { now: NOW, leaf: pki.leafMustStaple });
   goodEcdsa = await makeStaple(pki, 'good', { now: NOW, leaf: pki.leafEcdsa });
+  const validity = { notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z') };
+  const leafOf = (serial: string, over: { ocspUrls?: string[]; crlUrls: string[] }, issuer = pki.intermediate) =>
+    issue({ issuer, subject: `CN=crl ${serial}`, serial, ...validity, dnsNames: ['staple.test'], ...over });
+  crlLeaf = await leafOf('2a01', { ocspUrls: [RESPONDER_URL], crlUrls: [CRL_URL] });
+  crlOnly = await leafOf('2a02', { crlUrls: [CRL_URL] });
+  ldapOnly = await leafOf('2a03', { crlUrls: ['ldap://ldap.example.test/cn=CRL'] });
+  notCaChild = await leafOf('2a04', { crlUrls: [CRL_URL] }, pki.leafRsa);
+  goodCrlLeaf = await makeStaple(pki, 'good', { now: NOW, leaf: crlLeaf });
+  revokedCrlLeaf = await makeStaple(pki, 'revoked', { now: NOW, leaf: crlLeaf });
 });
+
+/** A CRL of the intermediate, current (a day old, six days left), listing `entries`. */
+const crlOf = (over: Partial<CrlSpec> = {}) => buildCrl({ issuer: pki.intermediate, thisUpdate: at(-DAY), nextUpdate: at(6 * DAY), entries: [], ...over });
+const listing = (leaf: Issued) => [{ serial: leaf.cert.serialNumber, revocationDate: at(-2 * DAY), reason: 'keyCompromise' as const }];
+/** A probe of `leaf` (no staple unless given) whose CRL download got `crl` (bytes served 200, or a whole exchange). */
+const withCrl = async (leaf: Issued, crl: Uint8Array | HttpExchange, staple: Uint8Array | null = null, over: { issuer?: Issued } = {}) =>
+  probeOf([{ v: '1.2', staple }], {
+    leaf,
+    chain: [over.issuer ?? pki.intermediate],
+    crls: [crl instanceof Uint8Array ? { body: crl } : { exchange: crl }],
+  });
+/** Replace every sha256WithRSAEncryption OID (inside and outside tbsCertList) by md5WithRSAEncryption. */
+function md5Crl(bytes: Uint8Array): Uint8Array {
+  const sha256Rsa = Buffer.from('06092a864886f70d01010b', 'hex');
+  const copy = Buffer.from(bytes);
+  for (let i = copy.indexOf(sha256Rsa); i >= 0; i = copy.indexOf(sha256Rsa, i + 1)) copy[i + sha256Rsa.length - 1] = 0x04;
+  return new Uint8Array(copy);
+}
 
 const entry = (over: Partial<EntrySpec> = {}): EntrySpec => ({
   cert: pki.leafRsa,
@@ -477,6 +514,152 @@ const ROWS: Record<FindingCode, Row> = {
     fire: () => inspect(good, { now: NOW, issuer: pki.intermediate.der, cert: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]) }),
     quiet: () => judge(good),
   },
+  CRL_REVOKED: {
+    fire: async () => withCrl(crlOnly, await crlOf({ entries: listing(crlOnly) })),
+    quiet: async () => withCrl(crlOnly, await crlOf()),
+    verdict: 'critical',
+  },
+  CRL_NOT_LISTED: {
+    fire: async () => withCrl(crlOnly, await crlOf()),
+    quiet: async () => withCrl(crlOnly, await crlOf({ entries: listing(crlOnly) })),
+    verdict: 'ok',
+  },
+  CRL_UNREACHABLE: {
+    fire: () => withCrl(crlOnly, failedExchange('refused')),
+    quiet: async () => withCrl(crlOnly, await crlOf()),
+    verdict: 'warn',
+  },
+  CRL_TIMEOUT: {
+    fire: () => withCrl(crlOnly, failedExchange('timeout')),
+    quiet: async () => withCrl(crlOnly, await crlOf()),
+    verdict: 'warn',
+  },
+  CRL_HTTP_ERROR: {
+    fire: async () => withCrl(crlOnly, exchange(await crlOf(), { status: 404, url: CRL_URL })),
+    quiet: async () => withCrl(crlOnly, exchange(await crlOf(), { url: CRL_URL })),
+    verdict: 'warn',
+  },
+  CRL_TOO_LARGE: {
+    fire: () => withCrl(crlOnly, failedExchange('too-large', 'the body exceeds the 134217728-byte limit')),
+    quiet: async () => withCrl(crlOnly, await crlOf()),
+    verdict: 'warn',
+  },
+  CRL_NOT_A_CRL: {
+    fire: () => withCrl(crlOnly, new TextEncoder().encode('<html>not here</html>')),
+    quiet: async () => withCrl(crlOnly, await crlOf()),
+    verdict: 'warn',
+  },
+  CRL_ISSUER_MISMATCH: {
+    fire: async () => withCrl(crlOnly, await crlOf({ issuer: pki.foreignCa, entries: listing(crlOnly) })),
+    quiet: async () => withCrl(crlOnly, await crlOf({ entries: listing(crlOnly) })),
+    verdict: 'warn',
+  },
+  CRL_NOT_VERIFIED: {
+    // The server sends no intermediate and nothing else supplies it: the CRL's signature cannot be checked.
+    fire: async () => probeOf([{ v: '1.2', staple: null }], { leaf: crlOnly, chain: [], crls: [{ body: await crlOf() }] }),
+    quiet: async () => withCrl(crlOnly, await crlOf()),
+    verdict: 'unknown',
+  },
+  CRL_BAD_SIGNATURE: {
+    fire: async () => withCrl(crlOnly, await crlOf({ corruptSignature: true })),
+    quiet: async () => withCrl(crlOnly, await crlOf()),
+    verdict: 'warn',
+  },
+  CRL_UNSUPPORTED_ALGORITHM: {
+    fire: async () => withCrl(crlOnly, md5Crl(await crlOf())),
+    quiet: async () => withCrl(crlOnly, await crlOf()),
+    verdict: 'warn',
+  },
+  CRL_ISSUER_CANNOT_SIGN_CRLS: {
+    fire: async () => withCrl(notCaChild, await crlOf({ issuer: pki.leafRsa }), null, { issuer: pki.leafRsa }),
+    quiet: async () => withCrl(crlOnly, await crlOf()),
+    verdict: 'warn',
+  },
+  CRL_KEY_ID_MISMATCH: {
+    fire: async () => withCrl(crlOnly, await crlOf({ authorityKeyIdOf: pki.root })),
+    quiet: async () => withCrl(crlOnly, await crlOf()),
+    verdict: 'ok',
+  },
+  CRL_UNKNOWN_CRITICAL_EXTENSION: {
+    fire: async () => withCrl(crlOnly, await crlOf({ extensions: [{ oid: '1.2.3.4', critical: true, value: new Uint8Array([0x05, 0x00]) }] })),
+    quiet: async () => withCrl(crlOnly, await crlOf({ extensions: [{ oid: '1.2.3.4', critical: false, value: new Uint8Array([0x05, 0x00]) }] })),
+    verdict: 'warn',
+  },
+  CRL_DELTA: {
+    fire: async () => withCrl(crlOnly, await crlOf({ extensions: [{ oid: '2.5.29.27', critical: true, value: new Uint8Array([0x02, 0x01, 0x07]) }] })),
+    quiet: async () => withCrl(crlOnly, await crlOf()),
+    verdict: 'warn',
+  },
+  CRL_INDIRECT: {
+    fire: async () => withCrl(crlOnly, await crlOf({ idp: { urls: [CRL_URL], indirectCRL: true } })),
+    quiet: async () => withCrl(crlOnly, await crlOf({ idp: { urls: [CRL_URL] } })),
+    verdict: 'warn',
+  },
+  CRL_WRONG_SCOPE: {
+    fire: async () => withCrl(crlOnly, await crlOf({ idp: { urls: ['http://127.0.0.1:8080/other-shard.crl'] } })),
+    quiet: async () => withCrl(crlOnly, await crlOf({ idp: { urls: [CRL_URL] } })),
+    verdict: 'warn',
+  },
+  CRL_PARTIAL_REASONS: {
+    fire: async () => withCrl(crlOnly, await crlOf({ idp: { urls: [CRL_URL], onlySomeReasons: ['keyCompromise'] } })),
+    quiet: async () => withCrl(crlOnly, await crlOf({ idp: { urls: [CRL_URL] } })),
+    verdict: 'warn',
+  },
+  CRL_NOT_YET_VALID: {
+    fire: async () => withCrl(crlOnly, await crlOf({ thisUpdate: at(2 * DAY), nextUpdate: at(8 * DAY) })),
+    quiet: async () => withCrl(crlOnly, await crlOf()),
+    verdict: 'warn',
+  },
+  CRL_EXPIRED: {
+    fire: async () => withCrl(crlOnly, await crlOf({ thisUpdate: at(-8 * DAY), nextUpdate: at(-DAY) })),
+    quiet: async () => withCrl(crlOnly, await crlOf()),
+    verdict: 'warn',
+  },
+  CRL_EXPIRING_CRITICAL: {
+    fire: async () =>
+      assess(evidence([{ v: '1.2', staple: null }], { leaf: crlOnly, chain: [pki.intermediate], crls: [{ body: await crlOf({ nextUpdate: at(HOUR) }) }] }), {
+        now: NOW,
+        critRemainingSeconds: 7200,
+      }),
+    quiet: async () =>
+      assess(
+        evidence([{ v: '1.2', staple: null }], { leaf: crlOnly, chain: [pki.intermediate], crls: [{ body: await crlOf({ nextUpdate: at(3 * HOUR) }) }] }),
+        {
+          now: NOW,
+          critRemainingSeconds: 7200,
+        },
+      ),
+    verdict: 'critical',
+  },
+  CRL_EXPIRING: {
+    fire: async () => withCrl(crlOnly, await crlOf({ nextUpdate: at(DAY) })),
+    quiet: async () => withCrl(crlOnly, await crlOf({ nextUpdate: at(3 * DAY) })),
+    verdict: 'warn',
+  },
+  CRL_NO_NEXT_UPDATE: {
+    fire: async () => withCrl(crlOnly, await crlOf({ nextUpdate: null })),
+    quiet: async () => withCrl(crlOnly, await crlOf()),
+    verdict: 'warn',
+  },
+  CRL_NOT_FETCHED: {
+    fire: () => probeOf([{ v: '1.2', staple: null }], { leaf: ldapOnly, chain: [pki.intermediate] }),
+    quiet: async () => withCrl(crlOnly, await crlOf()),
+    verdict: 'ok',
+  },
+  CRL_NOT_CHECKED: {
+    fire: () => probeOf([{ v: '1.2', staple: null }], { leaf: crlOnly, chain: [pki.intermediate], crlDisabled: true }),
+    quiet: async () => withCrl(crlOnly, await crlOf()),
+    verdict: 'ok',
+  },
+  COMPARE_CRL_REVOKED: {
+    fire: async () => withCrl(crlLeaf, await crlOf({ entries: listing(crlLeaf) }), goodCrlLeaf),
+    quiet: async () => withCrl(crlLeaf, await crlOf(), goodCrlLeaf),
+    verdict: 'critical',
+  },
+  COMPARE_CRL_NOT_LISTED: {
+    fire: async () => withCrl(crlLeaf, await crlOf(), revokedCrlLeaf),
+    quiet: async () => withCrl(crlLeaf, await crlOf({ entries: listing(crlLeaf) }), revokedCrlLeaf),
+  },
   TLS_RESOLVE_FAILED: {
     fire: () => probeOf([], { ...chain(), resolveFailed: true }),
     quiet: () => probeOf([{ v: '1.2', staple: good }], chain()),
@@ -908,5 +1091,42 @@ describe('several certificates: each judged on its own (issue #21)', () => {
     const report = await probeOf([rsa(good), ec(null), ec(goodEcdsa), ec(goodEcdsa)], chain());
     expect(codes(report)).toEqual(['STAPLE_LAZY']);
     expect(placesOf(report, 'STAPLE_LAZY')).toEqual([`ECDSA ${pki.leafEcdsa.cert.serialNumber}`]);
+  });
+});
+
+describe('revocation by CRL (issue #22)', () => {
+  it('a certificate without an OCSP URL, listed in its CRL: critical, never ok, while stapling is not applicable', async () => {
+    const report = await withCrl(crlOnly, await crlOf({ entries: listing(crlOnly) }));
+    expect(codes(report)).toEqual(['CERT_NO_OCSP_URL', 'CRL_REVOKED']);
+    expect([report.verdict, report.staplingVerdict]).toEqual(['critical', 'ok']);
+    expect(report.targets[0]?.certificates[0]?.crls).toEqual([
+      expect.objectContaining({ url: CRL_URL, status: 'revoked', entries: 1, nextUpdate: at(6 * DAY).toISOString() }),
+    ]);
+    expect(report.findings.find((f) => f.code === 'CRL_REVOKED')?.args).toEqual({
+      url: CRL_URL,
+      serial: '2a02',
+      revocationDate: at(-2 * DAY).toISOString(),
+      reason: 'keyCompromise',
+      invalidityDate: null,
+    });
+  });
+
+  it('a CRL that cannot be trusted never says "not listed", and an expired one no longer does', async () => {
+    for (const crl of [
+      await crlOf({ corruptSignature: true }),
+      await crlOf({ issuer: pki.foreignCa }),
+      await crlOf({ thisUpdate: at(-8 * DAY), nextUpdate: at(-DAY) }),
+    ]) {
+      const report = await withCrl(crlOnly, crl);
+      expect(codes(report)).not.toContain('CRL_NOT_LISTED');
+      expect(report.verdict).not.toBe('ok');
+      expect(report.targets[0]?.certificates[0]?.crls[0]?.status).toBe('unusable');
+    }
+  });
+
+  it('a download that failed is unavailable in the report, and its finding names the URL', async () => {
+    const report = await withCrl(crlOnly, failedExchange('timeout'));
+    expect(report.targets[0]?.certificates[0]?.crls[0]).toMatchObject({ url: CRL_URL, status: 'unavailable', bytes: null });
+    expect(report.findings.find((f) => f.code === 'CRL_TIMEOUT')?.where).toEqual([{ target: 'staple.test:443', url: CRL_URL }]);
   });
 });
