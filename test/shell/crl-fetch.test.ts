@@ -4,8 +4,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { collect, createCollectCache, parseTarget } from '@staple-probe/core';
-import { createPki, issue, type StaplingServer, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
+import { collect, createCollectCache, parseTarget, probe } from '@staple-probe/core';
+import { buildCrl, createPki, issue, type StaplingServer, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let pki: TestPki;
@@ -66,5 +66,49 @@ describe('CRL downloads', () => {
     expect(requests - before).toBe(0);
     expect(evidence.crls).toBeUndefined();
     expect(evidence.crlDisabled).toBe(true);
+  });
+});
+
+describe('revocation by CRL, end to end (a stapling server, a CRL served over http)', () => {
+  it('a certificate with only a CRL distribution point: listed -> critical CRL_REVOKED; not listed -> ok with CRL_NOT_LISTED', async () => {
+    const day = 86_400_000;
+    const serve = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/pkix-crl' });
+      res.end(Buffer.from(req.url === '/listed.crl' ? listed : clean));
+    });
+    await new Promise<void>((r) => serve.listen(0, '127.0.0.1', () => r()));
+    const origin = `http://127.0.0.1:${(serve.address() as AddressInfo).port}`;
+    const leafFor = (serial: string, path: string) =>
+      issue({
+        subject: 'CN=localhost',
+        serial,
+        notBefore: new Date(Date.now() - day),
+        notAfter: new Date(Date.now() + 30 * day),
+        issuer: pki.intermediate,
+        dnsNames: ['localhost'],
+        crlUrls: [`${origin}${path}`],
+      });
+    const revokedLeaf = await leafFor('3101', '/listed.crl');
+    const cleanLeaf = await leafFor('3102', '/clean.crl');
+    const now = Date.now();
+    const spec = { issuer: pki.intermediate, thisUpdate: new Date(now - day), nextUpdate: new Date(now + 6 * day) };
+    const listed = await buildCrl({ ...spec, entries: [{ serial: '3101', revocationDate: new Date(now - 2 * day), reason: 'keyCompromise' }] });
+    const clean = await buildCrl(spec);
+    const servers = await Promise.all([revokedLeaf, cleanLeaf].map((cert) => startStaplingServer({ cert, chain: [pki.intermediate], staple: null })));
+    try {
+      const opts = { ...base(), extraCerts: [pki.root.der] };
+      const [revoked, fine] = await Promise.all(servers.map((s) => probe(s.target, opts)));
+      expect(revoked.findings.map((f) => f.code).sort()).toEqual(['CERT_NO_OCSP_URL', 'CRL_REVOKED']);
+      expect([revoked.verdict, revoked.staplingVerdict]).toEqual(['critical', 'ok']);
+      expect(fine.findings.map((f) => f.code).sort()).toEqual(['CERT_NO_OCSP_URL', 'CRL_NOT_LISTED']);
+      expect(fine.verdict).toBe('ok');
+      expect(fine.targets[0]?.certificates[0]?.crls[0]).toMatchObject({ status: 'not-listed', entries: 0 });
+      const off = await probe(servers[0]?.target ?? '', { ...opts, crl: false });
+      expect(off.findings.map((f) => f.code).sort()).toEqual(['CERT_NO_OCSP_URL', 'CRL_NOT_CHECKED']);
+    } finally {
+      await Promise.all(servers.map((s) => s.close()));
+      serve.closeAllConnections();
+      serve.close();
+    }
   });
 });
