@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { collect, createCollectCache, parseTarget, probe } from '@staple-probe/core';
+import { collect, createCollectCache, parseTarget, probe, type Report } from '@staple-probe/core';
 import { buildCrl, createPki, issue, type StaplingServer, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -97,7 +97,7 @@ describe('revocation by CRL, end to end (a stapling server, a CRL served over ht
     const servers = await Promise.all([revokedLeaf, cleanLeaf].map((cert) => startStaplingServer({ cert, chain: [pki.intermediate], staple: null })));
     try {
       const opts = { ...base(), extraCerts: [pki.root.der] };
-      const [revoked, fine] = await Promise.all(servers.map((s) => probe(s.target, opts)));
+      const [revoked, fine] = (await Promise.all(servers.map((s) => probe(s.target, opts)))) as [Report, Report];
       expect(revoked.findings.map((f) => f.code).sort()).toEqual(['CERT_NO_OCSP_URL', 'CRL_REVOKED']);
       expect([revoked.verdict, revoked.staplingVerdict]).toEqual(['critical', 'ok']);
       expect(fine.findings.map((f) => f.code).sort()).toEqual(['CERT_NO_OCSP_URL', 'CRL_NOT_LISTED']);
