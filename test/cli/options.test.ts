@@ -64,6 +64,14 @@ describe('defaults come from core', () => {
     expect(valuesOf('probe', ['h', '--key-types', 'all']).values['key-types']).toBe('all');
     expect(valuesOf('serve', ['--key-types', 'default']).values['key-types']).toBe('default');
   });
+
+  it('--no-crl, --crl-timeout and --crl-max-bytes (issue #22), with the defaults from core', () => {
+    const plain = valuesOf('probe', ['h']).values;
+    expect([plain['no-crl'], plain['crl-timeout'], plain['crl-max-bytes']]).toEqual([false, DEFAULTS.crlTimeoutMs, DEFAULTS.crlMaxBytes]);
+    const given = valuesOf('probe', ['h', '--no-crl', '--crl-timeout', '5000', '--crl-max-bytes', '1048576']).values;
+    expect([given['no-crl'], given['crl-timeout'], given['crl-max-bytes']]).toEqual([true, 5000, 1048576]);
+    expect(valuesOf('serve', ['--no-crl']).values['no-crl']).toBe(true);
+  });
 });
 
 describe('help text generated from the table', () => {
@@ -124,6 +132,8 @@ describe('one parser for probe, inspect and serve: one line on stderr, exit 3', 
     ['probe serve --key-types ALL', ['serve', '--key-types', 'ALL'], '--key-types ALL: expected all or default'],
     ['probe inspect x.der --key-types all (probe and serve only)', ['inspect', 'x.der', '--key-types', 'all'], "Unknown option '--key-types'"],
     ['probe serve --attempts 21', ['serve', '--attempts', '21'], '--attempts 21: expected 1 to 20'],
+    ['probe host --crl-timeout 50', ['example.test', '--crl-timeout', '50'], '--crl-timeout 50: expected 100 to'],
+    ['probe inspect x.der --no-crl (probe and serve only)', ['inspect', 'x.der', '--no-crl'], "Unknown option '--no-crl'"],
     ['probe serve --concurrency 2000', ['serve', '--concurrency', '2000'], '--concurrency 2000: expected 1 to 1024'],
     ['probe host --concurrency 300', ['example.test', '--concurrency', '300'], '--concurrency 300: expected 1 to 256'],
     ['probe serve --warn-remaining soon', ['serve', '--warn-remaining', 'soon'], '--warn-remaining soon: expected a duration such as 90s, 30m, 36h or 2d'],

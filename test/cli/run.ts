@@ -30,6 +30,7 @@ export function moduleOf(over: Partial<Module> = {}): Module {
     timeoutMs: DEFAULTS.timeoutMs,
     retryDelayMs: DEFAULTS.retryDelayMs,
     live: true,
+    crl: true,
     httpHead: true,
     warnRemainingSeconds: DEFAULTS.warnRemainingSeconds,
     critRemainingSeconds: DEFAULTS.critRemainingSeconds,

@@ -353,6 +353,8 @@ describe('allow-list and modules file', () => {
       warnRemainingSeconds: 172800,
     });
     expect(parseConfig('modules:\n  plain:\n    key_types: default\n', 'm.yaml', module).modules.plain?.keyTypes).toBe('default');
+    expect([config.modules.tls13?.crl, parseConfig('modules:\n  x:\n    crl: false\n', 'm.yaml', module).modules.x?.crl]).toEqual([true, false]);
+    expect(() => parseConfig('modules:\n  x:\n    crl: maybe\n', 'm.yaml', module)).toThrow('m.yaml: modules.x: crl must be true or false');
     expect(() => parseConfig('modules:\n  x:\n    key_types: rsa\n', 'm.yaml', module)).toThrow('m.yaml: modules.x: key_types must be all or default');
     expect(config.modules.default).toEqual(module);
     expect(() => parseConfig('modules:\n  x:\n    colour: red\n', 'm.yaml', module)).toThrow(/unknown key "colour"/);

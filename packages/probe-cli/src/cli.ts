@@ -57,6 +57,9 @@ ${helpLines('probe', ['servername', 'address', 'issuer', 'ca-file', 'tls', 'key-
 Live query (the CA's responder, from the certificate's OCSP URL):
 ${helpLines('probe', ['no-live', 'nonce', 'live-timeout', 'live-max-bytes'])}
 
+Revocation lists (each certificate's CRL distribution points, http and https):
+${helpLines('probe', ['no-crl', 'crl-timeout', 'crl-max-bytes'])}
+
 Judgement options (probe and inspect):
 ${helpLines('probe', ['at', 'warn-remaining', 'crit-remaining', 'warning', 'critical', 'skew'])}
 
@@ -242,6 +245,8 @@ async function runProbe(args: string[], io: Io): Promise<number> {
         server: values.server ?? null,
         nonce: values.nonce,
         http: { timeoutMs: values['live-timeout'], maxBytes: values['live-max-bytes'] },
+        crl: !values['no-crl'],
+        crlHttp: { timeoutMs: values['crl-timeout'], maxBytes: values['crl-max-bytes'] },
         cache,
         verifier,
         ...(values.address ? { address: values.address } : {}),

@@ -23,6 +23,8 @@ export { assess, verdictOf, staplingVerdictOf, mergeReports, type AssessOptions 
 /** Decode an OCSPResponse without judging it. */
 export { DecodeError } from './core/decode.js';
 export { decodeOcspResponse } from './core/decoded-response.js';
+/** Read a CRL (DER or PEM) and frame it without decoding its entries; judge one for a certificate. */
+export { CrlDecodeError, judgeCrlBytes, parseCrl, readCrl, type CrlContext, type CrlJudgement, type ParsedCrl } from './core/crl.js';
 /** Parse `host[:port]` targets. */
 export { ipVersion, parseTarget, TargetError } from './core/target.js';
 /** Read PEM or DER certificate input. */

@@ -37,6 +37,7 @@ export async function runServe(args: readonly string[], io: Io, stop?: Promise<v
     timeoutMs: values.timeout,
     retryDelayMs: values['retry-delay'],
     live: !values['no-live'],
+    crl: !values['no-crl'],
     httpHead: !values['no-http'],
     warnRemainingSeconds: values['warn-remaining'],
     critRemainingSeconds: values['crit-remaining'],

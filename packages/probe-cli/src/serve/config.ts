@@ -8,7 +8,7 @@ export interface ExporterConfig {
   readonly allow: string[];
 }
 
-const MODULE_KEYS = new Set(['tls', 'key_types', 'attempts', 'timeout', 'retry_delay', 'live', 'http', 'warn_remaining', 'crit_remaining']);
+const MODULE_KEYS = new Set(['tls', 'key_types', 'attempts', 'timeout', 'retry_delay', 'live', 'crl', 'http', 'warn_remaining', 'crit_remaining']);
 
 function tlsOf(value: unknown, where: string): Module['tlsVersions'] {
   const choice = OPTIONS.tls.choices.find((c) => c === String(value));
@@ -37,6 +37,7 @@ export function moduleFrom(fields: Record<string, unknown>, defaults: Module, wh
     throw new UsageError(`${where}: attempts must be ${tries.min} to ${tries.max}`);
   if (fields.live !== undefined && typeof fields.live !== 'boolean') throw new UsageError(`${where}: live must be true or false`);
   if (fields.http !== undefined && typeof fields.http !== 'boolean') throw new UsageError(`${where}: http must be true or false`);
+  if (fields.crl !== undefined && typeof fields.crl !== 'boolean') throw new UsageError(`${where}: crl must be true or false`);
   const timeoutMs = fields.timeout !== undefined ? seconds(fields.timeout, `${where}: timeout`) * 1000 : defaults.timeoutMs;
   if (timeoutMs < timeout.min || timeoutMs > timeout.max) {
     throw new UsageError(`${where}: timeout must be ${formatDuration(timeout.min / 1000)} to ${formatDuration(timeout.max / 1000)} (a bare number is seconds)`);
@@ -50,6 +51,7 @@ export function moduleFrom(fields: Record<string, unknown>, defaults: Module, wh
     timeoutMs,
     retryDelayMs,
     live: (fields.live as boolean | undefined) ?? defaults.live,
+    crl: (fields.crl as boolean | undefined) ?? defaults.crl,
     httpHead: (fields.http as boolean | undefined) ?? defaults.httpHead,
     warnRemainingSeconds: fields.warn_remaining !== undefined ? seconds(fields.warn_remaining, `${where}: warn_remaining`) : defaults.warnRemainingSeconds,
     critRemainingSeconds: fields.crit_remaining !== undefined ? seconds(fields.crit_remaining, `${where}: crit_remaining`) : defaults.critRemainingSeconds,

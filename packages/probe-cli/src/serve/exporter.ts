@@ -5,8 +5,10 @@ import {
   type CollectCache,
   type CollectOptions,
   collect,
+  DEFAULTS,
   decodeOcspResponse,
   type KeyTypes,
+  parseCrl,
   parseTarget,
   SignatureVerifier,
   TargetError,
@@ -24,6 +26,8 @@ export interface Module {
   readonly timeoutMs: number;
   readonly retryDelayMs: number;
   readonly live: boolean;
+  /** Download and judge each certificate's CRL (http and https distribution points). */
+  readonly crl: boolean;
   /** Send one HEAD / to detect the server software (off for ports that do not speak HTTP). */
   readonly httpHead: boolean;
   readonly warnRemainingSeconds: number;
@@ -141,6 +145,20 @@ class ExpiringMap<V> extends Map<string, V> {
 type LiveEntry = CollectCache['live'] extends Map<string, infer V> ? V : never;
 type IssuerEntry = CollectCache['issuers'] extends Map<string, infer V> ? V : never;
 
+type CrlEntry = NonNullable<CollectCache['crls']> extends Map<string, infer V> ? V : never;
+
+/** A CRL download is kept until the CRL's nextUpdate (at most a day); a failed one a minute. */
+async function crlTtl(entry: CrlEntry): Promise<number> {
+  const exchange = await entry;
+  if (!exchange.ok || exchange.status !== 200) return 60_000;
+  try {
+    const next = parseCrl(exchange.body).nextUpdate;
+    return next !== null ? Math.max(60_000, Math.min(next - Date.now(), 86_400_000)) : 3_600_000;
+  } catch {
+    return 60_000;
+  }
+}
+
 async function liveTtl(entry: LiveEntry): Promise<number> {
   const { exchange } = await entry;
   if (!exchange.ok || exchange.status !== 200) return 60_000;
@@ -202,6 +220,7 @@ function scrapeCache(): CollectCache {
       const ex = await entry;
       return ex.ok && ex.status === 200 ? 3_600_000 : 60_000;
     }),
+    crls: new ExpiringMap<CrlEntry>(crlTtl),
   };
 }
 
@@ -254,6 +273,8 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
         timeoutMs,
         retryDelayMs: module.retryDelayMs,
         live: module.live,
+        crl: module.crl,
+        crlHttp: { ...options.collect?.crlHttp, timeoutMs: Math.min(DEFAULTS.crlTimeoutMs, deadlineMs) },
         httpHead: module.httpHead,
         http: { ...options.collect?.http, timeoutMs },
         extraCerts: options.extraCerts ?? [],
