@@ -1,10 +1,11 @@
 /** `--format nagios`: one Monitoring Plugins status line, rendered from reports that `assess` judged at a fixed instant. */
 import { assess, inspect, mergeReports, type ProbeEvidence, type Report } from '@staple-probe/core';
-import { createPki, makeStaple, type TestPki } from '@staple-probe/core/testing';
+import { buildCrl, createPki, issue, makeStaple, type TestPki } from '@staple-probe/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exitCodeOf } from '../../packages/probe-cli/src/exit-code.js';
 import { renderNagios } from '../../packages/probe-cli/src/render/nagios.js';
-import { evidence } from '../helpers.js';
+import { headline } from '../../packages/probe-cli/src/render/table.js';
+import { CRL_URL, evidence } from '../helpers.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const THRESHOLDS = { warnSeconds: 172800, critSeconds: 0 };
@@ -189,5 +190,35 @@ describe('renderNagios', () => {
       "OCSP STAPLING CRITICAL - the certificate does not match staple.test: Host: staple.test. is not in the cert's altnames/DNS:other.test second line | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=1;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n",
     );
     expect(line).toMatch(GRAMMAR);
+  });
+});
+
+describe('revocation by CRL in the headline and the Nagios line (issue #22)', () => {
+  it('a certificate without an OCSP URL: "not applicable · revocation by CRL: ok, not listed, next update in …"; listed: critical', async () => {
+    const leaf = await issue({
+      issuer: pki.intermediate,
+      subject: 'CN=crl only',
+      serial: '2b01',
+      notBefore: new Date('2026-01-01T00:00:00Z'),
+      notAfter: new Date('2027-01-01T00:00:00Z'),
+      crlUrls: [CRL_URL],
+    });
+    const spec = { issuer: pki.intermediate, thisUpdate: new Date(NOW.getTime() - 86_400_000), nextUpdate: new Date(NOW.getTime() + 5 * 86_400_000) };
+    const clean = await judge(evidence([{ v: '1.2', staple: null }], { leaf, chain: [pki.intermediate], crls: [{ body: await buildCrl(spec) }] }));
+    expect(headline(clean)).toBe('OCSP stapling: not applicable · revocation by CRL: ok, not listed, next update in 5.0d');
+    expect(nagios(clean)).toMatch(/^OCSP STAPLING OK - no staple expected \(no OCSP URL\); revocation by CRL: ok, not listed, next update in 5\.0d \|/);
+    expect(nagios(clean)).toMatch(GRAMMAR);
+    const listed = await judge(
+      evidence([{ v: '1.2', staple: null }], {
+        leaf,
+        chain: [pki.intermediate],
+        crls: [{ body: await buildCrl({ ...spec, entries: [{ serial: '2b01', revocationDate: new Date('2026-02-01T00:00:00Z'), reason: 'keyCompromise' }] }) }],
+      }),
+    );
+    expect(headline(listed)).toBe(
+      `OCSP stapling CRITICAL: the CRL at ${CRL_URL} lists serial 2b01 as REVOKED since 2026-02-01T00:00:00.000Z, reason keyCompromise; stapling alone: OK`,
+    );
+    expect(nagios(listed)).toMatch(/^OCSP STAPLING CRITICAL - the CRL at .* lists serial 2b01 as REVOKED/);
+    expect(exitCodeOf(listed.verdict)).toBe(2);
   });
 });

@@ -58,3 +58,26 @@ export function certificateStates(report: Report, target?: TargetReport): Certif
     return { certificate, name: certificateName(certificate), findings, worst: worstOf(findings) };
   });
 }
+
+/** Time to an instant, coarsely: "36m", "5.0h", "6.5d". */
+function until(iso: string, nowIso: string): string {
+  const s = Math.max(0, (Date.parse(iso) - Date.parse(nowIso)) / 1000);
+  if (s < 7200) return `${Math.floor(s / 60)}m`;
+  if (s < 172800) return `${(s / 3600).toFixed(1)}h`;
+  return `${(s / 86400).toFixed(1)}d`;
+}
+
+/**
+ * "revocation by CRL: ok, not listed, next update in 5.0d" when the one target's first certificate has a CRL
+ * that says so (every other CRL state comes with a finding that the headline names instead); null otherwise.
+ */
+export function crlOkClause(report: Report): string | null {
+  const certificate = report.targets.length === 1 ? report.targets[0]?.certificates[0] : undefined;
+  const crls = certificate?.crls ?? [];
+  if (crls.length === 0 || !crls.every((c) => c.status === 'not-listed')) return null;
+  const next = crls
+    .map((c) => c.nextUpdate)
+    .filter((n): n is string => n !== null)
+    .sort()[0];
+  return `revocation by CRL: ok, not listed${next ? `, next update in ${until(next, report.at)}` : ''}`;
+}

@@ -26,7 +26,7 @@ import {
   type TargetReport,
   type Verdict,
 } from '@staple-probe/core';
-import { certificateStates, titleClause, worstOf } from './certificates.js';
+import { certificateStates, crlOkClause, titleClause, worstOf } from './certificates.js';
 
 /** Thresholds of the staple_remaining perfdata, in seconds, as judged with --warn-remaining / --crit-remaining. */
 export interface NagiosThresholds {
@@ -142,7 +142,10 @@ function summaryOf(report: Report, first: TargetReport | undefined, single: Sing
   const more = problems(report.findings).length - 1;
   const several = certificatesSummary(report, first, nowMs);
   if (several !== null) return sanitize(several);
-  let text = worst ? `${renderMessage(worst)}${more > 0 ? ` (+${more} more)` : ''}` : okSummary(findingsOf(report, first), single, nowMs);
+  const crl = crlOkClause(report);
+  let text = worst
+    ? `${renderMessage(worst)}${more > 0 ? ` (+${more} more)` : ''}`
+    : `${okSummary(findingsOf(report, first), single, nowMs)}${crl ? `; ${crl}` : ''}`;
   if (report.targets.length > 1) {
     const counts = VERDICT_ORDER.map((v) => [v, report.targets.filter((t) => t.verdict === v).length] as const)
       .filter(([, n]) => n > 0)

@@ -1,6 +1,6 @@
 import { type CertificateReport, FINDINGS, type Location, type Report, renderMessage, type Severity, type Verdict } from '@staple-probe/core';
 import Table from 'cli-table3';
-import { certificateName, certificateStates, titleClause } from './certificates.js';
+import { certificateName, certificateStates, crlOkClause, titleClause } from './certificates.js';
 import { fixesFor } from './fixes.js';
 
 export interface TableOptions {
@@ -291,8 +291,11 @@ export function headline(report: Report): string {
   if (states)
     return `${subject} ${VERDICT_LABEL[report.verdict]} · ${states.map((s) => `${s.name}: ${s.worst ? titleClause(s.worst.code) : 'ok'}`).join('; ')}${stapling}`;
   if (!worst) {
-    const note = report.findings.find((f) => f.severity === 'info');
-    return `${subject} ${VERDICT_LABEL[report.verdict]}${note ? ` (${renderMessage(note)})` : ''}`;
+    const crl = crlOkClause(report);
+    // A certificate without an OCSP URL has nothing to staple: its revocation verdict is the CRL's.
+    if (crl && report.findings.some((f) => f.code === 'CERT_NO_OCSP_URL')) return `${subject}: not applicable · ${crl}`;
+    const note = report.findings.find((f) => f.severity === 'info' && f.code !== 'CRL_NOT_LISTED');
+    return `${subject} ${VERDICT_LABEL[report.verdict]}${note ? ` (${renderMessage(note)})` : ''}${crl ? ` · ${crl}` : ''}`;
   }
   const more = report.findings.filter((f) => f.severity !== 'info').length - 1;
   return `${subject} ${VERDICT_LABEL[report.verdict]}: ${renderMessage(worst)}${more > 0 ? ` (+${more} more)` : ''}${stapling}`;
