@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { exitCodeOf } from '../../packages/probe-cli/src/exit-code.js';
 import { renderNagios } from '../../packages/probe-cli/src/render/nagios.js';
 import { headline } from '../../packages/probe-cli/src/render/table.js';
+import { probeRegistry } from '../../packages/probe-cli/src/serve/metrics.js';
 import { CRL_URL, evidence } from '../helpers.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
@@ -220,5 +221,36 @@ describe('revocation by CRL in the headline and the Nagios line (issue #22)', ()
     );
     expect(nagios(listed)).toMatch(/^OCSP STAPLING CRITICAL - the CRL at .* lists serial 2b01 as REVOKED/);
     expect(exitCodeOf(listed.verdict)).toBe(2);
+  });
+});
+
+describe("the exporter's CRL series (issue #22)", () => {
+  it('per CRL of each certificate: revoked 0 or 1, nextUpdate, size, download time; none when the CRL cannot be trusted', async () => {
+    const leaf = await issue({
+      issuer: pki.intermediate,
+      subject: 'CN=crl metrics',
+      serial: '2b02',
+      notBefore: new Date('2026-01-01T00:00:00Z'),
+      notAfter: new Date('2027-01-01T00:00:00Z'),
+      crlUrls: [CRL_URL],
+    });
+    const spec = { issuer: pki.intermediate, thisUpdate: new Date(NOW.getTime() - 86_400_000), nextUpdate: new Date('2026-03-06T12:00:00Z') };
+    const metricsOf = async (crl: Uint8Array) => {
+      const report = await judge(evidence([{ v: '1.2', staple: null }], { leaf, chain: [pki.intermediate], crls: [{ body: crl }] }));
+      const text = await probeRegistry(report, 0.1).metrics();
+      return text.split('\n').filter((l) => l.startsWith('staple_probe_crl_'));
+    };
+    const clean = await buildCrl(spec);
+    const labels = `{url="${CRL_URL}",key_type="RSA"}`;
+    expect(await metricsOf(clean)).toEqual([
+      `staple_probe_crl_revoked${labels} 0`,
+      `staple_probe_crl_next_update_timestamp_seconds${labels} ${Date.parse('2026-03-06T12:00:00Z') / 1000}`,
+      `staple_probe_crl_size_bytes${labels} ${clean.byteLength}`,
+      `staple_probe_crl_fetch_duration_seconds${labels} 0.001`,
+    ]);
+    const listed = await metricsOf(await buildCrl({ ...spec, entries: [{ serial: '2b02', revocationDate: new Date('2026-02-01T00:00:00Z') }] }));
+    expect(listed[0]).toBe(`staple_probe_crl_revoked${labels} 1`);
+    const forged = await metricsOf(await buildCrl({ ...spec, corruptSignature: true }));
+    expect(forged.some((l) => l.startsWith('staple_probe_crl_revoked{'))).toBe(false);
   });
 });

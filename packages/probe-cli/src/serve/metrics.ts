@@ -131,5 +131,31 @@ export function probeRegistry(report: Report | null, durationSeconds: number): R
     const live = target?.live.find((l) => l.valid && l.leafSerial === c.leaf.serial);
     if (live?.certStatus) status.set({ source: 'live', status: live.certStatus, key_type: c.keyType }, 1);
   }
+  crlMetrics(certificates, gauge);
   return registry;
+}
+
+/**
+ * Per CRL of each certificate (issue #22), labelled `url` and `key_type`: revoked (1 listed in an authentic
+ * CRL, 0 not listed in an authentic, current one; absent when the CRL could not be trusted or downloaded),
+ * its nextUpdate, its size and the download's duration. Registered only when some certificate has a CRL.
+ */
+function crlMetrics(certificates: readonly CertificateReport[], gauge: (name: string, help: string, labels: string[]) => Gauge): void {
+  const crls = certificates.flatMap((c) => c.crls.map((crl) => ({ crl, labels: { url: crl.url, key_type: c.keyType } })));
+  if (crls.length === 0) return;
+  const labels = ['url', 'key_type'];
+  const revoked = gauge(
+    'staple_probe_crl_revoked',
+    'Whether the CRL lists the certificate (1) or, authentic and current, does not (0); absent when it cannot be trusted.',
+    labels,
+  );
+  const next = gauge('staple_probe_crl_next_update_timestamp_seconds', "The CRL's nextUpdate, as a Unix timestamp.", labels);
+  const size = gauge('staple_probe_crl_size_bytes', 'Size of the CRL downloaded, in bytes.', labels);
+  const fetch = gauge('staple_probe_crl_fetch_duration_seconds', 'Duration of the CRL download, body included.', labels);
+  for (const { crl, labels: l } of crls) {
+    if (crl.status === 'revoked' || crl.status === 'not-listed') revoked.set(l, crl.status === 'revoked' ? 1 : 0);
+    if (crl.nextUpdate !== null) next.set(l, Date.parse(crl.nextUpdate) / 1000);
+    if (crl.bytes !== null) size.set(l, crl.bytes);
+    fetch.set(l, crl.durationMs / 1000);
+  }
 }
