@@ -1,5 +1,5 @@
 /**
- * Hostile responders and issuer URLs over HTTP, beyond the live-query suite (test/shell/live.test.ts): gzip
+ * Hostile responders, issuer URLs and CRL distribution points over HTTP, beyond the live-query suite (test/shell/live.test.ts): gzip
  * bombs, chunked bodies that never end or never stop, redirects to other schemes and in loops, and a
  * caIssuers URL serving 50 MiB. Every probe ends within the HTTP deadline + 10%, gives a clear finding, and
  * holds no more than the body cap: RSS growth stays small. Figures go to .tmp/hostile-http.json.
@@ -80,6 +80,17 @@ function hostile(req: IncomingMessage, res: ServerResponse): void {
     case 'ca-50mib-chunked':
       res.writeHead(200, { 'content-type': 'application/pkix-cert' });
       return send50MiB(res);
+    case 'crl-2gib-length':
+      // Announces 2 GiB and starts sending: refused on the header, before a byte is kept.
+      res.writeHead(200, { 'content-type': 'application/pkix-crl', 'content-length': 2 * 1024 * MiB });
+      return send50MiB(res);
+    case 'crl-drip': {
+      // One byte a second, forever.
+      res.writeHead(200, { 'content-type': 'application/pkix-crl' });
+      const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write(Buffer.from([0x30]))), 1000);
+      res.on('close', () => clearInterval(timer));
+      return;
+    }
     case 'ca-gzip-bomb':
       res.writeHead(200, { 'content-type': 'application/pkix-cert', 'content-encoding': 'gzip', 'content-length': bomb.length });
       return void res.end(bomb);
@@ -104,7 +115,7 @@ afterAll(async () => {
 });
 
 let serial = 0x3000;
-async function leafFor(urls: { ocsp?: string; caIssuers?: string }): Promise<Issued> {
+async function leafFor(urls: { ocsp?: string; caIssuers?: string; crl?: string }): Promise<Issued> {
   serial++;
   return issue({
     issuer: pki.intermediate,
@@ -113,6 +124,7 @@ async function leafFor(urls: { ocsp?: string; caIssuers?: string }): Promise<Iss
     dnsNames: ['localhost'],
     ...(urls.ocsp ? { ocspUrls: [urls.ocsp] } : {}),
     ...(urls.caIssuers ? { caIssuers: [urls.caIssuers] } : {}),
+    ...(urls.crl ? { crlUrls: [urls.crl] } : {}),
     notBefore: new Date(Date.now() - DAY),
     notAfter: new Date(Date.now() + 30 * DAY),
   });
@@ -135,6 +147,8 @@ async function measured(name: string, leaf: Issued, chain: Issued[]): Promise<Re
       extraCerts: [pki.root.der],
       servername: 'localhost',
       http: { timeoutMs: HTTP_DEADLINE_MS },
+      // The CRL downloads get the same deadline here, and a cap of 4 MiB (the default, 128 MiB, is for real CRLs).
+      crlHttp: { timeoutMs: HTTP_DEADLINE_MS, maxBytes: 4 * MiB },
     }),
   );
   const handshakeMs = report.targets[0]?.addresses[0]?.attempts[0]?.durationMs ?? 0;
@@ -194,6 +208,30 @@ describe('hostile caIssuers URLs (the server sends no intermediate, so the issue
       const failed = report.findings.find((f) => f.code === 'CERT_ISSUER_FETCH_FAILED');
       expect(failed?.args.url).toBe(`${base}/${mode}/issuer.der`);
       expect(failed?.args.reason).toMatch(message);
+    });
+  }
+});
+
+describe('hostile CRL distribution points (issue #22): a CRL_* finding within the deadline, memory bounded', () => {
+  const cases: [string, string, RegExp][] = [
+    ['crl-2gib-length', 'CRL_TOO_LARGE', /2147483648 bytes, more than the 4194304-byte limit/],
+    ['chunked-endless', 'CRL_TOO_LARGE', /exceeds the 4194304-byte limit/],
+    ['ca-50mib-chunked', 'CRL_TOO_LARGE', /exceeds the 4194304-byte limit/],
+    ['crl-drip', 'CRL_TIMEOUT', /no complete answer within 1500 ms/],
+    ['headers-never', 'CRL_TIMEOUT', /no complete answer within 1500 ms/],
+    ['redirect-loop', 'CRL_UNREACHABLE', /more than 3 redirects/],
+    ['redirect-file', 'CRL_UNREACHABLE', /not an http/],
+    // Sent gzipped although nothing asked for it: kept as the compressed bytes (never inflated), which are no CRL.
+    ['gzip-bomb', 'CRL_NOT_A_CRL', /./],
+  ];
+  for (const [mode, code, message] of cases) {
+    it(`${mode} -> ${code}`, async () => {
+      const leaf = await leafFor({ crl: `${base}/${mode}/int.crl` });
+      const report = await measured(`crl: ${mode}`, leaf, [pki.intermediate]);
+      const finding = report.findings.find((f) => f.code === code);
+      expect(finding, codes(report).join()).toBeDefined();
+      expect(JSON.stringify(finding?.args)).toMatch(message);
+      expect(report.targets[0]?.certificates[0]?.crls[0]?.status).not.toBe('not-listed');
     });
   }
 });

@@ -112,6 +112,21 @@ function classify(error: unknown, deadline: AbortSignal, timeoutMs: number): { k
   return { kind: 'network', message };
 }
 
+/** A body of `length` declared bytes (at most the cap), into one buffer; more than declared is refused. */
+async function readDeclared(response: RawResponse, length: number): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for await (const value of response.body ?? []) {
+    if (offset + value.byteLength > length) {
+      response.cancel();
+      throw new HttpError('too-large', `the body is longer than its Content-Length of ${length} bytes`);
+    }
+    out.set(value, offset);
+    offset += value.byteLength;
+  }
+  return offset === length ? out : out.subarray(0, offset);
+}
+
 /** Read a body, never holding more than `max` bytes: a lying or missing Content-Length changes nothing. */
 async function readCapped(response: RawResponse, max: number): Promise<Uint8Array> {
   const declared = Number(response.header('content-length'));
@@ -120,6 +135,8 @@ async function readCapped(response: RawResponse, max: number): Promise<Uint8Arra
     throw new HttpError('too-large', `the body is ${declared} bytes, more than the ${max}-byte limit`);
   }
   if (!response.body) return new Uint8Array();
+  // A declared length is read into one buffer of that size: a CRL of tens of MiB is then held once, not twice.
+  if (Number.isSafeInteger(declared) && declared > 0) return readDeclared(response, declared);
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const value of response.body) {
