@@ -395,6 +395,78 @@ try {
   server.kill('SIGTERM');
 }
 
+await crlLookup();
+
+/**
+ * Issue #22's CRL goals: a CRL of 1,000,000 entries (about 40 MB) made by the testing kit, judged
+ * for a certificate it does not list (the whole list walked, the signature checked) by the library in a
+ * fresh process (bench/crl-run.mjs), against `openssl crl -inform DER -noout` on the same file, which
+ * parses every entry; interleaved. Peak RSS of the library against the CRL's size + 100 MiB.
+ */
+async function crlLookup(): Promise<void> {
+  const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+  const count = 1_000_000;
+  const { buildCrl, createPki, issue } = await import('../packages/probe-core/src/testing/index.js');
+  const pki = await createPki();
+  const now = Date.now();
+  const leaf = await issue({
+    issuer: pki.intermediate,
+    subject: 'CN=bench',
+    serial: '7b01',
+    notBefore: new Date(now - 86_400_000),
+    notAfter: new Date(now + 30 * 86_400_000),
+    crlUrls: ['http://crl.bench.test/int.crl'],
+  });
+  const crl = await buildCrl({
+    issuer: pki.intermediate,
+    thisUpdate: new Date(now - 3_600_000),
+    nextUpdate: new Date(now + 7 * 86_400_000),
+    count,
+    bulk: { serialLength: 16, reason: 'keyCompromise' },
+  });
+  const crlDir = mkdtempSync(join(tmpdir(), 'staple-probe-crl-bench-'));
+  try {
+    const files = { crl: join(crlDir, 'big.crl'), issuer: join(crlDir, 'issuer.der'), leaf: join(crlDir, 'leaf.der') };
+    writeFileSync(files.crl, crl);
+    writeFileSync(files.issuer, pki.intermediate.der);
+    writeFileSync(files.leaf, leaf.der);
+    const sizeMiB = crl.byteLength / 1024 / 1024;
+    say(
+      `== a CRL of ${count.toLocaleString('en')} entries (${sizeMiB.toFixed(1)} MiB), judged for a certificate it does not list (${runs} rounds, interleaved)`,
+    );
+    const cases: Case[] = [['library: judge the CRL', process.execPath, [join(root, 'bench/crl-run.mjs'), files.crl, files.issuer, files.leaf]]];
+    if (hasOpenssl) cases.push(['openssl crl -inform DER -noout', 'openssl', ['crl', '-inform', 'DER', '-noout', '-in', files.crl]]);
+    const measured = await interleaved(cases);
+    const library = measured.get('library: judge the CRL') as Measured;
+    if (library.failed > 0) say(`  warning: the library run failed ${library.failed} times: ${library.failure}`);
+    say(`library, fresh process                    ${fmt(library.ms, ' ms')}  peak RSS ${library.rssMiB?.toFixed(1) ?? '?'} MiB`);
+    const openssl = measured.get('openssl crl -inform DER -noout');
+    let ratio: Stat | null = null;
+    if (openssl) {
+      ratio = perRound(library, openssl);
+      say(`openssl crl -noout                        ${fmt(openssl.ms, ' ms')}`);
+      say(`library ÷ openssl: ×${ratio.median.toFixed(2)} (per round ×${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)})`);
+    } else say('(openssl is not installed: the CRL ratio is not measured)');
+    results.crl = { count, bytes: crl.byteLength, library, openssl: openssl ?? null, ratio };
+    goals.push({
+      goal: '#22a. CRL lookup + signature ÷ openssl crl',
+      ratio: ratio?.median ?? null,
+      limit: 0.5,
+      atMost: true,
+      detail: `${count.toLocaleString('en')} entries`,
+    });
+    goals.push({
+      goal: '#22b. CRL peak RSS − CRL size, MiB',
+      ratio: library.rssMiB === null ? null : library.rssMiB - sizeMiB,
+      limit: 100,
+      atMost: true,
+      detail: `${library.rssMiB?.toFixed(1) ?? '?'} MiB for ${sizeMiB.toFixed(1)} MiB`,
+    });
+  } finally {
+    rmSync(crlDir, { recursive: true, force: true });
+  }
+}
+
 say(`== goals (Node ${process.version})`);
 for (const g of [...goals].sort((a, b) => a.goal.localeCompare(b.goal))) {
   const value = g.ratio === null ? '–' : g.goal.includes('MiB') ? g.ratio.toFixed(1) : `×${g.ratio.toFixed(2)}`;

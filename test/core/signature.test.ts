@@ -1,7 +1,10 @@
 /** Signature algorithms and CertID hashes: each verifies when intact and fails when one bit flips. */
 import { inspect, SignatureVerifier } from '@staple-probe/core';
 import { buildOcspResponse, type HashAlg, issue, type KeyKind } from '@staple-probe/core/testing';
+import type { webcrypto } from 'node:crypto';
+import * as asn1js from 'asn1js';
 import { describe, expect, it } from 'vitest';
+import { toArrayBuffer } from '../../packages/probe-core/src/core/bytes.js';
 import { codes } from '../helpers.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
@@ -94,4 +97,59 @@ describe('one verification per distinct signature', () => {
     expect(codes(await inspect(corrupted, { now: NOW, issuer: ca.der, cert: leaf.der, verifier }))).toEqual(['SIGNER_BAD_SIGNATURE']);
     expect(verifier.verifications).toBe(3);
   });
+});
+
+describe('signed data over 1 MiB (a CRL of tens of MB) is verified with node:crypto, without copying it', () => {
+  const subtle = globalThis.crypto.subtle;
+  const data = new Uint8Array(2 * 1024 * 1024).map((_, i) => i % 251);
+  /** ECDSA-Sig-Value DER from WebCrypto's r||s. */
+  const der = (raw: Uint8Array) => {
+    const half = raw.byteLength / 2;
+    const int = (b: Uint8Array) => new asn1js.Integer({ valueHex: toArrayBuffer((b[0] ?? 0) & 0x80 ? new Uint8Array([0, ...b]) : b) });
+    return new Uint8Array(new asn1js.Sequence({ value: [int(raw.subarray(0, half)), int(raw.subarray(half))] }).toBER());
+  };
+  const cases: [
+    string,
+    webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams | webcrypto.Algorithm,
+    webcrypto.Algorithm | webcrypto.RsaPssParams | webcrypto.EcdsaParams,
+    { oid: string; params: Uint8Array | null },
+    boolean,
+  ][] = [
+    [
+      'RSA PKCS#1 v1.5',
+      { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' } as webcrypto.RsaHashedKeyGenParams,
+      { name: 'RSASSA-PKCS1-v1_5' },
+      { oid: '1.2.840.113549.1.1.11', params: null },
+      false,
+    ],
+    // RSASSA-PSS without parameters: SHA-1, MGF1-SHA1, salt 20 (RFC 4055 §3.1).
+    [
+      'RSA-PSS',
+      { name: 'RSA-PSS', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-1' } as webcrypto.RsaHashedKeyGenParams,
+      { name: 'RSA-PSS', saltLength: 20 } as webcrypto.RsaPssParams,
+      { oid: '1.2.840.113549.1.1.10', params: null },
+      false,
+    ],
+    [
+      'ECDSA P-256',
+      { name: 'ECDSA', namedCurve: 'P-256' } as webcrypto.EcKeyGenParams,
+      { name: 'ECDSA', hash: 'SHA-256' } as webcrypto.EcdsaParams,
+      { oid: '1.2.840.10045.4.3.2', params: null },
+      true,
+    ],
+    ['Ed25519', { name: 'Ed25519' }, { name: 'Ed25519' }, { oid: '1.3.101.112', params: null }, false],
+  ];
+  for (const [name, gen, sign, alg, isEcdsa] of cases) {
+    it(`${name}: valid, and invalid once a byte of the data changes`, async () => {
+      const keys = (await subtle.generateKey(gen, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+      const spki = new Uint8Array(await subtle.exportKey('spki', keys.publicKey));
+      const raw = new Uint8Array(await subtle.sign(sign, keys.privateKey, data));
+      const signature = isEcdsa ? der(raw) : raw;
+      const verifier = new SignatureVerifier();
+      expect(await verifier.verify(alg, spki, data, signature)).toEqual({ result: 'valid' });
+      const changed = data.slice();
+      changed[1_500_000] = (changed[1_500_000] ?? 0) ^ 1;
+      expect(await verifier.verify(alg, spki, changed, signature)).toEqual({ result: 'invalid' });
+    });
+  }
 });
