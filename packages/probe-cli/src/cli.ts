@@ -4,6 +4,7 @@ import {
   collect,
   createCollectCache,
   inspect,
+  parseCrl,
   ipVersion,
   mergeReports,
   parseTarget,
@@ -47,7 +48,7 @@ export const HELP = `probe ${VERSION}: does a TLS server's OCSP stapling really 
 
 Usage:
   probe <host[:port]>... [options]      probe live servers (port 443 by default)
-  probe inspect <response> [options]    judge an OCSP response file (DER, PEM or base64) offline
+  probe inspect <response> [options]    judge an OCSP response file (DER, PEM or base64) offline, or a CRL
   probe demo                            run against throwaway local servers; needs no internet
   probe serve [options]                 Prometheus exporter (/probe?target=...); see probe serve --help
 
@@ -64,7 +65,7 @@ Judgement options (probe and inspect):
 ${helpLines('probe', ['at', 'warn-remaining', 'crit-remaining', 'warning', 'critical', 'skew'])}
 
 Inspect options:
-${helpLines('inspect', ['issuer', 'cert', 'server'])}
+${helpLines('inspect', ['issuer', 'cert', 'serial', 'server'])}
 
 Many targets:
 ${helpLines('probe', ['file', 'concurrency'])}
@@ -106,6 +107,15 @@ function readOneCert(io: Io, path: string, what: string): Uint8Array {
 }
 
 /** An OCSP response file: DER, or base64 text with or without PEM armour (openssl .ors files are base64). */
+function isCrl(bytes: Uint8Array): boolean {
+  try {
+    parseCrl(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function readResponseBytes(input: Uint8Array): Uint8Array {
   if (input[0] === 0x30) return input;
   const text = Buffer.from(input).toString('latin1').trim();
@@ -151,12 +161,21 @@ async function runInspect(args: string[], io: Io): Promise<number> {
   const file = positionals[0] as string;
   const raw = readInput(io, file, 'response file');
   const options = judgement(values, given);
-  const report = await inspect(readResponseBytes(raw), {
+  const bytes = readResponseBytes(raw);
+  // A CRL (issue #22) is told from an OCSP response by its structure: only a CRL frames as one.
+  const format = isCrl(bytes) ? 'crl' : 'ocsp';
+  const serial = values.serial?.trim().toLowerCase().replace(/^0x/, '').replace(/:/g, '');
+  if (serial !== undefined && !/^[0-9a-f]+$/.test(serial)) throw new UsageError(`--serial ${values.serial}: expected hexadecimal digits`);
+  if (serial !== undefined && format !== 'crl') throw new UsageError('--serial is for a CRL file; an OCSP response is checked against --cert');
+  if (format === 'crl' && !values.cert && serial === undefined) throw new UsageError('a CRL file needs --cert or --serial: the certificate to look up');
+  const report = await inspect(bytes, {
     ...options,
     file,
     issuer: values.issuer ? readOneCert(io, values.issuer, '--issuer') : null,
     cert: values.cert ? readOneCert(io, values.cert, '--cert') : null,
     server: values.server ?? null,
+    format,
+    ...(serial !== undefined ? { serial } : {}),
   });
   if (values.json || values.format === 'json') io.stdout(renderJson(report, VERSION));
   else io.stdout(renderTable(report, { width: tableWidth(io), color: useColor(io, values) }));

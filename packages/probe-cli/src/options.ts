@@ -104,6 +104,12 @@ export const OPTIONS = {
     help: 'do not send that HEAD / (for ports that do not speak HTTP)',
     for: { serve: { help: 'do not send the HEAD / that detects the server software (for ports that do\nnot speak HTTP)' } },
   },
+  serial: {
+    kind: 'string',
+    arg: 'HEX',
+    commands: ['inspect'],
+    help: 'with a CRL file and no --cert: the serial to look up (of a certificate issued by --issuer)',
+  },
   'no-live': { kind: 'boolean', commands: ['probe', 'serve'], help: 'do not ask the responder; judge the staple alone' },
   'no-crl': { kind: 'boolean', commands: ['probe', 'serve'], help: "do not download the certificates' CRLs (revocation by CRL is not checked)" },
   'crl-timeout': {

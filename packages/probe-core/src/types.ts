@@ -272,6 +272,10 @@ export interface InspectEvidence {
   readonly cert: Uint8Array | null;
   /** Server software the response is meant for (--server), for server-specific hints. */
   readonly server?: ServerName | null;
+  /** What `response` holds: an OCSP response (the default) or a CRL (issue #22). */
+  readonly format?: 'ocsp' | 'crl';
+  /** For a CRL without `cert`: the serial (hex) to look up, of a certificate issued by `issuer`. */
+  readonly serial?: string | null;
 }
 
 export type Evidence = ProbeEvidence | InspectEvidence;

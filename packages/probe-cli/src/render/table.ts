@@ -285,7 +285,8 @@ function renderFindings(report: Report, options: TableOptions): string {
  */
 export function headline(report: Report): string {
   const worst = report.findings.find((f) => f.severity !== 'info');
-  const subject = report.kind === 'inspect' ? 'OCSP response' : 'OCSP stapling';
+  const crlFile = report.kind === 'inspect' && report.staples.length === 0 && report.findings.some((f) => f.code.startsWith('CRL_'));
+  const subject = report.kind === 'inspect' ? (crlFile ? 'CRL' : 'OCSP response') : 'OCSP stapling';
   const stapling = report.staplingVerdict !== report.verdict ? `; stapling alone: ${VERDICT_LABEL[report.staplingVerdict]}` : '';
   const states = certificateStates(report);
   if (states)
@@ -294,7 +295,7 @@ export function headline(report: Report): string {
     const crl = crlOkClause(report);
     // A certificate without an OCSP URL has nothing to staple: its revocation verdict is the CRL's.
     if (crl && report.findings.some((f) => f.code === 'CERT_NO_OCSP_URL')) return `${subject}: not applicable · ${crl}`;
-    const note = report.findings.find((f) => f.severity === 'info' && f.code !== 'CRL_NOT_LISTED');
+    const note = report.findings.find((f) => f.severity === 'info' && !(crl && f.code === 'CRL_NOT_LISTED'));
     return `${subject} ${VERDICT_LABEL[report.verdict]}${note ? ` (${renderMessage(note)})` : ''}${crl ? ` · ${crl}` : ''}`;
   }
   const more = report.findings.filter((f) => f.severity !== 'info').length - 1;

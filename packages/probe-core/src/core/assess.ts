@@ -19,6 +19,7 @@ import type {
 import { addressDisagreements } from './addresses.js';
 import { sha256Hex } from './bytes.js';
 import { certificateDisagreements } from './certificates.js';
+import { judgeCrlBytes, parseCrl } from './crl.js';
 import { chainProblems, issuerMismatchProblem } from './chain.js';
 import { connectionProblems, resolveProblems } from './connection.js';
 import { summarizeCert } from './decode.js';
@@ -100,7 +101,51 @@ function makeContext(options: AssessOptions): Context {
   };
 }
 
+/**
+ * A CRL file judged offline for one certificate: `--cert`, or a stand-in for the serial given, issued by
+ * `--issuer` (its distribution point unknown: an Issuing Distribution Point is taken to cover it).
+ */
+async function assessInspectCrl(evidence: InspectEvidence, ctx: Context, at: string): Promise<Report> {
+  const findings = new Findings();
+  const where: Location = { file: evidence.file };
+  const certs = new Certs();
+  const issuer = evidence.issuer ? certs.of(evidence.issuer, 'issuer') : null;
+  let leaf = evidence.cert ? certs.of(evidence.cert, 'cert') : null;
+  if (!leaf && issuer && evidence.serial) {
+    let covers: string[] = [];
+    try {
+      const idp = parseCrl(evidence.response).issuingDistributionPoint?.distributionPoint;
+      covers = idp?.kind === 'fullName' ? [...idp.uris] : [];
+    } catch {
+      // Bytes that are no CRL: judgeCrlBytes reports them.
+    }
+    leaf = { ...issuer, serial: evidence.serial, issuer: issuer.subject, issuerDer: issuer.subjectDer, isCA: false, crlUrls: covers };
+  }
+  for (const p of certs.problems) findings.add(p, where);
+  if (leaf) {
+    const judged = await judgeCrlBytes(evidence.response, { leaf, issuer, url: null, verifier: ctx.verifier, ...ctx.policy });
+    for (const p of judged.problems) findings.add(p, where);
+    if (judged.status === 'not-listed') {
+      const nextUpdate = judged.nextUpdate === null ? null : new Date(judged.nextUpdate).toISOString();
+      findings.add({ code: 'CRL_NOT_LISTED', args: { url: null, nextUpdate, entries: judged.entries ?? 0 } }, where);
+    }
+  }
+  const list = findings.list();
+  return {
+    schemaVersion: 2,
+    kind: 'inspect',
+    at,
+    verdict: verdictOf(list),
+    staplingVerdict: staplingVerdictOf(list),
+    findings: list,
+    targets: [],
+    server: evidence.server ?? null,
+    staples: [],
+  };
+}
+
 async function assessInspect(evidence: InspectEvidence, ctx: Context, at: string): Promise<Report> {
+  if (evidence.format === 'crl') return assessInspectCrl(evidence, ctx, at);
   const findings = new Findings();
   const where: Location = { file: evidence.file };
   const certs = new Certs();

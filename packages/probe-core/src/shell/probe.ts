@@ -36,13 +36,26 @@ export interface InspectOptions extends Omit<AssessOptions, 'now'> {
   readonly file?: string;
   /** Server software the hints should be worded for. */
   readonly server?: ServerName | null;
+  /** The bytes are a CRL (issue #22), judged for `cert`, or for the certificate of `serial` issued by `issuer`. */
+  readonly format?: 'ocsp' | 'crl';
+  /** With a CRL and no `cert`: the serial (hex) to look up. */
+  readonly serial?: string | null;
   readonly now?: Date;
 }
 
-/** Judge an OCSP response held in memory (an `ssl_stapling_file`, say) before it is deployed. */
+/** Judge an OCSP response held in memory (an `ssl_stapling_file`, say) before it is deployed; or a CRL (`format: 'crl'`). */
 export function inspect(response: Uint8Array, options: InspectOptions = {}): Promise<Report> {
   return assess(
-    { kind: 'inspect', file: options.file ?? '(memory)', response, issuer: options.issuer ?? null, cert: options.cert ?? null, server: options.server ?? null },
+    {
+      kind: 'inspect',
+      file: options.file ?? '(memory)',
+      response,
+      issuer: options.issuer ?? null,
+      cert: options.cert ?? null,
+      server: options.server ?? null,
+      ...(options.format ? { format: options.format } : {}),
+      ...(options.serial ? { serial: options.serial } : {}),
+    },
     { ...options, now: options.now ?? new Date() },
   );
 }
