@@ -130,18 +130,7 @@ async function assessInspectCrl(evidence: InspectEvidence, ctx: Context, at: str
       findings.add({ code: 'CRL_NOT_LISTED', args: { url: null, nextUpdate, entries: judged.entries ?? 0 } }, where);
     }
   }
-  const list = findings.list();
-  return {
-    schemaVersion: 2,
-    kind: 'inspect',
-    at,
-    verdict: verdictOf(list),
-    staplingVerdict: staplingVerdictOf(list),
-    findings: list,
-    targets: [],
-    server: evidence.server ?? null,
-    staples: [],
-  };
+  return inspectReport(findings.list(), evidence, at, []);
 }
 
 async function assessInspect(evidence: InspectEvidence, ctx: Context, at: string): Promise<Report> {
@@ -163,7 +152,11 @@ async function assessInspect(evidence: InspectEvidence, ctx: Context, at: string
   for (const p of certs.problems) findings.add(p, where);
   const judged = await judgeResponse(evidence.response, leaf, issuer, noIssuer, ctx);
   for (const p of judged.problems) findings.add(p, where);
-  const list = findings.list();
+  return inspectReport(findings.list(), evidence, at, [{ sha256: sha256Hex(evidence.response), decoded: judged.decoded }]);
+}
+
+/** The report of an inspected file: its findings, no targets. */
+function inspectReport(list: Finding[], evidence: InspectEvidence, at: string, staples: Report['staples']): Report {
   return {
     schemaVersion: 2,
     kind: 'inspect',
@@ -173,7 +166,7 @@ async function assessInspect(evidence: InspectEvidence, ctx: Context, at: string
     findings: list,
     targets: [],
     server: evidence.server ?? null,
-    staples: [{ sha256: sha256Hex(evidence.response), decoded: judged.decoded }],
+    staples,
   };
 }
 

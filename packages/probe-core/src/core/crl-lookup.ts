@@ -4,23 +4,9 @@ import type { RevocationReason } from '../types.js';
 import { serialHex, toArrayBuffer } from './bytes.js';
 import { CrlDecodeError, DerCursor, TAG } from './crl-der.js';
 import type { ParsedCrl } from './crl-parse.js';
+import { REASONS } from './decode.js';
 import { timeOf } from './crl-parse.js';
 import { OID } from './oids.js';
-
-/** CRLReason codes (RFC 5280 §5.3.1); 7 is not used. */
-const REASONS: readonly RevocationReason[] = [
-  'unspecified',
-  'keyCompromise',
-  'cACompromise',
-  'affiliationChanged',
-  'superseded',
-  'cessationOfOperation',
-  'certificateHold',
-  'unknown(7)',
-  'removeFromCRL',
-  'privilegeWithdrawn',
-  'aACompromise',
-];
 
 /** The CRL's entry for one certificate. */
 export interface RevokedEntry {

@@ -20,7 +20,8 @@ const STATUS_NAMES: Record<number, ResponseStatusName> = {
   6: 'unauthorized',
 };
 
-const REASONS: readonly RevocationReason[] = [
+/** CRLReason codes (RFC 5280 §5.3.1), by value; 7 is not used. OCSP (RFC 6960 §4.2.1) and CRL entries share them. */
+export const REASONS: readonly RevocationReason[] = [
   'unspecified',
   'keyCompromise',
   'cACompromise',
