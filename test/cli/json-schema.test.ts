@@ -14,10 +14,12 @@ import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspect, probe, type ProbeOptions, type Report } from '@staple-probe/core';
+import { assess, inspect, probe, type ProbeOptions, type Report } from '@staple-probe/core';
 import {
+  buildCrl,
   createPki,
   freePort,
+  issue,
   makeStaple,
   type Responder,
   STAPLE_SCENARIOS,
@@ -28,6 +30,7 @@ import {
   type TestPki,
 } from '@staple-probe/core/testing';
 import { toJsonReport } from '../../packages/probe-cli/src/render/json.js';
+import { CRL_URL, evidence } from '../helpers.js';
 
 const SCHEMA_PATH = new URL('../../packages/probe-cli/schema/report.v2.schema.json', import.meta.url);
 const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as Record<string, unknown>;
@@ -562,5 +565,33 @@ describe('JSON output validates against the schema', () => {
       delete (doc.findings[0] as { code?: unknown }).code;
       expect(errorsOf(doc)).toContainEqual(expect.objectContaining({ keyword: 'required', params: { missingProperty: 'code' } }));
     });
+  });
+});
+
+describe('report.v2.schema.json and CRLs (issue #22)', () => {
+  it('a report with a certificate CRL validates; a CRL entry with an unknown status or without url does not', async () => {
+    // Caught by this test: the schema's finding code pattern did not allow the CRL_ prefix.
+    const now = new Date('2026-03-01T12:00:00Z');
+    const ca = await createPki({ notBefore: new Date('2026-01-01T00:00:00Z') });
+    const leaf = await issue({
+      issuer: ca.intermediate,
+      subject: 'CN=schema crl',
+      serial: '2d01',
+      notBefore: new Date('2026-01-01T00:00:00Z'),
+      notAfter: new Date('2027-01-01T00:00:00Z'),
+      crlUrls: [CRL_URL],
+    });
+    const crl = await buildCrl({ issuer: ca.intermediate, thisUpdate: new Date('2026-02-28T12:00:00Z'), nextUpdate: new Date('2026-03-05T12:00:00Z') });
+    const report = await assess(evidence([{ v: '1.2', staple: null }], { leaf, chain: [ca.intermediate], crls: [{ body: crl }] }), { now });
+    const doc = printed(report);
+    expectValid(doc);
+    const entry = (d: Doc) => (d as unknown as { targets: { certificates: { crls: Record<string, unknown>[] }[] }[] }).targets[0]?.certificates[0]?.crls[0];
+    expect(entry(doc)).toMatchObject({ url: CRL_URL, status: 'not-listed', entries: 0, bytes: crl.byteLength });
+    const badStatus = printed(report);
+    Object.assign(entry(badStatus) ?? {}, { status: 'fine' });
+    expect(errorsOf(badStatus).map((e) => e.keyword)).toContain('enum');
+    const noUrl = printed(report);
+    delete (entry(noUrl) ?? {}).url;
+    expect(errorsOf(noUrl).map((e) => e.keyword)).toContain('required');
   });
 });
