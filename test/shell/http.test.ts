@@ -1,8 +1,10 @@
 /** The bounded HTTP exchange: every refusal is data, never an exception. */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpExchange } from '../../packages/probe-core/src/shell/http.js';
+import { withPeakRss } from '../helpers.js';
 
 let server: Server;
 let base = '';
@@ -78,4 +80,41 @@ describe('httpExchange', () => {
     const ex = await httpExchange('http://ocsp.example.test/', { method: 'GET' }, { fetch, timeoutMs: 200 });
     expect(ex).toMatchObject({ ok: false, error: { kind: 'timeout' } });
   });
+});
+
+describe('a large body (a CRL near the cap) grows memory by less than its size + 100 MiB (issue #22)', () => {
+  const MiB = 1024 * 1024;
+  // The server runs in a process of its own: its socket buffers would count in this one's RSS.
+  const SERVER = `
+    const body = Buffer.alloc(120 * ${MiB}, 1);
+    require('node:http').createServer((req, res) => {
+      res.writeHead(200, req.url === '/length' ? { 'content-length': body.length } : {});
+      let at = 0;
+      const pump = () => {
+        while (at < body.length && res.write(body.subarray(at, at + ${MiB}))) at += ${MiB};
+        if (at >= body.length) return void res.end();
+        res.once('drain', () => { at += ${MiB}; pump(); });
+      };
+      pump();
+    }).listen(0, '127.0.0.1', function () { process.stdout.write(this.address().port + '\\n'); });
+  `;
+  let child: ChildProcess;
+  let port = 0;
+  beforeAll(async () => {
+    child = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+    port = await new Promise<number>((resolve) => child.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+  });
+  afterAll(() => void child.kill());
+  // Measured for 120 MiB: with a Content-Length +159-199 MiB; chunked +167-189 MiB, and +258.5 MiB when the
+  // chunks were kept and joined (Node 20 and 24; received chunks stay garbage until V8's next collection).
+  for (const path of ['/length', '/chunked']) {
+    it(`${path.slice(1)}: 120 MiB read whole`, async () => {
+      const { result, rssGrowthMiB } = await withPeakRss(() =>
+        httpExchange(`http://127.0.0.1:${port}${path}`, { method: 'GET' }, { maxBytes: 128 * MiB, timeoutMs: 60_000 }),
+      );
+      expect(result.ok && result.body.byteLength).toBe(120 * MiB);
+      expect(result.ok && result.body[120 * MiB - 1]).toBe(1);
+      expect(rssGrowthMiB).toBeLessThan(120 + 100);
+    });
+  }
 });

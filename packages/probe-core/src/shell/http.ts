@@ -137,23 +137,46 @@ async function readCapped(response: RawResponse, max: number): Promise<Uint8Arra
   if (!response.body) return new Uint8Array();
   // A declared length is read into one buffer of that size: a CRL of tens of MiB is then held once, not twice.
   if (Number.isSafeInteger(declared) && declared > 0) return readDeclared(response, declared);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  // No declared length (a chunked body): one buffer that grows in place up to the cap, so that a CRL of tens
+  // of MiB is held once, not as its chunks plus their joined copy.
+  const grown = new GrowableBuffer(max);
   for await (const value of response.body) {
-    size += value.byteLength;
-    if (size > max) {
+    if (grown.size + value.byteLength > max) {
       response.cancel();
       throw new HttpError('too-large', `the body exceeds the ${max}-byte limit`);
     }
-    chunks.push(value);
+    grown.append(value);
   }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
+  return grown.bytes();
+}
+
+type Resizable = ArrayBuffer & { resize(length: number): void };
+const ResizableBuffer = ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => Resizable;
+
+/**
+ * Bytes appended into a resizable ArrayBuffer, whose pages are committed as it grows. Up to 1 MiB the result is
+ * copied into a plain buffer: WebCrypto, which checks the signatures of smaller data, refuses views of
+ * resizable buffers; larger signed data (a CRL) is verified with node:crypto, which takes them (signature.ts).
+ */
+class GrowableBuffer {
+  readonly #buffer: Resizable;
+  size = 0;
+
+  constructor(max: number) {
+    this.#buffer = new ResizableBuffer(0, { maxByteLength: max });
   }
-  return out;
+
+  append(chunk: Uint8Array): void {
+    const at = this.size;
+    this.size += chunk.byteLength;
+    this.#buffer.resize(this.size);
+    new Uint8Array(this.#buffer, at, chunk.byteLength).set(chunk);
+  }
+
+  bytes(): Uint8Array {
+    const view = new Uint8Array(this.#buffer, 0, this.size);
+    return this.size <= 1024 * 1024 ? view.slice() : view;
+  }
 }
 
 /**
