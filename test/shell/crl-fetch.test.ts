@@ -31,7 +31,8 @@ beforeAll(async () => {
     notAfter: new Date(Date.now() + 30 * day),
     issuer: pki.intermediate,
     dnsNames: ['localhost'],
-    crlUrls: [`${base}/a.crl`, 'ldap://ldap.example.test/cn=CRL', `${base}/big.crl`],
+    // The first named twice (it is fetched and reported once).
+    crlUrls: [`${base}/a.crl`, 'ldap://ldap.example.test/cn=CRL', `${base}/big.crl`, `${base}/a.crl`],
   });
   tls = await startStaplingServer({ cert: leaf, chain: [pki.intermediate], staple: null });
 });
@@ -45,7 +46,7 @@ afterAll(async () => {
 const base = () => ({ attempts: 1, retryDelayMs: 0, tlsVersions: ['1.3'] as const, keyTypes: 'default' as const, httpHead: false, live: false });
 
 describe('CRL downloads', () => {
-  it('fetches each http distribution point once per run, leaves ldap: alone, and keeps the bytes as evidence', async () => {
+  it('fetches each http distribution point once per run (and once when named twice), leaves ldap: alone, keeps the bytes', async () => {
     const cache = createCollectCache();
     const before = requests;
     const first = await collect(parseTarget(tls.target), { ...base(), cache, crlHttp: { maxBytes: 64 * 1024 } });

@@ -81,7 +81,7 @@ export function createCollectCache(): CollectCache {
 }
 
 /** The CRL distribution points the probe fetches: http and https (an `ldap:` one is reported, not fetched). */
-export const fetchableCrlUrls = (urls: readonly string[]): string[] => urls.filter((u) => /^https?:\/\//i.test(u));
+export const fetchableCrlUrls = (urls: readonly string[]): string[] => [...new Set(urls.filter((u) => /^https?:\/\//i.test(u)))];
 
 /** One download per distinct CRL URL of the run, bounded for CRLs (DEFAULTS.crlTimeoutMs, crlMaxBytes). */
 function fetchCrls(leafKey: string, leaf: Cert, options: CollectOptions, cache: CollectCache): Promise<CrlFetchEvidence[]> {
