@@ -7,19 +7,8 @@ import type { AlgorithmRef } from './decode.js';
 import { formatName } from './name.js';
 import { OID, oidName, UNDERSTOOD_CRL_EXTENSIONS } from './oids.js';
 
-/** A ReasonFlags bit (RFC 5280 §4.2.1.13), as an Issuing Distribution Point's onlySomeReasons lists them. */
-export type ReasonFlag =
-  | 'unused'
-  | 'keyCompromise'
-  | 'cACompromise'
-  | 'affiliationChanged'
-  | 'superseded'
-  | 'cessationOfOperation'
-  | 'certificateHold'
-  | 'privilegeWithdrawn'
-  | 'aACompromise';
-
-const REASON_FLAGS: readonly ReasonFlag[] = [
+/** ReasonFlags bits (RFC 5280 §4.2.1.13) by position, as an Issuing Distribution Point's onlySomeReasons lists them. */
+export const REASON_FLAGS = [
   'unused',
   'keyCompromise',
   'cACompromise',
@@ -29,7 +18,10 @@ const REASON_FLAGS: readonly ReasonFlag[] = [
   'certificateHold',
   'privilegeWithdrawn',
   'aACompromise',
-];
+] as const;
+
+/** A ReasonFlags bit name. */
+export type ReasonFlag = (typeof REASON_FLAGS)[number];
 
 /** The Issuing Distribution Point extension (RFC 5280 §5.2.5): which certificates this CRL covers. */
 export interface IssuingDistributionPoint {

@@ -1,5 +1,6 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { REASON_FLAGS, type ReasonFlag } from '../core/crl-parse.js';
 import { type CrlReasonName, type ExtensionSpec, type HashAlg, REASON_CODE, signerAlgorithm } from './ocsp.js';
 import type { Issued } from './pki.js';
 
@@ -17,28 +18,7 @@ export interface CrlEntrySpec {
 }
 
 /** A ReasonFlags bit name (RFC 5280 §4.2.1.13). */
-export type CrlReasonFlag =
-  | 'unused'
-  | 'keyCompromise'
-  | 'cACompromise'
-  | 'affiliationChanged'
-  | 'superseded'
-  | 'cessationOfOperation'
-  | 'certificateHold'
-  | 'privilegeWithdrawn'
-  | 'aACompromise';
-
-const REASON_BITS: readonly CrlReasonFlag[] = [
-  'unused',
-  'keyCompromise',
-  'cACompromise',
-  'affiliationChanged',
-  'superseded',
-  'cessationOfOperation',
-  'certificateHold',
-  'privilegeWithdrawn',
-  'aACompromise',
-];
+export type CrlReasonFlag = ReasonFlag;
 
 /** An Issuing Distribution Point extension (RFC 5280 §5.2.5), always written critical. */
 export interface CrlIdpSpec {
@@ -169,7 +149,7 @@ function bulkEntries(count: number, spec: CrlSpec['bulk'], fallbackDate: Date): 
 
 /** ReasonFlags as a DER named-bit BIT STRING's contents: trailing zero bits dropped (X.690 §11.2.2). */
 function reasonBits(flags: readonly CrlReasonFlag[]): Uint8Array {
-  const bits = flags.map((f) => REASON_BITS.indexOf(f));
+  const bits = flags.map((f) => REASON_FLAGS.indexOf(f));
   const highest = Math.max(...bits);
   const out = new Uint8Array(1 + (highest >> 3) + 1);
   for (const b of bits) out[1 + (b >> 3)] = (out[1 + (b >> 3)] ?? 0) | (0x80 >> (b & 7));
