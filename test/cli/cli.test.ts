@@ -300,3 +300,48 @@ describe('the real bin', () => {
     expect(r.stdout).toContain('REVOKED');
   });
 });
+
+describe('--scope: the exit code and the Nagios status follow all findings or the stapling verdict alone', () => {
+  let good: StaplingServer;
+  let expired: StaplingServer;
+  beforeAll(async () => {
+    const pki = await createPki();
+    good = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple: await makeStaple(pki, 'good', { now: new Date() }) });
+    expired = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple: await makeStaple(pki, 'expired', { now: new Date() }) });
+  });
+  afterAll(async () => {
+    await good.close();
+    await expired.close();
+  });
+  // A private CA without --ca-file: the chain is untrusted (critical), the staple itself is fine.
+  const args = (server: StaplingServer, ...more: string[]) => [server.target, '--attempts', '1', '--no-live', '--no-crl', ...more];
+
+  it('a certificate problem pages by default and not with --scope stapling; the finding is still reported', async () => {
+    const all = await run(args(good, '--json'));
+    expect(all.code).toBe(2);
+    const json = JSON.parse(all.stdout);
+    expect([json.verdict, json.staplingVerdict, json.scope, json.exitCode]).toEqual(['critical', 'ok', 'all', 2]);
+
+    const stapling = await run(args(good, '--json', '--scope', 'stapling'));
+    expect(stapling.code).toBe(0);
+    const scoped = JSON.parse(stapling.stdout);
+    expect([scoped.verdict, scoped.staplingVerdict, scoped.scope, scoped.exitCode]).toEqual(['critical', 'ok', 'stapling', 0]);
+    expect(scoped.findings.map((f: { code: string }) => f.code)).toContain('CERT_UNTRUSTED');
+
+    const nagios = await run(args(good, '--format', 'nagios', '--scope', 'stapling'));
+    expect([nagios.code, nagios.stdout.slice(0, 17)]).toEqual([0, 'OCSP STAPLING OK ']);
+    const nagiosAll = await run(args(good, '--format', 'nagios'));
+    expect([nagiosAll.code, nagiosAll.stdout.slice(0, 23)]).toEqual([2, 'OCSP STAPLING CRITICAL ']);
+  });
+
+  it('a stapling problem still pages with --scope stapling', async () => {
+    const r = await run(args(expired, '--scope', 'stapling', '--format', 'nagios'));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/^OCSP STAPLING CRITICAL - /);
+  });
+
+  it('--scope takes only all or stapling', async () => {
+    const r = await run(args(good, '--scope', 'certs'));
+    expect([r.code, r.stderr]).toEqual([3, "probe: --scope certs: expected all or stapling\nTry 'probe --help'.\n"]);
+  });
+});

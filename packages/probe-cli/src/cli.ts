@@ -14,6 +14,7 @@ import {
   TargetError,
 } from '@staple-probe/core';
 import { exitCodeOf } from './exit-code.js';
+import { scopedVerdict } from './scope.js';
 import { helpLines, type OptionName, parseCommandLine, parseDuration, tlsVersionsOf, UsageError, type Values } from './options.js';
 import { renderJson, toJsonReport } from './render/json.js';
 import { renderNagios } from './render/nagios.js';
@@ -71,7 +72,7 @@ Many targets:
 ${helpLines('probe', ['file', 'concurrency'])}
 
 Output:
-${helpLines('probe', ['format', 'json', 'no-color', 'help', 'version'])}
+${helpLines('probe', ['format', 'json', 'scope', 'no-color', 'help', 'version'])}
 
 Durations: 90s, 30m, 36h, 2d (a bare number is seconds).
 Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (unreachable, bad arguments).
@@ -274,17 +275,18 @@ async function runProbe(args: string[], io: Io): Promise<number> {
     },
     (report) => {
       finished++;
-      if (format === 'jsonl') io.stdout(`${JSON.stringify(toJsonReport(report, VERSION))}\n`);
+      if (format === 'jsonl') io.stdout(`${JSON.stringify(toJsonReport(report, VERSION, values.scope))}\n`);
       if (showProgress) io.stderr(progressBar(finished, targets.length));
     },
   );
   if (showProgress) io.stderr('\r\u001b[K');
   const report = reports.length === 1 ? (reports[0] as Report) : mergeReports(reports, (judge.now ?? new Date()).toISOString());
   const style = { width: tableWidth(io), color: useColor(io, values) };
-  if (format === 'nagios') io.stdout(renderNagios(report, { warnSeconds: judge.warnRemainingSeconds, critSeconds: judge.critRemainingSeconds }));
-  else if (format === 'json') io.stdout(renderJson(report, VERSION));
+  if (format === 'nagios')
+    io.stdout(renderNagios(report, { warnSeconds: judge.warnRemainingSeconds, critSeconds: judge.critRemainingSeconds, scope: values.scope }));
+  else if (format === 'json') io.stdout(renderJson(report, VERSION, values.scope));
   else if (format === 'table') io.stdout(reports.length > 1 ? renderSummary(reports, style) : renderTable(report, style));
-  return exitCodeOf(report.verdict);
+  return exitCodeOf(scopedVerdict(report, values.scope));
 }
 
 /** Run the CLI. Returns the exit code; usage errors print one line, never a stack trace. */

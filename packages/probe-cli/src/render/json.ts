@@ -1,6 +1,7 @@
 import { FINDINGS, type FindingCode, type Location, type Report, renderMessage, type ServerName, type Severity } from '@staple-probe/core';
 import { fixesFor } from './fixes.js';
 import { exitCodeOf } from '../exit-code.js';
+import { type Scope, scopedVerdict } from '../scope.js';
 
 /** The JSON document `--format json` prints: the report plus wording, versioned by `schemaVersion`. */
 export interface JsonReport {
@@ -11,6 +12,8 @@ export interface JsonReport {
   readonly verdict: Report['verdict'];
   /** The verdict over the stapling findings alone (certificate and connection problems left out). */
   readonly staplingVerdict: Report['verdict'];
+  /** What `exitCode` follows: every finding, or the stapling verdict alone (`--scope`). */
+  readonly scope: Scope;
   readonly exitCode: 0 | 1 | 2 | 3;
   readonly findings: readonly {
     readonly code: FindingCode;
@@ -29,7 +32,8 @@ export interface JsonReport {
   readonly staples: Report['staples'];
 }
 
-export function toJsonReport(report: Report, version: string): JsonReport {
+/** `scope` decides `exitCode` (the process's exit code); both verdicts are always given. */
+export function toJsonReport(report: Report, version: string, scope: Scope = 'all'): JsonReport {
   return {
     schemaVersion: 2,
     tool: { name: 'staple-probe', version },
@@ -37,7 +41,8 @@ export function toJsonReport(report: Report, version: string): JsonReport {
     at: report.at,
     verdict: report.verdict,
     staplingVerdict: report.staplingVerdict,
-    exitCode: exitCodeOf(report.verdict),
+    scope,
+    exitCode: exitCodeOf(scopedVerdict(report, scope)),
     findings: report.findings.map((f) => ({
       code: f.code,
       severity: f.severity,
@@ -55,6 +60,6 @@ export function toJsonReport(report: Report, version: string): JsonReport {
   };
 }
 
-export function renderJson(report: Report, version: string): string {
-  return `${JSON.stringify(toJsonReport(report, version), null, 2)}\n`;
+export function renderJson(report: Report, version: string, scope: Scope = 'all'): string {
+  return `${JSON.stringify(toJsonReport(report, version, scope), null, 2)}\n`;
 }

@@ -4,7 +4,7 @@
  *
  *   OCSP STAPLING <OK|WARNING|CRITICAL|UNKNOWN> - <summary> | <perfdata>
  *
- * The exit code is not decided here: it stays `exitCodeOf(report.verdict)`, so the word and the code agree.
+ * The exit code is not decided here: it stays `exitCodeOf` of the verdict `--scope` picks, so the word and the code agree.
  *
  * Several targets (a merged report): the summary counts the targets per verdict and quotes the worst
  * finding of any target; the perfdata describes the FIRST target only, because the labels are fixed
@@ -26,6 +26,7 @@ import {
   type TargetReport,
   type Verdict,
 } from '@staple-probe/core';
+import { type Scope, scopedVerdict } from '../scope.js';
 import { certificateStates, crlOkClause, titleClause, worstOf } from './certificates.js';
 
 /** Thresholds of the staple_remaining perfdata, in seconds, as judged with --warn-remaining / --crit-remaining. */
@@ -34,6 +35,8 @@ export interface NagiosThresholds {
   readonly warnSeconds: number;
   /** Critical when less than this many seconds remain before nextUpdate. */
   readonly critSeconds: number;
+  /** What the status word follows (`--scope`); `all` when absent. */
+  readonly scope?: Scope;
 }
 
 const LABEL: Record<Verdict, string> = { ok: 'OK', warn: 'WARNING', critical: 'CRITICAL', unknown: 'UNKNOWN' };
@@ -200,5 +203,5 @@ export function renderNagios(report: Report, thresholds: NagiosThresholds): stri
   const nowMs = Date.parse(report.at);
   const first = report.targets[0];
   const single = stapleOf(report, first);
-  return `OCSP STAPLING ${LABEL[report.verdict]} - ${summaryOf(report, first, single, nowMs)} | ${perfdataOf(report, first, single, nowMs, thresholds)}\n`;
+  return `OCSP STAPLING ${LABEL[scopedVerdict(report, thresholds.scope ?? 'all')]} - ${summaryOf(report, first, single, nowMs)} | ${perfdataOf(report, first, single, nowMs, thresholds)}\n`;
 }
