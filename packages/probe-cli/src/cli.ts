@@ -20,6 +20,7 @@ import { renderJson, toJsonReport } from './render/json.js';
 import { renderNagios } from './render/nagios.js';
 import { renderSummary } from './render/summary.js';
 import { renderTable } from './render/table.js';
+import { prepareStapleDir, saveStaples } from './save-staples.js';
 
 /** Where the CLI writes and what it knows of its terminal; tests pass their own. */
 export interface Io {
@@ -72,7 +73,7 @@ Many targets:
 ${helpLines('probe', ['file', 'concurrency'])}
 
 Output:
-${helpLines('probe', ['format', 'json', 'scope', 'no-color', 'help', 'version'])}
+${helpLines('probe', ['format', 'json', 'scope', 'save-staples', 'no-color', 'help', 'version'])}
 
 Durations: 90s, 30m, 36h, 2d (a bare number is seconds).
 Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (unreachable, bad arguments).
@@ -242,6 +243,7 @@ async function runProbe(args: string[], io: Io): Promise<number> {
   const issuer = values.issuer ? readOneCert(io, values.issuer, '--issuer') : null;
   const extraCerts = values['ca-file'] ? readCertificates(readInput(io, values['ca-file'], '--ca-file')) : [];
   const judge = judgement(values, given);
+  if (values['save-staples'] !== undefined) prepareStapleDir(values['save-staples']);
   // One cache and one verifier for the run: one live query per certificate however many targets serve it.
   const cache = createCollectCache();
   const verifier = new SignatureVerifier();
@@ -280,6 +282,7 @@ async function runProbe(args: string[], io: Io): Promise<number> {
     },
   );
   if (showProgress) io.stderr('\r\u001b[K');
+  if (values['save-staples'] !== undefined) saveStaples(values['save-staples'], reports);
   const report = reports.length === 1 ? (reports[0] as Report) : mergeReports(reports, (judge.now ?? new Date()).toISOString());
   const style = { width: tableWidth(io), color: useColor(io, values) };
   if (format === 'nagios')

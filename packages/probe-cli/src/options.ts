@@ -214,6 +214,12 @@ export const OPTIONS = {
     commands: ['probe'],
     help: 'what the exit code and the Nagios status follow: all findings (default:\n{default}), or the stapling verdict alone (certificate problems still shown)',
   },
+  'save-staples': {
+    kind: 'file',
+    arg: 'DIR',
+    commands: ['probe'],
+    help: 'write each distinct staple to DIR (made if missing) as <host>_<port>-<sha256\nprefix>.der, for probe inspect or openssl ocsp -respin',
+  },
   json: { kind: 'boolean', commands: ['probe', 'inspect'], help: 'same as --format json' },
   'no-color': { kind: 'boolean', commands: ['probe', 'inspect'], help: 'no ANSI colours (also: NO_COLOR=1, or output is not a terminal)' },
   help: { kind: 'boolean', short: 'h', commands: ALL, help: 'this help' },

@@ -568,6 +568,19 @@ export interface TargetReport {
   }[];
 }
 
+/** One distinct staple of a report (or the inspected response): its bytes, their hash, and what they say. */
+export interface StapleReport {
+  /** SHA-256 of the DER bytes (lowercase hex); attempts refer to the staple by it. */
+  readonly sha256: string;
+  /** The decoded response; null when the bytes would not decode (STAPLE_MALFORMED). */
+  readonly decoded: DecodedResponse | null;
+  /**
+   * The response's DER exactly as stapled (or read), base64: evidence that `probe inspect` or
+   * `openssl ocsp -respin` can judge again.
+   */
+  readonly der: string;
+}
+
 /** The result of judging evidence. Always produced; only programmer errors throw. */
 export interface Report {
   readonly schemaVersion: 2;
@@ -582,5 +595,5 @@ export interface Report {
   /** The server software hints are worded for (inspect: --server; probe: the target's), null when unknown. */
   readonly server: ServerName | null;
   /** Each distinct staple (or the inspected response), decoded; null `decoded` when it would not decode. */
-  readonly staples: readonly { readonly sha256: string; readonly decoded: DecodedResponse | null }[];
+  readonly staples: readonly StapleReport[];
 }

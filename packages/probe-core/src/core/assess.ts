@@ -152,7 +152,9 @@ async function assessInspect(evidence: InspectEvidence, ctx: Context, at: string
   for (const p of certs.problems) findings.add(p, where);
   const judged = await judgeResponse(evidence.response, leaf, issuer, noIssuer, ctx);
   for (const p of judged.problems) findings.add(p, where);
-  return inspectReport(findings.list(), evidence, at, [{ sha256: sha256Hex(evidence.response), decoded: judged.decoded }]);
+  return inspectReport(findings.list(), evidence, at, [
+    { sha256: sha256Hex(evidence.response), decoded: judged.decoded, der: Buffer.from(evidence.response).toString('base64') },
+  ]);
 }
 
 /** The report of an inspected file: its findings, no targets. */

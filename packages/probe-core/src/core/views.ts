@@ -2,7 +2,7 @@ import type {
   AttemptEvidence,
   AttemptOutcome,
   CertRole,
-  DecodedResponse,
+  StapleReport,
   NoIssuerReason,
   IssuerFetchEvidence,
   Location,
@@ -107,7 +107,7 @@ export interface ProbeViews {
   readonly several: boolean;
   readonly addresses: readonly AddressView[];
   /** Each distinct staple, decoded, in the order first seen. */
-  readonly staples: readonly { readonly sha256: string; readonly decoded: DecodedResponse | null }[];
+  readonly staples: readonly StapleReport[];
   /** Certificates that did not parse (CERT_UNPARSEABLE), in the order met. */
   readonly unparseable: readonly Problem[];
 }
@@ -169,7 +169,7 @@ function certificateViews(evidence: ProbeEvidence, certs: Certs, ctx: Context, s
 /** Judges each staple once per certificate, the comparison with the live answer included. */
 function stapleJudge(ctx: Context, given: boolean) {
   const judged = new Map<string, Promise<Judged>>();
-  const staples: { sha256: string; decoded: DecodedResponse | null }[] = [];
+  const staples: StapleReport[] = [];
   return {
     staples,
     async judge(bytes: Uint8Array, certificate: CertificateView | null): Promise<{ sha256: string; judged: Judged }> {
@@ -185,7 +185,7 @@ function stapleJudge(ctx: Context, given: boolean) {
         }));
         judged.set(key, result);
         const decoded = (await result).decoded;
-        if (!staples.some((s) => s.sha256 === sha256)) staples.push({ sha256, decoded });
+        if (!staples.some((s) => s.sha256 === sha256)) staples.push({ sha256, decoded, der: Buffer.from(bytes).toString('base64') });
       }
       return { sha256, judged: await result };
     },
