@@ -42,8 +42,12 @@ export const OPTIONS = {
     kind: 'file',
     arg: 'FILE',
     commands: ['probe', 'inspect'],
-    help: 'issuer certificate (PEM or DER), when the server does not send it',
-    for: { inspect: { help: 'issuer certificate: enables the signature and responder checks' } },
+    help: 'issuer certificate (PEM or DER), when the server does not send it; a chain\nfile works (fullchain.pem): the certificate that signed the leaf is used',
+    for: {
+      inspect: {
+        help: 'issuer certificate: enables the signature and responder checks; in a chain\nfile, the one that signed --cert (without --cert: the one the response names)',
+      },
+    },
   },
   'ca-file': { kind: 'file', arg: 'FILE', commands: ['probe', 'serve'], help: 'more trusted roots (PEM), also searched for the issuer' },
   tls: {

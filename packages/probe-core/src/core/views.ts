@@ -13,7 +13,7 @@ import type {
 import { sha256Hex } from './bytes.js';
 import { type Cert, parseCertificate } from './certificate.js';
 import { compareStapleWithLive } from './compare.js';
-import { certificatesFromIssuerBody, chooseIssuer, type IssuerChoice } from './issuer.js';
+import { certificatesFromIssuerBody, chooseIssuer, givenIssuers, type IssuerChoice } from './issuer.js';
 import { type Context, type Judged, judgeResponse } from './judge.js';
 import { judgeLive, type LiveJudged } from './live.js';
 import type { Problem } from './problem.js';
@@ -120,7 +120,7 @@ function noIssuerReason(choice: IssuerChoice, given: boolean): NoIssuerReason {
 /** The certificate view of a served leaf, made on first sight: issuer discovery and the live answer. */
 function certificateViews(evidence: ProbeEvidence, certs: Certs, ctx: Context, several: boolean) {
   const target: Location = { target: evidence.target.input };
-  const given = evidence.issuer ? certs.of(evidence.issuer, 'issuer') : null;
+  const given = certs.all(givenIssuers(evidence.issuer), 'issuer');
   const fromCaFile = certs.all(evidence.extraCerts ?? [], 'ca-file');
   const views = new Map<string, Promise<CertificateView>>();
   const make = async (key: string, leaf: Cert, servedDers: readonly Uint8Array[]): Promise<CertificateView> => {
@@ -132,7 +132,7 @@ function certificateViews(evidence: ProbeEvidence, certs: Certs, ctx: Context, s
     const choice = await chooseIssuer(
       leaf,
       [
-        { source: 'given', certs: given ? [given] : [] },
+        { source: 'given', certs: given },
         { source: 'served', certs: served },
         { source: 'ca-file', certs: fromCaFile },
         { source: 'aia', certs: fetched },
@@ -149,7 +149,7 @@ function certificateViews(evidence: ProbeEvidence, certs: Certs, ctx: Context, s
     return { leaf, choice, live, issuerFetches, crls, where: several ? { ...target, ...certificateWhere(leaf) } : target };
   };
   return {
-    given: evidence.issuer !== null,
+    given: givenIssuers(evidence.issuer).length > 0,
     /** The view of the leaf `leafDer`, served with `servedDers`; null when it does not parse. */
     of(leafDer: Uint8Array, servedDers: readonly Uint8Array[]): Promise<CertificateView> | null {
       const key = sha256Hex(leafDer);
