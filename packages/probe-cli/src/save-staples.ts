@@ -7,6 +7,7 @@ function reasonOf(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'EEXIST' || code === 'ENOTDIR') return 'not a directory';
+  if (code === 'EISDIR') return 'is a directory';
   if (code === 'ENOSPC') return 'no space left on the device';
   if (code === 'EROFS') return 'read-only file system';
   return (error as Error).message;
