@@ -10,6 +10,7 @@
  *
  * Documents are validated in their printed form (JSON.stringify then JSON.parse), which is what consumers read.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -59,7 +60,7 @@ type Doc = Record<string, unknown> & {
   exitCode: number;
   findings: (Record<string, unknown> & { code: string; where: Record<string, unknown>[] })[];
   targets: TargetDoc[];
-  staples: { sha256: string; decoded: Record<string, unknown> | null }[];
+  staples: { sha256: string; decoded: Record<string, unknown> | null; der: string }[];
 };
 interface AttemptDoc {
   offer: string;
@@ -110,9 +111,13 @@ function expectValid(doc: unknown): void {
   expect(ok ? '' : ajv.errorsText(validate.errors, { separator: '\n' })).toBe('');
 }
 
-/** Every attempt's staple hash names an entry of `staples`, whose decoded hash agrees (references JSON Schema cannot express). */
+/**
+ * Every attempt's staple hash names an entry of `staples`, whose decoded hash agrees, and whose `der`, decoded
+ * from base64, hashes to it: the bytes round-trip (references JSON Schema cannot express).
+ */
 function expectStapleReferencesResolve(doc: Doc): void {
   for (const s of doc.staples) if (s.decoded !== null) expect(s.decoded.sha256).toBe(s.sha256);
+  for (const s of doc.staples) expect(createHash('sha256').update(Buffer.from(s.der, 'base64')).digest('hex')).toBe(s.sha256);
   const known = new Set(doc.staples.map((s) => s.sha256));
   for (const target of doc.targets)
     for (const address of target.addresses) for (const a of address.attempts) if (a.staple !== null) expect(known.has(a.staple)).toBe(true);
@@ -158,6 +163,8 @@ describe('JSON output validates against the schema', () => {
   let responder: Responder;
   let stapling: StaplingServer;
   let bare: StaplingServer;
+  /** The bytes `stapling` staples. */
+  let served: Uint8Array;
   /** Probe options: trust the test root; live queries go to `responder` (its URL is in the leaves). */
   let options: ProbeOptions;
 
@@ -174,8 +181,8 @@ describe('JSON output validates against the schema', () => {
       port,
     });
     options = { attempts: 2, retryDelayMs: 10, timeoutMs: 5_000, extraCerts: [pki.root.der] };
-    const staple = await makeStaple(pki, 'good', { now });
-    stapling = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple });
+    served = await makeStaple(pki, 'good', { now });
+    stapling = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple: served });
     bare = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple: null });
   });
 
@@ -196,6 +203,8 @@ describe('JSON output validates against the schema', () => {
       expect(doc.kind).toBe('inspect');
       expect(doc.staples).toHaveLength(1);
       expectStapleReferencesResolve(doc);
+      // The inspected bytes themselves, malformed ones included.
+      expect(Buffer.from(doc.staples[0]?.der ?? '', 'base64').equals(Buffer.from(bytes))).toBe(true);
       docs.set(scenario, doc);
     });
 
@@ -243,6 +252,7 @@ describe('JSON output validates against the schema', () => {
       expect(doc.targets[0]?.certificates.map((c) => [c.keyType, c.stapled, c.verdict])).toEqual([['RSA', 'always', 'ok']]);
       expect(doc.staples).toHaveLength(1);
       expectStapleReferencesResolve(doc);
+      expect(Buffer.from(doc.staples[0]?.der ?? '', 'base64').equals(Buffer.from(served))).toBe(true);
       expect(doc.staplingVerdict).toBe('ok');
       expect(doc.targets[0]?.staplingVerdict).toBe('ok');
       expect(doc.targets[0]?.issuerSource).toBe('served');
@@ -386,6 +396,7 @@ describe('JSON output validates against the schema', () => {
       ['port 0', (d) => (d.targets[0].target.port = 0), { instancePath: '/targets/0/target/port', keyword: 'minimum' }],
       ['servername missing', (d) => delete d.targets[0].target.servername, { instancePath: '/targets/0/target', keyword: 'required' }],
       ['an uppercase staple hash', (d) => (d.staples[0].sha256 = d.staples[0].sha256.toUpperCase()), { instancePath: '/staples/0/sha256', keyword: 'pattern' }],
+      ['staple bytes in hex, not base64', (d) => (d.staples[0].der = 'zz-00'), { instancePath: '/staples/0/der', keyword: 'pattern' }],
       [
         'an attempt error kind "boom"',
         (d) =>

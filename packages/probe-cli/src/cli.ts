@@ -20,6 +20,7 @@ import { renderJson, toJsonReport } from './render/json.js';
 import { renderNagios } from './render/nagios.js';
 import { renderSummary } from './render/summary.js';
 import { renderTable } from './render/table.js';
+import { prepareStapleDir, saveStaples } from './save-staples.js';
 
 /** Where the CLI writes and what it knows of its terminal; tests pass their own. */
 export interface Io {
@@ -72,7 +73,7 @@ Many targets:
 ${helpLines('probe', ['file', 'concurrency'])}
 
 Output:
-${helpLines('probe', ['format', 'json', 'scope', 'no-color', 'help', 'version'])}
+${helpLines('probe', ['format', 'json', 'scope', 'save-staples', 'no-color', 'help', 'version'])}
 
 Durations: 90s, 30m, 36h, 2d (a bare number is seconds).
 Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (unreachable, bad arguments).
@@ -80,7 +81,7 @@ Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (unreachable, bad arguments).
 Examples:
   probe example.com
   probe 203.0.113.10:8443 --servername www.example.com --tls 1.3
-  probe inspect /etc/nginx/ocsp/example.der --issuer chain.pem --cert example.pem
+  probe inspect /etc/nginx/ocsp/example.der --issuer fullchain.pem --cert cert.pem
   probe example.com --json | jq '.findings[].code'
   probe -f targets.txt --concurrency 16 --format jsonl > results.jsonl
   probe example.com --format nagios -w 3 -c 1      # Nagios/Icinga check, thresholds in days
@@ -100,11 +101,15 @@ function readInput(io: Io, path: string, what: string): Uint8Array {
   }
 }
 
-function readOneCert(io: Io, path: string, what: string): Uint8Array {
+function readCerts(io: Io, path: string, what: string): Uint8Array[] {
   const certs = readCertificates(readInput(io, path, what));
   const first = certs[0];
   if (!first || first.byteLength === 0) throw new UsageError(`${what} ${path} holds no certificate`);
-  return first;
+  return certs;
+}
+
+function readOneCert(io: Io, path: string, what: string): Uint8Array {
+  return readCerts(io, path, what)[0] as Uint8Array;
 }
 
 /** An OCSP response file: DER, or base64 text with or without PEM armour (openssl .ors files are base64). */
@@ -172,7 +177,8 @@ async function runInspect(args: string[], io: Io): Promise<number> {
   const report = await inspect(bytes, {
     ...options,
     file,
-    issuer: values.issuer ? readOneCert(io, values.issuer, '--issuer') : null,
+    // Every certificate of the file: a full chain works, the one that signed the leaf is used (core's choice).
+    issuer: values.issuer ? readCerts(io, values.issuer, '--issuer') : null,
     cert: values.cert ? readOneCert(io, values.cert, '--cert') : null,
     server: values.server ?? null,
     format,
@@ -239,9 +245,10 @@ async function runProbe(args: string[], io: Io): Promise<number> {
     }
   });
   if (values.address !== undefined && ipVersion(values.address) === 0) throw new UsageError(`--address ${values.address}: not an IP address`);
-  const issuer = values.issuer ? readOneCert(io, values.issuer, '--issuer') : null;
+  const issuer = values.issuer ? readCerts(io, values.issuer, '--issuer') : null;
   const extraCerts = values['ca-file'] ? readCertificates(readInput(io, values['ca-file'], '--ca-file')) : [];
   const judge = judgement(values, given);
+  if (values['save-staples'] !== undefined) prepareStapleDir(values['save-staples']);
   // One cache and one verifier for the run: one live query per certificate however many targets serve it.
   const cache = createCollectCache();
   const verifier = new SignatureVerifier();
@@ -280,6 +287,7 @@ async function runProbe(args: string[], io: Io): Promise<number> {
     },
   );
   if (showProgress) io.stderr('\r\u001b[K');
+  if (values['save-staples'] !== undefined) saveStaples(values['save-staples'], reports);
   const report = reports.length === 1 ? (reports[0] as Report) : mergeReports(reports, (judge.now ?? new Date()).toISOString());
   const style = { width: tableWidth(io), color: useColor(io, values) };
   if (format === 'nagios')

@@ -42,8 +42,12 @@ export const OPTIONS = {
     kind: 'file',
     arg: 'FILE',
     commands: ['probe', 'inspect'],
-    help: 'issuer certificate (PEM or DER), when the server does not send it',
-    for: { inspect: { help: 'issuer certificate: enables the signature and responder checks' } },
+    help: 'issuer certificate (PEM or DER), when the server does not send it; a chain\nfile works (fullchain.pem): the certificate that signed the leaf is used',
+    for: {
+      inspect: {
+        help: 'issuer certificate: enables the signature and responder checks; in a chain\nfile, the one that signed --cert (without --cert: the one the response names)',
+      },
+    },
   },
   'ca-file': { kind: 'file', arg: 'FILE', commands: ['probe', 'serve'], help: 'more trusted roots (PEM), also searched for the issuer' },
   tls: {
@@ -213,6 +217,12 @@ export const OPTIONS = {
     default: 'all',
     commands: ['probe'],
     help: 'what the exit code and the Nagios status follow: all findings (default:\n{default}), or the stapling verdict alone (certificate problems still shown)',
+  },
+  'save-staples': {
+    kind: 'file',
+    arg: 'DIR',
+    commands: ['probe'],
+    help: 'write each distinct staple to DIR (made if missing) as <host>_<port>-<sha256\nprefix>.der, for probe inspect or openssl ocsp -respin',
   },
   json: { kind: 'boolean', commands: ['probe', 'inspect'], help: 'same as --format json' },
   'no-color': { kind: 'boolean', commands: ['probe', 'inspect'], help: 'no ANSI colours (also: NO_COLOR=1, or output is not a terminal)' },

@@ -245,8 +245,11 @@ export interface ProbeEvidence {
   readonly target: Target;
   readonly resolveError: TlsFailure | null;
   readonly addresses: readonly AddressEvidence[];
-  /** DER of an issuer certificate given by the operator (--issuer), if any. */
-  readonly issuer: Uint8Array | null;
+  /**
+   * DER of the issuer certificate given by the operator (--issuer), if any; or several, such as a full chain
+   * (leaf first, as certbot's `fullchain.pem`): the one whose key verifies the leaf's signature is used.
+   */
+  readonly issuer: Uint8Array | readonly Uint8Array[] | null;
   /** DER certificates the operator supplied (--ca-file), searched for the issuer when the chain lacks it. */
   readonly extraCerts?: readonly Uint8Array[];
   /** Live OCSP queries, one per distinct certificate; absent or empty when not made. */
@@ -268,7 +271,12 @@ export interface InspectEvidence {
   readonly kind: 'inspect';
   readonly file: string;
   readonly response: Uint8Array;
-  readonly issuer: Uint8Array | null;
+  /**
+   * DER of the issuer certificate (--issuer), or several (a chain file): the one that verifies `cert`'s
+   * signature; without `cert`, the one whose name and key hashes match the response's CertID, else the first
+   * CA certificate, else the first.
+   */
+  readonly issuer: Uint8Array | readonly Uint8Array[] | null;
   readonly cert: Uint8Array | null;
   /** Server software the response is meant for (--server), for server-specific hints. */
   readonly server?: ServerName | null;
@@ -568,6 +576,19 @@ export interface TargetReport {
   }[];
 }
 
+/** One distinct staple of a report (or the inspected response): its bytes, their hash, and what they say. */
+export interface StapleReport {
+  /** SHA-256 of the DER bytes (lowercase hex); attempts refer to the staple by it. */
+  readonly sha256: string;
+  /** The decoded response; null when the bytes would not decode (STAPLE_MALFORMED). */
+  readonly decoded: DecodedResponse | null;
+  /**
+   * The response's DER exactly as stapled (or read), base64: evidence that `probe inspect` or
+   * `openssl ocsp -respin` can judge again.
+   */
+  readonly der: string;
+}
+
 /** The result of judging evidence. Always produced; only programmer errors throw. */
 export interface Report {
   readonly schemaVersion: 2;
@@ -582,5 +603,5 @@ export interface Report {
   /** The server software hints are worded for (inspect: --server; probe: the target's), null when unknown. */
   readonly server: ServerName | null;
   /** Each distinct staple (or the inspected response), decoded; null `decoded` when it would not decode. */
-  readonly staples: readonly { readonly sha256: string; readonly decoded: DecodedResponse | null }[];
+  readonly staples: readonly StapleReport[];
 }

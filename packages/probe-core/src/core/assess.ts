@@ -22,8 +22,9 @@ import { certificateDisagreements } from './certificates.js';
 import { judgeCrlBytes, parseCrl } from './crl.js';
 import { chainProblems, issuerMismatchProblem } from './chain.js';
 import { connectionProblems, resolveProblems } from './connection.js';
-import { summarizeCert } from './decode.js';
-import { chooseIssuer } from './issuer.js';
+import type { Cert } from './certificate.js';
+import { decodeOcspResponse, type ParsedSingleResponse, summarizeCert } from './decode.js';
+import { chooseIssuer, givenIssuers, issuerForResponse } from './issuer.js';
 import { type Context, judgeResponse } from './judge.js';
 import { liveProblems } from './live.js';
 import { missingStapleProblems, stapleSequenceOf, stapleSequenceProblems } from './presence.js';
@@ -109,8 +110,11 @@ async function assessInspectCrl(evidence: InspectEvidence, ctx: Context, at: str
   const findings = new Findings();
   const where: Location = { file: evidence.file };
   const certs = new Certs();
-  const issuer = evidence.issuer ? certs.of(evidence.issuer, 'issuer') : null;
   let leaf = evidence.cert ? certs.of(evidence.cert, 'cert') : null;
+  const given = certs.all(givenIssuers(evidence.issuer), 'issuer');
+  // Of a chain file, the certificate that signed --cert; when none did, the first, as for a single file: the
+  // CRL's own checks then say whose CRL it is.
+  const issuer = (await givenIssuerFor(leaf, given, [], ctx)).issuer ?? given[0] ?? null;
   if (!leaf && issuer && evidence.serial) {
     let covers: string[] = [];
     try {
@@ -139,20 +143,42 @@ async function assessInspect(evidence: InspectEvidence, ctx: Context, at: string
   const where: Location = { file: evidence.file };
   const certs = new Certs();
   const leaf = evidence.cert ? certs.of(evidence.cert, 'cert') : null;
-  const given = evidence.issuer ? certs.of(evidence.issuer, 'issuer') : null;
-  let issuer = given;
-  let noIssuer: NoIssuerReason = evidence.issuer ? 'issuer-unparseable' : 'no-issuer';
-  if (leaf && given) {
-    const choice = await chooseIssuer(leaf, [{ source: 'given', certs: [given] }], ctx.verifier);
-    const problem = issuerMismatchProblem(choice, leaf);
-    if (problem) certs.problems.push(problem);
-    issuer = choice.issuer;
-    if (!issuer) noIssuer = 'issuer-mismatch';
-  }
+  const given = certs.all(givenIssuers(evidence.issuer), 'issuer');
+  const { issuer, mismatch } = await givenIssuerFor(leaf, given, singleResponsesOf(evidence.response), ctx);
+  if (mismatch) certs.problems.push(mismatch);
+  // Used only when no issuer was chosen: none given, none that parses, or none that signed --cert.
+  const noIssuer: NoIssuerReason = givenIssuers(evidence.issuer).length === 0 ? 'no-issuer' : given.length === 0 ? 'issuer-unparseable' : 'issuer-mismatch';
   for (const p of certs.problems) findings.add(p, where);
   const judged = await judgeResponse(evidence.response, leaf, issuer, noIssuer, ctx);
   for (const p of judged.problems) findings.add(p, where);
-  return inspectReport(findings.list(), evidence, at, [{ sha256: sha256Hex(evidence.response), decoded: judged.decoded }]);
+  return inspectReport(findings.list(), evidence, at, [
+    { sha256: sha256Hex(evidence.response), decoded: judged.decoded, der: Buffer.from(evidence.response).toString('base64') },
+  ]);
+}
+
+/**
+ * The issuer among the given certificates (`--issuer`, maybe a chain file) for an inspected file: the one
+ * that signed `leaf` (else none, and the mismatch to report); without `leaf`, `issuerForResponse`'s choice.
+ */
+async function givenIssuerFor(
+  leaf: Cert | null,
+  given: readonly Cert[],
+  responses: readonly ParsedSingleResponse[],
+  ctx: Context,
+): Promise<{ issuer: Cert | null; mismatch: Problem | null }> {
+  if (given.length === 0) return { issuer: null, mismatch: null };
+  if (!leaf) return { issuer: issuerForResponse(given, responses), mismatch: null };
+  const choice = await chooseIssuer(leaf, [{ source: 'given', certs: given }], ctx.verifier);
+  return { issuer: choice.issuer, mismatch: issuerMismatchProblem(choice, leaf) };
+}
+
+/** The SingleResponses of an OCSP response, or none when it does not decode (judging reports that). */
+function singleResponsesOf(bytes: Uint8Array): readonly ParsedSingleResponse[] {
+  try {
+    return decodeOcspResponse(bytes).basic?.responses ?? [];
+  } catch {
+    return [];
+  }
 }
 
 /** The report of an inspected file: its findings, no targets. */

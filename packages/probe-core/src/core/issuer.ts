@@ -2,6 +2,8 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { equalBytes, toArrayBuffer } from './bytes.js';
 import { type Cert, readCertificates } from './certificate.js';
+import { findOurResponse } from './cert-id.js';
+import type { ParsedSingleResponse } from './decode.js';
 import type { SignatureVerifier } from './signature.js';
 
 /** Where the issuer used for verification came from. */
@@ -49,7 +51,9 @@ export interface IssuerChoice {
 /**
  * The issuer to verify staples against, from the sources in order. A candidate that did not sign the leaf
  * is never used: a same-named CA with another key would turn a chain problem into a false "bad signature",
- * or a forged staple into a false ok.
+ * or a forged staple into a false ok. The given source may hold several certificates (a full chain, leaf
+ * first, as certbot writes `fullchain.pem`): the one that signed the leaf is taken, and the others are not
+ * mistakes; only when none of them signed it is one reported (see `rejectedGiven`).
  */
 export async function chooseIssuer(
   leaf: Cert,
@@ -62,9 +66,38 @@ export async function chooseIssuer(
     const named = source === 'given' ? certs : certs.filter((c) => c !== leaf && equalBytes(c.subjectDer, leaf.issuerDer));
     for (const candidate of named) {
       if (await signedBy(leaf, candidate, verifier)) return { issuer: candidate, source, rejected: rejectedGiven };
-      rejected ??= { subject: candidate.subject, source };
-      if (source === 'given') rejectedGiven ??= { subject: candidate.subject, source };
+      if (source !== 'given') rejected ??= { subject: candidate.subject, source };
+    }
+    if (source === 'given' && named.length > 0) {
+      rejectedGiven = { subject: rejectedGivenOf(leaf, named).subject, source };
+      rejected ??= rejectedGiven;
     }
   }
   return { issuer: null, source: null, rejected };
+}
+
+/**
+ * The given certificate to name when none signed the leaf: the one bearing the leaf's issuer name (a CA
+ * re-keyed under the same name), else the first that is not the leaf itself, else the first.
+ */
+function rejectedGivenOf(leaf: Cert, given: readonly Cert[]): Cert {
+  const others = given.filter((c) => c.sha256 !== leaf.sha256);
+  return others.find((c) => equalBytes(c.subjectDer, leaf.issuerDer)) ?? others[0] ?? (given[0] as Cert);
+}
+
+/** The operator's issuer input as a list: one DER certificate, or several (a chain file). */
+export function givenIssuers(input: Uint8Array | readonly Uint8Array[] | null | undefined): readonly Uint8Array[] {
+  if (!input) return [];
+  return input instanceof Uint8Array ? [input] : input;
+}
+
+/**
+ * Without the certificate the response is for (`inspect` without `--cert`), which of the given certificates
+ * is its issuer: the first whose name hash and key hash match a CertID of the response (under the hash the
+ * responder used); else the first CA certificate (a full chain's first one is the leaf); else the first.
+ * Null when none was given.
+ */
+export function issuerForResponse(given: readonly Cert[], responses: readonly ParsedSingleResponse[]): Cert | null {
+  const matching = given.find((issuer) => findOurResponse(responses, { leaf: null, issuer }) !== null);
+  return matching ?? given.find((c) => c.isCA) ?? given[0] ?? null;
 }

@@ -2,7 +2,7 @@ import type {
   AttemptEvidence,
   AttemptOutcome,
   CertRole,
-  DecodedResponse,
+  StapleReport,
   NoIssuerReason,
   IssuerFetchEvidence,
   Location,
@@ -13,7 +13,7 @@ import type {
 import { sha256Hex } from './bytes.js';
 import { type Cert, parseCertificate } from './certificate.js';
 import { compareStapleWithLive } from './compare.js';
-import { certificatesFromIssuerBody, chooseIssuer, type IssuerChoice } from './issuer.js';
+import { certificatesFromIssuerBody, chooseIssuer, givenIssuers, type IssuerChoice } from './issuer.js';
 import { type Context, type Judged, judgeResponse } from './judge.js';
 import { judgeLive, type LiveJudged } from './live.js';
 import type { Problem } from './problem.js';
@@ -107,7 +107,7 @@ export interface ProbeViews {
   readonly several: boolean;
   readonly addresses: readonly AddressView[];
   /** Each distinct staple, decoded, in the order first seen. */
-  readonly staples: readonly { readonly sha256: string; readonly decoded: DecodedResponse | null }[];
+  readonly staples: readonly StapleReport[];
   /** Certificates that did not parse (CERT_UNPARSEABLE), in the order met. */
   readonly unparseable: readonly Problem[];
 }
@@ -120,7 +120,7 @@ function noIssuerReason(choice: IssuerChoice, given: boolean): NoIssuerReason {
 /** The certificate view of a served leaf, made on first sight: issuer discovery and the live answer. */
 function certificateViews(evidence: ProbeEvidence, certs: Certs, ctx: Context, several: boolean) {
   const target: Location = { target: evidence.target.input };
-  const given = evidence.issuer ? certs.of(evidence.issuer, 'issuer') : null;
+  const given = certs.all(givenIssuers(evidence.issuer), 'issuer');
   const fromCaFile = certs.all(evidence.extraCerts ?? [], 'ca-file');
   const views = new Map<string, Promise<CertificateView>>();
   const make = async (key: string, leaf: Cert, servedDers: readonly Uint8Array[]): Promise<CertificateView> => {
@@ -132,7 +132,7 @@ function certificateViews(evidence: ProbeEvidence, certs: Certs, ctx: Context, s
     const choice = await chooseIssuer(
       leaf,
       [
-        { source: 'given', certs: given ? [given] : [] },
+        { source: 'given', certs: given },
         { source: 'served', certs: served },
         { source: 'ca-file', certs: fromCaFile },
         { source: 'aia', certs: fetched },
@@ -149,7 +149,7 @@ function certificateViews(evidence: ProbeEvidence, certs: Certs, ctx: Context, s
     return { leaf, choice, live, issuerFetches, crls, where: several ? { ...target, ...certificateWhere(leaf) } : target };
   };
   return {
-    given: evidence.issuer !== null,
+    given: givenIssuers(evidence.issuer).length > 0,
     /** The view of the leaf `leafDer`, served with `servedDers`; null when it does not parse. */
     of(leafDer: Uint8Array, servedDers: readonly Uint8Array[]): Promise<CertificateView> | null {
       const key = sha256Hex(leafDer);
@@ -169,7 +169,7 @@ function certificateViews(evidence: ProbeEvidence, certs: Certs, ctx: Context, s
 /** Judges each staple once per certificate, the comparison with the live answer included. */
 function stapleJudge(ctx: Context, given: boolean) {
   const judged = new Map<string, Promise<Judged>>();
-  const staples: { sha256: string; decoded: DecodedResponse | null }[] = [];
+  const staples: StapleReport[] = [];
   return {
     staples,
     async judge(bytes: Uint8Array, certificate: CertificateView | null): Promise<{ sha256: string; judged: Judged }> {
@@ -185,7 +185,7 @@ function stapleJudge(ctx: Context, given: boolean) {
         }));
         judged.set(key, result);
         const decoded = (await result).decoded;
-        if (!staples.some((s) => s.sha256 === sha256)) staples.push({ sha256, decoded });
+        if (!staples.some((s) => s.sha256 === sha256)) staples.push({ sha256, decoded, der: Buffer.from(bytes).toString('base64') });
       }
       return { sha256, judged: await result };
     },

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { sha256Hex } from '../core/bytes.js';
 import { DEFAULTS } from '../defaults.js';
 import { type Cert, parseCertificate } from '../core/certificate.js';
-import { certificatesFromIssuerBody, chooseIssuer, type IssuerSource } from '../core/issuer.js';
+import { certificatesFromIssuerBody, chooseIssuer, givenIssuers, type IssuerSource } from '../core/issuer.js';
 import { AT_ONCE, type HandshakeEnd, HandshakeSchedule, type ScheduleAction, type ScheduleEvent, versionsToConfirm } from '../core/schedule.js';
 import { runOfferLane } from '../core/offer-lane.js';
 import { buildOcspRequest } from '../core/request.js';
@@ -39,8 +39,11 @@ export interface CollectOptions {
   /** Probe only this address instead of resolving the host. */
   readonly address?: string;
   readonly resolver?: Resolver;
-  /** DER issuer certificate given by the operator. */
-  readonly issuer?: Uint8Array | null;
+  /**
+   * DER issuer certificate given by the operator, or several (a full chain, leaf first, as certbot's
+   * `fullchain.pem`): the one that verifies the leaf's signature is used.
+   */
+  readonly issuer?: Uint8Array | readonly Uint8Array[] | null;
   /** DER certificates trusted as roots (besides Node's bundled Mozilla roots) and searched for the issuer (--ca-file). */
   readonly extraCerts?: readonly Uint8Array[];
   /**
@@ -400,7 +403,9 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
   const extraCerts = options.extraCerts ?? [];
   const cache = options.cache ?? createCollectCache();
   const verifier = options.verifier ?? new SignatureVerifier();
-  const given = options.issuer ? tryParse(options.issuer) : null;
+  const given = givenIssuers(options.issuer)
+    .map(tryParse)
+    .filter((c): c is Cert => c !== null);
   // The --ca-file certificates are parsed when an issuer search first gets to them: most servers send the
   // issuer, and before the first handshake a cold process's first parse costs ~25 ms.
   let caFileCerts: Cert[] | null = null;
@@ -428,7 +433,7 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
   const leafWork = async (leafKey: string, leaf: Cert, served: Cert[]) => {
     const issuerFetches: IssuerFetchEvidence[] = [];
     const sources: { source: IssuerSource; certs: Cert[] }[] = [
-      { source: 'given', certs: given ? [given] : [] },
+      { source: 'given', certs: given },
       { source: 'served', certs: served },
       {
         source: 'ca-file',

@@ -28,8 +28,12 @@ export async function probe(target: string, options: ProbeOptions = {}): Promise
 
 /** Options of `inspect`. */
 export interface InspectOptions extends Omit<AssessOptions, 'now'> {
-  /** DER of the issuer certificate: enables the signature and authorization checks. */
-  readonly issuer?: Uint8Array | null;
+  /**
+   * DER of the issuer certificate, or several (a chain file, such as certbot's `fullchain.pem`): enables the
+   * signature and authorization checks. Of several, the one that verifies `cert`'s signature is used; without
+   * `cert`, the one whose name and key hashes match the response's CertID, else the first CA certificate.
+   */
+  readonly issuer?: Uint8Array | readonly Uint8Array[] | null;
   /** DER of the certificate the response is for: enables the serial check. */
   readonly cert?: Uint8Array | null;
   /** Name shown as where the response came from. */
