@@ -72,7 +72,7 @@ Many targets:
 ${helpLines('probe', ['file', 'concurrency'])}
 
 Output:
-${helpLines('probe', ['format', 'json', 'scope', 'no-color', 'help', 'version'])}
+${helpLines('probe', ['format', 'json', 'scope', 'verbose', 'no-color', 'help', 'version'])}
 
 Durations: 90s, 30m, 36h, 2d (a bare number is seconds).
 Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (unreachable, bad arguments).
@@ -179,7 +179,7 @@ async function runInspect(args: string[], io: Io): Promise<number> {
     ...(serial !== undefined ? { serial } : {}),
   });
   if (values.json || values.format === 'json') io.stdout(renderJson(report, VERSION));
-  else io.stdout(renderTable(report, { width: tableWidth(io), color: useColor(io, values) }));
+  else io.stdout(renderTable(report, { width: tableWidth(io), color: useColor(io, values), verbose: values.verbose }));
   return exitCodeOf(report.verdict);
 }
 
@@ -281,7 +281,7 @@ async function runProbe(args: string[], io: Io): Promise<number> {
   );
   if (showProgress) io.stderr('\r\u001b[K');
   const report = reports.length === 1 ? (reports[0] as Report) : mergeReports(reports, (judge.now ?? new Date()).toISOString());
-  const style = { width: tableWidth(io), color: useColor(io, values) };
+  const style = { width: tableWidth(io), color: useColor(io, values), verbose: values.verbose };
   if (format === 'nagios')
     io.stdout(renderNagios(report, { warnSeconds: judge.warnRemainingSeconds, critSeconds: judge.critRemainingSeconds, scope: values.scope }));
   else if (format === 'json') io.stdout(renderJson(report, VERSION, values.scope));

@@ -215,6 +215,12 @@ export const OPTIONS = {
     help: 'what the exit code and the Nagios status follow: all findings (default:\n{default}), or the stapling verdict alone (certificate problems still shown)',
   },
   json: { kind: 'boolean', commands: ['probe', 'inspect'], help: 'same as --format json' },
+  verbose: {
+    kind: 'boolean',
+    short: 'v',
+    commands: ['probe', 'inspect'],
+    help: "table: every detail (places, each server's fix, handshakes, live answer and\nstaples field by field, with the CertID hashes)",
+  },
   'no-color': { kind: 'boolean', commands: ['probe', 'inspect'], help: 'no ANSI colours (also: NO_COLOR=1, or output is not a terminal)' },
   help: { kind: 'boolean', short: 'h', commands: ALL, help: 'this help' },
   version: { kind: 'boolean', short: 'V', commands: ['probe', 'inspect'], help: 'the version' },
