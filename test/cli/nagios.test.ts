@@ -1,4 +1,5 @@
 /** `--format nagios`: one Monitoring Plugins status line, rendered from reports that `assess` judged at a fixed instant. */
+import { fileURLToPath } from 'node:url';
 import { assess, inspect, mergeReports, type ProbeEvidence, type Report } from '@staple-probe/core';
 import { buildCrl, createPki, issue, makeStaple, type TestPki } from '@staple-probe/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,8 @@ import { exitCodeOf } from '../../packages/probe-cli/src/exit-code.js';
 import { type NagiosThresholds, renderNagios } from '../../packages/probe-cli/src/render/nagios.js';
 import { headline } from '../../packages/probe-cli/src/render/table.js';
 import { probeRegistry } from '../../packages/probe-cli/src/serve/metrics.js';
-import { CRL_URL, evidence } from '../helpers.js';
+import { CRL_URL, evidence, repoFile } from '../helpers.js';
+import { runCli } from './run.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const THRESHOLDS = { warnSeconds: 172800, critSeconds: 0 };
@@ -153,6 +155,36 @@ describe('renderNagios', () => {
     expect('OCSP STAPLING OK - a\nb | findings=0;;;0;\n').not.toMatch(GRAMMAR);
     expect('OCSP STAPLING OK - a | findings=0;;;0;').not.toMatch(GRAMMAR);
     expect('OCSP STAPLING OK - a | findings=1e3;;;0;\n').not.toMatch(GRAMMAR);
+  });
+
+  it('probe inspect FILE --format nagios: one line for the inspected response, with its exit code', async () => {
+    const fixture = (name: string) => fileURLToPath(repoFile(`fixtures/${name}`));
+    const args = (name: string, ...more: string[]) => [
+      'inspect',
+      fixture(`ocsp/${name}.der`),
+      '--issuer',
+      fixture('pki/intermediate.pem'),
+      '--cert',
+      fixture('pki/leaf-rsa.pem'),
+      '--at',
+      '2026-01-15T12:00:00Z',
+      '--format',
+      'nagios',
+      ...more,
+    ];
+    const good = await runCli(args('good'));
+    expect([good.code, good.stderr]).toEqual([0, '']);
+    expect(good.stdout).toMatch(
+      /^OCSP STAPLING OK - staple good, 6\.9d until nextUpdate \| staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=0;;;0;\n$/,
+    );
+    const expired = await runCli(args('expired', '-w', '3', '-c', '1'));
+    expect(expired.code).toBe(2);
+    expect(expired.stdout).toBe(
+      'OCSP STAPLING CRITICAL - the staple expired 3.0d ago (nextUpdate 2026-01-12T12:00:00.000Z) | staple_remaining=-259200s;259200:;86400:;; staple_age=864000s;;;0; findings=1;;;0;\n',
+    );
+    const expiring = await runCli(args('expiring'));
+    expect([expiring.code, expiring.stdout.slice(0, 22)]).toEqual([1, 'OCSP STAPLING WARNING ']);
+    for (const r of [good, expired, expiring]) expect(r.stdout).toMatch(GRAMMAR);
   });
 
   it('inspect: the inspected response is the staple; no handshake metrics', async () => {

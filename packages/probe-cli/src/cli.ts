@@ -179,6 +179,8 @@ async function runInspect(args: string[], io: Io): Promise<number> {
     ...(serial !== undefined ? { serial } : {}),
   });
   if (values.json || values.format === 'json') io.stdout(renderJson(report, VERSION));
+  else if (values.format === 'nagios')
+    io.stdout(renderNagios(report, { warnSeconds: options.warnRemainingSeconds, critSeconds: options.critRemainingSeconds }));
   else io.stdout(renderTable(report, { width: tableWidth(io), color: useColor(io, values), verbose: values.verbose }));
   return exitCodeOf(report.verdict);
 }

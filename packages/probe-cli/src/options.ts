@@ -204,7 +204,7 @@ export const OPTIONS = {
     default: 'table',
     commands: ['probe', 'inspect'],
     help: 'table (default; a summary table for several targets), json (one document,\nschema report.v2.schema.json), jsonl (one report per line as each target\nfinishes), nagios (one Monitoring Plugins status line with perfdata)',
-    for: { inspect: { choices: ['table', 'json'] } },
+    for: { inspect: { choices: ['table', 'json', 'nagios'] } },
   },
   scope: {
     kind: 'choice',
