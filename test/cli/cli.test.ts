@@ -22,7 +22,7 @@ describe('probe inspect', () => {
   it('probe inspect good.der --issuer --cert --at -> exit 0, OK first', async () => {
     const r = await run(['inspect', fixture('good'), '--issuer', ISSUER, '--cert', CERT, '--at', AT]);
     expect(r.code).toBe(0);
-    expect(r.stdout.split('\n')[1]).toBe('OCSP response OK');
+    expect(r.stdout.split('\n')[0]).toBe('OCSP response OK');
     expect(r.stdout).toContain('No problems found.');
     expect(r.stderr).toBe('');
   });
@@ -30,7 +30,7 @@ describe('probe inspect', () => {
   it('probe inspect expired.der -> exit 2 with the diagnosis and the fix', async () => {
     const r = await run(['inspect', fixture('expired'), '--issuer', ISSUER, '--cert', CERT, '--at', AT]);
     expect(r.code).toBe(2);
-    expect(r.stdout.split('\n')[1]).toMatch(/^OCSP response CRITICAL: the staple expired 3\.0d ago/);
+    expect(r.stdout.split('\n')[0]).toMatch(/^OCSP response CRITICAL: the staple expired 3\.0d ago/);
     expect(r.stdout).toContain('STAPLE_EXPIRED');
     expect(r.stdout).toContain('Fix: ');
   });
@@ -171,9 +171,9 @@ describe('probe against a local stapling server', () => {
   it('probe 127.0.0.1:PORT --ca-file root.pem -> exit 2, verdict first, the live answer shown', async () => {
     const r = await run([server.target, '--attempts', '1', '--ca-file', caFile]);
     expect(r.code).toBe(2);
-    expect(r.stdout.split('\n')[1]).toMatch(/^OCSP stapling CRITICAL: the staple expired/);
-    expect(r.stdout).toContain('Handshakes with 127.0.0.1');
-    expect(r.stdout).toContain(`Live answer from ${responder.url}`);
+    expect(r.stdout.split('\n')[0]).toMatch(/^OCSP stapling CRITICAL: the staple expired/);
+    expect(r.stdout).toMatch(/│ 127\.0\.0\.1 +│ TLS 1\.2 stapled · TLS 1\.3 stapled +│/);
+    expect(r.stdout).toMatch(new RegExp(`│ live answer +│ good · nextUpdate in 7\\.0d · GET ${responder.url} · `));
     expect(r.stdout).toContain('COMPARE_STAPLE_STALE');
   });
 

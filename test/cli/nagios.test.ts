@@ -1,12 +1,14 @@
 /** `--format nagios`: one Monitoring Plugins status line, rendered from reports that `assess` judged at a fixed instant. */
+import { fileURLToPath } from 'node:url';
 import { assess, inspect, mergeReports, type ProbeEvidence, type Report } from '@staple-probe/core';
 import { buildCrl, createPki, issue, makeStaple, type TestPki } from '@staple-probe/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exitCodeOf } from '../../packages/probe-cli/src/exit-code.js';
-import { renderNagios } from '../../packages/probe-cli/src/render/nagios.js';
+import { type NagiosThresholds, renderNagios } from '../../packages/probe-cli/src/render/nagios.js';
 import { headline } from '../../packages/probe-cli/src/render/table.js';
 import { probeRegistry } from '../../packages/probe-cli/src/serve/metrics.js';
-import { CRL_URL, evidence } from '../helpers.js';
+import { CRL_URL, evidence, repoFile } from '../helpers.js';
+import { runCli } from './run.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const THRESHOLDS = { warnSeconds: 172800, critSeconds: 0 };
@@ -21,7 +23,7 @@ beforeAll(async () => {
 
 const chain = () => ({ leaf: pki.leafRsa, chain: [pki.intermediate] });
 const judge = (ev: ProbeEvidence): Promise<Report> => assess(ev, { now: NOW });
-const nagios = (report: Report, thresholds = THRESHOLDS) => renderNagios(report, thresholds);
+const nagios = (report: Report, thresholds: NagiosThresholds = THRESHOLDS) => renderNagios(report, thresholds);
 
 /** A range of the threshold format: `[@][start:][end]`, start may be `~`. */
 const RANGE = String.raw`@?(?:(?:~|-?\d+(?:\.\d+)?):)?(?:-?\d+(?:\.\d+)?)?`;
@@ -76,7 +78,7 @@ describe('renderNagios', () => {
     expect(exitCodeOf(report.verdict)).toBe(3);
   });
 
-  it('no staple: warning, and "(+N more)" counts the other problems', async () => {
+  it('no staple: warning; with an untrusted chain too, each subject with its verdict, the one --scope follows first', async () => {
     const report = await judge(
       evidence(
         [
@@ -91,7 +93,18 @@ describe('renderNagios', () => {
     );
     const more = await judge(evidence([{ v: '1.2', staple: null }], { ...chain(), authorizationError: 'SELF_SIGNED_CERT_IN_CHAIN' }));
     expect(nagios(more)).toBe(
-      'OCSP STAPLING CRITICAL - the served chain does not validate: SELF_SIGNED_CERT_IN_CHAIN (+1 more) | findings=2;;;0; handshakes=1;;;0; stapled=0;;;0; time=0.001s;;;0;\n',
+      'OCSP STAPLING CRITICAL - certificate chain CRITICAL: the served chain does not validate: SELF_SIGNED_CERT_IN_CHAIN; OCSP stapling WARNING: the server sent no OCSP staple in any handshake | findings=2;;;0; handshakes=1;;;0; stapled=0;;;0; time=0.001s;;;0;\n',
+    );
+    expect(nagios(more, { ...THRESHOLDS, scope: 'stapling' })).toBe(
+      'OCSP STAPLING WARNING - OCSP stapling WARNING: the server sent no OCSP staple in any handshake; certificate chain CRITICAL: the served chain does not validate: SELF_SIGNED_CERT_IN_CHAIN | findings=2;;;0; handshakes=1;;;0; stapled=0;;;0; time=0.001s;;;0;\n',
+    );
+    expect(headline(more)).toBe('certificate chain CRITICAL · OCSP stapling WARNING');
+    // Two problems of one subject: "(+N more)" counts the others.
+    const two = await judge(
+      evidence([{ v: '1.2', staple: null }], { ...chain(), authorizationError: 'SELF_SIGNED_CERT_IN_CHAIN', nameError: 'Host: elsewhere' }),
+    );
+    expect(nagios(two)).toMatch(
+      /^OCSP STAPLING CRITICAL - certificate chain CRITICAL: the served chain does not validate: SELF_SIGNED_CERT_IN_CHAIN \(\+1 more\); OCSP stapling WARNING: /,
     );
   });
 
@@ -144,6 +157,36 @@ describe('renderNagios', () => {
     expect('OCSP STAPLING OK - a | findings=1e3;;;0;\n').not.toMatch(GRAMMAR);
   });
 
+  it('probe inspect FILE --format nagios: one line for the inspected response, with its exit code', async () => {
+    const fixture = (name: string) => fileURLToPath(repoFile(`fixtures/${name}`));
+    const args = (name: string, ...more: string[]) => [
+      'inspect',
+      fixture(`ocsp/${name}.der`),
+      '--issuer',
+      fixture('pki/intermediate.pem'),
+      '--cert',
+      fixture('pki/leaf-rsa.pem'),
+      '--at',
+      '2026-01-15T12:00:00Z',
+      '--format',
+      'nagios',
+      ...more,
+    ];
+    const good = await runCli(args('good'));
+    expect([good.code, good.stderr]).toEqual([0, '']);
+    expect(good.stdout).toMatch(
+      /^OCSP STAPLING OK - staple good, 6\.9d until nextUpdate \| staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=0;;;0;\n$/,
+    );
+    const expired = await runCli(args('expired', '-w', '3', '-c', '1'));
+    expect(expired.code).toBe(2);
+    expect(expired.stdout).toBe(
+      'OCSP STAPLING CRITICAL - the staple expired 3.0d ago (nextUpdate 2026-01-12T12:00:00.000Z) | staple_remaining=-259200s;259200:;86400:;; staple_age=864000s;;;0; findings=1;;;0;\n',
+    );
+    const expiring = await runCli(args('expiring'));
+    expect([expiring.code, expiring.stdout.slice(0, 22)]).toEqual([1, 'OCSP STAPLING WARNING ']);
+    for (const r of [good, expired, expiring]) expect(r.stdout).toMatch(GRAMMAR);
+  });
+
   it('inspect: the inspected response is the staple; no handshake metrics', async () => {
     const report = await inspect(good, { now: NOW, cert: pki.leafRsa.der, issuer: pki.intermediate.der });
     expect(nagios(report)).toBe(
@@ -188,7 +231,7 @@ describe('renderNagios', () => {
     );
     const line = nagios(report);
     expect(line).toBe(
-      "OCSP STAPLING CRITICAL - the certificate does not match staple.test: Host: staple.test. is not in the cert's altnames/DNS:other.test second line | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=1;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n",
+      "OCSP STAPLING CRITICAL - certificate CRITICAL: the certificate does not match staple.test: Host: staple.test. is not in the cert's altnames/DNS:other.test second line; OCSP stapling OK: staple good, 6.9d until nextUpdate | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=1;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n",
     );
     expect(line).toMatch(GRAMMAR);
   });
@@ -216,10 +259,10 @@ describe('revocation by CRL in the headline and the Nagios line (issue #22)', ()
         crls: [{ body: await buildCrl({ ...spec, entries: [{ serial: '2b01', revocationDate: new Date('2026-02-01T00:00:00Z'), reason: 'keyCompromise' }] }) }],
       }),
     );
-    expect(headline(listed)).toBe(
-      `OCSP stapling CRITICAL: the CRL at ${CRL_URL} lists serial 2b01 as REVOKED since 2026-02-01T00:00:00.000Z, reason keyCompromise; stapling alone: OK`,
+    expect(headline(listed)).toBe('revocation by CRL CRITICAL · OCSP stapling: not applicable');
+    expect(nagios(listed)).toMatch(
+      /^OCSP STAPLING CRITICAL - revocation by CRL CRITICAL: the CRL at .* lists serial 2b01 as REVOKED since .*; OCSP stapling: not applicable \(no OCSP URL\) \|/,
     );
-    expect(nagios(listed)).toMatch(/^OCSP STAPLING CRITICAL - the CRL at .* lists serial 2b01 as REVOKED/);
     expect(exitCodeOf(listed.verdict)).toBe(2);
   });
 });

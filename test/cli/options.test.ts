@@ -140,7 +140,7 @@ describe('one parser for probe, inspect and serve: one line on stderr, exit 3', 
     ['probe serve --bogus', ['serve', '--bogus'], "Unknown option '--bogus'"],
     ['probe serve extra', ['serve', 'extra'], "Unexpected argument 'extra'"],
     ['probe serve --nonce (probe only)', ['serve', '--nonce'], "Unknown option '--nonce'"],
-    ['probe inspect x.der --format jsonl', ['inspect', 'x.der', '--format', 'jsonl'], '--format jsonl: expected table or json'],
+    ['probe inspect x.der --format jsonl', ['inspect', 'x.der', '--format', 'jsonl'], '--format jsonl: expected table, json or nagios'],
     ['probe inspect x.der --tls 1.3 (probe only)', ['inspect', 'x.der', '--tls', '1.3'], "Unknown option '--tls'"],
   ];
   for (const [name, args, message] of cases) {

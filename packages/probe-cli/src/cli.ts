@@ -73,7 +73,7 @@ Many targets:
 ${helpLines('probe', ['file', 'concurrency'])}
 
 Output:
-${helpLines('probe', ['format', 'json', 'scope', 'save-staples', 'no-color', 'help', 'version'])}
+${helpLines('probe', ['format', 'json', 'scope', 'verbose', 'save-staples', 'no-color', 'help', 'version'])}
 
 Durations: 90s, 30m, 36h, 2d (a bare number is seconds).
 Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (unreachable, bad arguments).
@@ -185,7 +185,9 @@ async function runInspect(args: string[], io: Io): Promise<number> {
     ...(serial !== undefined ? { serial } : {}),
   });
   if (values.json || values.format === 'json') io.stdout(renderJson(report, VERSION));
-  else io.stdout(renderTable(report, { width: tableWidth(io), color: useColor(io, values) }));
+  else if (values.format === 'nagios')
+    io.stdout(renderNagios(report, { warnSeconds: options.warnRemainingSeconds, critSeconds: options.critRemainingSeconds }));
+  else io.stdout(renderTable(report, { width: tableWidth(io), color: useColor(io, values), verbose: values.verbose }));
   return exitCodeOf(report.verdict);
 }
 
@@ -289,7 +291,7 @@ async function runProbe(args: string[], io: Io): Promise<number> {
   if (showProgress) io.stderr('\r\u001b[K');
   if (values['save-staples'] !== undefined) saveStaples(values['save-staples'], reports);
   const report = reports.length === 1 ? (reports[0] as Report) : mergeReports(reports, (judge.now ?? new Date()).toISOString());
-  const style = { width: tableWidth(io), color: useColor(io, values) };
+  const style = { width: tableWidth(io), color: useColor(io, values), verbose: values.verbose };
   if (format === 'nagios')
     io.stdout(renderNagios(report, { warnSeconds: judge.warnRemainingSeconds, critSeconds: judge.critRemainingSeconds, scope: values.scope }));
   else if (format === 'json') io.stdout(renderJson(report, VERSION, values.scope));

@@ -208,7 +208,7 @@ export const OPTIONS = {
     default: 'table',
     commands: ['probe', 'inspect'],
     help: 'table (default; a summary table for several targets), json (one document,\nschema report.v2.schema.json), jsonl (one report per line as each target\nfinishes), nagios (one Monitoring Plugins status line with perfdata)',
-    for: { inspect: { choices: ['table', 'json'] } },
+    for: { inspect: { choices: ['table', 'json', 'nagios'] } },
   },
   scope: {
     kind: 'choice',
@@ -225,6 +225,12 @@ export const OPTIONS = {
     help: 'write each distinct staple to DIR (made if missing) as <host>_<port>-<sha256\nprefix>.der, for probe inspect or openssl ocsp -respin',
   },
   json: { kind: 'boolean', commands: ['probe', 'inspect'], help: 'same as --format json' },
+  verbose: {
+    kind: 'boolean',
+    short: 'v',
+    commands: ['probe', 'inspect'],
+    help: "table: every detail (places, each server's fix, handshakes, live answer and\nstaples field by field, with the CertID hashes)",
+  },
   'no-color': { kind: 'boolean', commands: ['probe', 'inspect'], help: 'no ANSI colours (also: NO_COLOR=1, or output is not a terminal)' },
   help: { kind: 'boolean', short: 'h', commands: ALL, help: 'this help' },
   version: { kind: 'boolean', short: 'V', commands: ['probe', 'inspect'], help: 'the version' },

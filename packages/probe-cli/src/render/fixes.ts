@@ -1,4 +1,5 @@
 import { FINDINGS, type Finding, type FindingInfo, type Report, type ServerName } from '@staple-probe/core';
+import { cut, SERVER_LABEL } from './text.js';
 
 /** The server software a finding's hints should speak to: its target's, else the report's. */
 export function serverOf(finding: Pick<Finding, 'where'>, report: Report): ServerName | null {
@@ -15,4 +16,76 @@ export function fixesFor(finding: Finding, report: Report): { server: ServerName
   const known = serverOf(finding, report);
   if (!known) return all;
   return all.filter((f) => f.server === known);
+}
+
+/** `text` without its asides: each " (…)" outside backticks goes, nested ones with it. */
+export function withoutAsides(text: string): string {
+  let out = '';
+  let depth = 0;
+  let code = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charAt(i);
+    if (c === '`') code = !code;
+    else if (!code && c === '(' && (depth > 0 || text.charAt(i - 1) === ' ')) {
+      if (depth === 0) out = out.replace(/ $/, '');
+      depth++;
+      continue;
+    } else if (!code && c === ')' && depth > 0) {
+      depth--;
+      continue;
+    }
+    if (depth === 0) out += c;
+  }
+  return out;
+}
+
+/** The sentences of a hint: split after ".", "!" or "?" and a space, but not after "e.g." or "i.e.". */
+export function sentencesOf(text: string): string[] {
+  return text
+    .split(/(?<=(?<!\be\.g|\bi\.e)[.!?])\s+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/**
+ * The longest run of whole sentences that `fits`, from the start (a server's fix leads with the directive) or
+ * from the end (a hint ends with the action); else, for a hint, the last single sentence that fits; else the
+ * first sentence word-cut.
+ */
+function fitted(sentences: readonly string[], fits: (text: string) => boolean, fromEnd: boolean): string {
+  const ordered = fromEnd ? [...sentences].reverse() : [...sentences];
+  let best = '';
+  for (let n = 1; n <= ordered.length; n++) {
+    const run = ordered.slice(0, n);
+    const text = (fromEnd ? run.reverse() : run).join(' ');
+    if (!fits(text)) break;
+    best = text;
+  }
+  if (best) return best;
+  // A hint's last sentence may be long and an earlier one the action; a server's fix starts with the directive.
+  const single = fromEnd ? ordered.find((s) => fits(s)) : undefined;
+  if (single) return single;
+  const first = ordered[0] ?? '';
+  for (let max = first.length - 1; max > 10; max -= 3) if (fits(cut(first, max))) return cut(first, max);
+  return cut(first, 10);
+}
+
+/**
+ * The fix the compact table prints for a finding: the detected server's own (its first sentences without
+ * asides; the directive leads), else the generic hint (its last sentences without asides; the action ends it),
+ * as much as `fits`. `label` is the server's name, or "Fix" for the generic one.
+ */
+export function shortFix(finding: Finding, report: Report, fits: (text: string) => boolean): { label: string; text: string } {
+  const own = fixesFor(finding, report);
+  const server = serverOf(finding, report);
+  const mine = server ? own.find((f) => f.server === server) : undefined;
+  if (mine)
+    return { label: SERVER_LABEL[mine.server], text: fitted(sentencesOf(withoutAsides(mine.text)), (t) => fits(`${SERVER_LABEL[mine.server]}: ${t}`), false) };
+  return { label: 'Fix', text: fitted(sentencesOf(withoutAsides(FINDINGS[finding.code].hint)), (t) => fits(`Fix: ${t}`), true) };
+}
+
+/** Whether a finding words its fix per server and the server is not known: the table says how to get them. */
+export function wantsServer(finding: Finding, report: Report): boolean {
+  const info: FindingInfo = FINDINGS[finding.code];
+  return Object.keys(info.servers ?? {}).length > 0 && serverOf(finding, report) === null;
 }

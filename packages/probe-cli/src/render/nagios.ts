@@ -10,6 +10,9 @@
  * finding of any target; the perfdata describes the FIRST target only, because the labels are fixed
  * (a monitoring system graphs one series per label) and one check is meant to watch one target.
  *
+ * Certificate (or connection, or CRL) findings and stapling findings with different verdicts: the summary
+ * gives each subject its verdict and worst message, the one the status word follows (`--scope`) first.
+ *
  * A target that served several certificates (an RSA and an ECDSA one): the summary gives each one's state,
  * and `staple_remaining_<key type>` is added per certificate; the other perfdata stay the target's.
  *
@@ -28,6 +31,7 @@ import {
 } from '@staple-probe/core';
 import { type Scope, scopedVerdict } from '../scope.js';
 import { certificateStates, crlOkClause, titleClause, worstOf } from './certificates.js';
+import { twoVerdicts } from './table.js';
 
 /** Thresholds of the staple_remaining perfdata, in seconds, as judged with --warn-remaining / --crit-remaining. */
 export interface NagiosThresholds {
@@ -140,9 +144,37 @@ function certificatesSummary(report: Report, first: TargetReport | undefined, no
     .join('; ');
 }
 
-function summaryOf(report: Report, first: TargetReport | undefined, single: SingleResponseView | null, nowMs: number): string {
+/** A subject's worst message, with how many more problems it has: "the staple expired 3.0d ago (+1 more)". */
+function worstText(findings: readonly Finding[]): string | null {
+  const worst = worstOf(findings);
+  const more = problems(findings).length - 1;
+  return worst ? `${renderMessage(worst)}${more > 0 ? ` (+${more} more)` : ''}` : null;
+}
+
+/**
+ * Certificate (or connection, or CRL) findings and stapling findings with different verdicts: each subject
+ * with its verdict and worst message, the one `--scope` follows first. "certificate chain CRITICAL: the served
+ * chain does not validate: …; OCSP stapling OK: staple good, 6.9d until nextUpdate".
+ */
+function twoVerdictsSummary(report: Report, first: TargetReport | undefined, single: SingleResponseView | null, nowMs: number, scope: Scope): string | null {
+  const two = twoVerdicts(report);
+  if (!two) return null;
+  const other = `${two.other.subject} ${LABEL[two.other.verdict]}: ${worstText(two.other.findings) ?? ''}`;
+  const crl = crlOkClause(report);
+  const ok = `${okSummary(findingsOf(report, first), single, nowMs)}${crl ? `; ${crl}` : ''}`;
+  const stapling = two.stapling.notApplicable
+    ? `${two.stapling.subject}: not applicable (no OCSP URL)`
+    : `${two.stapling.subject} ${LABEL[two.stapling.verdict]}: ${worstText(two.stapling.findings) ?? ok}`;
+  const states = certificateStates(report);
+  const perCertificate = states ? `; ${states.map((s) => `${s.name}: ${s.worst ? titleClause(s.worst.code) : 'ok'}`).join('; ')}` : '';
+  return `${scope === 'stapling' ? `${stapling}; ${other}` : `${other}; ${stapling}`}${perCertificate}`;
+}
+
+function summaryOf(report: Report, first: TargetReport | undefined, single: SingleResponseView | null, nowMs: number, scope: Scope): string {
   const worst = worstOf(report.findings);
   const more = problems(report.findings).length - 1;
+  const two = twoVerdictsSummary(report, first, single, nowMs, scope);
+  if (two !== null) return sanitize(two);
   const several = certificatesSummary(report, first, nowMs);
   if (several !== null) return sanitize(several);
   const crl = crlOkClause(report);
@@ -203,5 +235,6 @@ export function renderNagios(report: Report, thresholds: NagiosThresholds): stri
   const nowMs = Date.parse(report.at);
   const first = report.targets[0];
   const single = stapleOf(report, first);
-  return `OCSP STAPLING ${LABEL[scopedVerdict(report, thresholds.scope ?? 'all')]} - ${summaryOf(report, first, single, nowMs)} | ${perfdataOf(report, first, single, nowMs, thresholds)}\n`;
+  const scope = thresholds.scope ?? 'all';
+  return `OCSP STAPLING ${LABEL[scopedVerdict(report, scope)]} - ${summaryOf(report, first, single, nowMs, scope)} | ${perfdataOf(report, first, single, nowMs, thresholds)}\n`;
 }

@@ -13,7 +13,7 @@ export function renderSummary(reports: readonly Report[], options: TableOptions)
     head: ['Target', 'Verdict', 'Stapling', 'Worst finding'],
     colWidths: [30, 10, 10, rest],
     wordWrap: true,
-    style: { head: options.color ? ['bold'] : [], border: [] },
+    style: { head: options.color ? ['bold'] : [], border: [], compact: true },
   });
   const counts: Record<Verdict, number> = { ok: 0, warn: 0, critical: 0, unknown: 0 };
   for (const r of reports) {

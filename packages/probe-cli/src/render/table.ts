@@ -1,296 +1,93 @@
-import { type CertificateReport, FINDINGS, type Location, type Report, renderMessage, type Severity, type Verdict } from '@staple-probe/core';
-import Table from 'cli-table3';
-import { certificateName, certificateStates, crlOkClause, titleClause } from './certificates.js';
-import { fixesFor } from './fixes.js';
-
-export interface TableOptions {
-  /** Total width in columns. */
-  readonly width: number;
-  /** ANSI colours on or off (off for NO_COLOR and non-terminals). */
-  readonly color: boolean;
-}
-
-const SGR = { red: 31, yellow: 33, green: 32, magenta: 35, cyan: 36, dim: 2, bold: 1 } as const;
-type Style = keyof typeof SGR;
-
-function paint(on: boolean, style: Style, text: string): string {
-  return on ? `\u001b[${SGR[style]}m${text}\u001b[0m` : text;
-}
-
-const VERDICT_STYLE: Record<Verdict, Style> = { ok: 'green', warn: 'yellow', critical: 'red', unknown: 'magenta' };
-const SEVERITY_LABEL: Record<Severity, string> = { info: 'NOTE', warn: 'WARNING', critical: 'CRITICAL', unknown: 'UNKNOWN' };
-const SEVERITY_STYLE: Record<Severity, Style> = { info: 'cyan', warn: 'yellow', critical: 'red', unknown: 'magenta' };
-const VERDICT_LABEL: Record<Verdict, string> = { ok: 'OK', warn: 'WARNING', critical: 'CRITICAL', unknown: 'UNKNOWN' };
-
-function table(options: TableOptions, colWidths: number[], head?: string[]): Table.Table {
-  return new Table({
-    ...(head ? { head } : {}),
-    colWidths,
-    wordWrap: true,
-    style: { head: options.color ? ['bold'] : [], border: options.color ? ['grey'] : [], compact: false },
-  });
-}
-
 /**
- * "127.0.0.1 TLS 1.2 #1 #2, TLS 1.3 #1" — where a finding was seen, compressed per address; per certificate
- * too ("127.0.0.1 RSA 1001 TLS 1.2 #1") when its places name more than one (the message names a single one).
+ * The table output. By default one screen (issue #23): the headline, one line per finding with its fix for the
+ * detected server, one frame of key/value rows (handshakes per address, certificate, issuer, server, live
+ * answer, staples), and the headline again. `--verbose` keeps every detail (`verbose.ts`).
  */
-export function formatWhere(where: readonly Location[]): string {
-  const groups = new Map<string, Map<string, number[]>>();
-  const plain: string[] = [];
-  const certificate = (w: Location) => (w.serial === undefined ? undefined : `${w.keyType ?? 'other'} ${w.serial}`);
-  const perCertificate = new Set(where.map(certificate).filter(Boolean)).size > 1;
-  for (const w of where) {
-    if (w.file) {
-      plain.push(w.file);
-      continue;
-    }
-    if (w.url) {
-      plain.push(w.url);
-      continue;
-    }
-    const address = w.address && w.address !== w.target?.replace(/:\d+$/, '') ? w.address : undefined;
-    const head = [w.target, address, perCertificate ? certificate(w) : undefined].filter(Boolean).join(' ');
-    const byVersion = groups.get(head) ?? new Map<string, number[]>();
-    groups.set(head, byVersion);
-    if (w.tlsVersion) {
-      const list = byVersion.get(w.tlsVersion) ?? [];
-      if (w.attempt !== undefined) list.push(w.attempt);
-      byVersion.set(w.tlsVersion, list);
-    }
-  }
-  for (const [head, byVersion] of groups) {
-    const parts = [...byVersion].map(([v, attempts]) => `TLS ${v}${attempts.length ? ` ${attempts.map((a) => `#${a}`).join(' ')}` : ''}`);
-    plain.push([head, parts.join(', ')].filter(Boolean).join(' '));
-  }
-  return [...new Set(plain)].join('; ');
+import { type Finding, type FindingCode, type Report, renderMessage, type Verdict, verdictOf } from '@staple-probe/core';
+import { certificateStates, crlOkClause, titleClause } from './certificates.js';
+import { fixesFor, shortFix, wantsServer } from './fixes.js';
+import {
+  ISSUER_SOURCE,
+  keyValueTable,
+  paint,
+  relative,
+  SERVER_LABEL,
+  SEVERITY_LABEL,
+  SEVERITY_STYLE,
+  type TableOptions,
+  VERDICT_LABEL,
+  VERDICT_STYLE,
+  wrap,
+} from './text.js';
+import { type AttemptView, OFFER_LABEL, runs, shortNames, type TargetView, verboseSections } from './verbose.js';
+
+export type { TableOptions } from './text.js';
+export { formatWhere } from './verbose.js';
+
+const STAPLING_PREFIXES = ['STAPLE_', 'SIGNER_', 'LIVE_', 'COMPARE_'];
+
+/** Whether a finding counts in the stapling verdict (core's `staplingVerdictOf` reads the same prefixes). */
+export function isStapling(code: FindingCode): boolean {
+  return STAPLING_PREFIXES.some((p) => code.startsWith(p));
 }
 
-function relative(fromIso: string, atIso: string): string {
-  const s = (Date.parse(fromIso) - Date.parse(atIso)) / 1000;
-  const abs = Math.abs(s);
-  const text =
-    abs < 120 ? `${Math.round(abs)}s` : abs < 7200 ? `${Math.round(abs / 60)}m` : abs < 172800 ? `${(abs / 3600).toFixed(1)}h` : `${(abs / 86400).toFixed(1)}d`;
-  return s >= 0 ? `in ${text}` : `${text} ago`;
-}
-
-type TargetView = Report['targets'][number];
-type AttemptView = TargetView['addresses'][number]['attempts'][number];
-
-/** "yes (1a2b3c4d), no, failed": each handshake's staple. */
-function stapleMarks(attempts: readonly AttemptView[]): string {
-  return attempts.map((x) => (!x.ok ? 'failed' : x.staple ? `yes (${x.staple.slice(0, 8)})` : 'no')).join(', ');
-}
-
-/** The protocol and cipher of the first completed handshake, else the first failure's message. */
-function negotiated(attempts: readonly AttemptView[]): string {
-  const ok = attempts.find((x) => x.ok);
-  return ok ? `${ok.protocol} ${ok.cipher}` : (attempts.find((x) => !x.ok)?.error?.message ?? '');
+/** What a finding outside the stapling verdict is about, as the headline names it. */
+export function subjectOf(code: FindingCode): string {
+  if (code.startsWith('TLS_')) return 'connection';
+  if (code.startsWith('CRL_')) return 'revocation by CRL';
+  return /^CERT_(UNTRUSTED|CHAIN_|ISSUER_)/.test(code) ? 'certificate chain' : 'certificate';
 }
 
 /**
- * One certificate: a row per address and TLS version with the default offer's handshakes. The offers of one
- * key type either got this certificate again or were refused (the server has no other kind), so they add
- * nothing a reader needs.
+ * The two verdicts of a report whose certificate (or connection, or CRL) findings and stapling findings
+ * disagree: each subject with its verdict and its worst finding; null when they agree, for a CRL file, and for
+ * a report of several targets (whose summary is about targets).
  */
-function singleCertificateRows(t: TargetView, options: TableOptions): string {
-  const w = options.width;
-  const address = Math.min(26, Math.floor(w * 0.25));
-  const marks = Math.max(20, Math.floor(w * 0.3));
-  const tbl = table(options, [address, 7, marks, Math.max(18, w - address - 7 - marks - 5)], ['Address', 'TLS', 'Staple per handshake', 'Negotiated']);
-  for (const a of t.addresses) {
-    const own = a.attempts.filter((x) => x.offer === 'default');
-    const shown = own.length ? own : a.attempts;
-    for (const v of new Set(shown.map((x) => x.tlsVersion))) {
-      const attempts = shown.filter((x) => x.tlsVersion === v);
-      tbl.push([a.address, v, stapleMarks(attempts), negotiated(attempts)]);
-    }
-  }
-  return tbl.toString();
+export function twoVerdicts(report: Report): {
+  readonly other: { readonly subject: string; readonly verdict: Verdict; readonly findings: readonly Finding[] };
+  readonly stapling: { readonly subject: string; readonly verdict: Verdict; readonly findings: readonly Finding[]; readonly notApplicable: boolean };
+} | null {
+  if (report.verdict === report.staplingVerdict || report.targets.length > 1 || subjectOfReport(report) === 'CRL') return null;
+  const rest = report.findings.filter((f) => !isStapling(f.code) && f.severity !== 'info');
+  const stapling = report.findings.filter((f) => isStapling(f.code) && f.severity !== 'info');
+  const worst = rest.find((f) => f.severity === report.verdict) ?? rest[0];
+  if (!worst) return null;
+  return {
+    other: { subject: subjectOf(worst.code), verdict: verdictOf(rest), findings: rest },
+    stapling: {
+      subject: subjectOfReport(report),
+      verdict: report.staplingVerdict,
+      findings: stapling,
+      // A certificate without an OCSP URL has nothing to staple.
+      notApplicable: report.staplingVerdict === 'ok' && report.findings.some((f) => f.code === 'CERT_NO_OCSP_URL'),
+    },
+  };
 }
 
-/** A short name per certificate for the handshake rows: the key type, with the serial only when two share it. */
-function shortNames(t: TargetView): Map<string, string> {
-  const count = (keyType: string) => t.certificates.filter((c) => c.keyType === keyType).length;
-  return new Map(t.certificates.map((c) => [c.leaf.sha256, count(c.keyType) > 1 ? `${c.keyType} ${c.leaf.serial}` : c.keyType]));
-}
-
-/**
- * Several certificates: a row per address, TLS version and certificate, with every handshake (of any offer)
- * that got that certificate; the default offer's failed handshakes in a row of their own. An offer refused
- * only says the server has no certificate of that kind, as the findings read it.
- */
-function severalCertificateRows(t: TargetView, options: TableOptions): string {
-  const w = options.width;
-  // Negotiated fits ECDHE-ECDSA-AES128-GCM-SHA256 on one line; the staple marks take what is left.
-  const address = Math.min(26, Math.floor(w * 0.2));
-  const marks = Math.max(20, w - address - 5 - 13 - 32 - 6);
-  const tbl = table(
-    options,
-    [address, 5, 13, marks, Math.max(18, w - address - 5 - 13 - marks - 6)],
-    ['Address', 'TLS', 'Certificate', 'Staple per handshake', 'Negotiated'],
-  );
-  const names = shortNames(t);
-  for (const a of t.addresses) {
-    for (const v of new Set(a.attempts.map((x) => x.tlsVersion))) {
-      const groups = new Map<string, AttemptView[]>([...names.values()].map((name) => [name, []]));
-      for (const x of a.attempts.filter((y) => y.tlsVersion === v)) {
-        const leaf = x.chain[0]?.sha256;
-        const name = x.ok ? ((leaf ? names.get(leaf) : undefined) ?? 'other') : x.offer === 'default' ? 'none' : null;
-        if (name !== null) groups.set(name, [...(groups.get(name) ?? []), x]);
-      }
-      for (const [name, attempts] of groups) if (attempts.length) tbl.push([a.address, v, name, runs(stapleMarks(attempts)), negotiated(attempts)]);
-    }
-  }
-  return tbl.toString();
-}
-
-/** "yes (1a2b3c4d), yes (1a2b3c4d), no" -> "yes (1a2b3c4d) ×2, no": the rows of several certificates hold every offer's handshakes. */
-function runs(marks: string): string {
-  const out: { mark: string; n: number }[] = [];
-  for (const mark of marks.split(', ')) {
-    const last = out.at(-1);
-    if (last?.mark === mark) last.n++;
-    else out.push({ mark, n: 1 });
-  }
-  return out.map(({ mark, n }) => (n > 1 ? `${mark} ×${n}` : mark)).join(', ');
-}
-
-const OFFER_LABEL = { default: 'default', rsa: 'RSA', ecdsa: 'ECDSA' } as const;
-
-/** Several certificates: one row each, with the offers that got it, whether it was stapled, and its verdict. */
-function certificateRows(report: Report, t: TargetView, options: TableOptions): string {
-  const w = options.width;
-  const name = Math.max(30, Math.floor(w * 0.38));
-  const tbl = table(options, [name, 16, 11, Math.max(20, w - name - 16 - 11 - 5)], ['Certificate', 'Offers', 'Stapled', 'Verdict']);
-  for (const { certificate: c, worst } of certificateStates(report, t) ?? []) {
-    const about = [
-      `${c.keyType} · serial ${c.leaf.serial}${c.mustStaple ? ' · must-staple' : ''}`,
-      c.leaf.subject,
-      `issuer ${c.issuer?.subject ?? 'not found'}`,
-    ];
-    const verdict = `${paint(options.color, VERDICT_STYLE[c.verdict], VERDICT_LABEL[c.verdict])}${worst ? `: ${titleClause(worst.code)}` : ''}`;
-    tbl.push([about.join('\n'), c.offers.map((o) => OFFER_LABEL[o]).join(', '), c.stapled, verdict]);
-  }
-  return tbl.toString();
-}
-
-function renderHandshakes(report: Report, options: TableOptions): string {
-  const out: string[] = [];
-  for (const t of report.targets) {
-    const sni = t.target.servername ? `SNI ${t.target.servername}` : 'no SNI';
-    out.push(paint(options.color, 'bold', `Handshakes with ${t.target.host}:${t.target.port} (${sni})`));
-    if (t.addresses.length === 0) {
-      out.push('  no address was probed');
-      continue;
-    }
-    const several = t.certificates.length > 1;
-    out.push(several ? severalCertificateRows(t, options) : singleCertificateRows(t, options));
-    if (several) out.push(certificateRows(report, t, options));
-    else if (t.leaf) out.push(`Certificate: ${t.leaf.subject} · serial ${t.leaf.serial} · issuer ${t.leaf.issuer}${t.mustStaple ? ' · must-staple' : ''}`);
-    if (t.server.name || t.server.header) {
-      const how = t.server.source === 'flag' ? 'from --server' : `Server: ${t.server.header}`;
-      out.push(`Server software: ${t.server.name ? SERVER_LABEL[t.server.name] : 'not recognised'} (${how})`);
-    }
-    if (t.issuerSource)
-      out.push(
-        `Issuer${several ? ` of the ${certificateName(t.certificates[0] as CertificateReport)}` : ''}: ${t.issuer?.subject ?? '?'} (from ${ISSUER_SOURCE[t.issuerSource]})`,
-      );
-    for (const l of t.live) out.push('', renderLive(l, report.at, options));
-  }
-  return out.join('\n');
-}
-
-const ISSUER_SOURCE = { given: '--issuer', served: 'the served chain', 'ca-file': '--ca-file', aia: 'the AIA caIssuers URL' } as const;
-
-function renderLive(l: Report['targets'][number]['live'][number], at: string, options: TableOptions): string {
-  const title = paint(options.color, 'bold', `Live answer from ${l.url} (${l.method}, ${Math.round(l.durationMs)} ms)`);
-  const tbl = table(options, [16, Math.max(30, options.width - 19)]);
-  if (l.error) tbl.push(['error', `${l.error.kind}: ${l.error.message}`]);
-  if (l.httpStatus !== null) tbl.push(['HTTP', `${l.httpStatus}${l.contentType ? ` ${l.contentType}` : ''}`]);
-  if (l.response) tbl.push(['responseStatus', `${l.response.responseStatus} (${l.response.responseStatusCode})`]);
-  if (l.certStatus) tbl.push(['certStatus', `${l.certStatus} · serial ${l.leafSerial}`]);
-  if (l.thisUpdate) tbl.push(['thisUpdate', `${l.thisUpdate} (${relative(l.thisUpdate, at)})`]);
-  if (l.nextUpdate) tbl.push(['nextUpdate', `${l.nextUpdate} (${relative(l.nextUpdate, at)})`]);
-  if (l.signer) tbl.push(['signed by', l.signer]);
-  tbl.push(['verified', l.valid ? 'yes: comparable with the staple' : 'no (see findings)']);
-  return `${title}\n${tbl.toString()}`;
-}
-
-function renderStaples(report: Report, options: TableOptions): string {
-  const out: string[] = [];
-  for (const s of report.staples) {
-    const d = s.decoded;
-    const title = paint(options.color, 'bold', `Staple ${s.sha256.slice(0, 8)}${d ? ` (${d.length} bytes)` : ''}`);
-    out.push(title);
-    if (!d) {
-      out.push('  does not decode (see findings)');
-      continue;
-    }
-    const tbl = table(options, [16, Math.max(30, options.width - 19)]);
-    tbl.push(['responseStatus', `${d.responseStatus} (${d.responseStatusCode})`]);
-    if (d.basic) {
-      const b = d.basic;
-      const r = b.responses;
-      for (const [i, single] of r.entries()) {
-        const label = r.length > 1 ? `response ${i + 1}` : 'certStatus';
-        let status = `${single.certStatus} · serial ${single.certId.serial} · ${single.certId.hashAlgorithm} CertID`;
-        if (single.revocationTime) status += ` · revoked ${single.revocationTime}${single.revocationReason ? ` (${single.revocationReason})` : ''}`;
-        tbl.push([label, status]);
-        if (i === 0 || r.length <= 3) {
-          tbl.push(['thisUpdate', `${single.thisUpdate} (${relative(single.thisUpdate, report.at)})`]);
-          tbl.push(['nextUpdate', single.nextUpdate ? `${single.nextUpdate} (${relative(single.nextUpdate, report.at)})` : 'absent']);
-        }
-        if (i >= 2 && r.length > 3) {
-          tbl.push(['…', `${r.length - 3} more responses`]);
-          break;
-        }
-      }
-      tbl.push(['producedAt', `${b.producedAt} (${relative(b.producedAt, report.at)})`]);
-      const rid = 'byName' in b.responderId ? `byName ${b.responderId.byName}` : `byKey ${b.responderId.byKeyHash}`;
-      tbl.push(['responderID', rid]);
-      tbl.push(['signature', b.signatureAlgorithm.name ?? b.signatureAlgorithm.oid]);
-      if (b.certs.length) tbl.push(['certs', b.certs.map((c) => c.subject).join('\n')]);
-      if (b.extensions.length) tbl.push(['extensions', b.extensions.map((e) => `${e.name ?? e.oid}${e.critical ? ' (critical)' : ''}`).join(', ')]);
-    }
-    out.push(tbl.toString());
-  }
-  return out.join('\n');
-}
-
-const SERVER_LABEL = { nginx: 'nginx', apache: 'Apache', haproxy: 'HAProxy', caddy: 'Caddy' } as const;
-
-function renderFindings(report: Report, options: TableOptions): string {
-  const findings = report.findings;
-  if (findings.length === 0) return paint(options.color, 'green', 'No problems found.');
-  const tbl = table(options, [10, Math.max(30, options.width - 13)]);
-  for (const f of findings) {
-    const info = FINDINGS[f.code];
-    const lines = [
-      `${paint(options.color, 'bold', info.title)}  [${f.code}]`,
-      renderMessage(f),
-      paint(options.color, 'dim', `Seen: ${formatWhere(f.where)}`),
-      `Fix: ${info.hint}`,
-      ...fixesFor(f, report).map((x) => `${SERVER_LABEL[x.server]}: ${x.text}`),
-    ];
-    tbl.push([paint(options.color, SEVERITY_STYLE[f.severity], SEVERITY_LABEL[f.severity]), lines.join('\n')]);
-  }
-  return tbl.toString();
+/** "OCSP stapling", "OCSP response" (inspect) or "CRL" (inspect of a CRL file). */
+function subjectOfReport(report: Report): string {
+  const crlFile = report.kind === 'inspect' && report.staples.length === 0 && report.findings.some((f) => f.code.startsWith('CRL_'));
+  return report.kind === 'inspect' ? (crlFile ? 'CRL' : 'OCSP response') : 'OCSP stapling';
 }
 
 /**
- * The one-line diagnosis: verdict and the worst finding's message; for a target that served several
- * certificates, each one's state instead ("RSA certificate 1001: staple is for another certificate; ECDSA
+ * The one-line diagnosis: verdict and the worst finding's message. Where certificate (or connection) findings
+ * and stapling findings give different verdicts, each subject with its own ("certificate chain CRITICAL ·
+ * OCSP stapling OK"); the worst message is then the first finding below. For a target that served several
+ * certificates, each one's state too ("RSA certificate 1001: staple is for another certificate; ECDSA
  * certificate 1002: ok"), so that a broken certificate never hides behind a healthy one.
  */
 export function headline(report: Report): string {
-  const worst = report.findings.find((f) => f.severity !== 'info');
-  const crlFile = report.kind === 'inspect' && report.staples.length === 0 && report.findings.some((f) => f.code.startsWith('CRL_'));
-  const subject = report.kind === 'inspect' ? (crlFile ? 'CRL' : 'OCSP response') : 'OCSP stapling';
-  const stapling = report.staplingVerdict !== report.verdict ? `; stapling alone: ${VERDICT_LABEL[report.staplingVerdict]}` : '';
+  const subject = subjectOfReport(report);
+  const two = twoVerdicts(report);
+  const verdicts = two
+    ? `${two.other.subject} ${VERDICT_LABEL[two.other.verdict]} · ${two.stapling.subject}${two.stapling.notApplicable ? ': not applicable' : ` ${VERDICT_LABEL[two.stapling.verdict]}`}`
+    : null;
   const states = certificateStates(report);
   if (states)
-    return `${subject} ${VERDICT_LABEL[report.verdict]} · ${states.map((s) => `${s.name}: ${s.worst ? titleClause(s.worst.code) : 'ok'}`).join('; ')}${stapling}`;
+    return `${verdicts ?? `${subject} ${VERDICT_LABEL[report.verdict]}`} · ${states.map((s) => `${s.name}: ${s.worst ? titleClause(s.worst.code) : 'ok'}`).join('; ')}`;
+  if (verdicts) return verdicts;
+  const worst = report.findings.find((f) => f.severity !== 'info');
   if (!worst) {
     const crl = crlOkClause(report);
     // A certificate without an OCSP URL has nothing to staple: its revocation verdict is the CRL's.
@@ -299,19 +96,165 @@ export function headline(report: Report): string {
     return `${subject} ${VERDICT_LABEL[report.verdict]}${note ? ` (${renderMessage(note)})` : ''}${crl ? ` · ${crl}` : ''}`;
   }
   const more = report.findings.filter((f) => f.severity !== 'info').length - 1;
-  return `${subject} ${VERDICT_LABEL[report.verdict]}: ${renderMessage(worst)}${more > 0 ? ` (+${more} more)` : ''}${stapling}`;
+  return `${subject} ${VERDICT_LABEL[report.verdict]}: ${renderMessage(worst)}${more > 0 ? ` (+${more} more)` : ''}`;
 }
 
-/** Human output that reads like a diagnosis: verdict first, then each finding with its meaning and fix. */
+const INDENT = 9;
+
+/** One line per finding (more when it wraps): severity, code, message, then its fix in at most two lines. */
+function findingLines(report: Report, options: TableOptions): string[] {
+  if (report.findings.length === 0) return [paint(options.color, 'green', 'No problems found.')];
+  const out: string[] = [];
+  const shown = new Set<string>();
+  for (const f of report.findings) {
+    const label = SEVERITY_LABEL[f.severity];
+    const [first = '', ...rest] = wrap(`${f.code}: ${renderMessage(f)}`, options.width, INDENT, `${label.padEnd(INDENT - 1)} `);
+    out.push(first.replace(label, paint(options.color, SEVERITY_STYLE[f.severity], label)), ...rest);
+    const lines = (text: string) => wrap(text, options.width, INDENT);
+    // A server's fix may take three lines (the directive and its context), the hint two when it is all there
+    // is; with the server unknown, one generic line, and the line below says how to get the server's.
+    const room = wantsServer(f, report) ? 1 : fixesFor(f, report).length ? 3 : 2;
+    const fix = shortFix(f, report, (text) => lines(text).length <= room);
+    const text = `${fix.label}: ${fix.text}`;
+    // Two findings with one fix (an expired staple that is also stale): said once.
+    out.push(...lines(shown.has(text) ? `${fix.label}: as above` : text).map((l) => paint(options.color, 'dim', l)));
+    shown.add(text);
+  }
+  const general = report.findings.filter((f) => wantsServer(f, report));
+  if (general.length) {
+    const docs = general.length === 1 ? `docs/findings.md#${(general[0] as Finding).code.toLowerCase()}` : 'docs/findings.md';
+    out.push(...wrap(`Fixes per server: --server nginx|apache|haproxy|caddy, or ${docs}`, options.width, 2, ''));
+  }
+  return out;
+}
+
+/** Each handshake's staple, in runs: "×3 stapled", "×3: no staple, stapled ×2", "failed". */
+function marksOf(attempts: readonly AttemptView[], hashes: boolean): string {
+  const marks = runs(attempts.map((x) => (!x.ok ? 'failed' : x.staple ? `stapled${hashes ? ` (${x.staple.slice(0, 8)})` : ''}` : 'no staple')).join(', '));
+  const count = attempts.length > 1 ? `×${attempts.length}` : '';
+  if (!marks.includes(', ')) return [count, marks.replace(/ ×\d+$/, '')].filter(Boolean).join(' ');
+  return `${count}: ${marks}`;
+}
+
+/**
+ * Per address, each TLS version's handshakes. One certificate: the default offer's handshakes (the offers of
+ * one key type got that certificate again or were refused). Several: every handshake that got each one.
+ */
+function handshakeRows(report: Report, t: TargetView): [string, string][] {
+  if (t.addresses.length === 0) return [['addresses', 'none was probed']];
+  const hashes = report.staples.length > 1;
+  const names = shortNames(t);
+  return t.addresses.map((a) => {
+    if (t.certificates.length <= 1) {
+      const own = a.attempts.filter((x) => x.offer === 'default');
+      const shown = own.length ? own : a.attempts;
+      const versions = [...new Set(shown.map((x) => x.tlsVersion))];
+      return [
+        a.address,
+        versions
+          .map((v) =>
+            `TLS ${v} ${marksOf(
+              shown.filter((x) => x.tlsVersion === v),
+              hashes,
+            )}`.replace(' :', ':'),
+          )
+          .join(' · '),
+      ];
+    }
+    const versions = [...new Set(a.attempts.map((x) => x.tlsVersion))];
+    const parts = versions.map((v) => {
+      const groups = new Map<string, AttemptView[]>();
+      for (const x of a.attempts.filter((y) => y.tlsVersion === v)) {
+        const leaf = x.chain[0]?.sha256;
+        const name = x.ok ? ((leaf ? names.get(leaf) : undefined) ?? 'other') : x.offer === 'default' ? 'none' : null;
+        if (name !== null) groups.set(name, [...(groups.get(name) ?? []), x]);
+      }
+      return `TLS ${v}: ${[...groups].map(([name, xs]) => `${name} ${marksOf(xs, hashes)}`.replace(' :', ':')).join(', ')}`;
+    });
+    return [a.address, parts.join(' · ')];
+  });
+}
+
+/** The certificate(s), issuer, server software, CRLs and live answers of one target. */
+function targetRows(report: Report, t: TargetView): [string, string][] {
+  const rows = handshakeRows(report, t);
+  const states = certificateStates(report, t);
+  if (states)
+    for (const { certificate: c, worst } of states) {
+      const offers = c.offers.map((o) => OFFER_LABEL[o]).join(', ');
+      const verdict = `${VERDICT_LABEL[c.verdict]}${worst ? `: ${titleClause(worst.code)}` : ''}`;
+      rows.push([
+        `${c.keyType} ${c.leaf.serial}`,
+        `${c.leaf.subject}${c.mustStaple ? ' · must-staple' : ''} · offers ${offers} · stapled ${c.stapled} · ${verdict}`,
+      ]);
+    }
+  else if (t.leaf) rows.push(['certificate', `${t.leaf.subject} · serial ${t.leaf.serial}${t.mustStaple ? ' · must-staple' : ''}`]);
+  if (t.issuerSource) rows.push(['issuer', `${t.issuer?.subject ?? '?'} (from ${ISSUER_SOURCE[t.issuerSource]})`]);
+  else if (t.leaf) rows.push(['issuer', 'not found']);
+  if (t.server.name || t.server.header) {
+    const how = t.server.source === 'flag' ? 'from --server' : `Server: ${t.server.header}`;
+    rows.push(['server', `${t.server.name ? SERVER_LABEL[t.server.name] : 'not recognised'} (${how})`]);
+  }
+  for (const c of t.certificates)
+    for (const crl of c.crls) {
+      const next = crl.nextUpdate ? ` · nextUpdate ${relative(crl.nextUpdate, report.at)}` : '';
+      rows.push([states ? `CRL ${c.keyType}` : 'CRL', `${crl.status}${next} · ${crl.url}`]);
+    }
+  for (const l of t.live) {
+    const answer = l.error
+      ? `${l.error.kind}: ${l.error.message}`
+      : l.certStatus
+        ? `${l.certStatus}${l.nextUpdate ? ` · nextUpdate ${relative(l.nextUpdate, report.at)}` : ''}${l.valid ? '' : ' · not verified'}`
+        : `${l.response ? l.response.responseStatus : `HTTP ${l.httpStatus ?? '?'}`} · not verified`;
+    rows.push([t.live.length > 1 ? `live ${l.leafSerial}` : 'live answer', `${answer} · ${l.method} ${l.url} · ${Math.round(l.durationMs)} ms`]);
+  }
+  return rows;
+}
+
+/** Each distinct staple in one row: its status, serial, times and size. */
+function stapleRows(report: Report): [string, string][] {
+  return report.staples.map((s) => {
+    const d = s.decoded;
+    const name = `staple ${s.sha256.slice(0, 8)}`;
+    if (!d) return [name, 'does not decode (see findings)'];
+    const single = d.basic?.responses[0];
+    if (!single) return [name, `${d.responseStatus} (${d.responseStatusCode}) · ${d.length} bytes`];
+    const revoked = single.revocationTime ? ` ${single.revocationTime}${single.revocationReason ? ` (${single.revocationReason})` : ''}` : '';
+    const more = (d.basic?.responses.length ?? 1) > 1 ? ` · +${(d.basic?.responses.length ?? 1) - 1} more responses` : '';
+    const next = single.nextUpdate ? `nextUpdate ${relative(single.nextUpdate, report.at)}` : 'no nextUpdate';
+    return [
+      name,
+      `${single.certStatus}${revoked} · serial ${single.certId.serial} · thisUpdate ${relative(single.thisUpdate, report.at)} · ${next} · ${d.length} bytes${more}`,
+    ];
+  });
+}
+
+/** The default layout's sections after the headline: the findings, then one frame of facts. */
+function compactSections(report: Report, options: TableOptions): string[] {
+  const rows: [string, string][] = [];
+  for (const t of report.targets) {
+    const own = targetRows(report, t);
+    rows.push(...(report.targets.length > 1 ? own.map(([k, v]): [string, string] => [k, `${t.target.input}: ${v}`]) : own));
+  }
+  rows.push(...stapleRows(report));
+  const parts = findingLines(report, options);
+  if (rows.length) parts.push('', keyValueTable(options, rows));
+  return parts;
+}
+
+/** Where and when: "staple-probe 127.0.0.1:8443 (no SNI) · judged at …". */
+function contextLine(report: Report): string {
+  const sni = (t: TargetView) =>
+    t.target.servername === null ? ' (no SNI)' : t.target.input.startsWith(t.target.servername) ? '' : ` (SNI ${t.target.servername})`;
+  const about = report.kind === 'inspect' ? 'inspect' : report.targets.map((t) => `${t.target.input}${sni(t)}`).join(', ');
+  return `staple-probe ${about} · judged at ${report.at}`;
+}
+
+/** Human output that reads like a diagnosis: the verdict first and last, each finding with its fix between. */
 export function renderTable(report: Report, options: TableOptions): string {
-  const targets = report.targets.map((t) => t.target.input).join(', ');
-  const parts = [
-    paint(options.color, 'dim', `staple-probe ${report.kind === 'inspect' ? 'inspect' : targets} · judged at ${report.at}`),
-    paint(options.color, VERDICT_STYLE[report.verdict], paint(options.color, 'bold', headline(report))),
-    '',
-    renderFindings(report, options),
-  ];
-  if (report.targets.length) parts.push('', renderHandshakes(report, options));
-  if (report.staples.length) parts.push('', renderStaples(report, options));
-  return `${parts.join('\n')}\n`;
+  const head = wrap(headline(report), options.width, 0, '')
+    .map((l) => paint(options.color, VERDICT_STYLE[report.verdict], paint(options.color, 'bold', l)))
+    .join('\n');
+  const body = options.verbose ? verboseSections(report, options) : compactSections(report, options);
+  return `${[head, paint(options.color, 'dim', contextLine(report)), '', ...body, head].join('\n')}\n`;
 }
