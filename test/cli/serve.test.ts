@@ -331,10 +331,19 @@ describe('GET / and GET /metrics', () => {
       expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
       const text = await res.text();
       const sections = [...text.matchAll(/^([A-Z][^\n]*):$/gm)].map((m) => m[1]);
-      expect(sections).toEqual(['Logs for the probe', 'Findings', 'Report', 'Metrics that would have been returned', 'Module configuration (default)']);
+      expect(sections).toEqual([
+        'Logs for the probe',
+        'Findings',
+        'Report (as probe --json prints it)',
+        'Metrics that would have been returned',
+        'Module configuration (default)',
+      ]);
       expect(text).toMatch(/^CRITICAL STAPLE_EXPIRED: .*expired/m);
       expect(text).toMatch(/^WARNING {2}COMPARE_STAPLE_STALE: \S/m);
-      expect(text).toContain('[STAPLE_EXPIRED]');
+      expect(text).toMatch(/^ {9}seen: 127\.0\.0\.1:\d+ TLS 1\.2 #1/m);
+      const json = JSON.parse(/^Report \(as probe --json prints it\):\n([\s\S]*?)\n\nMetrics that/m.exec(text)?.[1] ?? 'null');
+      expect(json.findings.map((f: { code: string }) => f.code).sort()).toEqual(['COMPARE_STAPLE_STALE', 'STAPLE_EXPIRED']);
+      expect(json.exitCode).toBe(2);
       expect(text).toContain('staple_probe_finding{code="STAPLE_EXPIRED",severity="critical"} 1');
       expect(text).toMatch(
         /level=info msg="probe done" target=127\.0\.0\.1:\d+ module=default verdict=critical duration_seconds=[\d.]+ codes=COMPARE_STAPLE_STALE,STAPLE_EXPIRED|codes=STAPLE_EXPIRED,COMPARE_STAPLE_STALE/,

@@ -10,10 +10,7 @@ export interface ProbeRecord {
   /** The verdict `staple_probe_verdict` showed (the module's scope), or `error` when the exporter failed. */
   readonly verdict: Verdict | 'error';
   readonly durationSeconds: number;
-  /**
-   * The debug output (as `debug=true` answers), rendered when asked: the report's table costs up to a
-   * second of CPU for a report with many findings, too much to spend on every scrape.
-   */
+  /** The debug output (as `debug=true` answers), rendered only when asked: most probes are never looked at. */
   readonly debug: () => string;
 }
 
