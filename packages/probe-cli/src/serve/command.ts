@@ -13,11 +13,11 @@ Usage:
   probe serve [--listen HOST:PORT] [--config modules.yaml] [--allow HOST|CIDR]... [options]
 
   GET /probe?target=host:port[&module=NAME][&servername=NAME]   probe once, answer its metrics
-  GET /metrics                                                   the exporter's own metrics
-  GET /probe?target=…&debug=true                                 the probe's report, logs and metrics as text
+  GET /probe?target=…&debug=true                                 the probe's logs, findings, report and metrics as text
   GET /                                                          the last 100 probes, with links to their logs
   GET /logs?id=N                                                 one listed probe's debug output
-  POST /-/reload (or SIGHUP)                                     read --config again; a bad file keeps the old
+  GET /metrics                                                   the exporter's own metrics
+  POST /-/reload (or SIGHUP)                                     read --config again (a bad file keeps the old config)
 
 Options:
 ${helpLines('serve', OWN)}
