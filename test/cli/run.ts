@@ -34,6 +34,7 @@ export function moduleOf(over: Partial<Module> = {}): Module {
     httpHead: true,
     warnRemainingSeconds: DEFAULTS.warnRemainingSeconds,
     critRemainingSeconds: DEFAULTS.critRemainingSeconds,
+    scope: 'all',
     ...over,
   };
 }

@@ -316,7 +316,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return await runProbe(args, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`probe: ${error.message}\nTry 'probe --help'.\n`);
+      io.stderr(`probe: ${error.message}\nTry 'probe ${args[0] === 'serve' ? 'serve ' : ''}--help'.\n`);
       return 3;
     }
     // Anything else is our bug: say so in one line and keep the exit code honest.

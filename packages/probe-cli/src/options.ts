@@ -215,8 +215,9 @@ export const OPTIONS = {
     arg: 'all|stapling',
     choices: ['all', 'stapling'],
     default: 'all',
-    commands: ['probe'],
+    commands: ['probe', 'serve'],
     help: 'what the exit code and the Nagios status follow: all findings (default:\n{default}), or the stapling verdict alone (certificate problems still shown)',
+    for: { serve: { help: 'what staple_probe_verdict follows (module key scope): all findings\n(default: {default}), or the stapling verdict alone' } },
   },
   'save-staples': {
     kind: 'file',
@@ -239,7 +240,7 @@ export const OPTIONS = {
     kind: 'file',
     arg: 'FILE',
     commands: ['serve'],
-    help: 'YAML: named modules (tls, key_types, attempts, timeout, retry_delay, live,\nhttp, warn_remaining, crit_remaining) and an allow list',
+    help: 'YAML: named modules (tls, key_types, attempts, timeout, retry_delay, live,\ncrl, http, warn_remaining, crit_remaining, scope) and an allow list; reloaded\non SIGHUP and POST /-/reload',
   },
   allow: {
     kind: 'string',
@@ -247,6 +248,14 @@ export const OPTIONS = {
     multiple: true,
     commands: ['serve'],
     help: 'targets that may be probed (repeatable); required unless listening on loopback',
+  },
+  'log-level': {
+    kind: 'choice',
+    arg: 'LEVEL',
+    choices: ['debug', 'info', 'warn', 'error'],
+    default: 'info',
+    commands: ['serve'],
+    help: 'debug, info, warn or error: the least severe log lines written on stderr\n(default: {default}; info logs one line per probe)',
   },
 } as const satisfies Record<string, Spec>;
 

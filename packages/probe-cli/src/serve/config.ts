@@ -1,5 +1,6 @@
 import { parse } from 'yaml';
 import { formatDuration, OPTIONS, orList, parseDuration, tlsVersionsOf, UsageError } from '../options.js';
+import { SCOPES } from '../scope.js';
 import type { Module } from './exporter.js';
 
 /** The modules file: named probing profiles and an optional allow-list. Unknown keys are errors. */
@@ -8,7 +9,7 @@ export interface ExporterConfig {
   readonly allow: string[];
 }
 
-const MODULE_KEYS = new Set(['tls', 'key_types', 'attempts', 'timeout', 'retry_delay', 'live', 'crl', 'http', 'warn_remaining', 'crit_remaining']);
+const MODULE_KEYS = new Set(['tls', 'key_types', 'attempts', 'timeout', 'retry_delay', 'live', 'crl', 'http', 'warn_remaining', 'crit_remaining', 'scope']);
 
 function tlsOf(value: unknown, where: string): Module['tlsVersions'] {
   const choice = OPTIONS.tls.choices.find((c) => c === String(value));
@@ -22,6 +23,12 @@ function keyTypesOf(value: unknown, where: string): Module['keyTypes'] {
   return choice;
 }
 
+function scopeOf(value: unknown, where: string): Module['scope'] {
+  const choice = SCOPES.find((c) => c === value);
+  if (choice === undefined) throw new UsageError(`${where}: scope must be ${orList(SCOPES)}`);
+  return choice;
+}
+
 function seconds(value: unknown, where: string): number {
   if (typeof value === 'number' && value >= 0) return value;
   return parseDuration(String(value), where);
@@ -29,7 +36,8 @@ function seconds(value: unknown, where: string): number {
 
 /** Build a module from YAML fields over the defaults (which come from the command-line flags). */
 export function moduleFrom(fields: Record<string, unknown>, defaults: Module, where: string): Module {
-  for (const key of Object.keys(fields)) if (!MODULE_KEYS.has(key)) throw new UsageError(`${where}: unknown key "${key}"`);
+  for (const key of Object.keys(fields))
+    if (!MODULE_KEYS.has(key)) throw new UsageError(`${where}: unknown key "${key}" (a module takes ${orList([...MODULE_KEYS])})`);
   // The same limits as the command-line flags; the file gives durations where the flags take ms.
   const { attempts: tries, timeout, 'retry-delay': delay } = OPTIONS;
   const attempts = fields.attempts ?? defaults.attempts;
@@ -55,23 +63,49 @@ export function moduleFrom(fields: Record<string, unknown>, defaults: Module, wh
     httpHead: (fields.http as boolean | undefined) ?? defaults.httpHead,
     warnRemainingSeconds: fields.warn_remaining !== undefined ? seconds(fields.warn_remaining, `${where}: warn_remaining`) : defaults.warnRemainingSeconds,
     critRemainingSeconds: fields.crit_remaining !== undefined ? seconds(fields.crit_remaining, `${where}: crit_remaining`) : defaults.critRemainingSeconds,
+    scope: fields.scope !== undefined ? scopeOf(fields.scope, where) : defaults.scope,
   };
 }
+
+/** A module as the keys of the modules file (the debug output shows it so). */
+export function moduleYaml(module: Module): string {
+  const tls = module.tlsVersions.length === 1 ? `"${module.tlsVersions[0]}"` : 'both';
+  return [
+    `tls: ${tls}`,
+    `key_types: ${module.keyTypes}`,
+    `attempts: ${module.attempts}`,
+    `timeout: ${formatDuration(module.timeoutMs / 1000)}`,
+    `retry_delay: ${formatDuration(module.retryDelayMs / 1000)}`,
+    `live: ${module.live}`,
+    `crl: ${module.crl}`,
+    `http: ${module.httpHead}`,
+    `warn_remaining: ${formatDuration(module.warnRemainingSeconds)}`,
+    `crit_remaining: ${formatDuration(module.critRemainingSeconds)}`,
+    `scope: ${module.scope}`,
+  ].join('\n');
+}
+
+const isMapping = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export function parseConfig(text: string, source: string, defaults: Module): ExporterConfig {
   let doc: unknown;
   try {
     doc = parse(text);
   } catch (error) {
-    throw new UsageError(`${source}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+    throw new UsageError(`${source}: not valid YAML: ${(error as Error).message.split('\n')[0]?.replace(/:$/, '')}`);
   }
-  const root = (doc ?? {}) as Record<string, unknown>;
-  if (typeof root !== 'object' || Array.isArray(root)) throw new UsageError(`${source}: expected a mapping with "modules" and "allow"`);
-  for (const key of Object.keys(root)) if (key !== 'modules' && key !== 'allow') throw new UsageError(`${source}: unknown key "${key}"`);
+  const root = doc ?? {};
+  if (!isMapping(root)) throw new UsageError(`${source}: expected a mapping with "modules" and "allow"`);
+  for (const key of Object.keys(root))
+    if (key !== 'modules' && key !== 'allow') throw new UsageError(`${source}: unknown key "${key}" (the file takes modules and allow)`);
   const modules: Record<string, Module> = { default: defaults };
-  for (const [name, fields] of Object.entries((root.modules ?? {}) as Record<string, unknown>)) {
+  const named = root.modules ?? {};
+  if (!isMapping(named)) throw new UsageError(`${source}: modules must be a mapping of module names to their keys`);
+  for (const [name, fields] of Object.entries(named)) {
     if (!/^[\w.-]+$/.test(name)) throw new UsageError(`${source}: module name "${name}" may use letters, digits, _ . - only`);
-    modules[name] = moduleFrom((fields ?? {}) as Record<string, unknown>, defaults, `${source}: modules.${name}`);
+    const body = fields ?? {};
+    if (!isMapping(body)) throw new UsageError(`${source}: modules.${name} must be a mapping of keys (tls, attempts, …)`);
+    modules[name] = moduleFrom(body, defaults, `${source}: modules.${name}`);
   }
   const allow = root.allow ?? [];
   if (!Array.isArray(allow) || allow.some((a) => typeof a !== 'string')) throw new UsageError(`${source}: allow must be a list of host names and CIDRs`);

@@ -1,7 +1,16 @@
 import type { CertificateReport, Report, SingleResponseView, TargetReport, Verdict } from '@staple-probe/core';
 import { Gauge, Registry } from 'prom-client';
+import { type Scope, scopedVerdict } from '../scope.js';
 
 const VERDICT_VALUE: Record<Verdict, number> = { ok: 0, warn: 1, critical: 2, unknown: 3 };
+
+/**
+ * Seconds rounded to the microsecond: `performance.now()` differences carry float noise
+ * (0.03828533400000015), and no clock here is finer than that.
+ */
+export function roundSeconds(seconds: number): number {
+  return Math.round(seconds * 1e6) / 1e6;
+}
 
 type Attempt = TargetReport['addresses'][number]['attempts'][number];
 
@@ -45,7 +54,7 @@ function handshakeMetrics(target: TargetReport | undefined, gauge: (name: string
       const attempts = a.attempts.filter((x) => x.tlsVersion === v && x.ok);
       // The default offer's first: the handshake every client makes (the offers' come after it).
       const first = attempts.find((x) => x.offer === 'default') ?? attempts[0];
-      if (first) handshake.set({ address: a.address, tls_version: v }, first.durationMs / 1000);
+      if (first) handshake.set({ address: a.address, tls_version: v }, roundSeconds(first.durationMs / 1000));
       for (const c of certificates) {
         const served = attempts.filter((x: Attempt) => x.chain[0]?.sha256 === c.leaf.sha256);
         if (served.length) present.set({ address: a.address, tls_version: v, key_type: c.keyType }, served.some((x) => x.staple !== null) ? 1 : 0);
@@ -59,20 +68,24 @@ function handshakeMetrics(target: TargetReport | undefined, gauge: (name: string
  * carries over between scrapes). Every series is documented in docs/monitoring.md. Values about one
  * certificate carry its `key_type` (RSA, ECDSA, …), one series per certificate the target served, so a
  * server with an RSA and an ECDSA certificate shows both and one alone keeps the same series.
+ * `staple_probe_verdict` follows the module's `scope` (every finding, or the stapling verdict alone).
  */
-export function probeRegistry(report: Report | null, durationSeconds: number): Registry {
+export function probeRegistry(report: Report | null, durationSeconds: number, scope: Scope = 'all'): Registry {
   const registry = new Registry();
   const gauge = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
 
   const success = gauge('probe_success', 'Whether the probe could judge the target (1) or not (0: unreachable, bad target, internal error).');
   const duration = gauge('staple_probe_duration_seconds', 'Wall time of the probe, handshakes and live query included.');
-  duration.set(durationSeconds);
+  duration.set(roundSeconds(durationSeconds));
   if (!report) {
     success.set(0);
     return registry;
   }
   success.set(report.verdict === 'unknown' ? 0 : 1);
-  gauge('staple_probe_verdict', 'Overall verdict: 0 ok, 1 warn, 2 critical, 3 unknown (the exit codes of the CLI).').set(VERDICT_VALUE[report.verdict]);
+  gauge(
+    'staple_probe_verdict',
+    "Verdict the module's scope follows (all findings, or the stapling verdict alone): 0 ok, 1 warn, 2 critical, 3 unknown (the CLI's exit codes).",
+  ).set(VERDICT_VALUE[scopedVerdict(report, scope)]);
   gauge(
     'staple_probe_stapling_verdict',
     'Verdict over the stapling findings alone (STAPLE_, SIGNER_, LIVE_, COMPARE_): 0 ok, 1 warn, 2 critical, 3 unknown.',
@@ -156,6 +169,6 @@ function crlMetrics(certificates: readonly CertificateReport[], gauge: (name: st
     if (crl.status === 'revoked' || crl.status === 'not-listed') revoked.set(l, crl.status === 'revoked' ? 1 : 0);
     if (crl.nextUpdate !== null) next.set(l, Date.parse(crl.nextUpdate) / 1000);
     if (crl.bytes !== null) size.set(l, crl.bytes);
-    fetch.set(l, crl.durationMs / 1000);
+    fetch.set(l, roundSeconds(crl.durationMs / 1000));
   }
 }
