@@ -155,7 +155,7 @@ export const OPTIONS = {
     arg: 'DUR',
     default: DEFAULTS.warnRemainingSeconds,
     commands: ALL,
-    help: 'warn when less validity remains before nextUpdate (default: {default})',
+    help: "warn when less validity remains before nextUpdate (default: {default}), or less\nthan a quarter of the response's validity when that is shorter",
   },
   'crit-remaining': {
     kind: 'duration',
