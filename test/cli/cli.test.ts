@@ -1,12 +1,14 @@
 /** The command line, named after the command lines it runs. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPki, freePort, makeStaple, type Responder, type StaplingServer, startResponder, startStaplingServer } from '@staple-probe/core/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { repoFile } from '../helpers.js';
+import { progressBar } from '../../packages/probe-cli/src/cli.js';
 import { runCli } from './run.js';
 
 const path = (p: string) => fileURLToPath(repoFile(p));
@@ -84,10 +86,11 @@ describe('probe inspect', () => {
     expect(json.findings.map((f: { code: string }) => f.code)).toEqual(['STAPLE_CERTID_NOT_CHECKED']);
   });
 
-  it('probe inspect --issuer with a file that is not a certificate -> CERT_UNPARSEABLE, exit 3', async () => {
+  it('probe inspect --issuer with a file that is not a certificate -> one line on stderr, exit 3, no report', async () => {
     const r = await run(['inspect', fixture('good'), '--issuer', fixture('good'), '--at', AT]);
     expect(r.code).toBe(3);
-    expect(r.stdout).toContain('CERT_UNPARSEABLE');
+    expect(r.stderr).toBe(`probe: --issuer ${fixture('good')}: not a certificate (PEM or DER)\nTry 'probe --help'.\n`);
+    expect(r.stdout).toBe('');
   });
 
   it('probe inspect expired.der --server nginx: the fix is worded for nginx only; without --server, for each server', async () => {
@@ -112,8 +115,38 @@ describe('probe inspect', () => {
   });
 });
 
+/** Files that hold no certificate and no OCSP response, for the rough edges of issue #23. */
+const junk = mkdtempSync(join(tmpdir(), 'staple-probe-junk-'));
+const HELLO = join(junk, 'hello.txt');
+writeFileSync(HELLO, 'hello world\n');
+const BROKEN_PEM = join(junk, 'broken.pem');
+// A PEM certificate with one line of its base64 lost: the armour is intact, the DER inside is cut short.
+writeFileSync(
+  BROKEN_PEM,
+  readFileSync(path('fixtures/pki/root.pem'), 'utf8')
+    .split('\n')
+    .filter((_, i) => i !== 3)
+    .join('\n'),
+);
+
 describe('bad input: one line on stderr, exit 3, never a stack trace', () => {
   const cases: [string, string[], RegExp][] = [
+    ['probe host --json --format nagios', ['example.test', '--json', '--format', 'nagios'], /^probe: --json and --format nagios conflict: give one\n/],
+    ['probe inspect x.der --json --format table', ['inspect', fixture('good'), '--json', '--format', 'table'], /--json and --format table conflict/],
+    ['probe host --timeout -1', ['example.test', '--timeout', '-1'], /^probe: --timeout -1: expected 100 to 600000\n/],
+    ['probe host --attempts -3', ['example.test', '--attempts', '-3'], /^probe: --attempts -3: expected 1 to 20\n/],
+    ['probe host --concurrency=-1', ['example.test', '--concurrency=-1'], /^probe: --concurrency -1: expected 1 to 256\n/],
+    ['probe host --warn-remaining -2d', ['example.test', '--warn-remaining', '-2d'], /^probe: --warn-remaining -2d: expected a duration/],
+    ['probe host -w -1', ['example.test', '-w', '-1'], /^probe: -w -1: expected a duration/],
+    ['probe host --warn-remaining 3 (no unit)', ['example.test', '--warn-remaining', '3'], /^probe: --warn-remaining 3: give a unit: 3d, 3h, 3m or 3s\n/],
+    ['probe host --skew 30 (no unit)', ['example.test', '--skew', '30'], /--skew 30: give a unit: 30d, 30h, 30m or 30s/],
+    ['probe host --issuer hello.txt', ['example.test', '--issuer', HELLO], /^probe: --issuer .*hello\.txt: not a certificate \(PEM or DER\)\n/],
+    ['probe host --ca-file hello.txt', ['example.test', '--ca-file', HELLO], /^probe: --ca-file .*hello\.txt: not a certificate/],
+    ['probe host --ca-file broken.pem', ['example.test', '--ca-file', BROKEN_PEM], /^probe: --ca-file .*broken\.pem: not a certificate/],
+    ['probe inspect good.der --cert hello.txt', ['inspect', fixture('good'), '--cert', HELLO], /^probe: --cert .*hello\.txt: not a certificate/],
+    ['probe inspect good.der --issuer broken.pem', ['inspect', fixture('good'), '--issuer', BROKEN_PEM], /--issuer .*broken\.pem: not a certificate/],
+    ['probe inspect hello.txt', ['inspect', HELLO], /^probe: .*hello\.txt: not an OCSP response or a CRL \(DER, PEM or base64\)\n/],
+    ['probe demo extra', ['demo', 'extra'], /^probe: demo takes no arguments but --no-color \(got extra\)\n/],
     ['probe (no target)', [], /no target given/],
     ['probe --bogus x', ['--bogus', 'x'], /Unknown option '--bogus'/],
     ['probe host --tls 1.1', ['example.test', '--tls', '1.1'], /--tls 1.1: expected 1.2, 1.3 or both/],
@@ -243,6 +276,26 @@ describe('probe against a local stapling server', () => {
     expect(r.code).toBe(2);
   });
 
+  it('probe 127.0.0.1:1 127.0.0.1:PORT: the summary is worst first (critical before unknown), whatever the input order', async () => {
+    const r = await run(['127.0.0.1:1', server.target, '--attempts', '1', '--ca-file', caFile]);
+    // The first cell of each row (the finding's message may name the address again, on its own line).
+    const rows = r.stdout.split('\n').filter((l) => /^│ 127\.0\.0\.1:\d+ /.test(l));
+    expect(rows.map((l) => /127\.0\.0\.1:\d+/.exec(l)?.[0])).toEqual([server.target, '127.0.0.1:1']);
+    expect(rows[0]).toContain('CRITICAL');
+  });
+
+  it('the progress bar names the targets still running', async () => {
+    const tty = await run([server.target, '127.0.0.1:1', '--attempts', '1', '--ca-file', caFile], { stderrIsTty: true });
+    expect(tty.stderr).toContain(`0/2 probed · running: ${server.target}, 127.0.0.1:1`);
+  });
+
+  it('progressBar cuts the list of running targets to the width', () => {
+    const names = Array.from({ length: 30 }, (_, i) => `host-${i}.example.test`);
+    const line = progressBar(25, 27, names, 120).replace(/^\r/, '').replace('\u001b[K', '');
+    expect(line.length).toBe(119);
+    expect(line).toMatch(/^\[=+ *\] 25\/27 probed · running: host-0\.example\.test, host-1\.example\.test, .*…$/);
+  });
+
   it('a progress bar goes to stderr only when it is a terminal', async () => {
     const tty = await run([server.target, '127.0.0.1:1', '--attempts', '1', '--ca-file', caFile], { stderrIsTty: true });
     expect(tty.stderr).toContain('2/2 probed');
@@ -253,7 +306,7 @@ describe('probe against a local stapling server', () => {
   it('probe --format nagios -w 3 -c 1: one status line with perfdata and thresholds in seconds', async () => {
     const r = await run([server.target, '--attempts', '1', '--ca-file', caFile, '--format', 'nagios', '-w', '3', '-c', '1']);
     expect(r.code).toBe(2);
-    expect(r.stdout).toMatch(/^OCSP STAPLING CRITICAL - the staple expired 3\.0d ago .* \| staple_remaining=-\d+s;259200:;86400:;; /);
+    expect(r.stdout).toMatch(/^OCSP STAPLING CRITICAL - the staple expired 3\.0d ago .* \| staple_remaining=-\d+s;151200:;86400:;; /);
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
   });
 
@@ -298,6 +351,89 @@ describe('the real bin', () => {
     const r = node(['inspect', fixture('revoked'), '--issuer', ISSUER, '--cert', CERT, '--at', AT]);
     expect(r.status).toBe(2);
     expect(r.stdout).toContain('REVOKED');
+  });
+});
+
+describe('Ctrl-C during a run over many targets', () => {
+  let server: StaplingServer;
+  let silent: Server;
+  let silentTarget: string;
+  let caFile: string;
+  const sockets: Socket[] = [];
+  beforeAll(async () => {
+    const pki = await createPki();
+    server = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple: await makeStaple(pki, 'expired', { now: new Date() }) });
+    caFile = join(mkdtempSync(join(tmpdir(), 'staple-probe-sigint-')), 'root.pem');
+    writeFileSync(caFile, pki.root.pem);
+    // Accepts and never answers: a handshake there waits for its --timeout.
+    silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    silentTarget = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+    await server.close();
+  });
+  const args = () => [server.target, silentTarget, '--attempts', '1', '--timeout', '60000', '--no-live', '--no-crl', '--no-http', '--ca-file', caFile];
+
+  it('the first SIGINT aborts what runs and prints the summary of what finished; the exit code is the worst', async () => {
+    let interrupt: (() => void) | undefined;
+    let unsubscribed = false;
+    const started = Date.now();
+    const r = await run(args(), {
+      stderrIsTty: true,
+      onInterrupt: (handler) => ((interrupt = handler), () => void (unsubscribed = true)),
+      // Ctrl-C once the expired-staple server is done and the silent one still runs.
+      stderr: (text) => void (text.includes('1/2 probed') && setTimeout(() => interrupt?.(), 50)),
+    });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(r.stdout).toContain(server.target);
+    expect(r.stdout).toContain('1 target: 0 OK, 0 WARNING, 1 CRITICAL, 0 UNKNOWN');
+    expect(r.stdout).not.toContain(silentTarget);
+    expect(r.code).toBe(2);
+    expect(unsubscribed).toBe(true);
+  });
+
+  it('a second SIGINT exits at once, with 130', async () => {
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    try {
+      let interrupt: (() => void) | undefined;
+      await run(args(), {
+        stderrIsTty: true,
+        onInterrupt: (handler) => ((interrupt = handler), () => undefined),
+        stderr: (text) => void (text.includes('1/2 probed') && setTimeout(() => (interrupt?.(), interrupt?.()), 50)),
+      });
+      expect(exit.mock.calls).toEqual([[130]]);
+    } finally {
+      exit.mockRestore();
+    }
+  });
+
+  it('probe -f (the real bin, --format jsonl): SIGINT prints what finished and names what did not', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'staple-probe-sigint-')), 'targets.txt');
+    writeFileSync(file, `${server.target}\n${silentTarget}\n${silentTarget} other.test\n`);
+    const child = spawn(process.execPath, ['--import', 'tsx', path('packages/probe-cli/src/bin.ts'), '-f', file, ...args().slice(2), '--format', 'jsonl'], {
+      cwd: path('.'),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => void (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.includes('\n')) resolve();
+      }),
+    );
+    const interruptedAt = Date.now();
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(Date.now() - interruptedAt).toBeLessThan(5_000);
+    expect(JSON.parse(stdout.trim()).targets[0].target.input).toBe(server.target);
+    expect(stderr).toBe(`probe: interrupted; not probed: ${silentTarget}, ${silentTarget}\n`);
+    // The expired staple's critical outranks the unknown of an incomplete run.
+    expect(code).toBe(2);
   });
 });
 

@@ -45,7 +45,7 @@ describe('renderNagios', () => {
     );
     // thisUpdate = NOW - 1h, nextUpdate = thisUpdate + 7d: 601200 s left (6.96d, said rounded down), 3600 s old.
     expect(nagios(report)).toBe(
-      'OCSP STAPLING OK - staple good, 6.9d until nextUpdate | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=0;;;0; handshakes=2;;;0; stapled=2;;;0; time=0.002s;;;0;\n',
+      'OCSP STAPLING OK - staple good, 6.9d until nextUpdate | staple_remaining=601200s;151200:;0:;; staple_age=3600s;;;0; findings=0;;;0; handshakes=2;;;0; stapled=2;;;0; time=0.002s;;;0;\n',
     );
     expect(exitCodeOf(report.verdict)).toBe(0);
   });
@@ -55,9 +55,11 @@ describe('renderNagios', () => {
     const report = await judge(evidence([{ v: '1.2', staple: expiring }], chain()));
     // thisUpdate = NOW - 6d, nextUpdate = NOW + 1d.
     expect(nagios(report)).toBe(
-      'OCSP STAPLING WARNING - only 24.0h left before nextUpdate 2026-03-02T12:00:00.000Z (warning below 2.0d) | staple_remaining=86400s;172800:;0:;; staple_age=518400s;;;0; findings=1;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n',
+      'OCSP STAPLING WARNING - only 24.0h left before nextUpdate 2026-03-02T12:00:00.000Z (warning below 42.0h) | staple_remaining=86400s;151200:;0:;; staple_age=518400s;;;0; findings=1;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n',
     );
-    expect(nagios(report, { warnSeconds: 259200, critSeconds: 3600 })).toContain(' | staple_remaining=86400s;259200:;3600:;; ');
+    // The warning threshold is the one the staple was judged with: at most a quarter of its 7-day validity (42h).
+    expect(nagios(report, { warnSeconds: 259200, critSeconds: 3600 })).toContain(' | staple_remaining=86400s;151200:;3600:;; ');
+    expect(nagios(report, { warnSeconds: 86400, critSeconds: 3600 })).toContain(' | staple_remaining=86400s;86400:;3600:;; ');
     expect(exitCodeOf(report.verdict)).toBe(1);
   });
 
@@ -65,7 +67,7 @@ describe('renderNagios', () => {
     const revoked = await makeStaple(pki, 'revoked', { now: NOW });
     const report = await judge(evidence([{ v: '1.2', staple: revoked }], chain()));
     expect(nagios(report)).toBe(
-      'OCSP STAPLING CRITICAL - certificate serial 1001 is REVOKED since 2026-02-26T12:00:00.000Z, reason keyCompromise | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=1;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n',
+      'OCSP STAPLING CRITICAL - certificate serial 1001 is REVOKED since 2026-02-26T12:00:00.000Z, reason keyCompromise | staple_remaining=601200s;151200:;0:;; staple_age=3600s;;;0; findings=1;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n',
     );
     expect(exitCodeOf(report.verdict)).toBe(2);
   });
@@ -126,7 +128,7 @@ describe('renderNagios', () => {
     const refused = await judge({ ...refusedEvidence, target: other });
     const report = mergeReports([ok, refused], NOW.toISOString());
     expect(nagios(report)).toBe(
-      'OCSP STAPLING UNKNOWN - 2 targets: 1 unknown, 1 ok; other.test:443: connection failed: simulated refused | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=0;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n',
+      'OCSP STAPLING UNKNOWN - 2 targets: 1 unknown, 1 ok; other.test:443: connection failed: simulated refused | staple_remaining=601200s;151200:;0:;; staple_age=3600s;;;0; findings=0;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n',
     );
     expect(nagios(mergeReports([ok, ok], NOW.toISOString()))).toMatch(
       /^OCSP STAPLING OK - 2 targets: 2 ok; staple\.test:443: staple good, 6\.9d until nextUpdate \| /,
@@ -190,7 +192,7 @@ describe('renderNagios', () => {
   it('inspect: the inspected response is the staple; no handshake metrics', async () => {
     const report = await inspect(good, { now: NOW, cert: pki.leafRsa.der, issuer: pki.intermediate.der });
     expect(nagios(report)).toBe(
-      'OCSP STAPLING OK - staple good, 6.9d until nextUpdate | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=0;;;0;\n',
+      'OCSP STAPLING OK - staple good, 6.9d until nextUpdate | staple_remaining=601200s;151200:;0:;; staple_age=3600s;;;0; findings=0;;;0;\n',
     );
   });
 
@@ -199,11 +201,11 @@ describe('renderNagios', () => {
     const ecdsa = (staple: Uint8Array | null, v: '1.2' | '1.3' = '1.2') => ({ v, offer: 'ecdsa' as const, staple, leaf: pki.leafEcdsa });
     const one = await judge(evidence([{ v: '1.2', staple: good }, { v: '1.3', staple: good }, ecdsa(null), ecdsa(null, '1.3')], chain()));
     expect(nagios(one)).toBe(
-      'OCSP STAPLING WARNING - RSA certificate 1001: staple good, 6.9d until nextUpdate; ECDSA certificate 1002: no OCSP staple | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=2;;;0; handshakes=4;;;0; stapled=2;;;0; time=0.004s;;;0; staple_remaining_rsa=601200s;172800:;0:;;\n',
+      'OCSP STAPLING WARNING - RSA certificate 1001: staple good, 6.9d until nextUpdate; ECDSA certificate 1002: no OCSP staple | staple_remaining=601200s;151200:;0:;; staple_age=3600s;;;0; findings=2;;;0; handshakes=4;;;0; stapled=2;;;0; time=0.004s;;;0; staple_remaining_rsa=601200s;151200:;0:;;\n',
     );
     const both = await judge(evidence([{ v: '1.2', staple: good }, ecdsa(goodEcdsa)], chain()));
     expect(nagios(both)).toBe(
-      'OCSP STAPLING OK - RSA certificate 1001: staple good, 6.9d until nextUpdate; ECDSA certificate 1002: staple good, 6.9d until nextUpdate | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=0;;;0; handshakes=2;;;0; stapled=2;;;0; time=0.002s;;;0; staple_remaining_rsa=601200s;172800:;0:;; staple_remaining_ecdsa=601200s;172800:;0:;;\n',
+      'OCSP STAPLING OK - RSA certificate 1001: staple good, 6.9d until nextUpdate; ECDSA certificate 1002: staple good, 6.9d until nextUpdate | staple_remaining=601200s;151200:;0:;; staple_age=3600s;;;0; findings=0;;;0; handshakes=2;;;0; stapled=2;;;0; time=0.002s;;;0; staple_remaining_rsa=601200s;151200:;0:;; staple_remaining_ecdsa=601200s;151200:;0:;;\n',
     );
     expect(nagios(both)).toMatch(GRAMMAR);
   });
@@ -221,7 +223,7 @@ describe('renderNagios', () => {
     );
     // One certificate: the summary and perfdata of before the offers, but for the RSA offer's handshake.
     expect(nagios(report)).toBe(
-      'OCSP STAPLING OK - staple good, 6.9d until nextUpdate | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=0;;;0; handshakes=2;;;0; stapled=2;;;0; time=0.003s;;;0;\n',
+      'OCSP STAPLING OK - staple good, 6.9d until nextUpdate | staple_remaining=601200s;151200:;0:;; staple_age=3600s;;;0; findings=0;;;0; handshakes=2;;;0; stapled=2;;;0; time=0.003s;;;0;\n',
     );
   });
 
@@ -231,7 +233,7 @@ describe('renderNagios', () => {
     );
     const line = nagios(report);
     expect(line).toBe(
-      "OCSP STAPLING CRITICAL - certificate CRITICAL: the certificate does not match staple.test: Host: staple.test. is not in the cert's altnames/DNS:other.test second line; OCSP stapling OK: staple good, 6.9d until nextUpdate | staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=1;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n",
+      "OCSP STAPLING CRITICAL - certificate CRITICAL: the certificate does not match staple.test: Host: staple.test. is not in the cert's altnames/DNS:other.test second line; OCSP stapling OK: staple good, 6.9d until nextUpdate | staple_remaining=601200s;151200:;0:;; staple_age=3600s;;;0; findings=1;;;0; handshakes=1;;;0; stapled=1;;;0; time=0.001s;;;0;\n",
     );
     expect(line).toMatch(GRAMMAR);
   });

@@ -98,7 +98,10 @@ describe('help text generated from the table', () => {
     );
     expect(HELP).toContain('  --timeout MS          deadline per handshake (default: 10000)');
     expect(HELP).toContain('  --retry-delay MS      pause after a handshake without a staple (default: 250)');
-    expect(HELP).toContain('  --warn-remaining DUR  warn when less validity remains before nextUpdate (default: 2d)');
+    expect(HELP).toContain(
+      "  --warn-remaining DUR  warn when less validity remains before nextUpdate (default: 2d), or less\n                        than a quarter of the response's validity when that is shorter",
+    );
+    expect(HELP).toContain('Durations: 90s, 30m, 36h, 2d (with a unit; -w and -c take a bare number as days).');
     expect(HELP).toContain('  --skew DUR            clock skew tolerated on thisUpdate/nextUpdate/producedAt (default: 5m)');
     expect(SERVE_HELP).toContain('  --concurrency N       probes in flight at most; more get 503 (default: 16)');
     expect(SERVE_HELP).toContain('  --timeout MS          deadline per handshake (default: 10000)');

@@ -47,7 +47,7 @@ describe('typed finding args', () => {
     // @ts-expect-error STAPLE_EXPIRED args for a STAPLE_LAZY message
     const wrong = () => renderMessage({ code: 'STAPLE_LAZY', args: { nextUpdate: '2026-03-01T00:00:00.000Z', agoSeconds: 60 } });
     expect(wrong).toBeTypeOf('function');
-    expect(renderMessage(lazy)).toBe('no staple on the first 1 handshake(s); the staple first appeared on TLS 1.2 attempt 2: the server fetches OCSP lazily');
+    expect(renderMessage(lazy)).toBe('no staple on the first handshake; the staple first appeared on TLS 1.2 attempt 2: the server fetches OCSP lazily');
   });
 
   it('narrowing on the code gives that code its args', () => {

@@ -1011,6 +1011,34 @@ describe('details the findings carry', () => {
   });
 });
 
+describe('STAPLE_EXPIRING: the warning window scales with short-lived responses (issue #23 item 9)', () => {
+  /** A signed response valid from thisUpdate to nextUpdate (offsets from NOW), judged with the default 2-day window. */
+  const valid = async (from: number, to: number) =>
+    judge(await build({ producedAt: at(from), entries: [entry({ thisUpdate: at(from), nextUpdate: at(to) })] }));
+
+  it('24h validity, 7h left: quiet (the whole response is inside 2 days, a quarter is 6h)', async () => {
+    const report = await valid(-17 * HOUR, 7 * HOUR);
+    expect(codes(report)).toEqual([]);
+    expect(report.verdict).toBe('ok');
+  });
+
+  it('24h validity, 5h left: STAPLE_EXPIRING, warning below 6.0h', async () => {
+    const report = await valid(-19 * HOUR, 5 * HOUR);
+    expect(codes(report)).toEqual(['STAPLE_EXPIRING']);
+    expect(report.findings[0] && renderMessage(report.findings[0])).toMatch(/only 5\.0h left before nextUpdate .* \(warning below 6\.0h\)$/);
+  });
+
+  it('7-day validity: 41h left warns (below the quarter, 42h), 44h left does not', async () => {
+    expect(codes(await valid(-7 * DAY + 41 * HOUR, 41 * HOUR))).toEqual(['STAPLE_EXPIRING']);
+    expect(codes(await valid(-7 * DAY + 44 * HOUR, 44 * HOUR))).toEqual([]);
+  });
+
+  it('10-day validity: --warn-remaining (2d) is the smaller and applies unchanged', async () => {
+    const report = await valid(-10 * DAY + 47 * HOUR, 47 * HOUR);
+    expect(argsOf(report.findings[0], 'STAPLE_EXPIRING')).toMatchObject({ thresholdSeconds: 2 * 86400 });
+  });
+});
+
 describe('server software from the Server header', () => {
   const cases: [string | null, string | null][] = [
     ['nginx/1.22.1', 'nginx'],

@@ -9,6 +9,7 @@ import {
   mergeReports,
   parseTarget,
   type Report,
+  type Verdict,
   readCertificates,
   SignatureVerifier,
   TargetError,
@@ -32,6 +33,8 @@ export interface Io {
   readonly columns: number | undefined;
   /** Read a file given on the command line; '-' is standard input. */
   readonly readFile: (path: string) => Uint8Array;
+  /** Call `handler` on each Ctrl-C (SIGINT) until the returned function is called; the process's signal when absent. */
+  readonly onInterrupt?: (handler: () => void) => () => void;
 }
 
 declare const __STAPLE_PROBE_VERSION__: string | undefined;
@@ -75,7 +78,7 @@ ${helpLines('probe', ['file', 'concurrency'])}
 Output:
 ${helpLines('probe', ['format', 'json', 'scope', 'verbose', 'save-staples', 'no-color', 'help', 'version'])}
 
-Durations: 90s, 30m, 36h, 2d (a bare number is seconds).
+Durations: 90s, 30m, 36h, 2d (with a unit; -w and -c take a bare number as days).
 Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (unreachable, bad arguments).
 
 Examples:
@@ -101,15 +104,36 @@ function readInput(io: Io, path: string, what: string): Uint8Array {
   }
 }
 
-function readCerts(io: Io, path: string, what: string): Uint8Array[] {
+/**
+ * Whether `der` frames as one DER SEQUENCE whose content starts with another (a certificate's tbsCertificate).
+ * Text, a key or a truncated PEM body fails; a certificate that frames but does not parse is left to the
+ * report (CERT_UNPARSEABLE).
+ */
+function framesAsCertificate(der: Uint8Array): boolean {
+  if (der.length < 4 || der[0] !== 0x30) return false;
+  const first = der[1] as number;
+  let header = 2;
+  let length = first;
+  if (first & 0x80) {
+    const octets = first & 0x7f;
+    if (octets === 0 || octets > 4) return false;
+    length = 0;
+    for (let i = 0; i < octets; i++) length = length * 256 + (der[2 + i] ?? 0);
+    header = 2 + octets;
+  }
+  return header + length === der.length && der[header] === 0x30;
+}
+
+/** The certificates in a file given on the command line: at least one, each one DER certificate, or a usage error. */
+function readCertFile(io: Io, path: string, what: string): Uint8Array[] {
   const certs = readCertificates(readInput(io, path, what));
-  const first = certs[0];
-  if (!first || first.byteLength === 0) throw new UsageError(`${what} ${path} holds no certificate`);
+  if (certs.length === 0 || certs.every((c) => c.byteLength === 0)) throw new UsageError(`${what} ${path} holds no certificate`);
+  if (!certs.every(framesAsCertificate)) throw new UsageError(`${what} ${path}: not a certificate (PEM or DER)`);
   return certs;
 }
 
 function readOneCert(io: Io, path: string, what: string): Uint8Array {
-  return readCerts(io, path, what)[0] as Uint8Array;
+  return readCertFile(io, path, what)[0] as Uint8Array;
 }
 
 /** An OCSP response file: DER, or base64 text with or without PEM armour (openssl .ors files are base64). */
@@ -149,6 +173,11 @@ function judgement(values: JudgementFlags, given: ReadonlySet<OptionName>) {
   return { ...(now ? { now } : {}), warnRemainingSeconds: warn, critRemainingSeconds: crit, skewSeconds: values.skew };
 }
 
+/** `--json` is `--format json`: beside another --format it would silently win, so the pair is refused. */
+function refuseFormatConflict(values: { readonly json: boolean; readonly format: string }, given: ReadonlySet<OptionName>): void {
+  if (values.json && given.has('format') && values.format !== 'json') throw new UsageError(`--json and --format ${values.format} conflict: give one`);
+}
+
 function useColor(io: Io, values: { readonly 'no-color': boolean }): boolean {
   return !values['no-color'] && io.stdoutIsTty && !io.env.NO_COLOR && io.env.TERM !== 'dumb';
 }
@@ -162,12 +191,15 @@ async function runInspect(args: string[], io: Io): Promise<number> {
   if (line.exit === 'help') return (io.stdout(HELP), 0);
   if (line.exit === 'version') return (io.stdout(`${VERSION}\n`), 0);
   const { values, positionals, given } = line;
+  refuseFormatConflict(values, given);
   if (positionals.length !== 1)
     throw new UsageError(positionals.length ? 'inspect takes exactly one response file' : 'inspect needs a response file (or - for standard input)');
   const file = positionals[0] as string;
   const raw = readInput(io, file, 'response file');
   const options = judgement(values, given);
   const bytes = readResponseBytes(raw);
+  // Both an OCSP response and a CRL are a DER SEQUENCE: anything else is the wrong file, not a malformed staple.
+  if (bytes[0] !== 0x30) throw new UsageError(`${file}: not an OCSP response or a CRL (DER, PEM or base64)`);
   // A CRL (issue #22) is told from an OCSP response by its structure: only a CRL frames as one.
   const format = isCrl(bytes) ? 'crl' : 'ocsp';
   const serial = values.serial?.trim().toLowerCase().replace(/^0x/, '').replace(/:/g, '');
@@ -178,7 +210,7 @@ async function runInspect(args: string[], io: Io): Promise<number> {
     ...options,
     file,
     // Every certificate of the file: a full chain works, the one that signed the leaf is used (core's choice).
-    issuer: values.issuer ? readCerts(io, values.issuer, '--issuer') : null,
+    issuer: values.issuer ? readCertFile(io, values.issuer, '--issuer') : null,
     cert: values.cert ? readOneCert(io, values.cert, '--cert') : null,
     server: values.server ?? null,
     format,
@@ -205,31 +237,64 @@ export function parseTargetsFile(text: string, source: string): { target: string
 }
 
 /** Run `fn` over `items` with at most `limit` at a time, in order of start; `onDone` sees each as it ends. */
-async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>, onDone: (result: R, index: number) => void): Promise<R[]> {
-  const results: R[] = new Array(items.length);
+async function pool<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+  hooks: { readonly onStart: (index: number) => void; readonly onDone: (result: R, index: number) => void; readonly stopped: () => boolean },
+): Promise<(R | undefined)[]> {
+  const results: (R | undefined)[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && !hooks.stopped()) {
       const index = next++;
-      const result = await fn(items[index] as T);
+      hooks.onStart(index);
+      const result = await fn(items[index] as T, index);
+      // A target aborted by Ctrl-C has no result worth showing: it is reported as not probed.
+      if (hooks.stopped()) return;
       results[index] = result;
-      onDone(result, index);
+      hooks.onDone(result, index);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
 
-function progressBar(done: number, total: number, width = 30): string {
+/** `[====    ] 25/27 probed · running: a.example, b.example`, cut to the terminal's width. */
+export function progressBar(done: number, total: number, running: readonly string[], columns = 100, width = 30): string {
   const filled = Math.round((done / total) * width);
-  return `\r[${'='.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total} probed\u001b[K`;
+  let line = `[${'='.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total} probed`;
+  if (running.length > 0) line += ` · running: ${running.join(', ')}`;
+  const room = Math.max(width + 20, columns - 1);
+  if (line.length > room) line = `${line.slice(0, room - 1)}…`;
+  return `\r${line}\u001b[K`;
 }
+
+/**
+ * Ctrl-C during a run over many targets: the first stops starting targets and aborts those under way, so the
+ * report of what finished is still printed; the second exits at once. Only installed for several targets.
+ */
+function interruptible(io: Io, onFirst: () => void): { readonly stopped: () => boolean; readonly dispose: () => void } {
+  let count = 0;
+  const handler = () => {
+    count++;
+    if (count === 1) onFirst();
+    // 128 + SIGINT, as a shell reports a process killed by Ctrl-C.
+    else process.exit(130);
+  };
+  const subscribe = io.onInterrupt ?? ((h: () => void) => (process.on('SIGINT', h), () => void process.off('SIGINT', h)));
+  return { stopped: () => count > 0, dispose: subscribe(handler) };
+}
+
+const RANK: Record<Verdict, number> = { ok: 0, warn: 1, unknown: 2, critical: 3 };
+const worse = (a: Verdict, b: Verdict): Verdict => (RANK[b] > RANK[a] ? b : a);
 
 async function runProbe(args: string[], io: Io): Promise<number> {
   const line = parseCommandLine('probe', args);
   if (line.exit === 'help') return (io.stdout(HELP), 0);
   if (line.exit === 'version') return (io.stdout(`${VERSION}\n`), 0);
   const { values, positionals, given } = line;
+  refuseFormatConflict(values, given);
   const format = values.json ? 'json' : values.format;
   const listed: { target: string; servername?: string }[] = positionals.map((target) => ({ target }));
   if (values.file !== undefined) {
@@ -247,56 +312,77 @@ async function runProbe(args: string[], io: Io): Promise<number> {
     }
   });
   if (values.address !== undefined && ipVersion(values.address) === 0) throw new UsageError(`--address ${values.address}: not an IP address`);
-  const issuer = values.issuer ? readCerts(io, values.issuer, '--issuer') : null;
-  const extraCerts = values['ca-file'] ? readCertificates(readInput(io, values['ca-file'], '--ca-file')) : [];
+  const issuer = values.issuer ? readCertFile(io, values.issuer, '--issuer') : null;
+  const extraCerts = values['ca-file'] ? readCertFile(io, values['ca-file'], '--ca-file') : [];
   const judge = judgement(values, given);
   if (values['save-staples'] !== undefined) prepareStapleDir(values['save-staples']);
   // One cache and one verifier for the run: one live query per certificate however many targets serve it.
   const cache = createCollectCache();
   const verifier = new SignatureVerifier();
+  const abort = new AbortController();
   const showProgress = targets.length > 1 && io.stderrIsTty;
+  const running = new Map<number, string>();
   let finished = 0;
-  if (showProgress) io.stderr(progressBar(0, targets.length));
-  const reports = await pool(
-    targets,
-    values.concurrency,
-    async (target) => {
-      const evidence = await collect(target, {
-        tlsVersions: tlsVersionsOf(values.tls),
-        keyTypes: values['key-types'],
-        attempts: values.attempts,
-        timeoutMs: values.timeout,
-        retryDelayMs: values['retry-delay'],
-        issuer,
-        extraCerts,
-        live: !values['no-live'],
-        httpHead: !values['no-http'],
-        server: values.server ?? null,
-        nonce: values.nonce,
-        http: { timeoutMs: values['live-timeout'], maxBytes: values['live-max-bytes'] },
-        crl: !values['no-crl'],
-        crlHttp: { timeoutMs: values['crl-timeout'], maxBytes: values['crl-max-bytes'] },
-        cache,
-        verifier,
-        ...(values.address ? { address: values.address } : {}),
-      });
-      return assess(evidence, { ...judge, verifier, now: judge.now ?? new Date() });
-    },
-    (report) => {
-      finished++;
-      if (format === 'jsonl') io.stdout(`${JSON.stringify(toJsonReport(report, VERSION, values.scope))}\n`);
-      if (showProgress) io.stderr(progressBar(finished, targets.length));
-    },
-  );
+  const progress = () => showProgress && io.stderr(progressBar(finished, targets.length, [...running.values()], io.columns));
+  const interrupt = targets.length > 1 ? interruptible(io, () => abort.abort(new Error('interrupted'))) : null;
+  progress();
+  let reports: (Report | undefined)[];
+  try {
+    reports = await pool(
+      targets,
+      values.concurrency,
+      async (target) => {
+        const evidence = await collect(target, {
+          tlsVersions: tlsVersionsOf(values.tls),
+          keyTypes: values['key-types'],
+          attempts: values.attempts,
+          timeoutMs: values.timeout,
+          retryDelayMs: values['retry-delay'],
+          issuer,
+          extraCerts,
+          live: !values['no-live'],
+          httpHead: !values['no-http'],
+          server: values.server ?? null,
+          nonce: values.nonce,
+          http: { timeoutMs: values['live-timeout'], maxBytes: values['live-max-bytes'] },
+          crl: !values['no-crl'],
+          crlHttp: { timeoutMs: values['crl-timeout'], maxBytes: values['crl-max-bytes'] },
+          cache,
+          verifier,
+          signal: abort.signal,
+          ...(values.address ? { address: values.address } : {}),
+        });
+        return assess(evidence, { ...judge, verifier, now: judge.now ?? new Date() });
+      },
+      {
+        onStart: (index) => (running.set(index, targets[index]?.input ?? '?'), progress()),
+        onDone: (report, index) => {
+          running.delete(index);
+          finished++;
+          if (format === 'jsonl') io.stdout(`${JSON.stringify(toJsonReport(report, VERSION, values.scope))}\n`);
+          progress();
+        },
+        stopped: () => interrupt?.stopped() ?? false,
+      },
+    );
+  } finally {
+    interrupt?.dispose();
+  }
   if (showProgress) io.stderr('\r\u001b[K');
-  if (values['save-staples'] !== undefined) saveStaples(values['save-staples'], reports);
-  const report = reports.length === 1 ? (reports[0] as Report) : mergeReports(reports, (judge.now ?? new Date()).toISOString());
+  const done = reports.filter((r): r is Report => r !== undefined);
+  const missing = targets.filter((_, i) => reports[i] === undefined).map((t) => t.input);
+  if (missing.length > 0) io.stderr(`probe: interrupted; not probed: ${missing.join(', ')}\n`);
+  if (done.length === 0) return 3;
+  if (values['save-staples'] !== undefined) saveStaples(values['save-staples'], done);
+  const report = done.length === 1 && targets.length === 1 ? (done[0] as Report) : mergeReports(done, (judge.now ?? new Date()).toISOString());
   const style = { width: tableWidth(io), color: useColor(io, values), verbose: values.verbose };
   if (format === 'nagios')
     io.stdout(renderNagios(report, { warnSeconds: judge.warnRemainingSeconds, critSeconds: judge.critRemainingSeconds, scope: values.scope }));
   else if (format === 'json') io.stdout(renderJson(report, VERSION, values.scope));
-  else if (format === 'table') io.stdout(reports.length > 1 ? renderSummary(reports, style) : renderTable(report, style));
-  return exitCodeOf(scopedVerdict(report, values.scope));
+  else if (format === 'table') io.stdout(targets.length > 1 ? renderSummary(done, style) : renderTable(report, style));
+  // An interrupted run is incomplete: at best unknown, unless what finished is already critical.
+  const verdict = scopedVerdict(report, values.scope);
+  return exitCodeOf(missing.length > 0 ? worse(verdict, 'unknown') : verdict);
 }
 
 /** Run the CLI. Returns the exit code; usage errors print one line, never a stack trace. */
@@ -305,6 +391,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     if (args[0] === 'inspect') return await runInspect(args.slice(1), io);
     if (args[0] === 'demo') {
+      if (args.includes('--help') || args.includes('-h')) return (io.stdout(HELP), 0);
+      const extra = args.slice(1).find((arg) => arg !== '--no-color');
+      if (extra !== undefined) throw new UsageError(`demo takes no arguments but --no-color (got ${extra})`);
       const { runDemo } = await import('./demo.js');
       return await runDemo(args.slice(1), io);
     }

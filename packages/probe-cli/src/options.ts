@@ -159,7 +159,7 @@ export const OPTIONS = {
     arg: 'DUR',
     default: DEFAULTS.warnRemainingSeconds,
     commands: ALL,
-    help: 'warn when less validity remains before nextUpdate (default: {default})',
+    help: "warn when less validity remains before nextUpdate (default: {default}), or less\nthan a quarter of the response's validity when that is shorter",
   },
   'crit-remaining': {
     kind: 'duration',
@@ -302,7 +302,8 @@ export function formatDuration(seconds: number): string {
 }
 
 export function parseIntIn(text: string, flag: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text.trim())) throw new UsageError(`${flag} ${text}: expected a whole number`);
+  // A negative number is a number out of range, not a malformed one: say the range.
+  if (!/^-?\d+$/.test(text.trim())) throw new UsageError(`${flag} ${text}: expected a whole number`);
   const n = Number(text);
   if (n < min || n > max) throw new UsageError(`${flag} ${text}: expected ${min} to ${max}`);
   return n;
@@ -319,7 +320,12 @@ export function tlsVersionsOf(choice: 'both' | TlsVersion): TlsVersion[] {
 
 function valueOf(spec: Spec, flag: string, text: string): number | string {
   if (spec.kind === 'integer') return parseIntIn(text, flag, spec.min ?? 0, spec.max ?? Number.MAX_SAFE_INTEGER);
-  if (spec.kind === 'duration') return parseDuration(text, flag);
+  if (spec.kind === 'duration') {
+    // -w/-c take days (check_ssl_cert), so a bare number on a duration flag is ambiguous: ask for the unit.
+    const bare = /^\d+(\.\d+)?$/.exec(text.trim());
+    if (bare && Number(bare[0]) !== 0) throw new UsageError(`${flag} ${text}: give a unit: ${orList(['d', 'h', 'm', 's'].map((u) => `${bare[0]}${u}`))}`);
+    return parseDuration(text, flag);
+  }
   if (spec.kind !== 'choice') return text;
   const value = spec.ignoreCase ? text.toLowerCase() : text;
   if (!spec.choices?.includes(value)) throw new UsageError(`${flag} ${text}: expected ${orList(spec.choices ?? [])}`);
@@ -350,9 +356,26 @@ export function parseCommandLine<C extends Command>(command: C, args: readonly s
       ] as const;
     }),
   );
+  // parseArgs reads `--timeout -1` as a flag without its value and explains over four lines; pass the
+  // negative number as the flag's value, so that the range check answers in one.
+  const valued = new Map<string, string>();
+  for (const name of names) {
+    const spec: Spec = OPTIONS[name];
+    if (spec.kind === 'boolean') continue;
+    valued.set(`--${name}`, `--${name}=`);
+    if (spec.short) valued.set(`-${spec.short}`, `-${spec.short}`);
+  }
+  const joined: string[] = [];
+  for (const arg of args) {
+    const previous = joined.at(-1);
+    // After `--` everything is a positional.
+    const glue = previous !== undefined && !joined.includes('--') ? valued.get(previous) : undefined;
+    if (glue !== undefined && /^-\d/.test(arg)) joined[joined.length - 1] = `${glue}${arg}`;
+    else joined.push(arg);
+  }
   let parsed: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: [...args], options, allowPositionals: command !== 'serve', strict: true });
+    parsed = parseArgs({ args: joined, options, allowPositionals: command !== 'serve', strict: true });
   } catch (error) {
     // node:util names the flag; keep its sentence, drop its stack.
     throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/, ''));

@@ -29,6 +29,8 @@ export { CrlDecodeError, judgeCrlBytes, parseCrl, readCrl, type CrlContext, type
 export { ipVersion, parseTarget, TargetError } from './core/target.js';
 /** Read PEM or DER certificate input. */
 export { readCertificates } from './core/certificate.js';
+/** The STAPLE_EXPIRING window for one response: --warn-remaining, or a quarter of its validity when shorter. */
+export { warnThresholdMs } from './core/freshness.js';
 /** The findings catalogue and its types. */
 export { FINDINGS, describeFinding, type FindingCode, type FindingInfo, type ServerName } from './findings.js';
 /** Render the one-line message of a finding. */

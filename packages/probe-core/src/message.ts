@@ -10,6 +10,16 @@ function duration(seconds: number): string {
   return `${(s / 86400).toFixed(1)}d`;
 }
 
+/** "1 byte", "8 bytes". */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** "the first handshake", "the first 3 handshakes". */
+function firstHandshakes(n: number): string {
+  return n === 1 ? 'the first handshake' : `the first ${n} handshakes`;
+}
+
 /** Time left before nextUpdate; just past it (inside the skew allowance) is said as such. */
 function remaining(a: FindingArgs['STAPLE_EXPIRING' | 'STAPLE_EXPIRING_CRITICAL']): string {
   return a.remainingSeconds < 0
@@ -22,13 +32,13 @@ const MESSAGES: { readonly [C in FindingCode]: (a: FindingArgs[C]) => string } =
     `the server sent no OCSP staple in any handshake${a.liveResponder === 'ok' ? "; the CA's responder answers, so the server could fetch one" : ''}`,
   STAPLE_MISSING_MUST_STAPLE: () => 'the certificate is must-staple (RFC 7633) but the server sent no OCSP staple',
   STAPLE_LAZY_MUST_STAPLE: (a) =>
-    `no staple on the first ${a.handshakesWithout} handshake(s) of a must-staple certificate: strict clients fail until the server has fetched`,
+    `no staple on ${firstHandshakes(a.handshakesWithout)} of a must-staple certificate: strict clients fail until the server has fetched`,
   STAPLE_LAZY: (a) =>
-    `no staple on the first ${a.handshakesWithout} handshake(s); the staple first appeared on TLS ${a.tlsVersion} attempt ${a.attempt}: the server fetches OCSP lazily`,
+    `no staple on ${firstHandshakes(a.handshakesWithout)}; the staple first appeared on TLS ${a.tlsVersion} attempt ${a.attempt}: the server fetches OCSP lazily`,
   STAPLE_INTERMITTENT: () => 'a handshake came without a staple after an earlier one had it',
   STAPLE_MISSING_ON_VERSION: (a) => `TLS ${a.tlsVersion} handshakes carried no staple while the other version did`,
   STAPLE_MALFORMED: (a) => `stapled response (${a.length} bytes) does not decode: ${a.reason}`,
-  STAPLE_TRAILING_DATA: (a) => `${a.bytes} byte(s) follow the DER OCSP response`,
+  STAPLE_TRAILING_DATA: (a) => `${count(a.bytes, 'byte')} ${a.bytes === 1 ? 'follows' : 'follow'} the DER OCSP response`,
   STAPLE_ERROR_STATUS: (a) => `the staple is an OCSP error response: ${a.status} (${a.statusCode}), with no certificate status`,
   STAPLE_UNSUPPORTED_TYPE: (a) => `responseType ${a.responseType ?? '(none)'} is not id-pkix-ocsp-basic`,
   STAPLE_UNKNOWN_CRITICAL_EXTENSION: (a) => `critical ${a.scope} extension ${a.name ?? a.oid}${a.name ? ` (${a.oid})` : ''} is not understood`,

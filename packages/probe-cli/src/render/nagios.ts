@@ -28,6 +28,7 @@ import {
   type SingleResponseView,
   type TargetReport,
   type Verdict,
+  warnThresholdMs,
 } from '@staple-probe/core';
 import { type Scope, scopedVerdict } from '../scope.js';
 import { certificateStates, crlOkClause, titleClause, worstOf } from './certificates.js';
@@ -195,7 +196,9 @@ function summaryOf(report: Report, first: TargetReport | undefined, single: Sing
 function remainingItem(name: string, single: SingleResponseView | null, nowMs: number, thresholds: NagiosThresholds): string[] {
   if (!single?.nextUpdate) return [];
   const remaining = Math.floor((Date.parse(single.nextUpdate) - nowMs) / 1000);
-  return [perf(name, num(remaining), 's', below(thresholds.warnSeconds), below(thresholds.critSeconds), '')];
+  // The warning threshold this staple was judged with: shorter for a short-lived response (core's warnThresholdMs).
+  const warn = Math.floor(warnThresholdMs(Date.parse(single.thisUpdate), Date.parse(single.nextUpdate), thresholds.warnSeconds * 1000) / 1000);
+  return [perf(name, num(remaining), 's', below(warn), below(thresholds.critSeconds), '')];
 }
 
 /**

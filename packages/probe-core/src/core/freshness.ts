@@ -23,6 +23,17 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const seconds = (ms: number) => Math.round(ms / 1000);
 
 /**
+ * The warning window that applies to one response: `--warn-remaining`, or a quarter of the response's
+ * validity (nextUpdate − thisUpdate) when that is smaller. A CA whose responses live 2 days or less would
+ * otherwise be inside the default 2-day window from the moment it signs, and every staple would warn.
+ * A server that refreshes at half the validity (Caddy) or hourly (nginx, Apache) stays out of the last quarter.
+ * The critical threshold is not scaled: it is off by default, and an operator who sets it asks for that margin.
+ */
+export function warnThresholdMs(thisUpdate: number, nextUpdate: number, warnRemainingMs: number): number {
+  return Math.min(warnRemainingMs, Math.max(0, (nextUpdate - thisUpdate) / 4));
+}
+
+/**
  * Time checks of RFC 6960 §3.2 (5)-(6) and RFC 5019 §4: thisUpdate not after now, now not after nextUpdate,
  * each with a skew allowance; plus the operator's thresholds for how much validity must remain.
  */
@@ -44,6 +55,7 @@ export function checkFreshness(single: ParsedSingleResponse, producedAt: number,
     return problems;
   }
   const remaining = single.nextUpdate - now;
+  const warnMs = warnThresholdMs(single.thisUpdate, single.nextUpdate, policy.warnRemainingMs);
   if (remaining < -skewMs) {
     problems.push({ code: 'STAPLE_EXPIRED', args: { nextUpdate: iso(single.nextUpdate), agoSeconds: seconds(-remaining) } });
   } else if (policy.critRemainingMs > 0 && remaining < policy.critRemainingMs) {
@@ -51,10 +63,10 @@ export function checkFreshness(single: ParsedSingleResponse, producedAt: number,
       code: 'STAPLE_EXPIRING_CRITICAL',
       args: { nextUpdate: iso(single.nextUpdate), remainingSeconds: seconds(remaining), thresholdSeconds: seconds(policy.critRemainingMs) },
     });
-  } else if (remaining < policy.warnRemainingMs) {
+  } else if (remaining < warnMs || remaining < 0) {
     problems.push({
       code: 'STAPLE_EXPIRING',
-      args: { nextUpdate: iso(single.nextUpdate), remainingSeconds: seconds(remaining), thresholdSeconds: seconds(policy.warnRemainingMs) },
+      args: { nextUpdate: iso(single.nextUpdate), remainingSeconds: seconds(remaining), thresholdSeconds: seconds(warnMs) },
     });
   }
   return problems;

@@ -1,0 +1,275 @@
+/**
+ * Regenerates the example outputs shown in README.md and docs/*.md from real runs, so the docs cannot drift:
+ *
+ *   pnpm docs:examples          # rewrite every marked block
+ *
+ * A block is marked by an HTML comment on the line before its fence:
+ *
+ *   <!-- example: inspect-expired -->
+ *   ```text
+ *   …replaced by the output of the example of that name…
+ *   ```
+ *
+ * Each example below runs the CLI's `main` in this process: `probe inspect` on the fixtures with a fixed
+ * `--at`, and `probe` against TLS servers started here on 127.0.0.1 with the testing kit, serving the
+ * fixture PKI (made from fixtures/keys/, so the certificates are the committed ones) and staples made for
+ * the fixtures' instant, judged with `--at` that instant. What still varies from run to run (the
+ * handshake times in the Nagios perfdata) is listed per example as `volatile`: a block that differs only
+ * there is left as it is, and test/docs/examples.test.ts compares the rest.
+ */
+import type { webcrypto } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createPki, importKeys, type KeyKind, makeStaple, startStaplingServer, type StaplingServer, type TestPki } from '@staple-probe/core/testing';
+import { main } from '../packages/probe-cli/src/cli.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+/** The pages that may hold marked blocks. */
+export const DOC_FILES: readonly string[] = ['README.md', 'docs/monitoring.md', 'docs/findings.md', 'docs/servers.md', 'docs/library.md'];
+
+/** The fixtures' instant (scripts/make-fixtures.ts): every example is judged as of then. */
+const AT = '2026-01-15T12:00:00Z';
+const FIXTURE_NOW = new Date(AT);
+
+/** What the examples share: the fixture PKI and the servers, started once per generation. */
+interface Kit {
+  readonly pki: TestPki;
+  readonly rootPem: string;
+  /** The RSA leaf with a good staple. */
+  readonly good: StaplingServer;
+  /** The RSA leaf, no staple. */
+  readonly bare: StaplingServer;
+  /** An RSA leaf stapling a response for another certificate, beside an ECDSA leaf with a good staple. */
+  readonly dual: StaplingServer;
+}
+
+interface Example {
+  readonly run: (kit: Kit) => Promise<string>;
+  /** Parts of the output that change between runs; compared as `…`. */
+  readonly volatile?: readonly RegExp[];
+}
+
+/** `probe ARGS` in this process, from the repository root, as a 100-column pipe would see it. */
+async function probe(args: readonly string[]): Promise<{ code: number; stdout: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    env: {},
+    stdoutIsTty: false,
+    stderrIsTty: false,
+    columns: 100,
+    readFile: (p) => new Uint8Array(readFileSync(p.startsWith('/') ? p : join(ROOT, p))),
+  });
+  if (stderr !== '') throw new Error(`probe ${args.join(' ')} wrote to stderr: ${stderr}`);
+  return { code, stdout };
+}
+
+/** A shell session: the command, its output, then `$ echo $?` and the exit code. */
+async function session(args: readonly string[]): Promise<string> {
+  const { code, stdout } = await probe(args);
+  return `$ probe ${args.join(' ')}\n${stdout}$ echo $?\n${code}\n`;
+}
+
+/** The flags the local-server examples share: the fixture root trusted, nothing fetched, judged as of AT. */
+const local = (kit: Kit, server: StaplingServer | string, ...more: string[]) => [
+  typeof server === 'string' ? server : server.target,
+  '--servername',
+  'localhost',
+  '--ca-file',
+  kit.rootPem,
+  '--at',
+  AT,
+  '--no-live',
+  '--no-crl',
+  '--no-http',
+  ...more,
+];
+
+/** The Nagios status line of one local run. */
+async function nagiosLine(kit: Kit, server: StaplingServer | string, ...more: string[]): Promise<string> {
+  return (await probe(local(kit, server, '--format', 'nagios', ...more))).stdout;
+}
+
+const TIME = /time=\d+(\.\d+)?s/g;
+
+/** Every example a page may mark, by name. */
+export const EXAMPLES: Readonly<Record<string, Example>> = {
+  'inspect-expired': {
+    run: () =>
+      session([
+        'inspect',
+        'fixtures/ocsp/expired.der',
+        '--issuer',
+        'fixtures/pki/intermediate.pem',
+        '--cert',
+        'fixtures/pki/leaf-rsa.pem',
+        '--at',
+        AT,
+        '--server',
+        'nginx',
+      ]),
+  },
+  'nagios-lines': {
+    run: async (kit) =>
+      [
+        await nagiosLine(kit, kit.good, '--key-types', 'default', '--attempts', '1', '-w', '3', '-c', '1'),
+        await nagiosLine(kit, kit.bare, '--key-types', 'default', '--attempts', '1'),
+        // Port 1 on loopback: nothing listens there, so the refusal reads the same on every machine.
+        await nagiosLine(kit, '127.0.0.1:1', '--key-types', 'default', '--attempts', '1'),
+      ].join(''),
+    volatile: [TIME],
+  },
+  'nagios-two-certificates': {
+    run: (kit) => nagiosLine(kit, kit.dual, '--attempts', '1'),
+    volatile: [TIME],
+  },
+  'headline-two-certificates': {
+    run: async (kit) => {
+      const table = (await probe(local(kit, kit.dual, '--attempts', '1'))).stdout;
+      const headline = table.split('\n').find((l) => l.includes('RSA certificate 1001') && l.includes('ECDSA certificate 1002'));
+      if (!headline) throw new Error(`no headline naming both certificates in:\n${table}`);
+      // The Nagios line, cut after its first perfdata: the README shows its summary.
+      const nagios = (await nagiosLine(kit, kit.dual, '--attempts', '1')).replace(/ \| (\S+) .*$/s, ' | $1 …\n');
+      return `${headline.trim()}\n${nagios}`;
+    },
+  },
+};
+
+/** The fixture PKI exactly as scripts/make-fixtures.ts makes it from the committed keys. */
+async function fixturePki(): Promise<TestPki> {
+  const kinds: Partial<Record<keyof TestPki, KeyKind>> = { leafEcdsa: 'p256' };
+  const keys: Partial<Record<keyof TestPki, webcrypto.CryptoKeyPair>> = {};
+  for (const role of ['root', 'intermediate', 'leafRsa', 'leafEcdsa'] as const) {
+    const text = readFileSync(join(ROOT, `fixtures/keys/${role.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}.pem`), 'utf8');
+    const block = (label: string) =>
+      new Uint8Array(
+        Buffer.from(new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`).exec(text)?.[1]?.replace(/\s+/g, '') ?? '', 'base64'),
+      );
+    keys[role] = await importKeys(kinds[role] ?? 'rsa2048', block('PRIVATE KEY'), block('PUBLIC KEY'));
+  }
+  return createPki({
+    notBefore: new Date('2026-01-01T00:00:00Z'),
+    days: 3650,
+    names: ['localhost', 'staple.test'],
+    ocspUrl: 'http://127.0.0.1:8080/ocsp',
+    keys,
+  });
+}
+
+async function startKit(dir: string): Promise<Kit & { close(): Promise<void> }> {
+  const pki = await fixturePki();
+  const rootPem = join(dir, 'root.pem');
+  writeFileSync(rootPem, pki.root.pem);
+  const chain = [pki.intermediate];
+  const now = { now: FIXTURE_NOW };
+  const servers: StaplingServer[] = [];
+  const start = async (...args: Parameters<typeof startStaplingServer>) => {
+    const server = await startStaplingServer(...args);
+    servers.push(server);
+    return server;
+  };
+  const good = await start({ cert: pki.leafRsa, chain, staple: await makeStaple(pki, 'good', now) });
+  const bare = await start({ cert: pki.leafRsa, chain, staple: null });
+  const dual = await start({
+    cert: pki.leafRsa,
+    chain,
+    staple: await makeStaple(pki, 'wrong-cert', now),
+    also: [{ cert: pki.leafEcdsa, chain, staple: await makeStaple(pki, 'good', { ...now, leaf: pki.leafEcdsa }) }],
+  });
+  return { pki, rootPem, good, bare, dual, close: async () => void (await Promise.all(servers.map((s) => s.close()))) };
+}
+
+/** Run every example (or those named). */
+export async function generateExamples(dir: string, names: readonly string[] = Object.keys(EXAMPLES)): Promise<Map<string, string>> {
+  const kit = await startKit(dir);
+  const out = new Map<string, string>();
+  try {
+    for (const name of names) {
+      const example = EXAMPLES[name];
+      if (!example) throw new Error(`no example named ${name}`);
+      out.set(name, await example.run(kit));
+    }
+  } finally {
+    await kit.close();
+  }
+  return out;
+}
+
+/** One marked block of a page: its example's name, where its body starts and ends (line indices), its body. */
+export interface MarkedBlock {
+  readonly name: string;
+  readonly line: number;
+  readonly start: number;
+  readonly end: number;
+  readonly body: string;
+}
+
+const MARKER = /^<!-- example: ([a-z0-9-]+) -->$/;
+
+/** The marked blocks of a page; a marker not followed by a ```text fence, or an unclosed fence, throws. */
+export function markedBlocks(text: string, file: string): MarkedBlock[] {
+  const lines = text.split('\n');
+  const out: MarkedBlock[] = [];
+  for (const [i, line] of lines.entries()) {
+    const m = MARKER.exec(line.trim());
+    if (!m) continue;
+    if (lines[i + 1]?.trim() !== '```text') throw new Error(`${file}:${i + 1}: the example marker must be followed by a \`\`\`text fence`);
+    const end = lines.findIndex((l, j) => j > i + 1 && l.trim() === '```');
+    if (end < 0) throw new Error(`${file}:${i + 2}: unclosed fence`);
+    out.push({
+      name: m[1] as string,
+      line: i + 1,
+      start: i + 2,
+      end,
+      body: lines
+        .slice(i + 2, end)
+        .map((l) => `${l}\n`)
+        .join(''),
+    });
+  }
+  return out;
+}
+
+/** The output with its volatile parts replaced by `…`, as the comparison sees it. */
+export function masked(name: string, output: string): string {
+  return (EXAMPLES[name]?.volatile ?? []).reduce((text, re) => text.replace(re, '…'), output);
+}
+
+/** The page with every marked block replaced by its generated output, except blocks equal up to the volatile parts. */
+export function rewrite(text: string, file: string, generated: ReadonlyMap<string, string>): string {
+  const lines = text.split('\n');
+  // From the last block up, so the line indices of the earlier ones stay right.
+  for (const block of markedBlocks(text, file).reverse()) {
+    const output = generated.get(block.name);
+    if (output === undefined) throw new Error(`${file}:${block.line}: no example named ${block.name}`);
+    if (masked(block.name, output) === masked(block.name, block.body)) continue;
+    lines.splice(block.start, block.end - block.start, ...output.replace(/\n$/, '').split('\n'));
+  }
+  return lines.join('\n');
+}
+
+async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'staple-probe-docs-'));
+  try {
+    const started = Date.now();
+    const generated = await generateExamples(dir);
+    for (const file of DOC_FILES) {
+      const path = join(ROOT, file);
+      const text = readFileSync(path, 'utf8');
+      const updated = rewrite(text, file, generated);
+      if (updated !== text) {
+        writeFileSync(path, updated);
+        process.stdout.write(`rewrote ${file}\n`);
+      }
+    }
+    process.stdout.write(`${generated.size} examples in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await run();
