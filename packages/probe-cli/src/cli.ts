@@ -16,6 +16,7 @@ import {
 import { exitCodeOf } from './exit-code.js';
 import { scopedVerdict } from './scope.js';
 import { helpLines, type OptionName, parseCommandLine, parseDuration, tlsVersionsOf, UsageError, type Values } from './options.js';
+import { proxyOption } from './proxy.js';
 import { renderJson, toJsonReport } from './render/json.js';
 import { renderNagios } from './render/nagios.js';
 import { renderSummary } from './render/summary.js';
@@ -54,7 +55,7 @@ Usage:
   probe serve [options]                 Prometheus exporter (/probe?target=...); see probe serve --help
 
 Probe options:
-${helpLines('probe', ['servername', 'address', 'issuer', 'ca-file', 'tls', 'key-types', 'attempts', 'retry-delay', 'timeout', 'server', 'no-http'])}
+${helpLines('probe', ['servername', 'address', 'issuer', 'ca-file', 'tls', 'key-types', 'attempts', 'retry-delay', 'timeout', 'server', 'no-http', 'proxy'])}
 
 Live query (the CA's responder, from the certificate's OCSP URL):
 ${helpLines('probe', ['no-live', 'nonce', 'live-timeout', 'live-max-bytes'])}
@@ -241,6 +242,7 @@ async function runProbe(args: string[], io: Io): Promise<number> {
   if (values.address !== undefined && ipVersion(values.address) === 0) throw new UsageError(`--address ${values.address}: not an IP address`);
   const issuer = values.issuer ? readOneCert(io, values.issuer, '--issuer') : null;
   const extraCerts = values['ca-file'] ? readCertificates(readInput(io, values['ca-file'], '--ca-file')) : [];
+  const proxy = proxyOption(values.proxy, io.env);
   const judge = judgement(values, given);
   // One cache and one verifier for the run: one live query per certificate however many targets serve it.
   const cache = createCollectCache();
@@ -267,6 +269,7 @@ async function runProbe(args: string[], io: Io): Promise<number> {
         http: { timeoutMs: values['live-timeout'], maxBytes: values['live-max-bytes'] },
         crl: !values['no-crl'],
         crlHttp: { timeoutMs: values['crl-timeout'], maxBytes: values['crl-max-bytes'] },
+        proxy,
         cache,
         verifier,
         ...(values.address ? { address: values.address } : {}),

@@ -129,7 +129,9 @@ function openTunnel(target: URL, proxy: ProxyEndpoint, signal: AbortSignal): Pro
       const status = res.statusCode ?? 0;
       if (status < 200 || status > 299 || head.byteLength > 0) {
         socket.destroy();
-        const why = head.byteLength > 0 ? 'sent data before the TLS handshake' : `answered ${statusLine(res)}`;
+        // A refusal comes with a body (head): the status says what went wrong.
+        const refused = status < 200 || status > 299;
+        const why = refused ? `answered ${statusLine(res)}` : 'sent data before the TLS handshake';
         reject(new ProxyFailure('network', `the proxy ${proxy.display} ${why} to CONNECT ${authority}`));
       } else resolve(socket);
     });
