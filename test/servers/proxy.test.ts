@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { httpExchange } from '../../packages/probe-core/src/shell/http.js';
@@ -62,7 +62,8 @@ async function startTinyproxy(options: { connectPorts: readonly number[]; basicA
     ].join('\n'),
   );
   const server = await startProcess('tinyproxy', ['-d', '-c', conf], { dir, ports: [port], logFile });
-  const read = () => [...server.log().matchAll(/Request \(file descriptor \d+\): (.+?) HTTP\/1\.[01]/g)].map((m) => m[1] as string);
+  // The whole log (the harness's `log()` keeps only its end).
+  const read = () => [...readFileSync(logFile, 'utf8').matchAll(/Request \(file descriptor \d+\): (.+?) HTTP\/1\.[01]/g)].map((m) => m[1] as string);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -94,13 +95,21 @@ describe.runIf(HAS)('downloads through tinyproxy', () => {
     pki = await createPki();
     const now = Date.now();
     const crl = await buildCrl({ issuer: pki.intermediate, thisUpdate: new Date(now - DAY), nextUpdate: new Date(now + 6 * DAY) });
+    // The CRL, and the intermediate for an AIA download.
     crlServer = createServer((req, res) => {
       crlRequests.push(req.url ?? '');
-      res.writeHead(200, { 'content-type': 'application/pkix-crl' }).end(Buffer.from(crl));
+      if (req.url === '/ca.der') res.writeHead(200, { 'content-type': 'application/pkix-cert' }).end(Buffer.from(pki.intermediate.der));
+      else res.writeHead(200, { 'content-type': 'application/pkix-crl' }).end(Buffer.from(crl));
     });
     await new Promise<void>((r) => crlServer.listen(0, '127.0.0.1', () => r()));
     crlOrigin = `http://127.0.0.1:${(crlServer.address() as AddressInfo).port}`;
-    responder = await startResponder({ issuer: pki.intermediate, statuses: new Map([['4001', { status: 'good' }]]) });
+    responder = await startResponder({
+      issuer: pki.intermediate,
+      statuses: new Map([
+        ['4001', { status: 'good' }],
+        ['4002', { status: 'good' }],
+      ]),
+    });
     const leaf = await issue({
       subject: 'CN=localhost',
       serial: '4001',
@@ -141,6 +150,33 @@ describe.runIf(HAS)('downloads through tinyproxy', () => {
     expect(seen.filter((line) => line.startsWith(`GET ${responder.url}/`))).toHaveLength(1);
   });
 
+  it('the AIA download of an issuer the server does not send goes through the proxy too', async () => {
+    const now = Date.now();
+    const leaf = await issue({
+      subject: 'CN=localhost',
+      serial: '4002',
+      notBefore: new Date(now - DAY),
+      notAfter: new Date(now + 30 * DAY),
+      issuer: pki.intermediate,
+      dnsNames: ['localhost'],
+      ocspUrls: [responder.url],
+      caIssuers: [`${crlOrigin}/ca.der`],
+    });
+    const bare = await startStaplingServer({ cert: leaf, chain: [], staple: null });
+    try {
+      const before = (await proxy.requests()).length;
+      const r = await runCli([...args().slice(1), bare.target], { env: { HTTP_PROXY: proxy.url } });
+      const codes = (JSON.parse(r.stdout) as { findings: { code: string }[] }).findings.map((f) => f.code);
+      expect(codes).toContain('CERT_CHAIN_INCOMPLETE');
+      expect(codes.filter((c) => c.startsWith('LIVE_') || c === 'CERT_ISSUER_FETCH_FAILED')).toEqual([]);
+      const seen = (await proxy.requests()).slice(before);
+      expect(seen).toContain(`GET ${crlOrigin}/ca.der`);
+      expect(seen.filter((line) => line.startsWith(`GET ${responder.url}/`))).toHaveLength(1);
+    } finally {
+      await bare.close();
+    }
+  });
+
   it('NO_PROXY naming the responder and CRL host: both are fetched directly, the proxy sees nothing', async () => {
     const before = (await proxy.requests()).length;
     const asked = responder.requests();
@@ -176,6 +212,16 @@ describe.runIf(HAS)('downloads through tinyproxy', () => {
     const gone = `http://127.0.0.1:${await freePort()}/x.crl`;
     const ex = await httpExchange(gone, { method: 'GET' }, { proxy: { http: proxy.url, https: null, noProxy: '' } });
     expect(!ex.ok && ex.error.message).toBe(`the proxy ${proxy.url} answered 500 Unable to connect`);
+  });
+
+  it('downloads in a row through tinyproxy, which closes each connection after its answer without saying so, all succeed', async () => {
+    const config = { http: proxy.url, https: null, noProxy: '' };
+    const statuses: (number | string)[] = [];
+    for (let i = 0; i < 6; i++) {
+      const ex = await httpExchange(`${crlOrigin}/ca.crl`, { method: 'GET' }, { proxy: config });
+      statuses.push(ex.ok ? ex.status : ex.error.message);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
   });
 
   it('Basic credentials: without them 407 (named in the finding), with them through; never printed', async () => {

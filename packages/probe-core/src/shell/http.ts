@@ -60,8 +60,7 @@ function fromFetch(doFetch: FetchLike): Transport {
   };
 }
 
-// Keep-alive agents, shared by the run: repeated queries to one responder reuse the connection. Absolute-form
-// requests through a proxy use the http agent too: it pools by the proxy's host and port.
+// Keep-alive agents, shared by the run: repeated queries to one responder reuse the connection.
 const agents = { http: new http.Agent({ keepAlive: true, maxSockets: 8 }), https: new https.Agent({ keepAlive: true, maxSockets: 8 }) };
 
 function rawResponse(res: http.IncomingMessage): RawResponse {
@@ -96,7 +95,9 @@ function forwarded(target: URL, init: TransportInit, proxy: ProxyEndpoint): Prom
         method: init.method,
         path: `${target.origin}${target.pathname}${target.search}`,
         headers: { ...init.headers, host: target.host, ...proxyHeaders(proxy), ...bodyHeaders(init) },
-        agent: agents.http,
+        // One connection per request: tinyproxy closes a client's connection after each answer without saying
+        // so (no `Connection: close`), and a kept-alive socket reused in that moment fails ("socket hang up").
+        agent: false,
         signal: init.signal,
       },
       (res) => {
