@@ -6,9 +6,10 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { bypassesProxy, parseProxyUrl, proxyFor, proxyFromEnv } from '@staple-probe/core';
+import { bypassesProxy, parseProxyUrl, proxyFor, proxyFromEnv, renderMessage } from '@staple-probe/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { httpExchange } from '../../packages/probe-core/src/shell/http.js';
+import { readRepoFile } from '../helpers.js';
 
 const bypass = (noProxy: string, url: string) => bypassesProxy(noProxy, new URL(url));
 
@@ -167,5 +168,33 @@ describe('a broken proxy fails the exchange, bounded, with a message naming it',
   it('an unusable proxy setting given to the library fails the exchange, not the caller', async () => {
     const ex = await httpExchange('http://ocsp.test/x', { method: 'GET' }, { proxy: { http: 'socks5://p:1080', https: null, noProxy: '' } });
     expect(!ex.ok && ex.error.message).toBe('unusable proxy setting: socks5://p:1080: only http:// proxies are supported, not socks5://');
+  });
+});
+
+describe('docs/proxy.md', () => {
+  it('its failure messages are what the probe prints (the fake proxy renamed proxy.corp:3128, a 300 ms deadline shown as the default)', async () => {
+    const doc = Buffer.from(readRepoFile('docs/proxy.md')).toString('utf8');
+    const shown = (/## When the proxy fails[\s\S]*?```text\n([\s\S]*?)```/.exec(doc)?.[1] ?? '').trim().split('\n');
+    const servers: Server[] = [];
+    const printed = async (code: 'LIVE_UNREACHABLE' | 'LIVE_TIMEOUT' | 'CRL_UNREACHABLE', url: string, answer: ((s: Socket) => void) | null, as: string) => {
+      const proxy = await fakeProxy(answer ?? (() => {}));
+      servers.push(proxy.server);
+      if (!answer) await new Promise<void>((r) => proxy.server.close(() => r()));
+      const port = new URL(proxy.url).port;
+      const ex = await httpExchange(url, { method: 'GET' }, { proxy: { http: proxy.url, https: proxy.url, noProxy: '' }, timeoutMs: 300 });
+      const message = renderMessage({ code, args: { url, message: ex.ok ? '' : ex.error.message } });
+      return message.replaceAll(proxy.url, as).replaceAll(`127.0.0.1:${port}`, '127.0.0.1:3128').replace('within 300 ms', 'within 10000 ms');
+    };
+    const deny = (status: string) => (s: Socket) => s.once('data', () => s.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\n\r\n`));
+    const silent: Socket[] = [];
+    const lines = [
+      await printed('LIVE_UNREACHABLE', 'http://ocsp.example/', null, 'http://127.0.0.1:3128'),
+      await printed('LIVE_UNREACHABLE', 'http://ocsp.example/', deny('407 Proxy Authentication Required'), 'http://proxy.corp:3128'),
+      await printed('CRL_UNREACHABLE', 'https://crl.example/ca.crl', deny('403 Forbidden'), 'http://proxy.corp:3128'),
+      await printed('LIVE_TIMEOUT', 'http://ocsp.example/', (s) => silent.push(s), 'http://proxy.corp:3128'),
+    ];
+    silent.forEach((s) => s.destroy());
+    servers.forEach((s) => s.listening && s.close());
+    expect(shown).toEqual(lines);
   });
 });
