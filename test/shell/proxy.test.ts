@@ -138,6 +138,11 @@ describe('a broken proxy fails the exchange, bounded, with a message naming it',
     expect(!get.ex.ok && get.ex.error.message).toBe(`the proxy ${get.proxy} answered 502 Bad Gateway`);
   });
 
+  it('a tunnel that speaks before the client: bytes after the 200 to CONNECT', async () => {
+    const { ex, proxy } = await through((s) => s.once('data', () => s.write('HTTP/1.1 200 Connection established\r\n\r\nhello')), 'https://ocsp.test/x');
+    expect(!ex.ok && ex.error.message).toBe(`the proxy ${proxy} sent data before the TLS handshake to CONNECT ocsp.test:443`);
+  });
+
   it('garbage instead of an HTTP answer', async () => {
     const garbage = (s: Socket) => s.once('data', () => s.end('SSH-2.0-OpenSSH_9.2\r\n'));
     for (const url of ['http://ocsp.test/x', 'https://ocsp.test/x']) {

@@ -128,13 +128,11 @@ function openTunnel(target: URL, proxy: ProxyEndpoint, signal: AbortSignal): Pro
     });
     req.once('connect', (res, socket, head) => {
       const status = res.statusCode ?? 0;
-      if (status < 200 || status > 299 || head.byteLength > 0) {
-        socket.destroy();
-        // A refusal comes with a body (head): the status says what went wrong.
-        const refused = status < 200 || status > 299;
-        const why = refused ? `answered ${statusLine(res)}` : 'sent data before the TLS handshake';
-        reject(new ProxyFailure('network', `the proxy ${proxy.display} ${why} to CONNECT ${authority}`));
-      } else resolve(socket);
+      // A refusal may come with a body (in head); after a 2xx nothing may precede the origin's TLS answer.
+      const why = status < 200 || status > 299 ? `answered ${statusLine(res)}` : head.byteLength > 0 ? 'sent data before the TLS handshake' : null;
+      if (why === null) return resolve(socket);
+      socket.destroy();
+      reject(new ProxyFailure('network', `the proxy ${proxy.display} ${why} to CONNECT ${authority}`));
     });
     req.on('error', reject);
     req.end();
