@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Report } from '@staple-probe/core';
 import { type Issued, issue, type KeyKind } from '@staple-probe/core/testing';
 
-export type ServerKind = 'nginx' | 'apache2' | 'haproxy' | 'prometheus';
+export type ServerKind = 'nginx' | 'apache2' | 'haproxy' | 'prometheus' | 'tinyproxy';
 
 /** Whether `kind` is installed. With CI=true a missing server is an error, never a silent skip. */
 export function available(kind: ServerKind): boolean {

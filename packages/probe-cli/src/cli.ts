@@ -17,6 +17,7 @@ import {
 import { exitCodeOf } from './exit-code.js';
 import { scopedVerdict } from './scope.js';
 import { helpLines, type OptionName, parseCommandLine, parseDuration, tlsVersionsOf, UsageError, type Values } from './options.js';
+import { proxyOption } from './proxy.js';
 import { renderJson, toJsonReport } from './render/json.js';
 import { renderNagios } from './render/nagios.js';
 import { renderSummary } from './render/summary.js';
@@ -58,7 +59,7 @@ Usage:
   probe serve [options]                 Prometheus exporter (/probe?target=...); see probe serve --help
 
 Probe options:
-${helpLines('probe', ['servername', 'address', 'issuer', 'ca-file', 'tls', 'key-types', 'attempts', 'retry-delay', 'timeout', 'server', 'no-http'])}
+${helpLines('probe', ['servername', 'address', 'issuer', 'ca-file', 'tls', 'key-types', 'attempts', 'retry-delay', 'timeout', 'server', 'no-http', 'proxy'])}
 
 Live query (the CA's responder, from the certificate's OCSP URL):
 ${helpLines('probe', ['no-live', 'nonce', 'live-timeout', 'live-max-bytes'])}
@@ -314,6 +315,7 @@ async function runProbe(args: string[], io: Io): Promise<number> {
   if (values.address !== undefined && ipVersion(values.address) === 0) throw new UsageError(`--address ${values.address}: not an IP address`);
   const issuer = values.issuer ? readCertFile(io, values.issuer, '--issuer') : null;
   const extraCerts = values['ca-file'] ? readCertFile(io, values['ca-file'], '--ca-file') : [];
+  const proxy = proxyOption(values.proxy, io.env);
   const judge = judgement(values, given);
   if (values['save-staples'] !== undefined) prepareStapleDir(values['save-staples']);
   // One cache and one verifier for the run: one live query per certificate however many targets serve it.
@@ -349,6 +351,7 @@ async function runProbe(args: string[], io: Io): Promise<number> {
           crlHttp: { timeoutMs: values['crl-timeout'], maxBytes: values['crl-max-bytes'] },
           cache,
           verifier,
+          proxy,
           signal: abort.signal,
           ...(values.address ? { address: values.address } : {}),
         });

@@ -134,6 +134,12 @@ export const OPTIONS = {
     commands: ['probe'],
     help: 'largest CRL accepted (default: {default})',
   },
+  proxy: {
+    kind: 'string',
+    arg: 'URL',
+    commands: ['probe', 'serve'],
+    help: "http://[user:pass@]host:port: the HTTP proxy of the live query, AIA and CRL\ndownloads (default: $http_proxy and $https_proxy; NO_PROXY applies either\nway; '' for none: direct)",
+  },
   nonce: { kind: 'boolean', commands: ['probe'], help: 'send a nonce (many responders ignore it, RFC 5019)' },
   'live-timeout': {
     kind: 'integer',

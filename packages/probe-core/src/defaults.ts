@@ -21,6 +21,11 @@ export const DEFAULTS = {
   crlTimeoutMs: 30_000,
   /** Largest CRL accepted, in bytes (some CAs publish CRLs of 10-100 MB). */
   crlMaxBytes: 128 * 1024 * 1024,
+  /**
+   * The HTTP proxy of the downloads: none. The library reads no environment; the CLI passes
+   * `proxyFromEnv(process.env, --proxy)` (HTTP_PROXY, HTTPS_PROXY, NO_PROXY).
+   */
+  proxy: null,
   /** Redirects followed by the HTTP client. */
   httpMaxRedirects: 3,
   /** Clock skew tolerated on thisUpdate, nextUpdate and producedAt, in seconds. */

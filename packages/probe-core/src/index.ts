@@ -14,6 +14,8 @@ export { DEFAULTS } from './defaults.js';
 export { collect, createCollectCache, type CollectCache, type CollectOptions } from './shell/collect.js';
 /** Bounded HTTP used for the live query and AIA fetches; `FetchLike` is the injectable fetch. */
 export type { FetchLike, HttpOptions } from './shell/http.js';
+/** The HTTP proxy of the downloads: read from HTTP_PROXY, HTTPS_PROXY and NO_PROXY, or given. */
+export { bypassesProxy, parseProxyUrl, proxyFor, proxyFromEnv, ProxyError, type ProxyConfig, type ProxyEndpoint } from './shell/proxy.js';
 /** Signature verification with a cache of imported keys, shareable across probes. */
 export { SignatureVerifier } from './core/signature.js';
 /** Resolver type for injecting name resolution. */

@@ -1,6 +1,7 @@
 import { readCertificates, TargetError } from '@staple-probe/core';
 import type { Io } from '../cli.js';
 import { helpLines, namesOf, parseCommandLine, tlsVersionsOf, UsageError } from '../options.js';
+import { proxyOption } from '../proxy.js';
 import { parseConfig } from './config.js';
 import { type Module, type ServeConfig, startExporter } from './exporter.js';
 import { createLogger, type Logger } from './log.js';
@@ -91,6 +92,7 @@ export async function runServe(args: readonly string[], io: Io, stop?: Promise<v
       throw new UsageError(`cannot read --ca-file ${values['ca-file']}`);
     }
   }
+  const proxy = proxyOption(values.proxy, io.env);
   let exporter: Awaited<ReturnType<typeof startExporter>>;
   try {
     exporter = await startExporter({
@@ -101,6 +103,7 @@ export async function runServe(args: readonly string[], io: Io, stop?: Promise<v
       extraCerts,
       log,
       ...(configPath !== undefined ? { reload: load } : {}),
+      collect: { proxy },
     });
   } catch (error) {
     if (error instanceof TargetError) throw new UsageError(error.message);

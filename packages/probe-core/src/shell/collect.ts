@@ -23,6 +23,7 @@ import type {
   TlsVersion,
 } from '../types.js';
 import { type HttpOptions, httpExchange } from './http.js';
+import type { ProxyConfig } from './proxy.js';
 import { type Resolver, resolveTarget } from './resolve.js';
 import { handshake, type HandshakeOptions, trustContext } from './tls.js';
 
@@ -65,6 +66,11 @@ export interface CollectOptions {
   readonly nonce?: boolean;
   /** Bounds and the fetch used for the live query and AIA fetches. */
   readonly http?: HttpOptions;
+  /**
+   * The HTTP proxy of the live query, AIA and CRL downloads (`proxyFromEnv(process.env)` reads HTTP_PROXY,
+   * HTTPS_PROXY and NO_PROXY). Default none: the library reads no environment. Overrides `http.proxy`.
+   */
+  readonly proxy?: ProxyConfig | null;
   /** Shared across targets of a run: one live query per distinct (issuer key, serial), one fetch per AIA URL. */
   readonly cache?: CollectCache;
   readonly verifier?: SignatureVerifier;
@@ -94,6 +100,7 @@ function fetchCrls(leafKey: string, leaf: Cert, options: CollectOptions, cache: 
     maxBytes: DEFAULTS.crlMaxBytes,
     ...(options.http?.fetch ? { fetch: options.http.fetch } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.proxy !== undefined ? { proxy: options.proxy } : options.http?.proxy !== undefined ? { proxy: options.http.proxy } : {}),
     ...options.crlHttp,
   };
   return Promise.all(
@@ -401,6 +408,7 @@ async function handshakesOf(
  */
 export async function collect(target: Target, options: CollectOptions = {}): Promise<ProbeEvidence> {
   const extraCerts = options.extraCerts ?? [];
+  const http: HttpOptions | undefined = options.proxy !== undefined ? { ...options.http, proxy: options.proxy } : options.http;
   const cache = options.cache ?? createCollectCache();
   const verifier = options.verifier ?? new SignatureVerifier();
   const given = givenIssuers(options.issuer)
@@ -445,7 +453,7 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
     let choice = await chooseIssuer(leaf, sources, verifier);
     if (!choice.issuer) {
       for (const url of leaf.caIssuers) {
-        const exchange = await once(cache.issuers, url, () => httpExchange(url, { method: 'GET' }, options.http));
+        const exchange = await once(cache.issuers, url, () => httpExchange(url, { method: 'GET' }, http));
         issuerFetches.push({ leaf: leafKey, url, exchange });
         const certs =
           exchange.ok && exchange.status === 200
@@ -463,7 +471,7 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
     const key = `${sha256Hex(issuer.spki)}:${leaf.serial}${options.nonce ? ':nonce' : ''}`;
     const { exchange, nonce } = await once(cache.live, key, async () => {
       const nonce = options.nonce ? crypto.getRandomValues(new Uint8Array(16)) : null;
-      return { exchange: await liveQuery(ocspUrl, buildOcspRequest(leaf, issuer, nonce ?? undefined), options.http), nonce };
+      return { exchange: await liveQuery(ocspUrl, buildOcspRequest(leaf, issuer, nonce ?? undefined), http), nonce };
     });
     return { live: { leaf: leafKey, ocspUrl, nonce, exchange }, issuerFetches };
   };
