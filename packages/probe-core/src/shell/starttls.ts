@@ -1,5 +1,8 @@
 import * as asn1js from 'asn1js';
 import type { Socket } from 'node:net';
+import type { StarttlsFailure, StarttlsProtocol } from '../types.js';
+
+export type { StarttlsFailure, StarttlsProtocol };
 
 /**
  * STARTTLS (issue #24): the plain-text exchange that some protocols need before the TLS handshake, spoken on
@@ -7,8 +10,6 @@ import type { Socket } from 'node:net';
  * implicit-TLS port. Every read is bounded (bytes and the caller's deadline, through `signal`), and every way
  * a server can fail is a `StarttlsError` with a reason the findings tell apart.
  */
-export type StarttlsProtocol = 'smtp' | 'imap' | 'pop3' | 'ftp' | 'xmpp' | 'ldap' | 'postgres';
-
 export const STARTTLS_PROTOCOLS: readonly StarttlsProtocol[] = ['smtp', 'imap', 'pop3', 'ftp', 'xmpp', 'ldap', 'postgres'];
 
 /** The protocol a well-known port speaks before TLS: the default of `--starttls`. */
@@ -22,13 +23,6 @@ export const STARTTLS_PORTS: Readonly<Record<number, StarttlsProtocol>> = {
   5222: 'xmpp',
   5432: 'postgres',
 };
-
-/**
- * Why the upgrade did not happen: the server does not offer STARTTLS (`not-offered`), offered it and then
- * refused the command (`refused`), said something that is not the protocol (`garbage`), closed the
- * connection (`closed`), or sent more than the exchange may take (`too-long`).
- */
-export type StarttlsFailure = 'not-offered' | 'refused' | 'garbage' | 'closed' | 'too-long';
 
 export class StarttlsError extends Error {
   override readonly name = 'StarttlsError';
