@@ -557,8 +557,13 @@ export interface TargetReport {
   /** Where the issuer came from: --issuer, the served chain, --ca-file, or AIA caIssuers. */
   readonly issuerSource: 'given' | 'served' | 'ca-file' | 'aia' | null;
   readonly mustStaple: boolean;
-  /** The server software, from --server or the `Server` header of one `HEAD /`; null when unknown. */
-  readonly server: { readonly name: ServerName | null; readonly header: string | null; readonly source: 'flag' | 'header' | null };
+  /**
+   * The server software, from --server, the `Server` header of one `HEAD /`, or over STARTTLS the server's
+   * greeting (kept in `header`); null when unknown.
+   */
+  readonly server: { readonly name: ServerName | null; readonly header: string | null; readonly source: 'flag' | 'header' | 'banner' | null };
+  /** The STARTTLS upgrade every handshake spoke first; null for TLS from the first byte. */
+  readonly starttls: StarttlsProtocol | null;
   /** The live queries made for the certificates this target served (one per distinct certificate). */
   readonly live: readonly LiveReport[];
   /**
