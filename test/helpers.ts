@@ -11,6 +11,7 @@ import type {
   Offer,
   ProbeEvidence,
   Report,
+  TlsFailure,
   TlsFailureKind,
   TlsVersion,
 } from '@staple-probe/core';
@@ -32,7 +33,11 @@ export function argsOf<C extends FindingCode>(finding: Finding | undefined, code
  * One handshake in synthetic evidence: a staple (or null), or a failure kind; with the offer that made it
  * (default: Node's hello) and the leaf it got (default: the evidence's). Handshakes start in list order.
  */
-export type Step = ({ v: TlsVersion; staple: Uint8Array | null; leaf?: Issued } | { v: TlsVersion; fail: TlsFailureKind }) & { offer?: Offer };
+export type Step = (
+  { v: TlsVersion; staple: Uint8Array | null; leaf?: Issued } | { v: TlsVersion; fail: TlsFailureKind; starttls?: TlsFailure['starttls'] }
+) & {
+  offer?: Offer;
+};
 
 /** Build ProbeEvidence for one address without touching the network, for testing `assess` alone. */
 export function evidence(
@@ -71,7 +76,11 @@ export function evidence(
           tlsVersion: step.v,
           offer,
           order,
-          outcome: { ok: false, error: { kind: step.fail, message: `simulated ${step.fail}`, code: null }, durationMs: 1 },
+          outcome: {
+            ok: false,
+            error: { kind: step.fail, message: `simulated ${step.fail}`, code: null, ...(step.starttls ? { starttls: step.starttls } : {}) },
+            durationMs: 1,
+          },
         };
       }
       return {

@@ -675,6 +675,17 @@ const ROWS: Record<FindingCode, Row> = {
     quiet: () => probeOf([{ v: '1.2', staple: good }], chain()),
     verdict: 'unknown',
   },
+  STARTTLS_NOT_OFFERED: {
+    fire: () => probeOf([{ v: '1.2', fail: 'starttls', starttls: { protocol: 'smtp', reason: 'not-offered', banner: 'mx ESMTP Exim 4.96' } }], chain()),
+    // The same refusal for another reason is the other code.
+    quiet: () => probeOf([{ v: '1.2', fail: 'starttls', starttls: { protocol: 'smtp', reason: 'refused', banner: null } }], chain()),
+    verdict: 'unknown',
+  },
+  STARTTLS_FAILED: {
+    fire: () => probeOf([{ v: '1.2', fail: 'starttls', starttls: { protocol: 'imap', reason: 'garbage', banner: null } }], chain()),
+    quiet: () => probeOf([{ v: '1.2', fail: 'starttls', starttls: { protocol: 'imap', reason: 'not-offered', banner: null } }], chain()),
+    verdict: 'unknown',
+  },
   TLS_HANDSHAKE_FAILED: {
     fire: () => probeOf([{ v: '1.2', fail: 'handshake' }], chain()),
     quiet: () => probeOf([{ v: '1.2', staple: good }], chain()),

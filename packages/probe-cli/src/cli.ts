@@ -59,7 +59,7 @@ Usage:
   probe serve [options]                 Prometheus exporter (/probe?target=...); see probe serve --help
 
 Probe options:
-${helpLines('probe', ['servername', 'address', 'issuer', 'ca-file', 'tls', 'key-types', 'attempts', 'retry-delay', 'timeout', 'server', 'no-http', 'proxy'])}
+${helpLines('probe', ['servername', 'address', 'issuer', 'ca-file', 'tls', 'key-types', 'starttls', 'attempts', 'retry-delay', 'timeout', 'server', 'no-http', 'proxy'])}
 
 Live query (the CA's responder, from the certificate's OCSP URL):
 ${helpLines('probe', ['no-live', 'nonce', 'live-timeout', 'live-max-bytes'])}
@@ -337,6 +337,7 @@ async function runProbe(args: string[], io: Io): Promise<number> {
         const evidence = await collect(target, {
           tlsVersions: tlsVersionsOf(values.tls),
           keyTypes: values['key-types'],
+          starttls: values.starttls,
           attempts: values.attempts,
           timeoutMs: values.timeout,
           retryDelayMs: values['retry-delay'],

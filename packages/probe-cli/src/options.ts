@@ -102,6 +102,15 @@ export const OPTIONS = {
     help: 'nginx, apache, haproxy or caddy: word the fixes for it (default: detected\nfrom the Server header of one HEAD /; otherwise the fix for each is given)',
     for: { inspect: { help: 'nginx, apache, haproxy or caddy: word the fixes for it' } },
   },
+  starttls: {
+    kind: 'choice',
+    arg: 'PROTO',
+    choices: ['auto', 'none', 'smtp', 'imap', 'pop3', 'ftp', 'xmpp', 'ldap', 'postgres'],
+    ignoreCase: true,
+    default: 'auto',
+    commands: ['probe'],
+    help: 'STARTTLS before every handshake (default: {default}, by the port: 25 and 587\nsmtp, 143 imap, 110 pop3, 21 ftp, 5222 xmpp, 389 ldap, 5432 postgres): a\nprotocol, or none for TLS from the first byte',
+  },
   'no-http': {
     kind: 'boolean',
     commands: ['probe', 'serve'],

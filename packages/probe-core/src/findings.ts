@@ -657,6 +657,18 @@ export const FINDINGS = {
     hint: 'The server answered, but the TLS handshake did not complete. Check that the port speaks TLS (not plain HTTP) and that it accepts the TLS versions probed (`--tls`).',
     docs: doc('TLS_HANDSHAKE_FAILED'),
   },
+  STARTTLS_NOT_OFFERED: {
+    severity: 'unknown',
+    title: 'STARTTLS not offered',
+    hint: 'The server does not offer the STARTTLS upgrade on this port, so no TLS handshake (and no staple) could be seen. Check the port and `--starttls`: an implicit-TLS port (465, 993, 995) needs `--starttls none`; otherwise enable TLS on the service.',
+    docs: doc('STARTTLS_NOT_OFFERED'),
+  },
+  STARTTLS_FAILED: {
+    severity: 'unknown',
+    title: 'STARTTLS upgrade failed',
+    hint: 'The server refused the STARTTLS command, closed the connection, or did not speak the protocol chosen. Check `--starttls` against what the port speaks, and the server log for why it refused.',
+    docs: doc('STARTTLS_FAILED'),
+  },
   TLS_VERSION_UNSUPPORTED: {
     severity: 'info',
     title: 'TLS version not offered',

@@ -145,6 +145,8 @@ const MESSAGES: { readonly [C in FindingCode]: (a: FindingArgs[C]) => string } =
   TLS_CONNECT_FAILED: (a) => `connection failed: ${a.message}`,
   TLS_TIMEOUT: (a) => `timed out: ${a.message}`,
   TLS_HANDSHAKE_FAILED: (a) => `TLS handshake failed: ${a.message}`,
+  STARTTLS_NOT_OFFERED: (a) => `${a.message}${a.banner ? ` (greeting: ${a.banner})` : ''}`,
+  STARTTLS_FAILED: (a) => `STARTTLS failed (${a.reason}): ${a.message}${a.banner ? ` (greeting: ${a.banner})` : ''}`,
   TLS_VERSION_UNSUPPORTED: (a) => `the server does not accept TLS ${a.tlsVersion}`,
 };
 

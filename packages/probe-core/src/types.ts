@@ -135,6 +135,8 @@ export type AttemptOutcome =
       readonly nameError: string | null;
       /** The `Server` header of a `HEAD /` sent after the handshake; null when not asked or not answered. */
       readonly serverHeader?: string | null;
+      /** Over STARTTLS: the server's greeting (it usually names the software), null when it named nothing. */
+      readonly banner?: string | null;
       readonly durationMs: number;
     }
   | {
@@ -143,7 +145,17 @@ export type AttemptOutcome =
       readonly durationMs: number;
     };
 
-export type TlsFailureKind = 'dns' | 'refused' | 'unreachable' | 'timeout' | 'reset' | 'version' | 'handshake' | 'other';
+export type TlsFailureKind = 'dns' | 'refused' | 'unreachable' | 'timeout' | 'reset' | 'version' | 'handshake' | 'starttls' | 'other';
+
+/** A protocol whose plain-text STARTTLS upgrade the probe speaks before the handshake (issue #24). */
+export type StarttlsProtocol = 'smtp' | 'imap' | 'pop3' | 'ftp' | 'xmpp' | 'ldap' | 'postgres';
+
+/**
+ * Why a STARTTLS upgrade did not happen: the server does not offer it (`not-offered`), offered it and then
+ * refused the command (`refused`), said something that is not the protocol (`garbage`), closed the
+ * connection (`closed`), or sent more than the exchange may take (`too-long`).
+ */
+export type StarttlsFailure = 'not-offered' | 'refused' | 'garbage' | 'closed' | 'too-long';
 
 /** Why an HTTP exchange (live OCSP query, AIA caIssuers fetch) produced no usable answer. */
 export type HttpFailureKind = 'dns' | 'refused' | 'reset' | 'timeout' | 'too-large' | 'too-many-redirects' | 'bad-redirect' | 'bad-scheme' | 'network';
@@ -201,6 +213,8 @@ export interface TlsFailure {
   readonly kind: TlsFailureKind;
   readonly message: string;
   readonly code: string | null;
+  /** Kind `starttls`: the protocol, why, and the server's greeting when one arrived. */
+  readonly starttls?: { readonly protocol: StarttlsProtocol; readonly reason: StarttlsFailure; readonly banner: string | null };
 }
 
 export interface AttemptEvidence {
@@ -264,6 +278,8 @@ export interface ProbeEvidence {
   readonly crlDisabled?: boolean;
   /** Server software named by the operator (--server); overrides detection. */
   readonly server?: ServerName | null;
+  /** The STARTTLS upgrade every handshake spoke first (issue #24); absent for TLS from the first byte. */
+  readonly starttls?: StarttlsProtocol;
 }
 
 /** The offline check of one OCSP response (`probe inspect`). */
@@ -462,6 +478,8 @@ export interface FindingArgs {
   readonly TLS_CONNECT_FAILED: { readonly message: string };
   readonly TLS_TIMEOUT: { readonly message: string };
   readonly TLS_HANDSHAKE_FAILED: { readonly message: string };
+  readonly STARTTLS_NOT_OFFERED: { readonly protocol: StarttlsProtocol; readonly message: string; readonly banner: string | null };
+  readonly STARTTLS_FAILED: { readonly protocol: StarttlsProtocol; readonly reason: StarttlsFailure; readonly message: string; readonly banner: string | null };
   readonly TLS_VERSION_UNSUPPORTED: { readonly tlsVersion: TlsVersion };
 }
 
@@ -547,8 +565,13 @@ export interface TargetReport {
   /** Where the issuer came from: --issuer, the served chain, --ca-file, or AIA caIssuers. */
   readonly issuerSource: 'given' | 'served' | 'ca-file' | 'aia' | null;
   readonly mustStaple: boolean;
-  /** The server software, from --server or the `Server` header of one `HEAD /`; null when unknown. */
-  readonly server: { readonly name: ServerName | null; readonly header: string | null; readonly source: 'flag' | 'header' | null };
+  /**
+   * The server software, from --server, the `Server` header of one `HEAD /`, or over STARTTLS the server's
+   * greeting (kept in `header`); null when unknown.
+   */
+  readonly server: { readonly name: ServerName | null; readonly header: string | null; readonly source: 'flag' | 'header' | 'banner' | null };
+  /** The STARTTLS upgrade every handshake spoke first; null for TLS from the first byte. */
+  readonly starttls: StarttlsProtocol | null;
   /** The live queries made for the certificates this target served (one per distinct certificate). */
   readonly live: readonly LiveReport[];
   /**

@@ -17,6 +17,13 @@ function failureCode(error: TlsFailure): 'TLS_RESOLVE_FAILED' | 'TLS_TIMEOUT' | 
   }
 }
 
+/** A STARTTLS upgrade that did not happen: not offered, or failed for a reason the message gives. */
+function starttlsProblem(failure: TlsFailure, starttls: NonNullable<TlsFailure['starttls']>, where: Location): PlacedProblem {
+  const { protocol, reason, banner } = starttls;
+  if (reason === 'not-offered') return placed({ code: 'STARTTLS_NOT_OFFERED', args: { protocol, message: failure.message, banner } }, where);
+  return placed({ code: 'STARTTLS_FAILED', args: { protocol, reason, message: failure.message, banner } }, where);
+}
+
 /** A target name that did not resolve, or resolved to nothing. */
 export function resolveProblems(evidence: Pick<ProbeEvidence, 'resolveError' | 'addresses'>, where: Location): PlacedProblem[] {
   if (evidence.resolveError) return [placed({ code: 'TLS_RESOLVE_FAILED', args: { message: evidence.resolveError.message } }, where)];
@@ -45,6 +52,7 @@ export function connectionProblems(address: AddressView): PlacedProblem[] {
     const where: Location = { ...address.where, tlsVersion };
     for (const failure of stats.failures) {
       if (anyOk && refusedOnly) problems.push(placed({ code: 'TLS_VERSION_UNSUPPORTED', args: { tlsVersion } }, where));
+      else if (failure.starttls) problems.push(starttlsProblem(failure, failure.starttls, where));
       else problems.push(placed({ code: failureCode(failure), args: { message: failure.message } }, where));
     }
   }

@@ -74,8 +74,11 @@ export type ScheduleAction =
 /** Handshakes of one version and address at a time. */
 export const AT_ONCE = 4;
 
-/** Failures that say the address is dead: retrying tells nothing, and the other version would fail alike. */
-export const UNREACHABLE: ReadonlySet<TlsFailureKind> = new Set(['dns', 'refused', 'unreachable', 'timeout']);
+/**
+ * Failures that say the address is dead: retrying tells nothing, and the other version would fail alike (a
+ * STARTTLS upgrade that failed fails before any TLS version is offered).
+ */
+export const UNREACHABLE: ReadonlySet<TlsFailureKind> = new Set(['dns', 'refused', 'unreachable', 'timeout', 'starttls']);
 
 interface Shake {
   readonly id: number;

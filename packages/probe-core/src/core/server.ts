@@ -13,15 +13,19 @@ export function serverFromHeader(header: string | null): ServerName | null {
 
 /**
  * The server software of a probed target: `--server` when given, else what the first `Server` header
- * recorded (an address's, then a handshake's) names.
+ * recorded (an address's, then a handshake's) names; over STARTTLS, where no HEAD is sent, the server's
+ * greeting (its banner, kept as `header`) instead.
  */
 export function serverOf(evidence: ProbeEvidence): TargetReport['server'] {
+  const outcomes = evidence.addresses.flatMap((a) => a.attempts).map((a) => a.outcome);
   const header =
-    [
-      ...evidence.addresses.map((a) => a.serverHeader ?? null),
-      ...evidence.addresses.flatMap((a) => a.attempts).map((a) => (a.outcome.ok ? (a.outcome.serverHeader ?? null) : null)),
-    ].find((h) => h !== null) ?? null;
-  if (evidence.server) return { name: evidence.server, header, source: 'flag' };
-  const detected = serverFromHeader(header);
-  return { name: detected, header, source: detected ? 'header' : null };
+    [...evidence.addresses.map((a) => a.serverHeader ?? null), ...outcomes.map((o) => (o.ok ? (o.serverHeader ?? null) : null))].find((h) => h !== null) ??
+    null;
+  // A failed upgrade still heard the greeting.
+  const banner =
+    header === null ? ([...outcomes.map((o) => (o.ok ? (o.banner ?? null) : (o.error.starttls?.banner ?? null)))].find((b) => b !== null) ?? null) : null;
+  const seen = header ?? banner;
+  if (evidence.server) return { name: evidence.server, header: seen, source: 'flag' };
+  const detected = serverFromHeader(seen);
+  return { name: detected, header: seen, source: detected ? (banner !== null ? 'banner' : 'header') : null };
 }

@@ -19,12 +19,14 @@ import type {
   LiveEvidence,
   Offer,
   ProbeEvidence,
+  StarttlsProtocol,
   Target,
   TlsVersion,
 } from '../types.js';
 import { type HttpOptions, httpExchange } from './http.js';
 import type { ProxyConfig } from './proxy.js';
 import { type Resolver, resolveTarget } from './resolve.js';
+import { STARTTLS_PORTS } from './starttls.js';
 import { handshake, type HandshakeOptions, trustContext } from './tls.js';
 
 /** How to gather evidence. Every field has a default. */
@@ -54,6 +56,12 @@ export interface CollectOptions {
   readonly keyTypes?: KeyTypes;
   /** Send one `HEAD /` per address after its first handshake, to learn the server software. Default true. */
   readonly httpHead?: boolean;
+  /**
+   * The plain-text upgrade to speak before every handshake (issue #24): a protocol; `auto` (the default), the
+   * protocol of a well-known port (25 and 587 smtp, 143 imap, …; `STARTTLS_PORTS`), else none; `none`, TLS
+   * from the first byte. Over STARTTLS no `HEAD /` is sent: the server's greeting is kept instead.
+   */
+  readonly starttls?: StarttlsProtocol | 'auto' | 'none';
   /** The server software, when the operator knows it (--server); skips nothing, overrides detection. */
   readonly server?: ServerName | null;
   /** Fetch each certificate's CRL (http and https distribution points). Default true. */
@@ -204,6 +212,13 @@ const handshakeEnd = (outcome: AttemptOutcome): HandshakeEnd =>
 type Connect = (version: TlsVersion, offer: Offer, extra: Partial<HandshakeOptions>) => Promise<AttemptOutcome>;
 
 /** A handshake with the address, on the run's trust context for its version and offer. */
+/** The upgrade the handshakes with `target` speak first, if any. */
+export function starttlsOf(target: Pick<Target, 'port'>, options: Pick<CollectOptions, 'starttls'>): StarttlsProtocol | null {
+  const choice = options.starttls ?? 'auto';
+  if (choice === 'none') return null;
+  return choice === 'auto' ? (STARTTLS_PORTS[target.port] ?? null) : choice;
+}
+
 function connectTo(target: Target, address: string, options: CollectOptions, extraCas: readonly Uint8Array[], signal: AbortSignal | undefined): Connect {
   return (version, offer, extra) =>
     handshake({
@@ -214,6 +229,7 @@ function connectTo(target: Target, address: string, options: CollectOptions, ext
       offer,
       timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
       trust: trustContext(version, extraCas, offer),
+      starttls: starttlsOf(target, options),
       ...(signal ? { signal } : {}),
       ...extra,
     });
@@ -495,6 +511,7 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
   const issuerFetches = perLeaf.flatMap((l) => l.issuerFetches);
   const crls = (await Promise.all(crlFetches.values())).flat();
 
+  const starttls = starttlsOf(target, options);
   return {
     kind: 'probe',
     target,
@@ -508,5 +525,6 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
     ...(crls.length > 0 ? { crls } : {}),
     ...(options.crl === false ? { crlDisabled: true } : {}),
     server: options.server ?? null,
+    ...(starttls ? { starttls } : {}),
   };
 }

@@ -1,7 +1,8 @@
-import { isIP } from 'node:net';
+import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { sha256Hex } from '../core/bytes.js';
 import type { AttemptOutcome, Offer, TlsFailure, TlsFailureKind, TlsVersion } from '../types.js';
+import { negotiateStarttls, StarttlsError, type StarttlsProtocol } from './starttls.js';
 
 export interface HandshakeOptions {
   readonly address: string;
@@ -33,6 +34,8 @@ export interface HandshakeOptions {
    * in the server's first flight, a round trip before the Finished messages.
    */
   readonly onStaple?: () => void;
+  /** Speak this protocol's STARTTLS upgrade before the handshake (issue #24); absent: TLS from the first byte. */
+  readonly starttls?: StarttlsProtocol | null;
 }
 
 const HEAD_WAIT_MS = 2000;
@@ -111,9 +114,28 @@ function readChain(s: tls.TLSSocket, trust: Trust | undefined): { peer: tls.Deta
   return { peer, chain };
 }
 
+/** What a completed handshake saw, read off the socket: protocol, cipher, chain, OpenSSL's verdict and the name check. */
+function completed(s: tls.TLSSocket, options: HandshakeOptions, staple: Uint8Array | null) {
+  const { peer, chain } = readChain(s, options.trust);
+  const authorizationError = s.authorized ? null : String(s.authorizationError ?? 'UNKNOWN');
+  let nameError: string | null = null;
+  if (options.servername !== null && net.isIP(options.servername) === 0 && peer?.raw) {
+    nameError = tls.checkServerIdentity(options.servername, peer)?.message ?? null;
+  }
+  return { ok: true as const, protocol: s.getProtocol() ?? 'unknown', cipher: s.getCipher()?.name ?? 'unknown', staple, chain, authorizationError, nameError };
+}
+
+/** A failed STARTTLS exchange as a handshake failure: its reason in `starttls`, the server's words in the message. */
+function starttlsFailure(error: unknown, protocol: StarttlsProtocol): TlsFailure {
+  if (!(error instanceof StarttlsError)) return classifyError(error);
+  return { kind: 'starttls', message: error.message, code: null, starttls: { protocol, reason: error.reason, banner: error.banner } };
+}
+
 /**
  * One full TLS handshake with status_request. The OCSPResponse listener is attached before the
- * handshake starts, and no session is offered, so the server cannot resume and skip stapling.
+ * handshake starts, and no session is offered, so the server cannot resume and skip stapling. With
+ * `starttls`, the protocol's plain-text upgrade runs first on a TCP connection, under the same deadline, and
+ * the handshake then runs over that connection; the greeting is kept as `banner` and no HEAD is sent.
  */
 export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
   const started = performance.now();
@@ -123,6 +145,7 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
     let settled = false;
     let connected = false;
     let socket: tls.TLSSocket | undefined;
+    let plain: net.Socket | undefined;
     const finish = (outcome: AttemptOutcome) => {
       if (settled) return;
       settled = true;
@@ -130,6 +153,7 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
       options.signal?.removeEventListener('abort', onAbort);
       options.cancel?.removeEventListener('abort', onCancel);
       socket?.destroy();
+      plain?.destroy();
       resolve(outcome);
     };
     const fail = (error: TlsFailure) => finish({ ok: false, error, durationMs: elapsed() });
@@ -154,74 +178,80 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
     if (options.cancel?.aborted) return onCancel();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     options.cancel?.addEventListener('abort', onCancel, { once: true });
+    // requestOCSP is documented for tls.connect but missing from @types/node's ConnectionOptions.
+    const connectOptions: tls.ConnectionOptions & { requestOCSP: boolean } = {
+      host: options.address,
+      port: options.port,
+      requestOCSP: true,
+      rejectUnauthorized: false,
+      minVersion: PROTOCOL[options.tlsVersion],
+      maxVersion: PROTOCOL[options.tlsVersion],
+      ...(options.trust ? { secureContext: options.trust.context } : offerOptions(options.tlsVersion, options.offer ?? 'default')),
+      // Node folds a name mismatch into authorizationError; the name is checked separately below.
+      checkServerIdentity: () => undefined,
+      ...(options.servername !== null && net.isIP(options.servername) === 0 ? { servername: options.servername } : {}),
+    };
+    const watch = (s: tls.TLSSocket, banner: string | null | undefined) => {
+      socket = s;
+      // When the chain verifies, Node's onConnectSecure calls this.getPeerCertificate(true) only to hand the
+      // result to checkServerIdentity, which ours ignores. Building that object of every field of every
+      // certificate costs ~1 ms, and the probe builds it once itself (through the prototype), so the instance
+      // gets a stub: one build per handshake instead of two. Should Node stop calling it, nothing changes but
+      // the speed.
+      s.getPeerCertificate = unusedPeerCertificate;
+      s.on('OCSPResponse', (response: Buffer | undefined) => {
+        if (response && response.length > 0) {
+          staple = new Uint8Array(response);
+          options.onStaple?.();
+        }
+      });
+      s.once('secureConnect', () => {
+        connected = true;
+        // The deadline is for connect and handshake. The HEAD has its own (min(2 s, the deadline)): a server that
+        // never answers it, as a non-HTTP TLS port does not, must not turn a completed handshake into a timeout.
+        clearTimeout(timer);
+        const result = { ...completed(s, options, staple), ...(banner !== undefined ? { banner } : {}) };
+        const durationMs = elapsed();
+        // A STARTTLS port does not speak HTTP: its greeting named the software instead.
+        const head = banner === undefined && (typeof options.httpHead === 'function' ? options.httpHead() : options.httpHead === true);
+        if (!head) return finish({ ...result, durationMs });
+        options.onHandshake?.({ ...result, durationMs });
+        // Timed separately: the handshake duration stays comparable with or without the HEAD.
+        const host = options.servername ?? options.address;
+        readServerHeader(s, host.includes(':') ? `[${host}]` : host, Math.min(HEAD_WAIT_MS, options.timeoutMs)).then((serverHeader) =>
+          finish({ ...result, serverHeader, durationMs }),
+        );
+      });
+      // After the handshake, errors and closes belong to the HEAD exchange, which ends on its own.
+      s.on('error', (error) => {
+        if (!connected) fail(classifyError(error));
+      });
+      s.once('close', () => {
+        if (!connected) fail({ kind: 'reset', message: 'the server closed the connection during the handshake', code: 'ECONNRESET' });
+      });
+    };
+    const protocol = options.starttls;
     try {
-      // requestOCSP is documented for tls.connect but missing from @types/node's ConnectionOptions.
-      const connectOptions: tls.ConnectionOptions & { requestOCSP: boolean } = {
-        host: options.address,
-        port: options.port,
-        requestOCSP: true,
-        rejectUnauthorized: false,
-        minVersion: PROTOCOL[options.tlsVersion],
-        maxVersion: PROTOCOL[options.tlsVersion],
-        ...(options.trust ? { secureContext: options.trust.context } : offerOptions(options.tlsVersion, options.offer ?? 'default')),
-        // Node folds a name mismatch into authorizationError; the name is checked separately below.
-        checkServerIdentity: () => undefined,
-        ...(options.servername !== null && isIP(options.servername) === 0 ? { servername: options.servername } : {}),
-      };
-      socket = tls.connect(connectOptions);
+      if (!protocol) return watch(tls.connect(connectOptions), undefined);
+      const tcp = net.connect({ host: options.address, port: options.port });
+      plain = tcp;
+      tcp.on('error', (error) => fail(classifyError(error)));
+      tcp.once('connect', () => {
+        negotiateStarttls(tcp, protocol, options.servername ?? options.address).then(
+          (result) => {
+            if (settled) return;
+            try {
+              watch(tls.connect({ ...connectOptions, socket: tcp }), result.banner);
+            } catch (error) {
+              fail(classifyError(error));
+            }
+          },
+          (error: unknown) => fail(starttlsFailure(error, protocol)),
+        );
+      });
     } catch (error) {
-      return fail(classifyError(error));
+      fail(classifyError(error));
     }
-    // When the chain verifies, Node's onConnectSecure calls this.getPeerCertificate(true) only to hand the
-    // result to checkServerIdentity, which ours ignores. Building that object of every field of every
-    // certificate costs ~1 ms, and the probe builds it once itself (below, through the prototype), so the
-    // instance gets a stub: one build per handshake instead of two. Should Node stop calling it, nothing
-    // changes but the speed.
-    socket.getPeerCertificate = unusedPeerCertificate;
-    socket.on('OCSPResponse', (response: Buffer | undefined) => {
-      if (response && response.length > 0) {
-        staple = new Uint8Array(response);
-        options.onStaple?.();
-      }
-    });
-    socket.once('secureConnect', () => {
-      connected = true;
-      // The deadline is for connect and handshake. The HEAD has its own (min(2 s, the deadline)): a server that
-      // never answers it, as a non-HTTP TLS port does not, must not turn a completed handshake into a timeout.
-      clearTimeout(timer);
-      const s = socket as tls.TLSSocket;
-      const { peer, chain } = readChain(s, options.trust);
-      const authorizationError = s.authorized ? null : String(s.authorizationError ?? 'UNKNOWN');
-      let nameError: string | null = null;
-      if (options.servername !== null && isIP(options.servername) === 0 && peer?.raw) {
-        nameError = tls.checkServerIdentity(options.servername, peer)?.message ?? null;
-      }
-      const result = {
-        ok: true as const,
-        protocol: s.getProtocol() ?? 'unknown',
-        cipher: s.getCipher()?.name ?? 'unknown',
-        staple,
-        chain,
-        authorizationError,
-        nameError,
-      };
-      const durationMs = elapsed();
-      const head = typeof options.httpHead === 'function' ? options.httpHead() : options.httpHead === true;
-      if (!head) return finish({ ...result, durationMs });
-      options.onHandshake?.({ ...result, durationMs });
-      // Timed separately: the handshake duration stays comparable with or without the HEAD.
-      const host = options.servername ?? options.address;
-      readServerHeader(s, host.includes(':') ? `[${host}]` : host, Math.min(HEAD_WAIT_MS, options.timeoutMs)).then((serverHeader) =>
-        finish({ ...result, serverHeader, durationMs }),
-      );
-    });
-    // After the handshake, errors and closes belong to the HEAD exchange, which ends on its own.
-    socket.on('error', (error) => {
-      if (!connected) fail(classifyError(error));
-    });
-    socket.once('close', () => {
-      if (!connected) fail({ kind: 'reset', message: 'the server closed the connection during the handshake', code: 'ECONNRESET' });
-    });
   });
 }
 

@@ -1,4 +1,4 @@
-import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import * as tls from 'node:tls';
 import type { Issued } from './pki.js';
 
@@ -31,6 +31,11 @@ export interface StaplingServerOptions extends ServedIdentity {
   readonly port?: number;
   readonly minVersion?: tls.SecureVersion;
   readonly maxVersion?: tls.SecureVersion;
+  /**
+   * Speak SMTP before TLS, as a mail server's submission port does: a greeting naming `banner`, EHLO
+   * answered with STARTTLS among the extensions (or without it when `offer` is false), then STARTTLS.
+   */
+  readonly smtp?: { readonly banner?: string; readonly offer?: boolean };
 }
 
 export interface StaplingServer {
@@ -95,11 +100,13 @@ export async function startStaplingServer(options: StaplingServerOptions): Promi
     );
   });
 
+  // With SMTP in front, a plain listener speaks it and hands each upgraded connection to the TLS server.
+  const listener = options.smtp ? smtpFront(server, options.smtp, sockets) : server;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
+    listener.once('error', reject);
+    listener.listen(options.port ?? 0, host, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  const port = (listener.address() as AddressInfo).port;
   return {
     host,
     port,
@@ -108,7 +115,7 @@ export async function startStaplingServer(options: StaplingServerOptions): Promi
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
-        server.close(() => resolve());
+        listener.close(() => resolve());
       }),
   };
 }
@@ -127,4 +134,30 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** A plain listener that speaks SMTP up to STARTTLS, then gives the connection to `tls`. */
+function smtpFront(secure: tls.Server, smtp: NonNullable<StaplingServerOptions['smtp']>, sockets: Set<Socket>): Server {
+  return createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    socket.write(`220 ${smtp.banner ?? 'mail.test ESMTP staple-probe testing kit'}\r\n`);
+    let buffer = '';
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString('latin1');
+      for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n')) {
+        const command = buffer.slice(0, end).trim().toUpperCase();
+        buffer = buffer.slice(end + 1);
+        if (command.startsWith('EHLO')) socket.write(`250-mail.test\r\n250-PIPELINING\r\n${smtp.offer === false ? '' : '250-STARTTLS\r\n'}250 HELP\r\n`);
+        else if (command === 'STARTTLS' && smtp.offer !== false) {
+          socket.off('data', onData);
+          socket.write('220 2.0.0 Ready to start TLS\r\n', () => secure.emit('connection', socket));
+          return;
+        } else if (command === 'QUIT') socket.end('221 bye\r\n');
+        else socket.write('502 5.5.2 command not recognised\r\n');
+      }
+    };
+    socket.on('data', onData);
+  });
 }

@@ -1,0 +1,49 @@
+/** `probe --starttls` (issue #24): the CLI over the testing kit's SMTP-fronted stapling server. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPki, makeStaple, type StaplingServer, startStaplingServer } from '@staple-probe/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli as run } from './run.js';
+
+let server: StaplingServer;
+let caFile: string;
+beforeAll(async () => {
+  const pki = await createPki();
+  server = await startStaplingServer({
+    cert: pki.leafRsa,
+    chain: [pki.intermediate],
+    staple: await makeStaple(pki, 'good', { now: new Date() }),
+    smtp: { banner: 'mx.test ESMTP Exim 4.96' },
+  });
+  caFile = join(mkdtempSync(join(tmpdir(), 'staple-probe-starttls-')), 'root.pem');
+  writeFileSync(caFile, pki.root.pem);
+});
+afterAll(() => server.close());
+
+const args = (...more: string[]) => [server.target, '--servername', 'localhost', '--ca-file', caFile, '--attempts', '1', '--no-live', '--no-crl', ...more];
+
+describe('probe --starttls', () => {
+  it('--starttls smtp: ok, the report names the upgrade and keeps the greeting', async () => {
+    const r = await run(args('--starttls', 'smtp', '--json'));
+    const json = JSON.parse(r.stdout);
+    expect([r.code, json.verdict, json.findings]).toEqual([0, 'ok', []]);
+    expect(json.targets[0].starttls).toBe('smtp');
+    expect(json.targets[0].server).toEqual({ name: null, header: 'mx.test ESMTP Exim 4.96', source: null });
+  });
+
+  it('the same port without --starttls (auto: not a well-known port) fails the handshake: unknown, exit 3', async () => {
+    const r = await run(args('--no-http', '--json'));
+    const json = JSON.parse(r.stdout);
+    expect([r.code, json.targets[0].starttls]).toEqual([3, null]);
+    expect(json.findings.map((f: { code: string }) => f.code)).toContain('TLS_HANDSHAKE_FAILED');
+  });
+
+  it('--starttls takes a known protocol, auto or none', async () => {
+    const r = await run(args('--starttls', 'smtps'));
+    expect([r.code, r.stderr]).toEqual([
+      3,
+      "probe: --starttls smtps: expected auto, none, smtp, imap, pop3, ftp, xmpp, ldap or postgres\nTry 'probe --help'.\n",
+    ]);
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * STARTTLS end to end (issue #24): the testing kit's stapling server behind an SMTP front, probed with
+ * `starttls: 'smtp'`: every handshake speaks SMTP first, then the same TLS 1.2 and 1.3 handshakes as on an
+ * HTTPS port. A server that does not offer STARTTLS, and an SMTP port probed as implicit TLS.
+ */
+import { collect, parseTarget, probe } from '@staple-probe/core';
+import { createPki, makeStaple, type StaplingServer, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { starttlsOf } from '../../packages/probe-core/src/shell/collect.js';
+import { argsOf, codes } from '../helpers.js';
+
+let pki: TestPki;
+const servers: StaplingServer[] = [];
+let fast: { attempts: number; retryDelayMs: number; timeoutMs: number; extraCerts: Uint8Array[]; live: false; crl: false; keyTypes: 'default' };
+
+beforeAll(async () => {
+  pki = await createPki();
+  fast = { attempts: 2, retryDelayMs: 20, timeoutMs: 5000, extraCerts: [pki.root.der], live: false, crl: false, keyTypes: 'default' };
+});
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+});
+
+async function smtpServer(staple: Uint8Array | null, offer = true): Promise<StaplingServer> {
+  const server = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple, smtp: { banner: 'mx.test ESMTP Exim 4.96', offer } });
+  servers.push(server);
+  return server;
+}
+
+describe('STARTTLS', () => {
+  it('smtp: every attempt of both versions speaks SMTP first and gets the staple; the greeting is kept', async () => {
+    const server = await smtpServer(await makeStaple(pki, 'good', { now: new Date() }));
+    const target = parseTarget(server.target, { servername: 'localhost' });
+    const evidence = await collect(target, { ...fast, starttls: 'smtp' });
+    expect(evidence.starttls).toBe('smtp');
+    const attempts = evidence.addresses.flatMap((a) => a.attempts);
+    expect(attempts.map((a) => `${a.tlsVersion}:${a.outcome.ok && a.outcome.staple !== null}`).sort()).toEqual([
+      '1.2:true',
+      '1.2:true',
+      '1.3:true',
+      '1.3:true',
+    ]);
+    for (const a of attempts) expect(a.outcome.ok && a.outcome.banner).toBe('mx.test ESMTP Exim 4.96');
+    // No HEAD / on a mail port.
+    expect(evidence.addresses.every((a) => a.serverHeader === undefined)).toBe(true);
+    const report = await probe(server.target, { ...fast, starttls: 'smtp', servername: 'localhost' });
+    expect([report.verdict, codes(report)]).toEqual(['ok', []]);
+  });
+
+  it('an expired staple over STARTTLS is judged as on an HTTPS port', async () => {
+    const server = await smtpServer(await makeStaple(pki, 'expired', { now: new Date() }));
+    const report = await probe(server.target, { ...fast, starttls: 'smtp', servername: 'localhost' });
+    expect([report.verdict, codes(report)]).toEqual(['critical', ['STAPLE_EXPIRED']]);
+  });
+
+  it('a server without STARTTLS in its EHLO reply: STARTTLS_NOT_OFFERED with its greeting, one attempt only', async () => {
+    const server = await smtpServer(await makeStaple(pki, 'good', { now: new Date() }), false);
+    const report = await probe(server.target, { ...fast, starttls: 'smtp', servername: 'localhost' });
+    expect([report.verdict, codes(report)]).toEqual(['unknown', ['STARTTLS_NOT_OFFERED']]);
+    expect(
+      argsOf(
+        report.findings.find((f) => f.code === 'STARTTLS_NOT_OFFERED'),
+        'STARTTLS_NOT_OFFERED',
+      ),
+    ).toEqual({
+      protocol: 'smtp',
+      message: 'smtp: the server does not offer STARTTLS (not in its EHLO reply)',
+      banner: 'mx.test ESMTP Exim 4.96',
+    });
+    // The failure says the address cannot be probed: the schedule starts nothing more.
+    expect(report.targets[0]?.addresses[0]?.attempts).toHaveLength(1);
+  });
+
+  it('an SMTP port probed as implicit TLS (starttls none) fails the handshake, as the issue saw with Exim', async () => {
+    const server = await smtpServer(await makeStaple(pki, 'good', { now: new Date() }));
+    const report = await probe(server.target, { ...fast, starttls: 'none', servername: 'localhost', httpHead: false });
+    expect(report.verdict).toBe('unknown');
+    expect(codes(report)).toEqual(expect.arrayContaining(['TLS_HANDSHAKE_FAILED']));
+  });
+
+  it('auto: the protocol of a well-known port, none elsewhere; an explicit choice wins', () => {
+    expect([25, 587, 143, 110, 21, 5222, 389, 5432, 443, 465, 8443].map((port) => starttlsOf({ port }, {}))).toEqual([
+      'smtp',
+      'smtp',
+      'imap',
+      'pop3',
+      'ftp',
+      'xmpp',
+      'ldap',
+      'postgres',
+      null,
+      null,
+      null,
+    ]);
+    expect(starttlsOf({ port: 25 }, { starttls: 'none' })).toBeNull();
+    expect(starttlsOf({ port: 443 }, { starttls: 'imap' })).toBe('imap');
+  });
+});
