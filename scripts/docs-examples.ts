@@ -130,7 +130,11 @@ export const EXAMPLES: Readonly<Record<string, Example>> = {
   'headline-two-certificates': {
     run: async (kit) => {
       const table = (await probe(local(kit, kit.dual, '--attempts', '1'))).stdout;
-      const headline = table.split('\n').find((l) => l.includes('RSA certificate 1001') && l.includes('ECDSA certificate 1002'));
+      // The headline comes first, wrapped at the table's width: its lines up to the "staple-probe …" line.
+      const lines = table.split('\n');
+      const end = lines.findIndex((l) => l.startsWith('staple-probe '));
+      const joined = lines.slice(0, Math.max(0, end)).map((l) => l.trim()).join(' ');
+      const headline = joined.includes('RSA certificate 1001') && joined.includes('ECDSA certificate 1002') ? joined : undefined;
       if (!headline) throw new Error(`no headline naming both certificates in:\n${table}`);
       // The Nagios line, cut after its first perfdata: the README shows its summary.
       const nagios = (await nagiosLine(kit, kit.dual, '--attempts', '1')).replace(/ \| (\S+) .*$/s, ' | $1 …\n');
