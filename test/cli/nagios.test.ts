@@ -177,7 +177,7 @@ describe('renderNagios', () => {
     const good = await runCli(args('good'));
     expect([good.code, good.stderr]).toEqual([0, '']);
     expect(good.stdout).toMatch(
-      /^OCSP STAPLING OK - staple good, 6\.9d until nextUpdate \| staple_remaining=601200s;172800:;0:;; staple_age=3600s;;;0; findings=0;;;0;\n$/,
+      /^OCSP STAPLING OK - staple good, 6\.9d until nextUpdate \| staple_remaining=601200s;151200:;0:;; staple_age=3600s;;;0; findings=0;;;0;\n$/,
     );
     const expired = await runCli(args('expired', '-w', '3', '-c', '1'));
     expect(expired.code).toBe(2);
