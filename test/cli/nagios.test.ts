@@ -182,7 +182,7 @@ describe('renderNagios', () => {
     const expired = await runCli(args('expired', '-w', '3', '-c', '1'));
     expect(expired.code).toBe(2);
     expect(expired.stdout).toBe(
-      'OCSP STAPLING CRITICAL - the staple expired 3.0d ago (nextUpdate 2026-01-12T12:00:00.000Z) | staple_remaining=-259200s;259200:;86400:;; staple_age=864000s;;;0; findings=1;;;0;\n',
+      'OCSP STAPLING CRITICAL - the staple expired 3.0d ago (nextUpdate 2026-01-12T12:00:00.000Z) | staple_remaining=-259200s;151200:;86400:;; staple_age=864000s;;;0; findings=1;;;0;\n',
     );
     const expiring = await runCli(args('expiring'));
     expect([expiring.code, expiring.stdout.slice(0, 22)]).toEqual([1, 'OCSP STAPLING WARNING ']);
