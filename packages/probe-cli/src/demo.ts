@@ -90,7 +90,8 @@ export async function runDemo(args: readonly string[], io: Io): Promise<number> 
     style: { head: color ? ['bold'] : [], border: [] },
   });
   summary.push(...rows);
-  io.stdout(`\n=== Summary: ${responder.requests()} request(s) reached the local OCSP responder ===\n${summary.toString()}\n`);
+  const requests = responder.requests();
+  io.stdout(`\n=== Summary: ${requests} ${requests === 1 ? 'request' : 'requests'} reached the local OCSP responder ===\n${summary.toString()}\n`);
   io.stdout(allAsExpected ? 'Every case got its expected verdict.\n' : 'Some cases did NOT get their expected verdict.\n');
   return allAsExpected ? 0 : 1;
 }
