@@ -237,6 +237,8 @@ describe('one screen (issue #23): real servers of the testing kit, the CLI at 10
     ['wrong certificate', () => probeServer('wrong-cert', ['--ca-file', caFile]), 30, /^OCSP stapling CRITICAL: no SingleResponse matches/],
     ['missing intermediate', () => probeServer('good', ['--ca-file', caFile], []), 30, /^certificate chain WARNING · OCSP stapling OK$/],
     ['untrusted chain', () => probeServer('good'), 30, /^certificate chain CRITICAL · OCSP stapling OK$/],
+    // Both critical: still two subjects, so that an untrusted chain is never read as a stapling failure.
+    ['untrusted chain and an expired staple', () => probeServer('expired', ['--no-live']), 30, /^certificate chain CRITICAL · OCSP stapling CRITICAL$/],
     ['unreachable', async () => runCli([`127.0.0.1:${await freePort()}`]), 30, /^OCSP stapling UNKNOWN: connection failed: connect ECONNREFUSED/],
   ];
   for (const [name, run, most, first] of cases) {

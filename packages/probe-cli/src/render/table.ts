@@ -39,19 +39,22 @@ export function subjectOf(code: FindingCode): string {
 }
 
 /**
- * The two verdicts of a report whose certificate (or connection, or CRL) findings and stapling findings
- * disagree: each subject with its verdict and its worst finding; null when they agree, for a CRL file, and for
- * a report of several targets (whose summary is about targets).
+ * The two verdicts of a report with certificate (or connection, or CRL) problems: each subject with its
+ * verdict and its worst finding, also when both are critical (so that an untrusted chain is never read as a
+ * stapling failure); null without such problems, when stapling has nothing of its own to say beside them (a
+ * refused connection), for a CRL file, and for a report of several targets (whose summary is about targets).
  */
 export function twoVerdicts(report: Report): {
   readonly other: { readonly subject: string; readonly verdict: Verdict; readonly findings: readonly Finding[] };
   readonly stapling: { readonly subject: string; readonly verdict: Verdict; readonly findings: readonly Finding[]; readonly notApplicable: boolean };
 } | null {
-  if (report.verdict === report.staplingVerdict || report.targets.length > 1 || subjectOfReport(report) === 'CRL') return null;
+  if (report.targets.length > 1 || subjectOfReport(report) === 'CRL') return null;
   const rest = report.findings.filter((f) => !isStapling(f.code) && f.severity !== 'info');
   const stapling = report.findings.filter((f) => isStapling(f.code) && f.severity !== 'info');
   const worst = rest.find((f) => f.severity === report.verdict) ?? rest[0];
-  if (!worst) return null;
+  // Two subjects only where each has its own say: a failed connection leaves stapling unknown with nothing of
+  // its own, and one message says it all.
+  if (!worst || (report.verdict === report.staplingVerdict && stapling.length === 0)) return null;
   return {
     other: { subject: subjectOf(worst.code), verdict: verdictOf(rest), findings: rest },
     stapling: {
