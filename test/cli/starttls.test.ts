@@ -32,6 +32,13 @@ describe('probe --starttls', () => {
     expect(json.targets[0].server).toEqual({ name: null, header: 'mx.test ESMTP Exim 4.96', source: null });
   });
 
+  it('the table names the upgrade and the greeting', async () => {
+    const r = await run(args('--starttls', 'smtp'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^staple-probe ${server.target} \\(SNI localhost\\) over SMTP STARTTLS · judged at `, 'm'));
+    expect(r.stdout).toMatch(/│ server +│ not recognised \(SMTP greeting: mx\.test ESMTP Exim 4\.96\)/);
+  });
+
   it('the same port without --starttls (auto: not a well-known port) fails the handshake: unknown, exit 3', async () => {
     const r = await run(args('--no-http', '--json'));
     const json = JSON.parse(r.stdout);

@@ -195,7 +195,8 @@ function targetRows(report: Report, t: TargetView): [string, string][] {
   if (t.issuerSource) rows.push(['issuer', `${t.issuer?.subject ?? '?'} (from ${ISSUER_SOURCE[t.issuerSource]})`]);
   else if (t.leaf) rows.push(['issuer', 'not found']);
   if (t.server.name || t.server.header) {
-    const how = t.server.source === 'flag' ? 'from --server' : `Server: ${t.server.header}`;
+    const how =
+      t.server.source === 'flag' ? 'from --server' : t.starttls ? `${t.starttls.toUpperCase()} greeting: ${t.server.header}` : `Server: ${t.server.header}`;
     rows.push(['server', `${t.server.name ? SERVER_LABEL[t.server.name] : 'not recognised'} (${how})`]);
   }
   for (const c of t.certificates)
@@ -248,7 +249,8 @@ function compactSections(report: Report, options: TableOptions): string[] {
 /** Where and when: "staple-probe 127.0.0.1:8443 (no SNI) · judged at …". */
 function contextLine(report: Report): string {
   const sni = (t: TargetView) =>
-    t.target.servername === null ? ' (no SNI)' : t.target.input.startsWith(t.target.servername) ? '' : ` (SNI ${t.target.servername})`;
+    (t.target.servername === null ? ' (no SNI)' : t.target.input.startsWith(t.target.servername) ? '' : ` (SNI ${t.target.servername})`) +
+    (t.starttls ? ` over ${t.starttls.toUpperCase()} STARTTLS` : '');
   const about = report.kind === 'inspect' ? 'inspect' : report.targets.map((t) => `${t.target.input}${sni(t)}`).join(', ');
   return `staple-probe ${about} · judged at ${report.at}`;
 }

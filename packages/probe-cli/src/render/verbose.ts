@@ -168,7 +168,8 @@ function renderHandshakes(report: Report, options: TableOptions): string {
     if (several) out.push(certificateRows(report, t, options));
     else if (t.leaf) out.push(`Certificate: ${t.leaf.subject} · serial ${t.leaf.serial} · issuer ${t.leaf.issuer}${t.mustStaple ? ' · must-staple' : ''}`);
     if (t.server.name || t.server.header) {
-      const how = t.server.source === 'flag' ? 'from --server' : `Server: ${t.server.header}`;
+      const how =
+        t.server.source === 'flag' ? 'from --server' : t.starttls ? `${t.starttls.toUpperCase()} greeting: ${t.server.header}` : `Server: ${t.server.header}`;
       out.push(`Server software: ${t.server.name ? SERVER_LABEL[t.server.name] : 'not recognised'} (${how})`);
     }
     if (t.issuerSource)
