@@ -133,7 +133,10 @@ export const EXAMPLES: Readonly<Record<string, Example>> = {
       // The headline comes first, wrapped at the table's width: its lines up to the "staple-probe …" line.
       const lines = table.split('\n');
       const end = lines.findIndex((l) => l.startsWith('staple-probe '));
-      const joined = lines.slice(0, Math.max(0, end)).map((l) => l.trim()).join(' ');
+      const joined = lines
+        .slice(0, Math.max(0, end))
+        .map((l) => l.trim())
+        .join(' ');
       const headline = joined.includes('RSA certificate 1001') && joined.includes('ECDSA certificate 1002') ? joined : undefined;
       if (!headline) throw new Error(`no headline naming both certificates in:\n${table}`);
       // The Nagios line, cut after its first perfdata: the README shows its summary.
