@@ -35,6 +35,7 @@ export function moduleOf(over: Partial<Module> = {}): Module {
     warnRemainingSeconds: DEFAULTS.warnRemainingSeconds,
     critRemainingSeconds: DEFAULTS.critRemainingSeconds,
     scope: 'all',
+    starttls: 'auto',
     ...over,
   };
 }

@@ -177,6 +177,33 @@ describe('GET /probe', () => {
     }
   });
 
+  it('module starttls: smtp speaks SMTP before every handshake (issue #24); the default module fails the handshake on that port', async () => {
+    const mail = await startStaplingServer({
+      cert: pki.leafRsa,
+      chain: [pki.intermediate],
+      staple: await makeStaple(pki, 'good', { now: new Date() }),
+      smtp: { banner: 'mx.test ESMTP Exim 4.96' },
+    });
+    const exporter = await startExporter({
+      listen: '127.0.0.1:0',
+      modules: { default: module, smtp: { ...module, starttls: 'smtp', live: false, crl: false } },
+      allow: [],
+      concurrency: 4,
+      extraCerts: [pki.root.der],
+    });
+    try {
+      const smtp = await (await get(`/probe?target=${mail.target}&module=smtp`, {}, exporter.url)).text();
+      expect(series(smtp, 'probe_success')).toEqual(['probe_success 1']);
+      expect(series(smtp, 'staple_probe_stapling_verdict')).toEqual(['staple_probe_stapling_verdict 0']);
+      const plain = await (await get(`/probe?target=${mail.target}`, {}, exporter.url)).text();
+      expect(series(plain, 'probe_success')).toEqual(['probe_success 0']);
+      expect(plain).toContain('staple_probe_finding{code="TLS_HANDSHAKE_FAILED"');
+    } finally {
+      await exporter.close();
+      await mail.close();
+    }
+  });
+
   it('live answers are cached across scrapes until their nextUpdate: three scrapes, one query', async () => {
     await get(`/probe?target=${stapler.target}`);
     const before = responder.requests();
@@ -648,7 +675,7 @@ describe('probe serve: usage errors say what is wrong', () => {
       expect((await runCli(['serve', '--config', join(dir, 'bad.yaml')])).stderr).toMatch(/^probe: .*bad\.yaml: not valid YAML: .*at line \d+, column \d+\n/);
       writeFileSync(join(dir, 'key.yaml'), 'modules:\n  quick:\n    atempts: 1\n');
       expect((await runCli(['serve', '--config', join(dir, 'key.yaml')])).stderr).toMatch(
-        /key\.yaml: modules\.quick: unknown key "atempts" \(a module takes tls, .* or scope\)\n/,
+        /key\.yaml: modules\.quick: unknown key "atempts" \(a module takes tls, .* or starttls\)\n/,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

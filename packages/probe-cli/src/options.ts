@@ -108,7 +108,7 @@ export const OPTIONS = {
     choices: ['auto', 'none', 'smtp', 'imap', 'pop3', 'ftp', 'xmpp', 'ldap', 'postgres'],
     ignoreCase: true,
     default: 'auto',
-    commands: ['probe'],
+    commands: ['probe', 'serve'],
     help: 'STARTTLS before every handshake (default: {default}, by the port: 25 and 587\nsmtp, 143 imap, 110 pop3, 21 ftp, 5222 xmpp, 389 ldap, 5432 postgres): a\nprotocol, or none for TLS from the first byte',
   },
   'no-http': {

@@ -79,6 +79,7 @@ export async function runServe(args: readonly string[], io: Io, stop?: Promise<v
     warnRemainingSeconds: values['warn-remaining'],
     critRemainingSeconds: values['crit-remaining'],
     scope: values.scope,
+    starttls: values.starttls,
   };
   const configPath = values.config;
   const load = () => (configPath !== undefined ? loadConfig(io, configPath, defaults, values.allow) : { modules: { default: defaults }, allow: values.allow });

@@ -9,7 +9,20 @@ export interface ExporterConfig {
   readonly allow: string[];
 }
 
-const MODULE_KEYS = new Set(['tls', 'key_types', 'attempts', 'timeout', 'retry_delay', 'live', 'crl', 'http', 'warn_remaining', 'crit_remaining', 'scope']);
+const MODULE_KEYS = new Set([
+  'tls',
+  'key_types',
+  'attempts',
+  'timeout',
+  'retry_delay',
+  'live',
+  'crl',
+  'http',
+  'warn_remaining',
+  'crit_remaining',
+  'scope',
+  'starttls',
+]);
 
 function tlsOf(value: unknown, where: string): Module['tlsVersions'] {
   const choice = OPTIONS.tls.choices.find((c) => c === String(value));
@@ -26,6 +39,12 @@ function keyTypesOf(value: unknown, where: string): Module['keyTypes'] {
 function scopeOf(value: unknown, where: string): Module['scope'] {
   const choice = SCOPES.find((c) => c === value);
   if (choice === undefined) throw new UsageError(`${where}: scope must be ${orList(SCOPES)}`);
+  return choice;
+}
+
+function starttlsOf(value: unknown, where: string): Module['starttls'] {
+  const choice = OPTIONS.starttls.choices.find((c) => c === String(value).toLowerCase());
+  if (choice === undefined) throw new UsageError(`${where}: starttls must be ${orList(OPTIONS.starttls.choices)}`);
   return choice;
 }
 
@@ -64,6 +83,7 @@ export function moduleFrom(fields: Record<string, unknown>, defaults: Module, wh
     warnRemainingSeconds: fields.warn_remaining !== undefined ? seconds(fields.warn_remaining, `${where}: warn_remaining`) : defaults.warnRemainingSeconds,
     critRemainingSeconds: fields.crit_remaining !== undefined ? seconds(fields.crit_remaining, `${where}: crit_remaining`) : defaults.critRemainingSeconds,
     scope: fields.scope !== undefined ? scopeOf(fields.scope, where) : defaults.scope,
+    starttls: fields.starttls !== undefined ? starttlsOf(fields.starttls, where) : defaults.starttls,
   };
 }
 
@@ -82,6 +102,7 @@ export function moduleYaml(module: Module): string {
     `warn_remaining: ${formatDuration(module.warnRemainingSeconds)}`,
     `crit_remaining: ${formatDuration(module.critRemainingSeconds)}`,
     `scope: ${module.scope}`,
+    `starttls: ${module.starttls}`,
   ].join('\n');
 }
 

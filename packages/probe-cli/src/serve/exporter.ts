@@ -15,6 +15,7 @@ import {
   SignatureVerifier,
   TargetError,
   type TlsVersion,
+  type StarttlsProtocol,
 } from '@staple-probe/core';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { type Scope, scopedVerdict } from '../scope.js';
@@ -40,6 +41,8 @@ export interface Module {
   readonly critRemainingSeconds: number;
   /** What `staple_probe_verdict` follows: every finding, or the stapling verdict alone. */
   readonly scope: Scope;
+  /** The STARTTLS upgrade to speak first (issue #24): a protocol, `auto` (by the well-known port) or `none`. */
+  readonly starttls: StarttlsProtocol | 'auto' | 'none';
 }
 
 /** What a reload replaces: the modules and the allow-list. */
@@ -287,6 +290,7 @@ async function runProbe(state: State, target: ReturnType<typeof parseTarget>, mo
     ...options.collect,
     tlsVersions: module.tlsVersions,
     keyTypes: module.keyTypes,
+    starttls: module.starttls,
     attempts: module.attempts,
     timeoutMs,
     retryDelayMs: module.retryDelayMs,
