@@ -22,7 +22,7 @@ export { SignatureVerifier } from './core/signature.js';
 export type { Resolver, ResolvedAddress } from './shell/resolve.js';
 export { STARTTLS_PORTS, STARTTLS_PROTOCOLS, type StarttlsFailure, type StarttlsProtocol } from './shell/starttls.js';
 /** Judge evidence at an explicit instant; pure. */
-export { assess, verdictOf, staplingVerdictOf, mergeReports, type AssessOptions } from './core/assess.js';
+export { assess, verdictOf, staplingVerdictOf, isStaplingCode, mergeReports, type AssessOptions } from './core/assess.js';
 /** Decode an OCSPResponse without judging it. */
 export { DecodeError } from './core/decode.js';
 export { decodeOcspResponse } from './core/decoded-response.js';

@@ -3,7 +3,7 @@
  * detected server, one frame of key/value rows (handshakes per address, certificate, issuer, server, live
  * answer, staples), and the headline again. `--verbose` keeps every detail (`verbose.ts`).
  */
-import { type Finding, type FindingCode, type Report, renderMessage, type Verdict, verdictOf } from '@staple-probe/core';
+import { type Finding, type FindingCode, isStaplingCode, type Report, renderMessage, type Verdict, verdictOf } from '@staple-probe/core';
 import { certificateStates, crlOkClause, titleClause } from './certificates.js';
 import { fixesFor, shortFix, wantsServer } from './fixes.js';
 import {
@@ -24,13 +24,6 @@ import { type AttemptView, OFFER_LABEL, runs, shortNames, type TargetView, verbo
 export type { TableOptions } from './text.js';
 export { formatWhere } from './verbose.js';
 
-const STAPLING_PREFIXES = ['STAPLE_', 'SIGNER_', 'LIVE_', 'COMPARE_'];
-
-/** Whether a finding counts in the stapling verdict (core's `staplingVerdictOf` reads the same prefixes). */
-export function isStapling(code: FindingCode): boolean {
-  return STAPLING_PREFIXES.some((p) => code.startsWith(p));
-}
-
 /** What a finding outside the stapling verdict is about, as the headline names it. */
 export function subjectOf(code: FindingCode): string {
   if (code.startsWith('TLS_')) return 'connection';
@@ -49,8 +42,8 @@ export function twoVerdicts(report: Report): {
   readonly stapling: { readonly subject: string; readonly verdict: Verdict; readonly findings: readonly Finding[]; readonly notApplicable: boolean };
 } | null {
   if (report.targets.length > 1 || subjectOfReport(report) === 'CRL') return null;
-  const rest = report.findings.filter((f) => !isStapling(f.code) && f.severity !== 'info');
-  const stapling = report.findings.filter((f) => isStapling(f.code) && f.severity !== 'info');
+  const rest = report.findings.filter((f) => !isStaplingCode(f.code) && f.severity !== 'info');
+  const stapling = report.findings.filter((f) => isStaplingCode(f.code) && f.severity !== 'info');
   const worst = rest.find((f) => f.severity === report.verdict) ?? rest[0];
   // Two subjects only where each has its own say: a failed connection leaves stapling unknown with nothing of
   // its own, and one message says it all.

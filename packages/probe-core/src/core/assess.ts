@@ -52,9 +52,14 @@ export function verdictOf(findings: readonly { readonly severity: Severity }[]):
 
 const STAPLING_PREFIXES = ['STAPLE_', 'SIGNER_', 'LIVE_', 'COMPARE_'];
 
+/** Whether a finding code counts in the stapling verdict (`STAPLE_`, `SIGNER_`, `LIVE_`, `COMPARE_`). */
+export function isStaplingCode(code: FindingCode): boolean {
+  return STAPLING_PREFIXES.some((p) => code.startsWith(p));
+}
+
 /** The verdict over the stapling findings only, so that certificate and connection problems never hide it. */
 export function staplingVerdictOf(findings: readonly Finding[]): Verdict {
-  return verdictOf(findings.filter((f) => STAPLING_PREFIXES.some((p) => f.code.startsWith(p))));
+  return verdictOf(findings.filter((f) => isStaplingCode(f.code)));
 }
 
 /** The worse of verdicts, in the verdict order (critical > unknown > warn > ok); ok for none. */
