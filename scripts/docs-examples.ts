@@ -19,11 +19,24 @@
  */
 import type { webcrypto } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createPki, importKeys, type KeyKind, makeStaple, startStaplingServer, type StaplingServer, type TestPki } from '@staple-probe/core/testing';
-import { main } from '../packages/probe-cli/src/cli.js';
+import {
+  createPki,
+  freePort,
+  importKeys,
+  type KeyKind,
+  makeStaple,
+  type Responder,
+  startResponder,
+  startStaplingServer,
+  type StaplingServer,
+  type TestPki,
+} from '@staple-probe/core/testing';
+import { type Io, main } from '../packages/probe-cli/src/cli.js';
+import { runServe } from '../packages/probe-cli/src/serve/command.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** The pages that may hold marked blocks. */
@@ -43,6 +56,10 @@ interface Kit {
   readonly bare: StaplingServer;
   /** An RSA leaf stapling a response for another certificate, beside an ECDSA leaf with a good staple. */
   readonly dual: StaplingServer;
+  /** Where the exporter examples' files are written. */
+  readonly dir: string;
+  /** One `probe serve` session shared by the exporter examples, run on first use. */
+  readonly exporter: () => Promise<ExporterSession>;
 }
 
 interface Example {
@@ -89,12 +106,149 @@ const local = (kit: Kit, server: StaplingServer | string, ...more: string[]) => 
   ...more,
 ];
 
+/** `probe ARGS` that fails with a usage error: the command and its stderr, as a terminal shows them. */
+async function usageError(args: readonly string[]): Promise<string> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    env: {},
+    stdoutIsTty: false,
+    stderrIsTty: false,
+    columns: 100,
+    readFile: (p) => new Uint8Array(readFileSync(p.startsWith('/') ? p : join(ROOT, p))),
+  });
+  if (code !== 3 || stdout !== '') throw new Error(`probe ${args.join(' ')}: exit ${code}, stdout ${stdout}: not a usage error`);
+  return `$ probe ${args.join(' ')}\n${stderr}`;
+}
+
 /** The Nagios status line of one local run. */
 async function nagiosLine(kit: Kit, server: StaplingServer | string, ...more: string[]): Promise<string> {
   return (await probe(local(kit, server, '--format', 'nagios', ...more))).stdout;
 }
 
 const TIME = /time=\d+(\.\d+)?s/g;
+
+/** What one `probe serve` session showed: its log, and the answers the examples quote. */
+interface ExporterSession {
+  /** The exporter's stderr, from the startup line to the stop line. */
+  readonly log: string;
+  /** `/probe` for a healthy server with an RSA and an ECDSA certificate, each with a good staple. */
+  readonly metrics: string;
+  /** `/probe?…&debug=true` for a server stapling an expired response. */
+  readonly debug: string;
+}
+
+/**
+ * `probe serve` in this process on a free loopback port, as the command line starts it, until `during` is
+ * done; returns what `during` returned and the log lines written meanwhile.
+ */
+async function serving<T>(args: readonly string[], io: Partial<Io>, during: (base: string) => Promise<T>): Promise<{ result: T; log: string }> {
+  let log = '';
+  let listening: (url: string) => void = () => {};
+  const started = new Promise<string>((resolve) => (listening = resolve));
+  let stop: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const done = runServe(
+    ['--listen', '127.0.0.1:0', ...args],
+    {
+      stdout: () => {},
+      stderr: (t) => {
+        log += t;
+        const url = / msg=listening url=(\S+)/.exec(t)?.[1];
+        if (url) listening(url);
+      },
+      env: {},
+      stdoutIsTty: false,
+      stderrIsTty: false,
+      columns: 100,
+      readFile: (p) => new Uint8Array(readFileSync(p)),
+      ...io,
+    },
+    stopped,
+  );
+  const base = await Promise.race([started, done.then((code) => Promise.reject(new Error(`probe serve exited with ${code}: ${log}`)))]);
+  let result: T;
+  try {
+    result = await during(base);
+  } finally {
+    stop();
+    await done;
+  }
+  return { result, log };
+}
+
+/** One HTTP request to the exporter, on a connection of its own that closes after it, so the exporter stops at once. */
+function get(url: string, method = 'GET'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve(body));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The exporter examples' session: a responder answering for the leaves, a healthy and an expired server. */
+async function exporterSession(kit: Kit): Promise<ExporterSession> {
+  const port = await freePort();
+  // The fixture keys again, with the leaves' OCSP URL on this run's responder, so the live query is answered.
+  const pki = await fixturePki(`http://127.0.0.1:${port}/ocsp`);
+  const rootPem = join(kit.dir, 'exporter-root.pem');
+  writeFileSync(rootPem, pki.root.pem);
+  const good = { status: 'good' } as const;
+  const responder: Responder = await startResponder({ issuer: pki.intermediate, port, statuses: new Map([['1001', good]]) });
+  const chain = [pki.intermediate];
+  const now = { now: new Date() };
+  const healthy = await startStaplingServer({ cert: pki.leafRsa, chain, staple: await makeStaple(pki, 'good', now) });
+  const expired = await startStaplingServer({ cert: pki.leafRsa, chain, staple: await makeStaple(pki, 'expired', now) });
+  try {
+    const { result, log } = await serving(['--ca-file', rootPem], {}, async (base) => {
+      const metrics = await get(`${base}/probe?target=${healthy.target}`);
+      // debug=true: the probe's log lines, findings, report and metrics (the / page's log links leave the log lines out).
+      return { metrics, debug: await get(`${base}/probe?target=${expired.target}&debug=true`) };
+    });
+    return { log, ...result };
+  } finally {
+    await Promise.all([healthy.close(), expired.close(), responder.close()]);
+  }
+}
+
+/** The debug output, cut to what docs/monitoring.md shows: the report's first fields, three metrics. */
+function debugExcerpt(debug: string): string {
+  const sections = debug.trimEnd().split(/\n\n(?=Logs for|Findings:|Report \(|Metrics that|Module configuration)/);
+  return sections
+    .map((section) => {
+      const [heading = '', ...lines] = section.split('\n');
+      if (heading.startsWith('Report')) {
+        const end = lines.findIndex((l) => l.startsWith('  "exitCode"'));
+        return [heading, ...lines.slice(0, end + 1), '  …', '}'].join('\n');
+      }
+      if (heading.startsWith('Metrics')) {
+        // The first metric with its # HELP and # TYPE lines, then two values.
+        const keep = (name: string, help = false) =>
+          lines.filter((l) => l.startsWith(`${name} `) || (help && (l.startsWith(`# HELP ${name} `) || l.startsWith(`# TYPE ${name} `))));
+        return [heading, ...keep('probe_success', true), '…', ...keep('staple_probe_duration_seconds'), ...keep('staple_probe_verdict'), '…'].join('\n');
+      }
+      return section;
+    })
+    .join('\n\n')
+    .concat('\n');
+}
+
+/** A run's own instants, durations and ports, in the exporter's output. */
+const EXPORTER_VOLATILE = [
+  /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g,
+  /127\.0\.0\.1:\d+/g,
+  /duration_seconds(\{[^}]*\})?[ =][\d.e-]+/g,
+  /(_timestamp_seconds|_seconds_until_next_update)(\{[^}]*\})? [\d.e-]+/g,
+  /time=\d+(\.\d+)?s/g,
+];
 
 /** Every example a page may mark, by name. */
 export const EXAMPLES: Readonly<Record<string, Example>> = {
@@ -133,7 +287,10 @@ export const EXAMPLES: Readonly<Record<string, Example>> = {
       // The headline comes first, wrapped at the table's width: its lines up to the "staple-probe …" line.
       const lines = table.split('\n');
       const end = lines.findIndex((l) => l.startsWith('staple-probe '));
-      const joined = lines.slice(0, Math.max(0, end)).map((l) => l.trim()).join(' ');
+      const joined = lines
+        .slice(0, Math.max(0, end))
+        .map((l) => l.trim())
+        .join(' ');
       const headline = joined.includes('RSA certificate 1001') && joined.includes('ECDSA certificate 1002') ? joined : undefined;
       if (!headline) throw new Error(`no headline naming both certificates in:\n${table}`);
       // The Nagios line, cut after its first perfdata: the README shows its summary.
@@ -141,10 +298,54 @@ export const EXAMPLES: Readonly<Record<string, Example>> = {
       return `${headline.trim()}\n${nagios}`;
     },
   },
+  'help-usage': {
+    run: async () => {
+      const help = (await probe(['--help'])).stdout;
+      // The Usage section, unindented: from the line after "Usage:" to the blank line that ends it.
+      const lines = help.split('\n');
+      const start = lines.indexOf('Usage:') + 1;
+      const end = lines.indexOf('', start);
+      if (start === 0 || end < 0) throw new Error(`no Usage section in probe --help:\n${help}`);
+      return lines
+        .slice(start, end)
+        .map((l) => `${l.replace(/^ {2}/, '')}\n`)
+        .join('');
+    },
+  },
+  'serve-usage-errors': {
+    run: async () => (await usageError(['serve', '--config', 'missing.yaml'])) + (await usageError(['serve', '--listen', ':99999'])),
+  },
+  'serve-metrics': {
+    // The metrics without their # HELP and # TYPE lines.
+    run: async (kit) => (await kit.exporter()).metrics.replace(/^(# .*)?\n/gm, ''),
+    volatile: EXPORTER_VOLATILE,
+  },
+  'serve-debug': {
+    run: async (kit) => debugExcerpt((await kit.exporter()).debug),
+    volatile: EXPORTER_VOLATILE,
+  },
+  'serve-log': {
+    run: async (kit) => (await kit.exporter()).log,
+    volatile: EXPORTER_VOLATILE,
+  },
+  'serve-reload-failed': {
+    run: async (kit) => {
+      const file = join(kit.dir, 'modules.yaml');
+      writeFileSync(file, 'modules:\n  quick:\n    attempts: 1\n');
+      const readFile = (p: string) => new Uint8Array(readFileSync(p === 'modules.yaml' ? file : p));
+      const { result } = await serving(['--config', 'modules.yaml'], { readFile }, async (base) => {
+        // A typo in the file, then the reload: refused, with the reason, and the old modules stay.
+        writeFileSync(file, 'modules:\n  quick:\n    atempts: 1\n');
+        return `$ curl -s -X POST ${base}/-/reload\n${await get(`${base}/-/reload`, 'POST')}`;
+      });
+      return result.endsWith('\n') ? result : `${result}\n`;
+    },
+    volatile: EXPORTER_VOLATILE,
+  },
 };
 
 /** The fixture PKI exactly as scripts/make-fixtures.ts makes it from the committed keys. */
-async function fixturePki(): Promise<TestPki> {
+async function fixturePki(ocspUrl = 'http://127.0.0.1:8080/ocsp'): Promise<TestPki> {
   const kinds: Partial<Record<keyof TestPki, KeyKind>> = { leafEcdsa: 'p256' };
   const keys: Partial<Record<keyof TestPki, webcrypto.CryptoKeyPair>> = {};
   for (const role of ['root', 'intermediate', 'leafRsa', 'leafEcdsa'] as const) {
@@ -159,7 +360,7 @@ async function fixturePki(): Promise<TestPki> {
     notBefore: new Date('2026-01-01T00:00:00Z'),
     days: 3650,
     names: ['localhost', 'staple.test'],
-    ocspUrl: 'http://127.0.0.1:8080/ocsp',
+    ocspUrl,
     keys,
   });
 }
@@ -184,7 +385,18 @@ async function startKit(dir: string): Promise<Kit & { close(): Promise<void> }> 
     staple: await makeStaple(pki, 'wrong-cert', now),
     also: [{ cert: pki.leafEcdsa, chain, staple: await makeStaple(pki, 'good', { ...now, leaf: pki.leafEcdsa }) }],
   });
-  return { pki, rootPem, good, bare, dual, close: async () => void (await Promise.all(servers.map((s) => s.close()))) };
+  const kit: Kit & { close(): Promise<void> } = {
+    pki,
+    rootPem,
+    good,
+    bare,
+    dual,
+    dir,
+    exporter: () => (session ??= exporterSession(kit)),
+    close: async () => void (await Promise.all(servers.map((s) => s.close()))),
+  };
+  let session: Promise<ExporterSession> | undefined;
+  return kit;
 }
 
 /** Run every example (or those named). */
