@@ -3,7 +3,7 @@
  *
  *   pnpm docs:examples          # rewrite every marked block
  *
- * A block is marked by an HTML comment on the line before its fence:
+ * A block is marked by an HTML comment on the line before its fence (or before a Markdown table):
  *
  *   <!-- example: inspect-expired -->
  *   ```text
@@ -138,6 +138,8 @@ interface ExporterSession {
   readonly metrics: string;
   /** `/probe?…&debug=true` for a server stapling an expired response. */
   readonly debug: string;
+  /** The `/` page after those two probes. */
+  readonly page: string;
 }
 
 /**
@@ -211,7 +213,8 @@ async function exporterSession(kit: Kit): Promise<ExporterSession> {
     const { result, log } = await serving(['--ca-file', rootPem], {}, async (base) => {
       const metrics = await get(`${base}/probe?target=${healthy.target}`);
       // debug=true: the probe's log lines, findings, report and metrics (the / page's log links leave the log lines out).
-      return { metrics, debug: await get(`${base}/probe?target=${expired.target}&debug=true`) };
+      const debug = await get(`${base}/probe?target=${expired.target}&debug=true`);
+      return { metrics, debug, page: await get(`${base}/`) };
     });
     return { log, ...result };
   } finally {
@@ -241,9 +244,26 @@ function debugExcerpt(debug: string): string {
     .concat('\n');
 }
 
+/** The `/` page's table of probes as a Markdown table: its cells' text, one row per probe. */
+function pageTable(html: string): string {
+  const table = /<table id="probes">([\s\S]*?)<\/table>/.exec(html)?.[1];
+  if (!table) throw new Error(`no table of probes on the / page:\n${html}`);
+  const text = (cell: string) =>
+    cell
+      .replace(/<[^>]*>/g, '')
+      .replace(/&amp;/g, '&')
+      .trim();
+  const rows = [...table.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((row) =>
+    [...(row[1] as string).matchAll(/<t[hd][^>]*>([\s\S]*?)<\/t[hd]>/g)].map((c) => text(c[1] as string)),
+  );
+  const [head = [], ...body] = rows;
+  return [head, head.map(() => '---'), ...body].map((cells) => `| ${cells.join(' | ')} |\n`).join('');
+}
+
 /** A run's own instants, durations and ports, in the exporter's output. */
 const EXPORTER_VOLATILE = [
   /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g,
+  /\| [\d.]+ s \|/g,
   /127\.0\.0\.1:\d+/g,
   /duration_seconds(\{[^}]*\})?[ =][\d.e-]+/g,
   /(_timestamp_seconds|_seconds_until_next_update)(\{[^}]*\})? [\d.e-]+/g,
@@ -322,6 +342,10 @@ export const EXAMPLES: Readonly<Record<string, Example>> = {
   },
   'serve-debug': {
     run: async (kit) => debugExcerpt((await kit.exporter()).debug),
+    volatile: EXPORTER_VOLATILE,
+  },
+  'serve-page': {
+    run: async (kit) => pageTable((await kit.exporter()).page),
     volatile: EXPORTER_VOLATILE,
   },
   'serve-log': {
@@ -426,23 +450,27 @@ export interface MarkedBlock {
 
 const MARKER = /^<!-- example: ([a-z0-9-]+) -->$/;
 
-/** The marked blocks of a page; a marker not followed by a ```text fence, or an unclosed fence, throws. */
+/** The marked blocks of a page; a marker followed by neither a ```text fence nor a table, or an unclosed fence, throws. */
 export function markedBlocks(text: string, file: string): MarkedBlock[] {
   const lines = text.split('\n');
   const out: MarkedBlock[] = [];
   for (const [i, line] of lines.entries()) {
     const m = MARKER.exec(line.trim());
     if (!m) continue;
-    if (lines[i + 1]?.trim() !== '```text') throw new Error(`${file}:${i + 1}: the example marker must be followed by a \`\`\`text fence`);
-    const end = lines.findIndex((l, j) => j > i + 1 && l.trim() === '```');
-    if (end < 0) throw new Error(`${file}:${i + 2}: unclosed fence`);
+    // A Markdown table (an HTML page's table shown as one) is its rows; a fence is what it encloses.
+    const table = lines[i + 1]?.startsWith('|') === true;
+    if (!table && lines[i + 1]?.trim() !== '```text')
+      throw new Error(`${file}:${i + 1}: the example marker must be followed by a \`\`\`text fence or a Markdown table`);
+    const start = table ? i + 1 : i + 2;
+    const end = table ? lines.findIndex((l, j) => j > i && !l.startsWith('|')) : lines.findIndex((l, j) => j > i + 1 && l.trim() === '```');
+    if (end < 0) throw new Error(`${file}:${i + 2}: unclosed ${table ? 'table (no line after it)' : 'fence'}`);
     out.push({
       name: m[1] as string,
       line: i + 1,
-      start: i + 2,
+      start,
       end,
       body: lines
-        .slice(i + 2, end)
+        .slice(start, end)
         .map((l) => `${l}\n`)
         .join(''),
     });
