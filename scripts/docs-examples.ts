@@ -18,7 +18,7 @@
  * there is left as it is, and test/docs/examples.test.ts compares the rest.
  */
 import type { webcrypto } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +40,16 @@ import { runServe } from '../packages/probe-cli/src/serve/command.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** The pages that may hold marked blocks. */
-export const DOC_FILES: readonly string[] = ['README.md', 'docs/monitoring.md', 'docs/findings.md', 'docs/servers.md', 'docs/library.md'];
+export const DOC_FILES: readonly string[] = [
+  'README.md',
+  'SECURITY.md',
+  ...['docs', 'packages/probe-cli', 'packages/probe-core', 'examples/deploy-check'].flatMap((dir) =>
+    readdirSync(join(ROOT, dir))
+      .filter((name) => name.endsWith('.md'))
+      .sort()
+      .map((name) => `${dir}/${name}`),
+  ),
+];
 
 /** The fixtures' instant (scripts/make-fixtures.ts): every example is judged as of then. */
 const AT = '2026-01-15T12:00:00Z';
