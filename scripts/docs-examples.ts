@@ -221,7 +221,7 @@ async function exporterSession(kit: Kit): Promise<ExporterSession> {
   try {
     const { result, log } = await serving(['--ca-file', rootPem], {}, async (base) => {
       const metrics = await get(`${base}/probe?target=${healthy.target}`);
-      // debug=true: the probe's log lines, findings, report and metrics (the / page's log links leave the log lines out).
+      // debug=true, as docs/monitoring.md shows it: the probe's log lines, findings, report, metrics and module.
       const debug = await get(`${base}/probe?target=${expired.target}&debug=true`);
       return { metrics, debug, page: await get(`${base}/`) };
     });
