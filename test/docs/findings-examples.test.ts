@@ -4,10 +4,14 @@
  * `probe inspect …` command). For every such section, this runs that `probe inspect` (by default
  * `--issuer fixtures/pki/intermediate.pem --cert fixtures/pki/leaf-rsa.pem --at 2026-01-15T12:00:00Z`) and
  * requires the code among its findings with one of the quoted examples as its message, so the quoted
- * messages and the Offline recipes cannot drift from what the CLI prints.
+ * messages and the Offline recipes cannot drift from what the CLI prints. Some codes only a probe of a server
+ * gives are run here too, against TLS servers of the testing kit (the PROBED table).
  */
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPki, makeStaple, type StaplingServerOptions, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../packages/probe-cli/src/cli.js';
 import { repoFile } from '../helpers.js';
 
@@ -15,7 +19,7 @@ const DOC = readFileSync(repoFile('docs/findings.md'), 'utf8');
 
 /** A bullet of a section, `- **Name:** …` up to the next bullet or the end, its lines joined. */
 function bullet(section: string, name: string): string | undefined {
-  const text = new RegExp(`^- \\*\\*${name}:\\*\\*([\\s\\S]*?)(?=\\n- \\*\\*|\\n\\n|\\n*$)`, 'm').exec(section)?.[1];
+  const text = new RegExp(`^- \\*\\*${name}:\\*\\*([\\s\\S]*?)(?=\\n- \\*\\*|\\n\\n|\\n*(?![\\s\\S]))`, 'm').exec(section)?.[1];
   return text?.replace(/\s*\n\s*/g, ' ').trim();
 }
 
@@ -65,7 +69,7 @@ async function messagesOf(args: readonly string[], code: string): Promise<string
     stdoutIsTty: false,
     stderrIsTty: false,
     columns: 100,
-    readFile: (p) => new Uint8Array(readFileSync(repoFile(p))),
+    readFile: (p) => new Uint8Array(readFileSync(p.startsWith('/') ? p : repoFile(p))),
   });
   expect(stderr, `probe ${args.join(' ')}`).toBe('');
   const report = JSON.parse(stdout) as { findings: { code: string; message: string }[] };
@@ -86,5 +90,59 @@ describe("docs/findings.md's Offline recipes and Example messages", () => {
       messages.filter((m) => c.quoted.includes(m)),
       `no Example of ${code} is what probe ${c.args.join(' ')} prints: ${JSON.stringify(messages)}`,
     ).not.toEqual([]);
+  });
+});
+
+/** Probe-only codes: the server that shows each, and the options beyond the shared ones. */
+const PROBED: Record<string, { server: (pki: TestPki, good: Uint8Array) => StaplingServerOptions; args?: readonly string[]; target?: string }> = {
+  STAPLE_MISSING: { server: (pki) => ({ cert: pki.leafRsa, chain: [pki.intermediate], staple: null }) },
+  STAPLE_MISSING_MUST_STAPLE: { server: (pki) => ({ cert: pki.leafMustStaple, chain: [pki.intermediate], staple: null }) },
+  STAPLE_LAZY: { server: (pki, good) => ({ cert: pki.leafRsa, chain: [pki.intermediate], staple: good, lazyHandshakes: 1 }), args: ['--tls', '1.2'] },
+  STAPLE_LAZY_MUST_STAPLE: {
+    server: (pki, good) => ({ cert: pki.leafMustStaple, chain: [pki.intermediate], staple: good, lazyHandshakes: 1 }),
+    args: ['--tls', '1.2'],
+  },
+  STAPLE_INTERMITTENT: {
+    server: (pki, good) => ({ cert: pki.leafRsa, chain: [pki.intermediate], staple: (n) => (n === 2 ? null : good) }),
+    args: ['--tls', '1.2'],
+  },
+};
+
+describe("docs/findings.md's Example messages of codes only a probe gives", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'staple-probe-findings-examples-'));
+  let pki: TestPki;
+  let rootFile: string;
+  const goodFor = new Map<string, Uint8Array>();
+  beforeAll(async () => {
+    pki = await createPki();
+    rootFile = join(dir, 'root.pem');
+    writeFileSync(rootFile, pki.root.pem);
+    goodFor.set('1001', await makeStaple(pki, 'good', { now: new Date() }));
+    goodFor.set('1003', await makeStaple(pki, 'good', { now: new Date(), leaf: pki.leafMustStaple }));
+  }, 30_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const quotedOf = (code: string) => {
+    const section = DOC.split(/\n## /).find((s) => s.startsWith(`${code}\n`)) ?? '';
+    return [...(bullet(section, 'Example') ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1] as string);
+  };
+
+  it.each(Object.keys(PROBED))('%s', async (code) => {
+    const recipe = PROBED[code];
+    if (!recipe) throw new Error(code);
+    const options = recipe.server(pki, goodFor.get(code.includes('MUST_STAPLE') ? '1003' : '1001') as Uint8Array);
+    const server = await startStaplingServer(options);
+    try {
+      const args = [server.target, '--servername', 'localhost', '--ca-file', rootFile, '--no-live', '--no-crl', '--no-http'];
+      const all = [...args, '--key-types', 'default', '--retry-delay', '0', ...(recipe.args ?? []), '--json'];
+      const messages = await messagesOf(all, code);
+      expect(messages, `probe ${all.join(' ')} does not report ${code}`).not.toEqual([]);
+      expect(
+        messages.filter((m) => quotedOf(code).includes(m)),
+        `no Example of ${code} is what the probe prints: ${JSON.stringify(messages)}`,
+      ).not.toEqual([]);
+    } finally {
+      await server.close();
+    }
   });
 });
