@@ -1,7 +1,7 @@
 /**
  * Every marked example in README.md and docs/ is what the command prints: the examples are generated here
  * by the same code as `pnpm docs:examples` (scripts/docs-examples.ts) and compared with the pages, up to
- * the parts each example declares volatile (handshake times).
+ * the parts each example declares volatile (handshake times; the exporter's instants, durations and ports).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,7 @@ beforeAll(async () => {
 
 describe('docs examples (pnpm docs:examples)', () => {
   it('the pages mark their examples, and every example is shown somewhere', () => {
-    expect(blocks.length).toBeGreaterThanOrEqual(4);
+    expect(blocks.length).toBeGreaterThanOrEqual(10);
     expect(new Set(blocks.map((b) => b.name))).toEqual(new Set(Object.keys(EXAMPLES)));
   });
 
@@ -51,8 +51,18 @@ describe('the rewriting', () => {
     expect(rewrite(kept, 'x.md', fresh)).toBe(kept);
   });
 
+  it('reads a Markdown table after a marker as the block, up to the first line that is not a row', () => {
+    const text = '<!-- example: nagios-lines -->\n| a |\n| --- |\n| 1 |\n\nAfter.\n';
+    expect(markedBlocks(text, 'x.md')).toEqual([{ name: 'nagios-lines', line: 1, start: 1, end: 4, body: '| a |\n| --- |\n| 1 |\n' }]);
+    expect(rewrite(text, 'x.md', new Map([['nagios-lines', '| b |\n| --- |\n| 2 |\n| 3 |\n']]))).toBe(
+      '<!-- example: nagios-lines -->\n| b |\n| --- |\n| 2 |\n| 3 |\n\nAfter.\n',
+    );
+  });
+
   it('refuses a marker without a ```text fence after it, or naming no example', () => {
-    expect(() => markedBlocks('<!-- example: a -->\n\nno fence\n', 'x.md')).toThrow('x.md:1: the example marker must be followed by a ```text fence');
+    expect(() => markedBlocks('<!-- example: a -->\n\nno fence\n', 'x.md')).toThrow(
+      'x.md:1: the example marker must be followed by a ```text fence or a Markdown table',
+    );
     expect(() => rewrite('<!-- example: nope -->\n```text\nx\n```\n', 'x.md', fresh)).toThrow('x.md:1: no example named nope');
   });
 });
