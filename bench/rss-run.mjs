@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { assess, collect, createCollectCache, parseTarget, probe, readCertificates, SignatureVerifier } from '../packages/probe-core/dist/index.js';
+import { peakRssKiB } from './peak-rss.mjs';
 import { pool } from './pool.mjs';
 
 const [target = '', rootFile = '', countText = '100', concurrencyText = '32', namesText = 'localhost', warmupText = '0'] = process.argv.slice(2);
@@ -61,5 +62,5 @@ let stapleVerifications = 0;
 for (const { bytes, count: n } of signed.values()) if (stapleBytes.some((s) => s.includes(bytes))) stapleVerifications += n;
 const maxPerObject = Math.max(0, ...[...signed.values()].map((e) => e.count));
 process.stdout.write(
-  `${JSON.stringify({ count, ok, seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, verifications: verifier.verifications, signedObjects: signed.size, maxVerificationsPerObject: maxPerObject, distinctStaples: staples.size, stapleVerifications, cpuMsPerProbe, names: Math.min(names.length, count) })}\n`,
+  `${JSON.stringify({ count, ok, seconds, maxRssMiB: peakRssKiB() / 1024, verifications: verifier.verifications, signedObjects: signed.size, maxVerificationsPerObject: maxPerObject, distinctStaples: staples.size, stapleVerifications, cpuMsPerProbe, names: Math.min(names.length, count) })}\n`,
 );
