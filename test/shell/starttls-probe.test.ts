@@ -3,6 +3,7 @@
  * `starttls: 'smtp'`: every handshake speaks SMTP first, then the same TLS 1.2 and 1.3 handshakes as on an
  * HTTPS port. A server that does not offer STARTTLS, and an SMTP port probed as implicit TLS.
  */
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { collect, parseTarget, probe } from '@staple-probe/core';
 import { createPki, makeStaple, type StaplingServer, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +77,31 @@ describe('STARTTLS', () => {
     const report = await probe(server.target, { ...fast, starttls: 'none', servername: 'localhost', httpHead: false });
     expect(report.verdict).toBe('unknown');
     expect(codes(report)).toEqual(expect.arrayContaining(['TLS_HANDSHAKE_FAILED']));
+  });
+
+  it('a server that accepts and never greets, or drips its greeting: TLS_TIMEOUT at the deadline, no hang', async () => {
+    const sockets: Socket[] = [];
+    const server = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => undefined);
+      // One byte a second of a greeting that never ends.
+      const timer = setInterval(() => (socket.destroyed ? clearInterval(timer) : socket.write('2')), 1000);
+      socket.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const started = performance.now();
+      const report = await probe(`127.0.0.1:${port}`, { ...fast, starttls: 'smtp', timeoutMs: 1500 });
+      const elapsed = performance.now() - started;
+      expect([report.verdict, codes(report)]).toEqual(['unknown', ['TLS_TIMEOUT']]);
+      expect(elapsed).toBeGreaterThanOrEqual(1490);
+      // The deadline ended it: a slow loaded machine may add scheduling, never another drip's worth of waiting.
+      expect(elapsed).toBeLessThan(1500 + 2500);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('auto: the protocol of a well-known port, none elsewhere; an explicit choice wins', () => {
