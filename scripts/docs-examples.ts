@@ -78,7 +78,7 @@ interface Example {
 }
 
 /** `probe ARGS` in this process, from the repository root, as a 100-column pipe would see it. */
-async function probe(args: readonly string[]): Promise<{ code: number; stdout: string }> {
+async function runProbe(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const code = await main(args, {
@@ -90,6 +90,12 @@ async function probe(args: readonly string[]): Promise<{ code: number; stdout: s
     columns: 100,
     readFile: (p) => new Uint8Array(readFileSync(p.startsWith('/') ? p : join(ROOT, p))),
   });
+  return { code, stdout, stderr };
+}
+
+/** `probe ARGS` that must write nothing on stderr. */
+async function probe(args: readonly string[]): Promise<{ code: number; stdout: string }> {
+  const { code, stdout, stderr } = await runProbe(args);
   if (stderr !== '') throw new Error(`probe ${args.join(' ')} wrote to stderr: ${stderr}`);
   return { code, stdout };
 }
@@ -117,17 +123,7 @@ const local = (kit: Kit, server: StaplingServer | string, ...more: string[]) => 
 
 /** `probe ARGS` that fails with a usage error: the command and its stderr, as a terminal shows them. */
 async function usageError(args: readonly string[]): Promise<string> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    env: {},
-    stdoutIsTty: false,
-    stderrIsTty: false,
-    columns: 100,
-    readFile: (p) => new Uint8Array(readFileSync(p.startsWith('/') ? p : join(ROOT, p))),
-  });
+  const { code, stdout, stderr } = await runProbe(args);
   if (code !== 3 || stdout !== '') throw new Error(`probe ${args.join(' ')}: exit ${code}, stdout ${stdout}: not a usage error`);
   return `$ probe ${args.join(' ')}\n${stderr}`;
 }

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPki, makeStaple, type StaplingServerOptions, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../packages/probe-cli/src/cli.js';
+import { runCli } from '../cli/run.js';
 import { repoFile } from '../helpers.js';
 
 const DOC = readFileSync(repoFile('docs/findings.md'), 'utf8');
@@ -60,17 +60,7 @@ function offlineCases(markdown: string): OfflineCase[] {
 }
 
 async function messagesOf(args: readonly string[], code: string): Promise<string[]> {
-  let stdout = '';
-  let stderr = '';
-  await main(args, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    env: {},
-    stdoutIsTty: false,
-    stderrIsTty: false,
-    columns: 100,
-    readFile: (p) => new Uint8Array(readFileSync(p.startsWith('/') ? p : repoFile(p))),
-  });
+  const { stdout, stderr } = await runCli([...args]);
   expect(stderr, `probe ${args.join(' ')}`).toBe('');
   const report = JSON.parse(stdout) as { findings: { code: string; message: string }[] };
   return report.findings.filter((f) => f.code === code).map((f) => f.message);
