@@ -1,7 +1,8 @@
 /**
- * Real nginx, Apache httpd and HAProxy for the server scenarios: configs generated from a test PKI, each
- * server started as an ordinary foreground process on loopback ports with its files and pid file in a
- * temporary directory, and stopped by the pid we started. A missing binary skips locally and fails in CI.
+ * The harness every real-server suite shares: configs generated from a test PKI and a template, each server
+ * started as an ordinary foreground process on free loopback ports with its files and pid file in a temporary
+ * directory, waited for, and stopped by the pid we started. A missing binary skips locally and fails in CI.
+ * A new server is `startServer({ kind, ports, files, command })` and its expectations.
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
@@ -13,7 +14,9 @@ import { join } from 'node:path';
 import type { Report } from '@staple-probe/core';
 import { type Issued, issue, type KeyKind } from '@staple-probe/core/testing';
 
-export type ServerKind = 'nginx' | 'apache2' | 'haproxy' | 'prometheus' | 'tinyproxy';
+/** The programs the suites start, by the binary's name (what `available` looks for). */
+export type ServerKind =
+  'nginx' | 'apache2' | 'haproxy' | 'prometheus' | 'tinyproxy' | 'exim4' | 'dovecot' | 'proftpd' | 'caddy' | 'lighttpd' | 'h2o' | 'gnutls-serv' | 'stunnel4';
 
 /** Whether `kind` is installed. With CI=true a missing server is an error, never a silent skip. */
 export function available(kind: ServerKind): boolean {
@@ -31,7 +34,7 @@ export interface RunningServer {
 }
 
 /** A directory for one server's files; removed by `stop`. */
-export function workDir(kind: ServerKind): string {
+export function workDir(kind: ServerKind | 'node'): string {
   return mkdtempSync(join(tmpdir(), `staple-probe-${kind}-`));
 }
 
@@ -114,6 +117,46 @@ export async function startProcess(
       rmSync(opts.dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * `text` with every `{{name}}` replaced by `vars[name]`; a placeholder without a value throws (a config with a
+ * literal `{{…}}` left in it would fail later and less clearly).
+ */
+export function template(text: string, vars: Readonly<Record<string, string | number>>): string {
+  return text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    const value = vars[name];
+    if (value === undefined) throw new Error(`template: no value for {{${name}}}`);
+    return String(value);
+  });
+}
+
+/** What a server needs from the harness: its files and its command line, given its directory and ports. */
+export interface ServerSpec {
+  /** The program (`node` for a script the suite writes itself). */
+  readonly kind: ServerKind | 'node';
+  /** How many distinct free loopback ports it listens on (all must accept connections before it counts as up). */
+  readonly ports: number;
+  /** Files to write into its directory (name → content), e.g. the config from `template`. */
+  readonly files?: (dir: string, ports: readonly number[]) => Readonly<Record<string, string | Uint8Array>>;
+  /** The command to run in the foreground, in its directory. */
+  readonly command: (dir: string, ports: readonly number[]) => { readonly file: string; readonly args: readonly string[] };
+  /** Its log file, relative to its directory (read when it fails to start and by `log()`). */
+  readonly logFile?: string;
+}
+
+export interface StartedServer extends RunningServer {
+  readonly ports: readonly number[];
+}
+
+/** Start one server from its spec on fresh loopback ports; `stop()` ends exactly that process and removes its files. */
+export async function startServer(spec: ServerSpec): Promise<StartedServer> {
+  const dir = workDir(spec.kind);
+  const ports = await distinctFreePorts(spec.ports);
+  for (const [name, content] of Object.entries(spec.files?.(dir, ports) ?? {})) writeFileSync(join(dir, name), content);
+  const { file, args } = spec.command(dir, ports);
+  const running = await startProcess(file, args, { dir, ports, logFile: join(dir, spec.logFile ?? 'server.log') });
+  return { ...running, ports };
 }
 
 const DAY = 86_400_000;
