@@ -162,7 +162,11 @@ describe('bad input: one line on stderr, exit 3, never a stack trace', () => {
     ['probe host --address nowhere', ['example.test', '--address', 'nowhere'], /--address nowhere: not an IP address/],
     ['probe host --live-timeout 5s', ['example.test', '--live-timeout', '5s'], /--live-timeout 5s: expected a whole number/],
     ['probe host --live-max-bytes 10', ['example.test', '--live-max-bytes', '10'], /--live-max-bytes 10: expected 1024 to/],
-    ['probe host --server iis', ['example.test', '--server', 'iis'], /--server iis: expected nginx, apache, haproxy or caddy/],
+    [
+      'probe host --server tomcat',
+      ['example.test', '--server', 'tomcat'],
+      /--server tomcat: expected nginx, apache, haproxy, caddy, lighttpd, .*, proftpd or stunnel$/m,
+    ],
     ['probe host --key-types ecdsa', ['example.test', '--key-types', 'ecdsa'], /--key-types ecdsa: expected all or default/],
     ['probe inspect (no file)', ['inspect'], /inspect needs a response file/],
     ['probe inspect /nonexistent.der', ['inspect', '/nonexistent.der'], /cannot read response file \/nonexistent.der: no such file/],

@@ -29,14 +29,15 @@ describe('probe --starttls', () => {
     const json = JSON.parse(r.stdout);
     expect([r.code, json.verdict, json.findings]).toEqual([0, 'ok', []]);
     expect(json.targets[0].starttls).toBe('smtp');
-    expect(json.targets[0].server).toEqual({ name: null, header: 'mx.test ESMTP Exim 4.96', source: null });
+    // The greeting names Exim (issue #24: servers detected from their banner).
+    expect(json.targets[0].server).toEqual({ name: 'exim', header: 'mx.test ESMTP Exim 4.96', source: 'banner' });
   });
 
   it('the table names the upgrade and the greeting', async () => {
     const r = await run(args('--starttls', 'smtp'));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^staple-probe ${server.target} \\(SNI localhost\\) over SMTP STARTTLS · judged at `, 'm'));
-    expect(r.stdout).toMatch(/│ server +│ not recognised \(SMTP greeting: mx\.test ESMTP Exim 4\.96\)/);
+    expect(r.stdout).toMatch(/│ server +│ Exim \(SMTP greeting: mx\.test ESMTP Exim 4\.96\)/);
   });
 
   it('the same port without --starttls (auto: not a well-known port) fails the handshake: unknown, exit 3', async () => {
@@ -52,5 +53,55 @@ describe('probe --starttls', () => {
       3,
       "probe: --starttls smtps: expected auto, none, smtp, imap, pop3, ftp, xmpp, ldap or postgres\nTry 'probe --help'.\n",
     ]);
+  });
+});
+
+describe('fixes over STARTTLS (issue #24): the greeting names the server, else the usual servers of the protocol', () => {
+  let pki: Awaited<ReturnType<typeof createPki>>;
+  const servers: StaplingServer[] = [];
+  const unstapled = async (banner: string) => {
+    const s = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple: null, smtp: { banner } });
+    servers.push(s);
+    return s;
+  };
+  beforeAll(async () => {
+    pki = await createPki();
+  });
+  afterAll(() => {
+    for (const s of servers) s.close();
+  });
+  const probeSmtp = (s: StaplingServer, ...more: string[]) =>
+    run([s.target, '--servername', 'localhost', '--ca-file', caFile, '--attempts', '1', '--no-live', '--no-crl', '--starttls', 'smtp', ...more]);
+
+  it('an unknown greeting: the fixes of Exim and Postfix, not those of web servers; the table says --server exim|postfix|…', async () => {
+    const s = await unstapled('mx.test ESMTP ready');
+    const json = JSON.parse((await probeSmtp(s, '--json')).stdout);
+    expect(json.targets[0].server).toEqual({ name: null, header: 'mx.test ESMTP ready', source: null });
+    const missing = json.findings.find((f: { code: string }) => f.code === 'STAPLE_MISSING');
+    expect(missing.fixes.map((f: { server: string }) => f.server)).toEqual(['exim', 'postfix']);
+    const table = (await probeSmtp(s)).stdout;
+    expect(table).toContain('Fixes per server: --server exim|postfix|…, or docs/findings.md#staple_missing');
+    expect(table).not.toMatch(/nginx|Apache/);
+  });
+
+  it('a Postfix greeting: its fix says Postfix cannot staple, in the table and the JSON', async () => {
+    const s = await unstapled('mx.test ESMTP Postfix (Debian/GNU)');
+    const json = JSON.parse((await probeSmtp(s, '--json')).stdout);
+    expect(json.targets[0].server).toEqual({ name: 'postfix', header: 'mx.test ESMTP Postfix (Debian/GNU)', source: 'banner' });
+    const missing = json.findings.find((f: { code: string }) => f.code === 'STAPLE_MISSING');
+    expect(missing.fixes).toHaveLength(1);
+    expect(missing.fixes[0].server).toBe('postfix');
+    expect(missing.fixes[0].text).toMatch(/^Postfix cannot staple/);
+    const table = (await probeSmtp(s)).stdout;
+    expect(table).toMatch(/^ +Postfix: Postfix cannot staple/m);
+    expect(table).toMatch(/│ server +│ Postfix \(SMTP greeting: mx\.test ESMTP Postfix \(Debian\/GNU\)\)/);
+  });
+
+  it('--server wins over the greeting', async () => {
+    const s = await unstapled('mx.test ESMTP Postfix (Debian/GNU)');
+    const json = JSON.parse((await probeSmtp(s, '--json', '--server', 'exim')).stdout);
+    expect(json.targets[0].server.name).toBe('exim');
+    const missing = json.findings.find((f: { code: string }) => f.code === 'STAPLE_MISSING');
+    expect(missing.fixes.map((f: { server: string }) => f.server)).toEqual(['exim']);
   });
 });

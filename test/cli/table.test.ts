@@ -285,7 +285,7 @@ describe('one screen (issue #23): real servers of the testing kit, the CLI at 10
         "WARNING  STAPLE_MISSING: the server sent no OCSP staple in any handshake; the CA's responder",
         '         answers, so the server could fetch one',
         '         Fix: The server sent no OCSP response in any handshake, so every client must ask the CA…',
-        'Fixes per server: --server nginx|apache|haproxy|caddy, or docs/findings.md#staple_missing',
+        'Fixes per server: --server nginx|apache|haproxy|caddy|…, or docs/findings.md#staple_missing',
         '',
       ].join('\n'),
     );

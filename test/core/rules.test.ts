@@ -1059,8 +1059,21 @@ describe('server software from the Server header', () => {
     ['Apache', 'apache'],
     ['Caddy', 'caddy'],
     ['HAProxy', 'haproxy'],
-    ['Microsoft-IIS/10.0', null],
+    ['lighttpd/1.4.69', 'lighttpd'],
+    ['h2o/2.2.5', 'h2o'],
+    ['LiteSpeed', 'litespeed'],
+    ['envoy', 'envoy'],
+    ['Traefik', 'traefik'],
+    ['Microsoft-IIS/10.0', 'iis'],
+    // STARTTLS greetings (issue #24)
+    ['220 mx.example.test ESMTP Exim 4.96 Fri, 04 Dec 2026 17:40:00 +0000', 'exim'],
+    ['220 mx.example.test ESMTP Postfix (Debian/GNU)', 'postfix'],
+    ['* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ STARTTLS AUTH=PLAIN] Dovecot (Debian) ready.', 'dovecot'],
+    ['+OK Dovecot (Debian) ready.', 'dovecot'],
+    ['220 ProFTPD Server (Debian) [::ffff:127.0.0.1]', 'proftpd'],
+    ['220 mx.example.test ESMTP Sendmail 8.17.1', null],
     ['cloudflare', null],
+    ['gh2o', null],
     [null, null],
   ];
   for (const [header, name] of cases) {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEFAULTS, type TlsVersion } from '@staple-probe/core';
+import { DEFAULTS, SERVER_NAMES, type TlsVersion } from '@staple-probe/core';
 
 /** A command-line mistake: printed as one line with a pointer to --help, exit code 3. */
 export class UsageError extends Error {
@@ -96,11 +96,11 @@ export const OPTIONS = {
   server: {
     kind: 'choice',
     arg: 'NAME',
-    choices: ['nginx', 'apache', 'haproxy', 'caddy'],
+    choices: SERVER_NAMES,
     ignoreCase: true,
     commands: ['probe', 'inspect'],
-    help: 'nginx, apache, haproxy or caddy: word the fixes for it (default: detected\nfrom the Server header of one HEAD /; otherwise the fix for each is given)',
-    for: { inspect: { help: 'nginx, apache, haproxy or caddy: word the fixes for it' } },
+    help: "word the fixes for this server software: nginx, apache, haproxy,\ncaddy, lighttpd, h2o, litespeed, envoy, traefik, iis, exim, postfix, dovecot,\nproftpd or stunnel (default: detected from the Server header of one HEAD /\nor the STARTTLS greeting; otherwise the usual servers' fixes are given)",
+    for: { inspect: { help: 'word the fixes for this server software (see probe --help)' } },
   },
   starttls: {
     kind: 'choice',

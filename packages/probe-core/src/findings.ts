@@ -1,4 +1,7 @@
+import { type ServerName, serverFixes } from './servers/index.js';
 import type { FindingArgs, Severity } from './types.js';
+
+export type { ServerName } from './servers/index.js';
 
 /** Catalogue entry: what a finding code means and what to do about it. */
 export interface FindingInfo {
@@ -13,30 +16,6 @@ export interface FindingInfo {
   readonly servers?: Readonly<Partial<Record<ServerName, string>>>;
 }
 
-/** Server software the hints know. */
-export type ServerName = 'nginx' | 'apache' | 'haproxy' | 'caddy';
-
-const FIX = {
-  enable: {
-    nginx:
-      'Set `ssl_stapling on;` and `ssl_stapling_verify on;`, give `ssl_trusted_certificate` the intermediate and root (nginx verifies the response with them; without them it logs `OCSP_basic_verify() failed` and staples nothing), and make sure the responder host name resolves when nginx loads its configuration (nginx 1.22 resolves it then and otherwise ignores `ssl_stapling` until the next reload, logging `host not found in OCSP responder`; a `resolver` serves names resolved at run time). nginx fetches on the first handshake after a start, in each worker, so the first handshake carries no staple.',
-    apache:
-      'Set `SSLUseStapling on` in the vhost and `SSLStaplingCache shmcb:/var/run/ocsp(128000)` at server level (mod_ssl does not staple without the cache); check the error log for `ssl_stapling` messages.',
-    haproxy:
-      'Put the DER response in `<crt>.ocsp` next to each certificate, one per `crt` line and per bundle member (`site.pem.rsa.ocsp`, `site.pem.ecdsa.ocsp`), with `<crt>.issuer` when the PEM lacks the issuer, and reload; or add `ocsp-update on` to the `crt` line (HAProxy 2.8+). An expired `.ocsp` file is dropped at load, silently: nothing is stapled.',
-    caddy: 'Caddy staples by default; a missing staple means `ocsp_stapling off` is set or Caddy cannot reach the responder (see its log).',
-  },
-  refresh: {
-    nginx:
-      'nginx never refreshes `ssl_stapling_file`: regenerate it from cron well before nextUpdate (`openssl ocsp -issuer chain.pem -cert cert.pem -url <OCSP URL> -no_nonce -respout file.der`), check it with `probe inspect`, then `nginx -s reload`. Better, drop the file and let nginx fetch (`ssl_stapling on; ssl_stapling_verify on; ssl_trusted_certificate <chain>; resolver <dns>;`).',
-    apache:
-      'mod_ssl refetches cached responses itself (`SSLStaplingStandardCacheTimeout`, default 3600 s); a stale staple means its fetches fail: check the error log, its access to the responder (`SSLStaplingResponderTimeout`, `SSLStaplingForceURL` behind a proxy).',
-    haproxy:
-      'HAProxy serves the `.ocsp` files it loaded and refreshes nothing by itself before 2.8: from cron, fetch a response for each certificate, save it as its `<crt>.ocsp` (`site.pem.rsa.ocsp`, `site.pem.ecdsa.ocsp` for a bundle) and push it with `echo "set ssl ocsp-response $(base64 -w0 file.der)" | socat stdio /run/haproxy/admin.sock`; or use `ocsp-update on` (2.8+).',
-    caddy: 'Caddy refreshes staples automatically; a stale one means it cannot reach the responder (see its log).',
-  },
-} as const;
-
 const doc = (code: string): string => `docs/findings.md#${code.toLowerCase()}`;
 
 /**
@@ -50,36 +29,28 @@ export const FINDINGS = {
     title: 'No OCSP staple',
     hint: 'The server sent no OCSP response in any handshake, so every client must ask the CA itself (slower, leaks the visit to the CA, and fails open).',
     docs: doc('STAPLE_MISSING'),
-    servers: FIX.enable,
+    servers: serverFixes('enable'),
   },
   STAPLE_MISSING_MUST_STAPLE: {
     severity: 'critical',
     title: 'Must-staple certificate served without a staple',
     hint: 'The certificate carries the TLS feature status_request (RFC 7633, "must-staple"): Firefox and other strict clients refuse the connection when no staple comes with it. Turn stapling on and make sure the server can reach the responder, or serve a certificate without must-staple.',
     docs: doc('STAPLE_MISSING_MUST_STAPLE'),
-    servers: FIX.enable,
+    servers: serverFixes('enable'),
   },
   STAPLE_LAZY: {
     severity: 'info',
     title: 'Staple appeared only after the first handshake',
     hint: "The server fetches OCSP lazily: nginx asks the responder only when a handshake needs the staple, so the first handshake after a start or reload carries none, and since the cache is per worker process, each worker's first handshake misses too. Harmless for most clients. To avoid it, warm every worker after a reload, or serve a pre-fetched `ssl_stapling_file` that you refresh.",
     docs: doc('STAPLE_LAZY'),
-    servers: {
-      nginx:
-        'nginx caches the response per worker process: after each reload make one handshake per worker, or serve a pre-fetched `ssl_stapling_file` that cron refreshes.',
-      apache: 'mod_ssl fetches inside the first handshake that needs a response, which waits for the responder; later handshakes use `SSLStaplingCache`.',
-    },
+    servers: serverFixes('lazy'),
   },
   STAPLE_LAZY_MUST_STAPLE: {
     severity: 'warn',
     title: 'Must-staple certificate served without a staple at first',
     hint: 'The certificate is must-staple (RFC 7633) and the server fetches OCSP lazily: the first handshakes after a start or reload carry no staple, and strict clients (Firefox) refuse them. nginx: warm the cache with one handshake right after each reload, or serve a pre-fetched `ssl_stapling_file` that a cron job refreshes. Apache fetches during the first handshake too; HAProxy loads `.ocsp` files at start and has no gap.',
     docs: doc('STAPLE_LAZY_MUST_STAPLE'),
-    servers: {
-      nginx:
-        'Make one handshake per worker right after every reload, or serve a pre-fetched `ssl_stapling_file` that cron refreshes (nginx never refreshes that file itself).',
-      haproxy: 'HAProxy loads `.ocsp` files at start and has no such gap.',
-    },
+    servers: serverFixes('lazyMustStaple'),
   },
   STAPLE_INTERMITTENT: {
     severity: 'warn',
@@ -111,13 +82,7 @@ export const FINDINGS = {
     title: 'An OCSP error response is stapled',
     hint: "The staple carries no certificate status at all, only the responder's error (tryLater, internalError, unauthorized, ...). Clients treat it as no valid staple; must-staple clients fail.",
     docs: doc('STAPLE_ERROR_STATUS'),
-    servers: {
-      nginx:
-        'nginx staples `ssl_stapling_file` byte for byte without looking at its status (it never staples an error it fetched itself): replace the file with a successful response.',
-      apache:
-        "mod_ssl staples a fake `tryLater` for a certificate whose responder it cannot reach (`SSLStaplingFakeTryLater`, default on), certificate by certificate: with an RSA and an ECDSA certificate one can get it while the other staples fine. `SSLStaplingReturnResponderErrors off` (default on; the fake is stapled only while it is on) staples only good responses; then fix Apache's access to that certificate's responder (error log, `SSLStaplingResponderTimeout`, `SSLStaplingForceURL`).",
-      haproxy: 'The `.ocsp` file (or the `set ssl ocsp-response` payload) holds an error response: replace it with a successful one.',
-    },
+    servers: serverFixes('errorStatus'),
   },
   STAPLE_UNSUPPORTED_TYPE: {
     severity: 'critical',
@@ -137,13 +102,7 @@ export const FINDINGS = {
     title: 'Staple is for another certificate',
     hint: "No SingleResponse in the staple matches the served certificate (serial, issuer name hash and issuer key hash): the server staples another certificate's response, such as the one from before a renewal, another vhost's, or, on a server with an RSA and an ECDSA certificate, the other certificate's. Fetch the response for the certificate this server sends.",
     docs: doc('STAPLE_CERTID_MISMATCH'),
-    servers: {
-      nginx:
-        "nginx serves the one `ssl_stapling_file` of a server block for every certificate in it, so with an RSA and an ECDSA certificate one of them always staples the other's response: drop `ssl_stapling_file` and let nginx fetch (`ssl_stapling on`), or serve one certificate. With one certificate the file is another's (typically from before a renewal): regenerate it for the certificate in `ssl_certificate`.",
-      haproxy:
-        'The response loaded for this certificate belongs to another one: regenerate `<cert>.ocsp` (or `set ssl ocsp-response`) for the deployed certificate.',
-      apache: 'mod_ssl fetches for its own certificate, so a mismatch points at a shared cache or a proxy in front of Apache.',
-    },
+    servers: serverFixes('certIdMismatch'),
   },
   STAPLE_CERTID_UNKNOWN_HASH: {
     severity: 'critical',
@@ -176,21 +135,21 @@ export const FINDINGS = {
     title: 'Staple is past its nextUpdate',
     hint: 'The stapled response has expired; clients reject it (must-staple clients fail hard). The server is not refreshing it.',
     docs: doc('STAPLE_EXPIRED'),
-    servers: FIX.refresh,
+    servers: serverFixes('refresh'),
   },
   STAPLE_EXPIRING_CRITICAL: {
     severity: 'critical',
     title: 'Staple about to expire',
     hint: 'Less time is left before nextUpdate than the critical threshold (`--crit-remaining`). Servers normally refresh around half of the validity period; one this close to expiry is not being refreshed.',
     docs: doc('STAPLE_EXPIRING_CRITICAL'),
-    servers: FIX.refresh,
+    servers: serverFixes('refresh'),
   },
   STAPLE_EXPIRING: {
     severity: 'warn',
     title: 'Staple close to its nextUpdate',
     hint: 'Less time is left before nextUpdate than the warning threshold (`--warn-remaining`). Servers normally refresh around half of the validity period; check that refreshing works.',
     docs: doc('STAPLE_EXPIRING'),
-    servers: FIX.refresh,
+    servers: serverFixes('refresh'),
   },
   STAPLE_NOT_YET_VALID: {
     severity: 'critical',
@@ -313,13 +272,7 @@ export const FINDINGS = {
     title: 'Responder answers only after a redirect',
     hint: 'The OCSP URL in the certificate redirects, and the probe followed it. nginx and Apache do not follow redirects when they fetch a response to staple: a server that fetches its own staples from this URL gets none. Tell the CA, and meanwhile point the server at the final URL.',
     docs: doc('LIVE_REDIRECTED'),
-    servers: {
-      nginx:
-        'nginx treats the redirect as a failed fetch, staples nothing and logs nothing about it: set `ssl_stapling_responder <final URL>;` next to `ssl_stapling on;`, or serve a pre-fetched `ssl_stapling_file` that cron refreshes.',
-      apache:
-        'mod_ssl treats the redirect as a failed fetch and, with `SSLStaplingFakeTryLater` on (the default), staples a tryLater of its own: set `SSLStaplingForceURL <final URL>` in the vhost.',
-      haproxy: 'HAProxy staples the `.ocsp` file you give it: fetch that from the final URL.',
-    },
+    servers: serverFixes('redirected'),
   },
   LIVE_MALFORMED: {
     severity: 'warn',
@@ -369,7 +322,7 @@ export const FINDINGS = {
     title: 'Server staples "good" for a revoked certificate',
     hint: 'The staple still says good while the CA now says revoked: the server keeps an old response (a static `ssl_stapling_file`, a HAProxy `.ocsp` file, a cache that is not refreshed). Clients trust the staple until it expires. Replace the certificate now, and fix the refresh.',
     docs: doc('COMPARE_STAPLE_GOOD_LIVE_REVOKED'),
-    servers: FIX.refresh,
+    servers: serverFixes('refresh'),
   },
   COMPARE_STATUS_DIFFERS: {
     severity: 'warn',
@@ -382,7 +335,7 @@ export const FINDINGS = {
     title: 'Staple much older than the live answer',
     hint: 'The stapled response was produced much earlier than what the CA serves now (more than half of its validity period), so the server is not refreshing it.',
     docs: doc('COMPARE_STAPLE_STALE'),
-    servers: FIX.refresh,
+    servers: serverFixes('refresh'),
   },
   COMPARE_SIGNER_DIFFERS: {
     severity: 'info',
@@ -414,12 +367,7 @@ export const FINDINGS = {
     title: 'Server does not send the intermediate certificate',
     hint: 'The issuer had to be fetched from the AIA caIssuers URL. Browsers chase it; many other clients (curl, Java, Go, mobile apps) fail the handshake, and servers need the chain to verify the responses they staple. Serve the intermediate after the leaf.',
     docs: doc('CERT_CHAIN_INCOMPLETE'),
-    servers: {
-      nginx: '`ssl_certificate` must hold the leaf followed by its intermediate (fullchain.pem), and `ssl_trusted_certificate` the chain for stapling.',
-      apache: '`SSLCertificateFile` with the intermediate appended (2.4.8+), or `SSLCertificateChainFile` on older versions.',
-      haproxy: 'The `crt` PEM must hold the leaf, its intermediates and the key.',
-      caddy: 'Caddy sends the chain it obtained; for a manually loaded certificate, use a full-chain PEM.',
-    },
+    servers: serverFixes('chainIncomplete'),
   },
   CERT_ISSUER_FETCH_FAILED: {
     severity: 'warn',
@@ -644,6 +592,7 @@ export const FINDINGS = {
     title: 'Could not connect',
     hint: 'The TCP connection failed (refused, unreachable or reset). Check the host, the port and any firewall between here and the server.',
     docs: doc('TLS_CONNECT_FAILED'),
+    servers: serverFixes('connectFailed'),
   },
   TLS_TIMEOUT: {
     severity: 'unknown',

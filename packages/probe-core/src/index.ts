@@ -36,6 +36,7 @@ export { readCertificates } from './core/certificate.js';
 export { warnThresholdMs } from './core/freshness.js';
 /** The findings catalogue and its types. */
 export { FINDINGS, describeFinding, type FindingCode, type FindingInfo, type ServerName } from './findings.js';
+export { SERVER_NAMES, SERVERS, type FixTopic, type ServerProfile, type ServiceProtocol } from './servers/index.js';
 /** Render the one-line message of a finding. */
 export { renderMessage } from './message.js';
 /** Report and evidence types. */

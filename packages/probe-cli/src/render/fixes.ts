@@ -1,4 +1,4 @@
-import { FINDINGS, type Finding, type FindingInfo, type Report, type ServerName } from '@staple-probe/core';
+import { FINDINGS, type Finding, type FindingInfo, type Report, SERVERS, type ServerName, type ServerProfile, type ServiceProtocol } from '@staple-probe/core';
 import { cut, SERVER_LABEL } from './text.js';
 
 /** The server software a finding's hints should speak to: its target's, else the report's. */
@@ -8,14 +8,32 @@ export function serverOf(finding: Pick<Finding, 'where'>, report: Report): Serve
   return t ? t.server.name : report.server;
 }
 
-/** The server-specific fixes of a finding: the known server's alone, or every server's when unknown. */
+/** The protocol a finding's target was probed over: its STARTTLS protocol, else HTTPS. */
+export function protocolOf(finding: Pick<Finding, 'where'>, report: Report): ServiceProtocol {
+  const target = finding.where.find((w) => w.target)?.target;
+  const t = target ? report.targets.find((x) => x.target.input === target) : report.targets[0];
+  return t?.starttls ?? 'https';
+}
+
+/**
+ * The server-specific fixes of a finding: the known server's alone; when the server is not known, those of
+ * the usual servers of the target's protocol (nginx, Apache, HAProxy and Caddy for HTTPS; Exim and Postfix
+ * for SMTP; …), so that a web server's report does not list a mail server's directives.
+ */
 export function fixesFor(finding: Finding, report: Report): { server: ServerName; text: string }[] {
   const info: FindingInfo = FINDINGS[finding.code];
   const servers = info.servers ?? {};
   const all = (Object.entries(servers) as [ServerName, string][]).map(([server, text]) => ({ server, text }));
   const known = serverOf(finding, report);
-  if (!known) return all;
-  return all.filter((f) => f.server === known);
+  if (known) return all.filter((f) => f.server === known);
+  const protocol = protocolOf(finding, report);
+  return all.filter((f) => (SERVERS[f.server] as ServerProfile).usualFor.includes(protocol));
+}
+
+/** The usual servers of a finding's protocol, whose fixes an unknown server gets (for "--server a|b|…"). */
+export function usualServers(finding: Finding, report: Report): ServerName[] {
+  const protocol = protocolOf(finding, report);
+  return (Object.keys(SERVERS) as ServerName[]).filter((name) => (SERVERS[name] as ServerProfile).usualFor.includes(protocol));
 }
 
 /** `text` without its asides: each " (…)" outside backticks goes, nested ones with it. */
@@ -84,8 +102,10 @@ export function shortFix(finding: Finding, report: Report, fits: (text: string) 
   return { label: 'Fix', text: fitted(sentencesOf(withoutAsides(FINDINGS[finding.code].hint)), (t) => fits(`Fix: ${t}`), true) };
 }
 
-/** Whether a finding words its fix per server and the server is not known: the table says how to get them. */
+/**
+ * Whether a finding words its fix per server, the server is not known and one of the usual servers of its
+ * protocol has a fix for it: the table says how to get them.
+ */
 export function wantsServer(finding: Finding, report: Report): boolean {
-  const info: FindingInfo = FINDINGS[finding.code];
-  return Object.keys(info.servers ?? {}).length > 0 && serverOf(finding, report) === null;
+  return serverOf(finding, report) === null && fixesFor(finding, report).length > 0;
 }

@@ -5,7 +5,7 @@
  */
 import { type Finding, type FindingCode, isStaplingCode, type Report, renderMessage, type Verdict, verdictOf } from '@staple-probe/core';
 import { certificateStates, crlOkClause, titleClause } from './certificates.js';
-import { fixesFor, shortFix, wantsServer } from './fixes.js';
+import { fixesFor, shortFix, usualServers, wantsServer } from './fixes.js';
 import {
   ISSUER_SOURCE,
   keyValueTable,
@@ -119,7 +119,8 @@ function findingLines(report: Report, options: TableOptions): string[] {
   const general = report.findings.filter((f) => wantsServer(f, report));
   if (general.length) {
     const docs = general.length === 1 ? `docs/findings.md#${(general[0] as Finding).code.toLowerCase()}` : 'docs/findings.md';
-    out.push(...wrap(`Fixes per server: --server nginx|apache|haproxy|caddy, or ${docs}`, options.width, 2, ''));
+    const names = usualServers(general[0] as Finding, report).join('|');
+    out.push(...wrap(`Fixes per server: --server ${names}|…, or ${docs}`, options.width, 2, ''));
   }
   return out;
 }

@@ -1,5 +1,5 @@
 /** What the table renderers share: colours, labels, times, word wrapping and the two kinds of cli-table3 table. */
-import type { Severity, Verdict } from '@staple-probe/core';
+import { SERVERS, type ServerName, type Severity, type Verdict } from '@staple-probe/core';
 import Table from 'cli-table3';
 
 export interface TableOptions {
@@ -22,7 +22,8 @@ export const VERDICT_STYLE: Record<Verdict, Style> = { ok: 'green', warn: 'yello
 export const VERDICT_LABEL: Record<Verdict, string> = { ok: 'OK', warn: 'WARNING', critical: 'CRITICAL', unknown: 'UNKNOWN' };
 export const SEVERITY_LABEL: Record<Severity, string> = { info: 'NOTE', warn: 'WARNING', critical: 'CRITICAL', unknown: 'UNKNOWN' };
 export const SEVERITY_STYLE: Record<Severity, Style> = { info: 'cyan', warn: 'yellow', critical: 'red', unknown: 'magenta' };
-export const SERVER_LABEL = { nginx: 'nginx', apache: 'Apache', haproxy: 'HAProxy', caddy: 'Caddy' } as const;
+/** Each known server's name as people write it. */
+export const SERVER_LABEL = Object.fromEntries(Object.entries(SERVERS).map(([name, profile]) => [name, profile.label])) as Record<ServerName, string>;
 export const ISSUER_SOURCE = { given: '--issuer', served: 'the served chain', 'ca-file': '--ca-file', aia: 'the AIA caIssuers URL' } as const;
 
 /** "in 7.0d", "60m ago": an instant against the report's. */

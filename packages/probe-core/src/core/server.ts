@@ -1,14 +1,13 @@
-import type { ServerName } from '../findings.js';
+import { SERVER_NAMES, SERVERS, type ServerName, type ServerProfile } from '../servers/index.js';
 import type { ProbeEvidence, TargetReport } from '../types.js';
 
-/** nginx, Apache, HAProxy or Caddy from a `Server` header ("nginx/1.22.1", "Apache/2.4.71 (Debian)"). */
+/**
+ * The server software a `Server` header ("nginx/1.22.1", "Apache/2.4.71 (Debian)") or a STARTTLS greeting
+ * ("220 mx.example ESMTP Exim 4.96 …", "* OK … Dovecot ready.") names: the first profile whose `detect` matches.
+ */
 export function serverFromHeader(header: string | null): ServerName | null {
   if (!header) return null;
-  if (/nginx|openresty|tengine/i.test(header)) return 'nginx';
-  if (/apache/i.test(header)) return 'apache';
-  if (/haproxy/i.test(header)) return 'haproxy';
-  if (/caddy/i.test(header)) return 'caddy';
-  return null;
+  return SERVER_NAMES.find((name) => (SERVERS[name] as ServerProfile).detect?.test(header) === true) ?? null;
 }
 
 /**
