@@ -7,7 +7,8 @@ import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { collect, parseTarget, probe } from '@staple-probe/core';
 import { createPki, makeStaple, type StaplingServer, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { starttlsOf } from '../../packages/probe-core/src/shell/collect.js';
+import { implicitTlsOf, starttlsOf } from '../../packages/probe-core/src/shell/collect.js';
+import { handshake } from '../../packages/probe-core/src/shell/tls.js';
 import { argsOf, codes } from '../helpers.js';
 
 let pki: TestPki;
@@ -120,5 +121,68 @@ describe('STARTTLS', () => {
     ]);
     expect(starttlsOf({ port: 25 }, { starttls: 'none' })).toBeNull();
     expect(starttlsOf({ port: 443 }, { starttls: 'imap' })).toBe('imap');
+  });
+});
+
+describe('implicit-TLS mail ports (465, 993, 995, 990): no HEAD, the greeting after the handshake names the server', () => {
+  it('implicitTlsOf: the well-known ports probed without STARTTLS, else null', () => {
+    expect([465, 993, 995, 990, 636, 5223, 443, 25, 8443].map((port) => implicitTlsOf({ port }, {}))).toEqual([
+      'smtp',
+      'imap',
+      'pop3',
+      'ftp',
+      'ldap',
+      'xmpp',
+      null,
+      null,
+      null,
+    ]);
+    // Told to speak STARTTLS on 465, the port is not treated as implicit TLS; told `none`, it still is.
+    expect(implicitTlsOf({ port: 465 }, { starttls: 'smtp' })).toBeNull();
+    expect(implicitTlsOf({ port: 465 }, { starttls: 'none' })).toBe('smtp');
+  });
+
+  it("a handshake told to identify by greeting keeps the server's first line as banner; a silent server gives none", async () => {
+    const greeting = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple: null, greeting: '220 mx.test ESMTP Exim 4.96 ready' });
+    const silent = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple: null });
+    servers.push(greeting, silent);
+    const base = { address: '127.0.0.1', servername: 'localhost', tlsVersion: '1.3' as const, timeoutMs: 400, httpHead: true, identify: 'greeting' as const };
+    const heard = await handshake({ ...base, port: greeting.port });
+    expect(heard.ok && heard.banner).toBe('220 mx.test ESMTP Exim 4.96 ready');
+    expect(heard.ok && heard.serverHeader).toBeUndefined();
+    const quiet = await handshake({ ...base, port: silent.port });
+    expect(quiet.ok).toBe(true);
+    expect(quiet.ok && quiet.banner).toBeUndefined();
+  });
+
+  // Port 465 is what makes the port an implicit-TLS SMTP one, so this test binds it, on a loopback address of
+  // its own (127.0.0.46) that nothing else here uses. It needs root or CAP_NET_BIND_SERVICE, which CI has.
+  it('probing port 465: Exim detected from its greeting, no HEAD sent', async () => {
+    let exim: StaplingServer;
+    try {
+      exim = await startStaplingServer({
+        cert: pki.leafRsa,
+        chain: [pki.intermediate],
+        staple: null,
+        host: '127.0.0.46',
+        port: 465,
+        greeting: '220 mx.test ESMTP Exim 4.96',
+      });
+    } catch (error) {
+      if (process.env.CI === 'true' || (error as NodeJS.ErrnoException).code !== 'EACCES') throw error;
+      return; // not root, outside CI: nothing to learn here
+    }
+    servers.push(exim);
+    const evidence = await collect(parseTarget('127.0.0.46:465', { servername: 'localhost' }), fast);
+    expect(evidence.implicitTls).toBe('smtp');
+    expect(evidence.starttls).toBeUndefined();
+    const address = evidence.addresses[0];
+    // A HEAD would have left serverHeader (null: not HTTP); the greeting is the address's banner instead.
+    expect(address?.serverHeader).toBeUndefined();
+    expect(address?.banner).toBe('220 mx.test ESMTP Exim 4.96');
+    const report = await probe('127.0.0.46:465', { ...fast, servername: 'localhost' });
+    expect(report.targets[0]?.server).toEqual({ name: 'exim', header: '220 mx.test ESMTP Exim 4.96', source: 'banner' });
+    expect(report.targets[0]?.implicitTls).toBe('smtp');
+    expect(codes(report)).toContain('STAPLE_MISSING');
   });
 });

@@ -99,7 +99,7 @@ export const OPTIONS = {
     choices: SERVER_NAMES,
     ignoreCase: true,
     commands: ['probe', 'inspect'],
-    help: "word the fixes for this server software: nginx, apache, haproxy,\ncaddy, lighttpd, h2o, litespeed, envoy, traefik, iis, exim, postfix, dovecot,\nproftpd or stunnel (default: detected from the Server header of one HEAD /\nor the STARTTLS greeting; otherwise the usual servers' fixes are given)",
+    help: "word the fixes for this server software: nginx, apache, haproxy,\ncaddy, lighttpd, h2o, litespeed, envoy, traefik, iis, exim, postfix, dovecot,\nproftpd or stunnel (default: detected from the Server header of one HEAD /\nor a mail server's greeting; otherwise the usual servers' fixes are given)",
     for: { inspect: { help: 'word the fixes for this server software (see probe --help)' } },
   },
   starttls: {
@@ -109,12 +109,12 @@ export const OPTIONS = {
     ignoreCase: true,
     default: 'auto',
     commands: ['probe', 'serve'],
-    help: 'STARTTLS before every handshake (default: {default}, by the port: 25 and 587\nsmtp, 143 imap, 110 pop3, 21 ftp, 5222 xmpp, 389 ldap, 5432 postgres): a\nprotocol, or none for TLS from the first byte',
+    help: 'STARTTLS before every handshake (default: {default}, by the port: 25 and 587\nsmtp, 143 imap, 110 pop3, 21 ftp, 5222 xmpp, 389 ldap, 5432 postgres): a\nprotocol, or none for TLS from the first byte; on 465, 993, 995 and 990\n(implicit TLS) no HEAD is sent: the greeting names the server',
   },
   'no-http': {
     kind: 'boolean',
     commands: ['probe', 'serve'],
-    help: 'do not send that HEAD / (for ports that do not speak HTTP)',
+    help: 'do not send that HEAD / (for ports that do not speak HTTP), nor wait\nfor a greeting on an implicit-TLS mail port',
     for: { serve: { help: 'do not send the HEAD / that detects the server software (for ports that do\nnot speak HTTP)' } },
   },
   serial: {

@@ -11,7 +11,7 @@ export { probe, inspect, type ProbeOptions, type InspectOptions } from './shell/
 /** The default of every option, in one place. */
 export { DEFAULTS } from './defaults.js';
 /** Gather evidence without judging it. */
-export { collect, createCollectCache, starttlsOf, type CollectCache, type CollectOptions } from './shell/collect.js';
+export { collect, createCollectCache, implicitTlsOf, starttlsOf, type CollectCache, type CollectOptions } from './shell/collect.js';
 /** Bounded HTTP used for the live query and AIA fetches; `FetchLike` is the injectable fetch. */
 export type { FetchLike, HttpOptions } from './shell/http.js';
 /** The HTTP proxy of the downloads: read from HTTP_PROXY, HTTPS_PROXY and NO_PROXY, or given. */
@@ -20,7 +20,7 @@ export { bypassesProxy, parseProxyUrl, proxyFor, proxyFromEnv, ProxyError, type 
 export { SignatureVerifier } from './core/signature.js';
 /** Resolver type for injecting name resolution. */
 export type { Resolver, ResolvedAddress } from './shell/resolve.js';
-export { STARTTLS_PORTS, STARTTLS_PROTOCOLS, type StarttlsFailure, type StarttlsProtocol } from './shell/starttls.js';
+export { IMPLICIT_TLS_PORTS, STARTTLS_PORTS, STARTTLS_PROTOCOLS, type StarttlsFailure, type StarttlsProtocol } from './shell/starttls.js';
 /** Judge evidence at an explicit instant; pure. */
 export { assess, verdictOf, staplingVerdictOf, isStaplingCode, mergeReports, type AssessOptions } from './core/assess.js';
 /** Decode an OCSPResponse without judging it. */

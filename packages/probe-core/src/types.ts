@@ -135,7 +135,10 @@ export type AttemptOutcome =
       readonly nameError: string | null;
       /** The `Server` header of a `HEAD /` sent after the handshake; null when not asked or not answered. */
       readonly serverHeader?: string | null;
-      /** Over STARTTLS: the server's greeting (it usually names the software), null when it named nothing. */
+      /**
+       * Over STARTTLS, the server's greeting before the upgrade; on an implicit-TLS mail or FTP port, its
+       * greeting after the handshake (it usually names the software); null when it named nothing.
+       */
       readonly banner?: string | null;
       readonly durationMs: number;
     }
@@ -241,6 +244,8 @@ export interface AddressEvidence {
    * uncounted): the server software does not depend on which handshake asked.
    */
   readonly serverHeader?: string | null;
+  /** On an implicit-TLS mail or FTP port, the greeting after that one handshake instead (absent when none came). */
+  readonly banner?: string | null;
 }
 
 /** A parsed `host[:port]` target. */
@@ -280,6 +285,8 @@ export interface ProbeEvidence {
   readonly server?: ServerName | null;
   /** The STARTTLS upgrade every handshake spoke first (issue #24); absent for TLS from the first byte. */
   readonly starttls?: StarttlsProtocol;
+  /** The protocol of a well-known implicit-TLS port (465 smtp, 993 imap, …) probed without STARTTLS. */
+  readonly implicitTls?: StarttlsProtocol;
 }
 
 /** The offline check of one OCSP response (`probe inspect`). */
@@ -572,6 +579,11 @@ export interface TargetReport {
   readonly server: { readonly name: ServerName | null; readonly header: string | null; readonly source: 'flag' | 'header' | 'banner' | null };
   /** The STARTTLS upgrade every handshake spoke first; null for TLS from the first byte. */
   readonly starttls: StarttlsProtocol | null;
+  /**
+   * The protocol a well-known implicit-TLS port carries (465 smtp, 636 ldap, 990 ftp, 993 imap, 995 pop3, 5223
+   * xmpp) when probed without STARTTLS: no `HEAD /` was sent, and the greeting (if any) named the server.
+   */
+  readonly implicitTls: StarttlsProtocol | null;
   /** The live queries made for the certificates this target served (one per distinct certificate). */
   readonly live: readonly LiveReport[];
   /**

@@ -8,11 +8,11 @@ export function serverOf(finding: Pick<Finding, 'where'>, report: Report): Serve
   return t ? t.server.name : report.server;
 }
 
-/** The protocol a finding's target was probed over: its STARTTLS protocol, else HTTPS. */
+/** The protocol a finding's target was probed over: its STARTTLS protocol, its implicit-TLS port's, else HTTPS. */
 export function protocolOf(finding: Pick<Finding, 'where'>, report: Report): ServiceProtocol {
   const target = finding.where.find((w) => w.target)?.target;
   const t = target ? report.targets.find((x) => x.target.input === target) : report.targets[0];
-  return t?.starttls ?? 'https';
+  return t?.starttls ?? t?.implicitTls ?? 'https';
 }
 
 /**

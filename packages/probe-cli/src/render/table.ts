@@ -190,7 +190,11 @@ function targetRows(report: Report, t: TargetView): [string, string][] {
   else if (t.leaf) rows.push(['issuer', 'not found']);
   if (t.server.name || t.server.header) {
     const how =
-      t.server.source === 'flag' ? 'from --server' : t.starttls ? `${t.starttls.toUpperCase()} greeting: ${t.server.header}` : `Server: ${t.server.header}`;
+      t.server.source === 'flag'
+        ? 'from --server'
+        : (t.starttls ?? t.implicitTls)
+          ? `${(t.starttls ?? t.implicitTls ?? '').toUpperCase()} greeting: ${t.server.header}`
+          : `Server: ${t.server.header}`;
     rows.push(['server', `${t.server.name ? SERVER_LABEL[t.server.name] : 'not recognised'} (${how})`]);
   }
   for (const c of t.certificates)

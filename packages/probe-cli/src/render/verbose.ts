@@ -169,7 +169,11 @@ function renderHandshakes(report: Report, options: TableOptions): string {
     else if (t.leaf) out.push(`Certificate: ${t.leaf.subject} · serial ${t.leaf.serial} · issuer ${t.leaf.issuer}${t.mustStaple ? ' · must-staple' : ''}`);
     if (t.server.name || t.server.header) {
       const how =
-        t.server.source === 'flag' ? 'from --server' : t.starttls ? `${t.starttls.toUpperCase()} greeting: ${t.server.header}` : `Server: ${t.server.header}`;
+        t.server.source === 'flag'
+          ? 'from --server'
+          : (t.starttls ?? t.implicitTls)
+            ? `${(t.starttls ?? t.implicitTls ?? '').toUpperCase()} greeting: ${t.server.header}`
+            : `Server: ${t.server.header}`;
       out.push(`Server software: ${t.server.name ? SERVER_LABEL[t.server.name] : 'not recognised'} (${how})`);
     }
     if (t.issuerSource)

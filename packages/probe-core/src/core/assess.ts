@@ -338,6 +338,7 @@ async function assessProbe(evidence: ProbeEvidence, ctx: Context, at: string): P
         mustStaple: first?.leaf.mustStaple ?? false,
         server,
         starttls: evidence.starttls ?? null,
+        implicitTls: evidence.implicitTls ?? null,
         live: [...live.values()],
         certificates: views.certificates.map((c) => certificateReport(c, views, list)),
         addresses: views.addresses.map((a) => ({ address: a.address, family: a.family, attempts: a.attempts.map(attemptReport) })),

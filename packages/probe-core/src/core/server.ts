@@ -12,8 +12,8 @@ export function serverFromHeader(header: string | null): ServerName | null {
 
 /**
  * The server software of a probed target: `--server` when given, else what the first `Server` header
- * recorded (an address's, then a handshake's) names; over STARTTLS, where no HEAD is sent, the server's
- * greeting (its banner, kept as `header`) instead.
+ * recorded (an address's, then a handshake's) names; over STARTTLS or on an implicit-TLS mail port, where no
+ * HEAD is sent, the server's greeting (its banner, kept as `header`) instead.
  */
 export function serverOf(evidence: ProbeEvidence): TargetReport['server'] {
   const outcomes = evidence.addresses.flatMap((a) => a.attempts).map((a) => a.outcome);
@@ -22,7 +22,11 @@ export function serverOf(evidence: ProbeEvidence): TargetReport['server'] {
     null;
   // A failed upgrade still heard the greeting.
   const banner =
-    header === null ? ([...outcomes.map((o) => (o.ok ? (o.banner ?? null) : (o.error.starttls?.banner ?? null)))].find((b) => b !== null) ?? null) : null;
+    header === null
+      ? ([...evidence.addresses.map((a) => a.banner ?? null), ...outcomes.map((o) => (o.ok ? (o.banner ?? null) : (o.error.starttls?.banner ?? null)))].find(
+          (b) => b !== null,
+        ) ?? null)
+      : null;
   const seen = header ?? banner;
   if (evidence.server) return { name: evidence.server, header: seen, source: 'flag' };
   const detected = serverFromHeader(seen);

@@ -26,7 +26,7 @@ import type {
 import { type HttpOptions, httpExchange } from './http.js';
 import type { ProxyConfig } from './proxy.js';
 import { type Resolver, resolveTarget } from './resolve.js';
-import { STARTTLS_PORTS } from './starttls.js';
+import { GREETS_FIRST, IMPLICIT_TLS_PORTS, STARTTLS_PORTS } from './starttls.js';
 import { handshake, type HandshakeOptions, trustContext } from './tls.js';
 
 /** How to gather evidence. Every field has a default. */
@@ -174,7 +174,7 @@ async function handshakes(
   options: CollectOptions,
   extraCas: readonly Uint8Array[],
   onChain: (chain: readonly Uint8Array[]) => void,
-): Promise<{ attempts: AttemptEvidence[]; serverHeader: string | null | undefined }> {
+): Promise<{ attempts: AttemptEvidence[]; serverHeader: string | null | undefined; banner: string | undefined }> {
   if (!options.signal) return handshakesOf(target, address, options, extraCas, onChain, undefined);
   // The caller's signal, relayed by one listener to a signal of this address's own: each handshake under way
   // listens to it, up to AT_ONCE per version at once, and Node warns at more than 10 listeners on one signal
@@ -217,6 +217,14 @@ export function starttlsOf(target: Pick<Target, 'port'>, options: Pick<CollectOp
   const choice = options.starttls ?? 'auto';
   if (choice === 'none') return null;
   return choice === 'auto' ? (STARTTLS_PORTS[target.port] ?? null) : choice;
+}
+
+/**
+ * The protocol of a well-known implicit-TLS port (465 smtp, 993 imap, …) when the target is probed without
+ * STARTTLS, else null (HTTPS, or any other port).
+ */
+export function implicitTlsOf(target: Pick<Target, 'port'>, options: Pick<CollectOptions, 'starttls'>): StarttlsProtocol | null {
+  return starttlsOf(target, options) === null ? (IMPLICIT_TLS_PORTS[target.port] ?? null) : null;
 }
 
 function connectTo(target: Target, address: string, options: CollectOptions, extraCas: readonly Uint8Array[], signal: AbortSignal | undefined): Connect {
@@ -301,6 +309,22 @@ async function confirmVersions(
 }
 
 /** `handshakes`, with the signal the handshakes listen to: carries out the schedule's actions and reports back. */
+/**
+ * Which handshake learns the server software, and how. The HEAD goes out once per address, on the first
+ * handshake to complete (in the round usually a TLS 1.3 one, a round trip before TLS 1.2's end). A handshake
+ * of the round closed uncounted keeps its HEAD going (only an unfinished handshake is cut off), and its answer
+ * stands for the address: the server software does not depend on which handshake asked. On an implicit-TLS
+ * port of another protocol no HEAD goes out: where its server greets first, the greeting after the handshake
+ * names the software instead (taken once per address, as the HEAD).
+ */
+function identification(target: Target, options: CollectOptions): { takeHead: () => boolean; identify: 'head' | 'greeting' } {
+  const implicit = implicitTlsOf(target, options);
+  return {
+    takeHead: onlyOnce(options.httpHead !== false && (implicit === null || GREETS_FIRST.has(implicit))),
+    identify: implicit === null ? 'head' : 'greeting',
+  };
+}
+
 async function handshakesOf(
   target: Target,
   address: string,
@@ -308,14 +332,10 @@ async function handshakesOf(
   extraCas: readonly Uint8Array[],
   onChain: (chain: readonly Uint8Array[]) => void,
   signal: AbortSignal | undefined,
-): Promise<{ attempts: AttemptEvidence[]; serverHeader: string | null | undefined }> {
+): Promise<{ attempts: AttemptEvidence[]; serverHeader: string | null | undefined; banner: string | undefined }> {
   const versions = options.tlsVersions ?? DEFAULT_VERSIONS;
   const schedule = new HandshakeSchedule({ versions, attempts: options.attempts ?? DEFAULTS.attempts, atOnce: AT_ONCE });
-  // The HEAD that learns the server software goes out once per address, on the first handshake to complete
-  // (in the round usually a TLS 1.3 one, a round trip before TLS 1.2's end). A handshake of the round closed
-  // uncounted keeps its HEAD going (only an unfinished handshake is cut off), and its answer stands for the
-  // address: the server software does not depend on which handshake asked.
-  const takeHead = onlyOnce(options.httpHead !== false);
+  const { takeHead, identify } = identification(target, options);
   const shakes = new Map<number, Shake>();
   type Counted = { attempt: number; tlsVersion: TlsVersion; order: number; outcome: AttemptOutcome };
   const counted = new Map<number, Counted>();
@@ -348,6 +368,7 @@ async function handshakesOf(
     });
     const complete = connect(version, 'default', {
       httpHead: takeHead,
+      identify,
       onHandshake: (outcome) => handshakeDone(outcome),
       // Out of the socket's event: the schedule's actions run on their own turn.
       ...(watchStaple ? { onStaple: () => queueMicrotask(() => tell({ type: 'stapled', id })) } : {}),
@@ -404,17 +425,19 @@ async function handshakesOf(
   // The HEAD after a handshake finishes in the background while the others go on; its Server header is put
   // into that attempt's outcome (when it counts) and kept for the address.
   let serverHeader: string | null | undefined;
+  let banner: string | undefined;
   await Promise.all(
     [...shakes].map(async ([id, shake]) => {
       const complete = await shake.complete;
       const entry = counted.get(id);
       if (entry) entry.outcome = complete;
       if (complete.ok && complete.serverHeader !== undefined) serverHeader = complete.serverHeader;
+      if (identify === 'greeting' && complete.ok && typeof complete.banner === 'string') banner = complete.banner;
     }),
   );
   // Each version's attempts in their order, whatever order they finished in; then each offer's.
   for (const out of perVersion) out.sort((a, b) => a.attempt - b.attempt);
-  return { attempts: [...perVersion.flat(), ...offered.flat()], serverHeader };
+  return { attempts: [...perVersion.flat(), ...offered.flat()], serverHeader, banner };
 }
 
 /**
@@ -501,8 +524,8 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
   const resolved = await resolving;
   const addresses: AddressEvidence[] = await Promise.all(
     resolved.addresses.map(async ({ address, family }) => {
-      const { attempts, serverHeader } = await handshakes(target, address, options, extraCerts, onChain);
-      return { address, family, attempts, ...(serverHeader !== undefined ? { serverHeader } : {}) };
+      const { attempts, serverHeader, banner } = await handshakes(target, address, options, extraCerts, onChain);
+      return { address, family, attempts, ...(serverHeader !== undefined ? { serverHeader } : {}), ...(banner !== undefined ? { banner } : {}) };
     }),
   );
   // In the order the certificates were first served, whatever order their queries finished in.
@@ -512,6 +535,7 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
   const crls = (await Promise.all(crlFetches.values())).flat();
 
   const starttls = starttlsOf(target, options);
+  const implicitTls = implicitTlsOf(target, options);
   return {
     kind: 'probe',
     target,
@@ -526,5 +550,6 @@ export async function collect(target: Target, options: CollectOptions = {}): Pro
     ...(options.crl === false ? { crlDisabled: true } : {}),
     server: options.server ?? null,
     ...(starttls ? { starttls } : {}),
+    ...(implicitTls ? { implicitTls } : {}),
   };
 }

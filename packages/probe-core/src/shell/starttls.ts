@@ -24,6 +24,23 @@ export const STARTTLS_PORTS: Readonly<Record<number, StarttlsProtocol>> = {
   5432: 'postgres',
 };
 
+/**
+ * Well-known implicit-TLS ports of protocols other than HTTPS: TLS from the first byte, then the protocol.
+ * No `HEAD /` goes there; on those whose server speaks first (`GREETS_FIRST`) the greeting after the handshake
+ * names the software instead.
+ */
+export const IMPLICIT_TLS_PORTS: Readonly<Record<number, StarttlsProtocol>> = {
+  465: 'smtp',
+  636: 'ldap',
+  990: 'ftp',
+  993: 'imap',
+  995: 'pop3',
+  5223: 'xmpp',
+};
+
+/** The protocols whose server sends a greeting line before the client says anything. */
+export const GREETS_FIRST: ReadonlySet<StarttlsProtocol> = new Set(['smtp', 'imap', 'pop3', 'ftp']);
+
 export class StarttlsError extends Error {
   override readonly name = 'StarttlsError';
   constructor(

@@ -25,6 +25,11 @@ export interface HandshakeOptions {
    */
   readonly httpHead?: boolean | (() => boolean);
   /**
+   * What the handshake that `httpHead` lets identify the server does: send a `HEAD /` (default), or, on an
+   * implicit-TLS mail or FTP port, wait for the server's greeting line and keep it as `banner`.
+   */
+  readonly identify?: 'head' | 'greeting';
+  /**
    * Called once the handshake is done, before the HEAD (the promise resolves after it, with the header): the
    * caller can go on with other handshakes meanwhile.
    */
@@ -65,6 +70,43 @@ function readServerHeader(socket: tls.TLSSocket, host: string, waitMs: number): 
     socket.once('close', () => done(null));
     socket.write(`HEAD / HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: staple-probe\r\nConnection: close\r\n\r\n`);
   });
+}
+
+const GREETING_MAX_BYTES = 1024;
+
+/**
+ * The first line a server sends on an established connection (an implicit-TLS mail server's "220 … ESMTP
+ * Exim 4.96 …"), at most 1 KiB, within `waitMs`; null when it says nothing.
+ */
+function readGreeting(socket: tls.TLSSocket, waitMs: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    let buffer = '';
+    const done = () => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      const line = buffer.split(/\r?\n/, 1)[0]?.trim() ?? '';
+      resolve(line === '' ? null : line.slice(0, 200));
+    };
+    const timer = setTimeout(done, waitMs);
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString('latin1');
+      if (buffer.includes('\n') || buffer.length >= GREETING_MAX_BYTES) done();
+    };
+    socket.on('data', onData);
+    socket.once('end', done);
+    socket.once('close', done);
+  });
+}
+
+/** After a handshake: the `Server` header of one HEAD, or on an implicit-TLS mail port the greeting. */
+async function identifyServer(socket: tls.TLSSocket, options: HandshakeOptions): Promise<{ serverHeader: string | null } | { banner?: string }> {
+  const waitMs = Math.min(HEAD_WAIT_MS, options.timeoutMs);
+  if (options.identify === 'greeting') {
+    const greeting = await readGreeting(socket, waitMs);
+    return greeting !== null ? { banner: greeting } : {};
+  }
+  const host = options.servername ?? options.address;
+  return { serverHeader: await readServerHeader(socket, host.includes(':') ? `[${host}]` : host, waitMs) };
 }
 
 const unusedPeerCertificate = (() => ({})) as unknown as tls.TLSSocket['getPeerCertificate'];
@@ -217,10 +259,7 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
         if (!head) return finish({ ...result, durationMs });
         options.onHandshake?.({ ...result, durationMs });
         // Timed separately: the handshake duration stays comparable with or without the HEAD.
-        const host = options.servername ?? options.address;
-        readServerHeader(s, host.includes(':') ? `[${host}]` : host, Math.min(HEAD_WAIT_MS, options.timeoutMs)).then((serverHeader) =>
-          finish({ ...result, serverHeader, durationMs }),
-        );
+        void identifyServer(s, options).then((found) => finish({ ...result, ...found, durationMs }));
       });
       // After the handshake, errors and closes belong to the HEAD exchange, which ends on its own.
       s.on('error', (error) => {

@@ -36,6 +36,8 @@ export interface StaplingServerOptions extends ServedIdentity {
    * answered with STARTTLS among the extensions (or without it when `offer` is false), then STARTTLS.
    */
   readonly smtp?: { readonly banner?: string; readonly offer?: boolean };
+  /** A line to send right after each handshake, as an implicit-TLS mail server greets (port 465, 993, …). */
+  readonly greeting?: string;
 }
 
 export interface StaplingServer {
@@ -77,7 +79,8 @@ export async function startStaplingServer(options: StaplingServerOptions): Promi
   server.on('tlsClientError', () => {});
   server.on('secureConnection', (socket: tls.TLSSocket) => {
     socket.on('error', () => {});
-    socket.end();
+    if (options.greeting !== undefined) socket.end(`${options.greeting}\r\n`);
+    else socket.end();
   });
   // The event names the certificate being served, which tells the identities apart (each has its own leaf).
   const byCert = new Map<string, { name: string; identity: ServedIdentity }>();
