@@ -35,6 +35,7 @@ import {
   type StaplingServer,
   type TestPki,
 } from '@staple-probe/core/testing';
+import { SERVER_NAMES, SERVERS, type ServerProfile } from '@staple-probe/core';
 import { type Io, main } from '../packages/probe-cli/src/cli.js';
 import { runServe } from '../packages/probe-cli/src/serve/command.js';
 
@@ -276,7 +277,26 @@ const EXPORTER_VOLATILE = [
 ];
 
 /** Every example a page may mark, by name. */
+/** A Markdown table cell: pipes escaped, so a shell pipeline or a regex alternation stays in its cell. */
+const cell = (text: string): string => text.replace(/\|/g, '\\|');
+
+/** docs/servers.md's table of the known servers, from their profiles (packages/probe-core/src/servers/). */
+function serverFixesTable(): string {
+  const rows = SERVER_NAMES.map((name) => {
+    const profile: ServerProfile = SERVERS[name];
+    const detect = profile.detect ? `\`${profile.detect.source}\`` : 'not recognisable: `--server ' + name + '`';
+    const fixes = [profile.fixes.enable, profile.fixes.refresh].map((text) => (text ? cell(text) : '–'));
+    return `| ${profile.label} (\`${name}\`) | ${cell(detect)} | ${profile.staples ? 'yes' : '**no**'} | ${fixes.join(' | ')} |\n`;
+  });
+  return [
+    '| server | recognised by (`Server` header or greeting) | staples | no staple | stale or expired staple |\n',
+    '| --- | --- | --- | --- | --- |\n',
+    ...rows,
+  ].join('');
+}
+
 export const EXAMPLES: Readonly<Record<string, Example>> = {
+  'server-fixes': { run: async () => serverFixesTable() },
   'inspect-expired': {
     run: () =>
       session([
