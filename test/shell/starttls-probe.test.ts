@@ -153,6 +153,11 @@ describe('implicit-TLS mail ports (465, 993, 995, 990): no HEAD, the greeting af
     const quiet = await handshake({ ...base, port: silent.port });
     expect(quiet.ok).toBe(true);
     expect(quiet.ok && quiet.banner).toBeUndefined();
+    // A greeting with no line end in sight: read up to 1 KiB, 200 characters kept.
+    const endless = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple: null, greeting: `220 ${'A'.repeat(5000)}` });
+    servers.push(endless);
+    const long = await handshake({ ...base, port: endless.port });
+    expect(long.ok && long.banner).toBe(`220 ${'A'.repeat(196)}`);
   });
 
   // Port 465 is what makes the port an implicit-TLS SMTP one, so this test binds it, on a loopback address of
