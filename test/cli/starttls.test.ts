@@ -1,5 +1,6 @@
 /** `probe --starttls` (issue #24): the CLI over the testing kit's SMTP-fronted stapling server. */
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPki, makeStaple, type StaplingServer, startStaplingServer } from '@staple-probe/core/testing';
@@ -103,5 +104,58 @@ describe('fixes over STARTTLS (issue #24): the greeting names the server, else t
     expect(json.targets[0].server.name).toBe('exim');
     const missing = json.findings.find((f: { code: string }) => f.code === 'STAPLE_MISSING');
     expect(missing.fixes.map((f: { server: string }) => f.server)).toEqual(['exim']);
+  });
+});
+
+describe('a handshake reset after STARTTLS (Exim with GnuTLS over an expired tls_ocsp_file, issue #24)', () => {
+  // A scripted SMTP server: Exim's greeting, STARTTLS offered and accepted, then a TCP reset on the ClientHello,
+  // as Exim 4.96 built with GnuTLS does when its tls_ocsp_file holds an expired response.
+  let server: Server;
+  let target: string;
+  beforeAll(async () => {
+    server = createServer((socket) => {
+      socket.on('error', () => {});
+      let upgraded = false;
+      socket.write('220 mx.test ESMTP Exim 4.96 Fri, 04 Dec 2026 17:40:00 +0000\r\n');
+      socket.on('data', (d: Buffer) => {
+        if (upgraded) return void socket.resetAndDestroy();
+        const line = d.toString('latin1');
+        if (/^EHLO/i.test(line)) socket.write('250-mx.test Hello\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 HELP\r\n');
+        else if (/^STARTTLS/i.test(line)) {
+          upgraded = true;
+          socket.write('220 TLS go ahead\r\n');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    target = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => server.close());
+
+  it('every handshake fails, and the greeting still names Exim, whose fix points at tls_ocsp_file', async () => {
+    const r = await run([
+      target,
+      '--servername',
+      'localhost',
+      '--attempts',
+      '1',
+      '--key-types',
+      'default',
+      '--no-live',
+      '--no-crl',
+      '--starttls',
+      'smtp',
+      '--json',
+    ]);
+    const json = JSON.parse(r.stdout);
+    expect(r.code).toBe(3);
+    expect(json.targets[0].server).toEqual({ name: 'exim', header: 'mx.test ESMTP Exim 4.96 Fri, 04 Dec 2026 17:40:00 +0000', source: 'banner' });
+    const failed = json.findings.find((f: { code: string }) => f.code === 'TLS_CONNECT_FAILED');
+    expect(failed.fixes).toHaveLength(1);
+    expect(failed.fixes[0]).toMatchObject({ server: 'exim' });
+    expect(failed.fixes[0].text).toMatch(/tls_ocsp_file/);
+    const table = (await run([target, '--servername', 'localhost', '--attempts', '1', '--key-types', 'default', '--no-live', '--no-crl', '--starttls', 'smtp']))
+      .stdout;
+    expect(table).toMatch(/^ +Exim: Check `tls_ocsp_file`/m);
   });
 });

@@ -145,6 +145,11 @@ export type AttemptOutcome =
   | {
       readonly ok: false;
       readonly error: TlsFailure;
+      /**
+       * Over STARTTLS, the greeting heard before the TLS handshake failed: it still names the software (Exim
+       * with GnuTLS resets handshakes over an expired `tls_ocsp_file`, and its greeting says it is Exim).
+       */
+      readonly banner?: string | null;
       readonly durationMs: number;
     };
 

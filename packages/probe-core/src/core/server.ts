@@ -23,9 +23,10 @@ export function serverOf(evidence: ProbeEvidence): TargetReport['server'] {
   // A failed upgrade still heard the greeting.
   const banner =
     header === null
-      ? ([...evidence.addresses.map((a) => a.banner ?? null), ...outcomes.map((o) => (o.ok ? (o.banner ?? null) : (o.error.starttls?.banner ?? null)))].find(
-          (b) => b !== null,
-        ) ?? null)
+      ? ([
+          ...evidence.addresses.map((a) => a.banner ?? null),
+          ...outcomes.map((o) => (o.ok ? (o.banner ?? null) : (o.error.starttls?.banner ?? o.banner ?? null))),
+        ].find((b) => b !== null) ?? null)
       : null;
   const seen = header ?? banner;
   if (evidence.server) return { name: evidence.server, header: seen, source: 'flag' };

@@ -38,6 +38,17 @@ export const IMPLICIT_TLS_PORTS: Readonly<Record<number, StarttlsProtocol>> = {
   5223: 'xmpp',
 };
 
+/**
+ * A greeting line without its protocol's status prefix ("220 ", "220-", "* OK [CAPABILITY …] ", "+OK "), as
+ * STARTTLS keeps it: what is left names the host and usually the software.
+ */
+export function greetingText(line: string): string {
+  return line
+    .replace(/^\d{3}[ -]/, '')
+    .replace(/^\* \w+ (\[[^\]]*\] )?/, '')
+    .replace(/^\+OK ?/, '');
+}
+
 /** The protocols whose server sends a greeting line before the client says anything. */
 export const GREETS_FIRST: ReadonlySet<StarttlsProtocol> = new Set(['smtp', 'imap', 'pop3', 'ftp']);
 

@@ -2,7 +2,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { sha256Hex } from '../core/bytes.js';
 import type { AttemptOutcome, Offer, TlsFailure, TlsFailureKind, TlsVersion } from '../types.js';
-import { negotiateStarttls, StarttlsError, type StarttlsProtocol } from './starttls.js';
+import { greetingText, negotiateStarttls, StarttlsError, type StarttlsProtocol } from './starttls.js';
 
 export interface HandshakeOptions {
   readonly address: string;
@@ -76,7 +76,8 @@ const GREETING_MAX_BYTES = 1024;
 
 /**
  * The first line a server sends on an established connection (an implicit-TLS mail server's "220 … ESMTP
- * Exim 4.96 …"), at most 1 KiB, within `waitMs`; null when it says nothing.
+ * Exim 4.96 …"), without its status prefix as over STARTTLS, at most 1 KiB, within `waitMs`; null when it
+ * says nothing.
  */
 function readGreeting(socket: tls.TLSSocket, waitMs: number): Promise<string | null> {
   return new Promise((resolve) => {
@@ -84,7 +85,7 @@ function readGreeting(socket: tls.TLSSocket, waitMs: number): Promise<string | n
     const done = () => {
       clearTimeout(timer);
       socket.off('data', onData);
-      const line = buffer.split(/\r?\n/, 1)[0]?.trim() ?? '';
+      const line = greetingText(buffer.split(/\r?\n/, 1)[0] ?? '').trim();
       resolve(line === '' ? null : line.slice(0, 200));
     };
     const timer = setTimeout(done, waitMs);
@@ -261,12 +262,14 @@ export function handshake(options: HandshakeOptions): Promise<AttemptOutcome> {
         // Timed separately: the handshake duration stays comparable with or without the HEAD.
         void identifyServer(s, options).then((found) => finish({ ...result, ...found, durationMs }));
       });
-      // After the handshake, errors and closes belong to the HEAD exchange, which ends on its own.
+      // After the handshake, errors and closes belong to the HEAD exchange, which ends on its own. A handshake
+      // that fails after a STARTTLS upgrade keeps the greeting: it names the server all the same.
+      const failed = (error: TlsFailure) => finish({ ok: false, error, ...(banner !== undefined ? { banner } : {}), durationMs: elapsed() });
       s.on('error', (error) => {
-        if (!connected) fail(classifyError(error));
+        if (!connected) failed(classifyError(error));
       });
       s.once('close', () => {
-        if (!connected) fail({ kind: 'reset', message: 'the server closed the connection during the handshake', code: 'ECONNRESET' });
+        if (!connected) failed({ kind: 'reset', message: 'the server closed the connection during the handshake', code: 'ECONNRESET' });
       });
     };
     const protocol = options.starttls;
