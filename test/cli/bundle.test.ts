@@ -4,9 +4,9 @@
  * from, with or without a cache.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -69,6 +69,24 @@ describe('the bundled CLI', () => {
     const serve = node([bin, 'serve', '--help']);
     expect(serve.status).toBe(0);
     expect(serve.stdout).toMatch(/serve/);
+  });
+
+  // serve.cjs and demo.cjs are bundles of their own (scripts/bundle.mjs): probe.cjs loads them only for their
+  // command, so that nothing in it is wrapped in a lazy initializer that Node's compile cache would not keep.
+  it('probe.cjs holds neither the exporter nor the demo, and loads them as serve.cjs and demo.cjs', () => {
+    // Booleans, not toContain: a failure would print a megabyte of bundle.
+    const has = (file: string, text: string) => readFileSync(join(dirname(bin), file), 'utf8').includes(text);
+    expect(has('probe.cjs', 'import("./serve.cjs")') && has('probe.cjs', 'import("./demo.cjs")')).toBe(true);
+    expect(has('probe.cjs', 'Every case got its expected verdict')).toBe(false);
+    expect(has('demo.cjs', 'Every case got its expected verdict')).toBe(true);
+    expect(has('probe.cjs', 'staple_probe_exporter_probes_in_flight')).toBe(false);
+    expect(has('serve.cjs', 'staple_probe_exporter_probes_in_flight')).toBe(true);
+  });
+
+  it("a bad serve argument is the serve bundle's usage error, exit 3, not an internal error", () => {
+    const bad = node([bin, 'serve', '--no-such-flag']);
+    expect(bad.status).toBe(3);
+    expect(bad.stderr).toMatch(/^probe: .*--no-such-flag.*\nTry 'probe serve --help'\.\n$/);
   });
 });
 

@@ -408,7 +408,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (args[0] === 'help') return (io.stdout(HELP), 0);
     return await runProbe(args, io);
   } catch (error) {
-    if (error instanceof UsageError) {
+    // By name too: in the bundle, `probe serve` is a bundle of its own, with its own copy of the class.
+    if (error instanceof UsageError || (error instanceof Error && error.name === 'UsageError')) {
       io.stderr(`probe: ${error.message}\nTry 'probe ${args[0] === 'serve' ? 'serve ' : ''}--help'.\n`);
       return 3;
     }
