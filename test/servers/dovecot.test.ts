@@ -1,0 +1,186 @@
+/**
+ * Dovecot over IMAP and POP3 STARTTLS: one `dovecot -F` of its own (base_dir, state_dir and logs in its temp
+ * directory), `ssl = yes` so that both plain listeners offer STARTTLS, and a must-staple certificate chosen
+ * by SNI (`local_name`). Dovecot has no OCSP stapling at all, so every handshake comes without a staple.
+ *
+ * Measured with Dovecot 2.3.19.1 (Debian 1:2.3.19.1+dfsg1-2.1+deb12u1, OpenSSL 3.0):
+ * - Greetings: IMAP `* OK [CAPABILITY … STARTTLS …] Dovecot (Debian) ready.`, POP3 `+OK Dovecot (Debian)
+ *   ready.`; both name Dovecot, so the probe detects it from the banner.
+ * - No staple on TLS 1.2 or 1.3 (openssl s_client -status: "OCSP response: no response sent"), whatever
+ *   the certificate: STAPLE_MISSING (warn), STAPLE_MISSING_MUST_STAPLE (critical) with a must-staple one.
+ * - Dovecot's configuration has no OCSP setting; it logs nothing about OCSP.
+ */
+import { execFile } from 'node:child_process';
+import { probe, type Report } from '@staple-probe/core';
+import { createPki, freePort, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
+import { codes } from '../helpers.js';
+import { available, explain, type OpensslTruth, parseSClient, scenarioOptions, type StartedServer, startServer, template, writeIdentity } from './harness.js';
+
+const HAS = available('dovecot');
+
+/** The must-staple certificate's name: Dovecot serves it to clients that ask for it by SNI. */
+const MUST_STAPLE_NAME = 'muststaple.test';
+
+const CONFIG = `
+base_dir = {{dir}}/run
+state_dir = {{dir}}/state
+log_path = {{dir}}/dovecot.log
+info_log_path = {{dir}}/dovecot.log
+protocols = imap pop3
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <{{dir}}/plain.crt
+ssl_key = <{{dir}}/plain.key
+local_name ${MUST_STAPLE_NAME} {
+  ssl_cert = <{{dir}}/muststaple.crt
+  ssl_key = <{{dir}}/muststaple.key
+}
+mail_location = maildir:{{dir}}/mail
+passdb {
+  driver = static
+  args = password=unused
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home={{dir}}/home
+}
+service imap-login {
+  inet_listener imap {
+    port = {{imap}}
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    port = {{pop3}}
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+}
+`;
+
+let pki: TestPki;
+let responder: Responder;
+let dovecot: StartedServer;
+let opts: ReturnType<typeof scenarioOptions>;
+
+beforeAll(async () => {
+  if (!HAS) return;
+  const responderPort = await freePort();
+  pki = await createPki({ ocspUrl: `http://127.0.0.1:${responderPort}/ocsp`, names: ['localhost', MUST_STAPLE_NAME] });
+  responder = await startResponder({
+    issuer: pki.intermediate,
+    port: responderPort,
+    statuses: new Map([
+      ['1001', { status: 'good' as const }],
+      ['1003', { status: 'good' as const }],
+    ]),
+  });
+  dovecot = await startServer({
+    kind: 'dovecot',
+    ports: 2,
+    files: (dir, [imap, pop3]) => {
+      writeIdentity(dir, 'plain', pki.leafRsa, [pki.intermediate]);
+      writeIdentity(dir, 'muststaple', pki.leafMustStaple, [pki.intermediate]);
+      return { 'dovecot.conf': template(CONFIG, { dir, imap: imap as number, pop3: pop3 as number }) };
+    },
+    command: (dir) => ({ file: 'dovecot', args: ['-F', '-c', `${dir}/dovecot.conf`] }),
+    logFile: 'dovecot.log',
+  });
+  opts = scenarioOptions(pki.root);
+}, 60_000);
+
+afterAll(async () => {
+  await dovecot?.stop();
+  await responder?.close();
+});
+
+const imap = () => `127.0.0.1:${dovecot.ports[0]}`;
+const pop3 = () => `127.0.0.1:${dovecot.ports[1]}`;
+const why = (report: Report) => explain(report, dovecot);
+
+/** The TLS versions of the probe's successful handshakes, and whether any of them carried a staple. */
+function handshakes(report: Report): { versions: string[]; stapled: boolean } {
+  const ok = report.targets.flatMap((t) => t.addresses.flatMap((a) => a.attempts)).filter((a) => a.ok);
+  return { versions: [...new Set(ok.map((a) => a.protocol ?? '?'))].sort(), stapled: ok.some((a) => a.staple !== null) };
+}
+
+/** \`openssl s_client -starttls <proto> -status\` on one TLS version: the independent look at what Dovecot sends. */
+async function opensslStarttls(port: number, starttls: 'imap' | 'pop3', version: '1.2' | '1.3'): Promise<OpensslTruth | null> {
+  const args = ['s_client', '-connect', `127.0.0.1:${port}`, '-starttls', starttls, '-servername', 'localhost', '-status', `-tls${version.replace('.', '_')}`];
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = execFile('openssl', args, { timeout: 10_000, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error?.killed) reject(new Error(`openssl s_client timed out: ${stderr}`));
+      else resolve(`${stdout}\n${stderr}`);
+    });
+    child.stdin?.end();
+  });
+  return parseSClient(out);
+}
+
+/** The finding's Dovecot fix, checked to be the only one shown for the detected server. */
+function dovecotFix(report: Report, code: string): string {
+  const finding = report.findings.find((f) => f.code === code);
+  expect(finding, why(report)).toBeDefined();
+  const fixes = finding ? fixesFor(finding, report) : [];
+  expect(fixes.map((f) => f.server)).toEqual(['dovecot']);
+  return fixes[0]?.text ?? '';
+}
+
+describe.skipIf(!HAS)('dovecot', () => {
+  it('IMAP STARTTLS: no staple on any handshake -> STAPLE_MISSING (warn), Dovecot detected from its greeting', async () => {
+    const report = await probe(imap(), { ...opts, starttls: 'imap' });
+    expect(codes(report), why(report)).toEqual(['STAPLE_MISSING']);
+    expect(report.verdict).toBe('warn');
+    expect(report.findings[0]?.args).toEqual({ liveResponder: 'ok' });
+    const target = report.targets[0];
+    expect(target?.starttls).toBe('imap');
+    expect(target?.leaf?.serial).toBe('1001');
+    // The probe keeps the greeting's text after `* OK [CAPABILITY …]`.
+    expect(target?.server).toEqual({ name: 'dovecot', header: 'Dovecot (Debian) ready.', source: 'banner' });
+    expect(report.server).toBe('dovecot');
+    expect(handshakes(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: false });
+    expect(dovecotFix(report, 'STAPLE_MISSING')).toMatch(/^Dovecot cannot staple/);
+  });
+
+  it('openssl s_client -status agrees: no staple on TLS 1.2 or 1.3, over IMAP or POP3', async () => {
+    for (const [port, starttls] of [
+      [dovecot.ports[0] as number, 'imap'],
+      [dovecot.ports[1] as number, 'pop3'],
+    ] as const) {
+      for (const version of ['1.2', '1.3'] as const) {
+        const truth = await opensslStarttls(port, starttls, version);
+        expect(truth, `${starttls} TLS ${version}: ${dovecot.log()}`).toMatchObject({ protocol: `TLSv${version}`, leafSerial: '1001', stapled: false });
+      }
+    }
+  });
+
+  it('POP3 STARTTLS: the same, detected from "+OK Dovecot (Debian) ready."', async () => {
+    const report = await probe(pop3(), { ...opts, starttls: 'pop3' });
+    expect(codes(report), why(report)).toEqual(['STAPLE_MISSING']);
+    expect(report.verdict).toBe('warn');
+    expect(report.targets[0]?.starttls).toBe('pop3');
+    expect(report.targets[0]?.server).toEqual({ name: 'dovecot', header: 'Dovecot (Debian) ready.', source: 'banner' });
+    expect(handshakes(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: false });
+    expect(dovecotFix(report, 'STAPLE_MISSING')).toMatch(/^Dovecot cannot staple/);
+  });
+
+  it('a must-staple certificate (chosen by SNI) over IMAP and POP3 -> STAPLE_MISSING_MUST_STAPLE (critical), CERT_MUST_STAPLE (info)', async () => {
+    for (const [target, starttls] of [
+      [imap(), 'imap'],
+      [pop3(), 'pop3'],
+    ] as const) {
+      const report = await probe(target, { ...opts, servername: MUST_STAPLE_NAME, starttls });
+      expect(codes(report), why(report)).toEqual(['CERT_MUST_STAPLE', 'STAPLE_MISSING_MUST_STAPLE']);
+      expect(report.verdict).toBe('critical');
+      expect(report.targets[0]?.leaf?.serial).toBe('1003');
+      expect(report.server).toBe('dovecot');
+      expect(dovecotFix(report, 'STAPLE_MISSING_MUST_STAPLE')).toMatch(/^Dovecot cannot staple/);
+    }
+  });
+});
