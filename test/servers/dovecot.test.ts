@@ -3,7 +3,7 @@
  * directory), `ssl = yes` so that both plain listeners offer STARTTLS, and a must-staple certificate chosen
  * by SNI (`local_name`). Dovecot has no OCSP stapling at all, so every handshake comes without a staple.
  *
- * Measured with Dovecot 2.3.19.1 (Debian 1:2.3.19.1+dfsg1-2.1+deb12u1, OpenSSL 3.0):
+ * Measured with Dovecot 2.3.19.1 (Debian 1:2.3.19.1+dfsg1-2.1+deb12u7, OpenSSL 3.0):
  * - Greetings: IMAP `* OK [CAPABILITY … STARTTLS …] Dovecot (Debian) ready.`, POP3 `+OK Dovecot (Debian)
  *   ready.`; both name Dovecot, so the probe detects it from the banner.
  * - No staple on TLS 1.2 or 1.3 (openssl s_client -status: "OCSP response: no response sent"), whatever

@@ -1,0 +1,169 @@
+/**
+ * gnutls-serv, GnuTLS's test server: `gnutls-serv --http --ocsp-response <DER>` staples the file it is given
+ * on every handshake and never fetches or reloads it. One process per scenario (it serves one identity).
+ *
+ * Measured with gnutls-serv 3.7.9 (Debian gnutls-bin 3.7.9-2+deb12u7):
+ * - A valid response is stapled from the first handshake, on TLS 1.2 and TLS 1.3 alike.
+ * - At start it checks the file against the certificate and the clock: an expired response ("The session or
+ *   certificate has expired.") or another certificate's ("The OCSP response provided doesn't match the
+ *   available certificates") makes it print `Cannot set OCSP status request file: <file>: <reason>` and exit
+ *   with status 1, before it listens.
+ * - With `--ignore-ocsp-response-errors` it starts anyway and staples that very file, expired or foreign, on
+ *   TLS 1.2 and 1.3: the probe says STAPLE_EXPIRED (with COMPARE_STAPLE_STALE) or STAPLE_CERTID_MISMATCH (critical).
+ * - Without `--ocsp-response` nothing is stapled: STAPLE_MISSING (warn).
+ * - It listens on every address (0.0.0.0 and ::; it has no listen-address option), logs each connection on
+ *   stdout, and its `--http` page carries no `Server` header: the probe detects no server software.
+ */
+import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { probe, type Report } from '@staple-probe/core';
+import { createPki, freePort, makeStaple, type Responder, type StapleScenario, startResponder, type TestPki } from '@staple-probe/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codes } from '../helpers.js';
+import { available, explain, opensslTruth, scenarioOptions, type StartedServer, startServer, workDir, writeIdentity } from './harness.js';
+
+const HAS = available('gnutls-serv');
+
+let pki: TestPki;
+let responder: Responder;
+let opts: ReturnType<typeof scenarioOptions>;
+const servers: Record<string, StartedServer> = {};
+
+/** gnutls-serv's arguments for the RSA leaf in `dir` on `port`, stapling `dir`/staple.der when asked. */
+function gnutlsArgs(dir: string, port: number, staple: boolean, ignoreErrors: boolean): string[] {
+  return [
+    '--http',
+    '--disable-client-cert',
+    '--x509certfile',
+    join(dir, 'leaf.crt'),
+    '--x509keyfile',
+    join(dir, 'leaf.key'),
+    '--port',
+    String(port),
+    ...(staple ? ['--ocsp-response', join(dir, 'staple.der')] : []),
+    ...(ignoreErrors ? ['--ignore-ocsp-response-errors'] : []),
+  ];
+}
+
+/** `gnutls-serv --http` for the RSA leaf on a fresh port, stapling `staple` (nothing when null); its stdout goes to gnutls.log. */
+function startGnutls(staple: Uint8Array | null, ignoreErrors: boolean): Promise<StartedServer> {
+  return startServer({
+    kind: 'gnutls-serv',
+    ports: 1,
+    files: (dir) => {
+      writeIdentity(dir, 'leaf', pki.leafRsa, [pki.intermediate]);
+      return staple ? { 'staple.der': staple } : {};
+    },
+    // `exec` keeps the pid the harness stops; the redirection keeps gnutls-serv's connection log.
+    command: (dir, [port]) => ({
+      file: 'sh',
+      args: ['-c', 'exec gnutls-serv "$@" >gnutls.log', 'gnutls-serv', ...gnutlsArgs(dir, port as number, staple !== null, ignoreErrors)],
+    }),
+    logFile: 'gnutls.log',
+  });
+}
+
+beforeAll(async () => {
+  if (!HAS) return;
+  const responderPort = await freePort();
+  pki = await createPki({ ocspUrl: `http://127.0.0.1:${responderPort}/ocsp` });
+  responder = await startResponder({ issuer: pki.intermediate, port: responderPort, statuses: new Map([['1001', { status: 'good' as const }]]) });
+  opts = scenarioOptions(pki.root);
+  const now = new Date();
+  const staple = (scenario: StapleScenario) => makeStaple(pki, scenario, { now });
+  // One after another: each start's free port is released before gnutls-serv binds it, so parallel starts
+  // could be handed the same one.
+  servers.good = await startGnutls(await staple('good'), false);
+  servers.expired = await startGnutls(await staple('expired'), true);
+  servers.other = await startGnutls(await staple('wrong-cert'), true);
+  servers.none = await startGnutls(null, false);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(Object.values(servers).map((s) => s.stop()));
+  await responder?.close();
+});
+
+const at = (name: string) => `127.0.0.1:${servers[name]?.ports[0]}`;
+const why = (name: string, report: Report) => explain(report, servers[name] as StartedServer);
+
+/** The TLS versions of the probe's successful handshakes, and the serials stapled on them (null for none). */
+function handshakes(report: Report): { versions: string[]; stapled: (string | null)[] } {
+  const ok = report.targets.flatMap((t) => t.addresses.flatMap((a) => a.attempts)).filter((a) => a.ok);
+  const serialOf = (sha: string | null) => (sha ? (report.staples.find((s) => s.sha256 === sha)?.decoded?.basic?.responses[0]?.certId.serial ?? '?') : null);
+  return { versions: [...new Set(ok.map((a) => a.protocol ?? '?'))].sort(), stapled: [...new Set(ok.map((a) => serialOf(a.staple)))] };
+}
+
+/** What openssl s_client -status gets on TLS 1.2 and on TLS 1.3 (protocol, staple, its status and serial). */
+async function opensslBoth(name: string) {
+  const port = servers[name]?.ports[0] as number;
+  const seen = [];
+  for (const version of ['1.2', '1.3'] as const) {
+    const truth = await opensslTruth(port, 'localhost', 'RSA', version);
+    seen.push(truth && { protocol: truth.protocol, stapled: truth.stapled, certStatus: truth.certStatus, stapleSerial: truth.stapleSerial });
+  }
+  return seen;
+}
+
+describe.skipIf(!HAS)('gnutls-serv', () => {
+  it('--ocsp-response with a valid response: ok, stapled on every handshake, TLS 1.2 and 1.3', async () => {
+    const report = await probe(at('good'), opts);
+    expect(codes(report), why('good', report)).toEqual([]);
+    expect(report.verdict).toBe('ok');
+    expect(handshakes(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: ['1001'] });
+    // Its HTTP page names no server software.
+    expect(report.targets[0]?.server).toEqual({ name: null, header: null, source: null });
+    expect(await opensslBoth('good')).toEqual([
+      { protocol: 'TLSv1.2', stapled: true, certStatus: 'good', stapleSerial: '1001' },
+      { protocol: 'TLSv1.3', stapled: true, certStatus: 'good', stapleSerial: '1001' },
+    ]);
+  });
+
+  it("an expired or another certificate's response without --ignore-ocsp-response-errors: gnutls-serv refuses to start", async () => {
+    const dir = workDir('gnutls-serv');
+    try {
+      writeIdentity(dir, 'leaf', pki.leafRsa, [pki.intermediate]);
+      const now = new Date();
+      for (const [scenario, reason] of [
+        ['expired', 'The session or certificate has expired.'],
+        ['wrong-cert', "The OCSP response provided doesn't match the available certificates"],
+      ] as const) {
+        writeFileSync(join(dir, 'staple.der'), await makeStaple(pki, scenario, { now }));
+        const port = await freePort();
+        const run = spawnSync('gnutls-serv', gnutlsArgs(dir, port, true, false), { encoding: 'utf8', timeout: 10_000 });
+        expect(run.status, `${scenario}: ${run.stdout}${run.stderr}`).toBe(1);
+        expect(`${run.stdout}${run.stderr}`).toContain(`Cannot set OCSP status request file: ${join(dir, 'staple.der')}: ${reason}`);
+        expect(run.stdout).not.toMatch(/listening/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an expired response with --ignore-ocsp-response-errors: stapled anyway, TLS 1.2 and 1.3 -> STAPLE_EXPIRED (critical) and COMPARE_STAPLE_STALE', async () => {
+    const report = await probe(at('expired'), opts);
+    // The live responder's answer is ten days newer than the stapled one.
+    expect(codes(report), why('expired', report)).toEqual(['COMPARE_STAPLE_STALE', 'STAPLE_EXPIRED']);
+    expect(report.verdict).toBe('critical');
+    expect(handshakes(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: ['1001'] });
+    const seen = await opensslBoth('expired');
+    expect(seen.map((s) => s?.stapled)).toEqual([true, true]);
+  });
+
+  it("another certificate's response with --ignore-ocsp-response-errors: stapled anyway -> STAPLE_CERTID_MISMATCH (critical)", async () => {
+    const report = await probe(at('other'), opts);
+    expect(codes(report), why('other', report)).toEqual(['STAPLE_CERTID_MISMATCH']);
+    expect(report.verdict).toBe('critical');
+    expect(handshakes(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: ['1002'] });
+    expect((await opensslBoth('other')).map((s) => s?.stapleSerial)).toEqual(['1002', '1002']);
+  });
+
+  it('without --ocsp-response: nothing stapled -> STAPLE_MISSING (warn)', async () => {
+    const report = await probe(at('none'), opts);
+    expect(codes(report), why('none', report)).toEqual(['STAPLE_MISSING']);
+    expect(report.verdict).toBe('warn');
+    expect(handshakes(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: [null] });
+    expect((await opensslBoth('none')).map((s) => s?.stapled)).toEqual([false, false]);
+  });
+});
