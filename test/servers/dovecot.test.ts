@@ -9,16 +9,23 @@
  * - No staple on TLS 1.2 or 1.3 (openssl s_client -status: "OCSP response: no response sent"), whatever
  *   the certificate: STAPLE_MISSING (warn), STAPLE_MISSING_MUST_STAPLE (critical) with a must-staple one.
  * - Dovecot's configuration has no OCSP setting; it logs nothing about OCSP.
+ * - For implicit TLS, HAProxy 2.6 in `mode tcp` can terminate TLS in front of it and staple its `<crt>.ocsp`
+ *   (TLS 1.2 and 1.3: ok), passing the connection on with `send-proxy-v2-ssl` to an `inet_listener` with
+ *   `haproxy = yes` (the sender in `haproxy_trusted_networks`); Dovecot answers IMAP through it.
+ *   STARTTLS ports have no such front: HAProxy does not speak IMAP or POP3 before TLS.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { probe, type Report } from '@staple-probe/core';
-import { createPki, freePort, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
+import { createPki, freePort, makeStaple, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
 import { codes } from '../helpers.js';
 import { available, explain, type OpensslTruth, parseSClient, scenarioOptions, type StartedServer, startServer, template, writeIdentity } from './harness.js';
 
 const HAS = available('dovecot');
+const HAS_HAPROXY = HAS && available('haproxy');
 
 /** The must-staple certificate's name: Dovecot serves it to clients that ask for it by SNI. */
 const MUST_STAPLE_NAME = 'muststaple.test';
@@ -33,6 +40,7 @@ listen = 127.0.0.1
 ssl = yes
 ssl_cert = <{{dir}}/plain.crt
 ssl_key = <{{dir}}/plain.key
+haproxy_trusted_networks = 127.0.0.1/32
 local_name ${MUST_STAPLE_NAME} {
   ssl_cert = <{{dir}}/muststaple.crt
   ssl_key = <{{dir}}/muststaple.key
@@ -50,6 +58,10 @@ service imap-login {
   inet_listener imap {
     port = {{imap}}
   }
+  inet_listener imap_haproxy {
+    port = {{imapProxied}}
+    haproxy = yes
+  }
   inet_listener imaps {
     port = 0
   }
@@ -64,9 +76,24 @@ service pop3-login {
 }
 `;
 
+/** What Dovecot's fix proposes for implicit TLS: HAProxy terminates it, staples, and passes the client on with PROXY v2. */
+const HAPROXY = `
+defaults
+  mode tcp
+  timeout connect 2s
+  timeout client 5s
+  timeout server 5s
+frontend imaps
+  bind 127.0.0.1:{{port}} ssl crt {{dir}}/imaps.pem
+  default_backend dovecot
+backend dovecot
+  server dovecot 127.0.0.1:{{dovecot}} send-proxy-v2-ssl
+`;
+
 let pki: TestPki;
 let responder: Responder;
 let dovecot: StartedServer;
+let haproxy: StartedServer | undefined;
 let opts: ReturnType<typeof scenarioOptions>;
 
 beforeAll(async () => {
@@ -83,19 +110,33 @@ beforeAll(async () => {
   });
   dovecot = await startServer({
     kind: 'dovecot',
-    ports: 2,
-    files: (dir, [imap, pop3]) => {
+    ports: 3,
+    files: (dir, [imap, pop3, imapProxied]) => {
       writeIdentity(dir, 'plain', pki.leafRsa, [pki.intermediate]);
       writeIdentity(dir, 'muststaple', pki.leafMustStaple, [pki.intermediate]);
-      return { 'dovecot.conf': template(CONFIG, { dir, imap: imap as number, pop3: pop3 as number }) };
+      return { 'dovecot.conf': template(CONFIG, { dir, imap: imap as number, pop3: pop3 as number, imapProxied: imapProxied as number }) };
     },
     command: (dir) => ({ file: 'dovecot', args: ['-F', '-c', `${dir}/dovecot.conf`] }),
     logFile: 'dovecot.log',
   });
+  if (HAS_HAPROXY) {
+    const staple = await makeStaple(pki, 'good', { now: new Date() });
+    haproxy = await startServer({
+      kind: 'haproxy',
+      ports: 1,
+      files: (dir, [port]) => {
+        const { both } = writeIdentity(dir, 'imaps', pki.leafRsa, [pki.intermediate]);
+        writeFileSync(`${both}.ocsp`, staple);
+        return { 'haproxy.cfg': template(HAPROXY, { dir, port: port as number, dovecot: dovecot.ports[2] as number }) };
+      },
+      command: (dir) => ({ file: 'haproxy', args: ['-f', join(dir, 'haproxy.cfg'), '-db'] }),
+    });
+  }
   opts = scenarioOptions(pki.root);
 }, 60_000);
 
 afterAll(async () => {
+  await haproxy?.stop();
   await dovecot?.stop();
   await responder?.close();
 });
@@ -105,9 +146,9 @@ const pop3 = () => `127.0.0.1:${dovecot.ports[1]}`;
 const why = (report: Report) => explain(report, dovecot);
 
 /** The TLS versions of the probe's successful handshakes, and whether any of them carried a staple. */
-function handshakes(report: Report): { versions: string[]; stapled: boolean } {
+function handshakes(report: Report): { versions: string[]; stapled: boolean[] } {
   const ok = report.targets.flatMap((t) => t.addresses.flatMap((a) => a.attempts)).filter((a) => a.ok);
-  return { versions: [...new Set(ok.map((a) => a.protocol ?? '?'))].sort(), stapled: ok.some((a) => a.staple !== null) };
+  return { versions: [...new Set(ok.map((a) => a.protocol ?? '?'))].sort(), stapled: [...new Set(ok.map((a) => a.staple !== null))] };
 }
 
 /** \`openssl s_client -starttls <proto> -status\` on one TLS version: the independent look at what Dovecot sends. */
@@ -121,6 +162,25 @@ async function opensslStarttls(port: number, starttls: 'imap' | 'pop3', version:
     child.stdin?.end();
   });
   return parseSClient(out);
+}
+
+/** An IMAP session over implicit TLS to 127.0.0.1:`port` (\`openssl s_client\`): what the server says to \`a LOGOUT\`. */
+async function opensslImaps(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-quiet'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('error', reject);
+    child.once('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+    // -quiet implies -ign_eof: s_client stays until the server closes after LOGOUT.
+    child.stdin.end('a LOGOUT\r\n');
+  });
 }
 
 /** The finding's Dovecot fix, checked to be the only one shown for the detected server. */
@@ -144,7 +204,7 @@ describe.skipIf(!HAS)('dovecot', () => {
     // The probe keeps the greeting's text after `* OK [CAPABILITY …]`.
     expect(target?.server).toEqual({ name: 'dovecot', header: 'Dovecot (Debian) ready.', source: 'banner' });
     expect(report.server).toBe('dovecot');
-    expect(handshakes(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: false });
+    expect(handshakes(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: [false] });
     expect(dovecotFix(report, 'STAPLE_MISSING')).toMatch(/^Dovecot cannot staple/);
   });
 
@@ -166,7 +226,7 @@ describe.skipIf(!HAS)('dovecot', () => {
     expect(report.verdict).toBe('warn');
     expect(report.targets[0]?.starttls).toBe('pop3');
     expect(report.targets[0]?.server).toEqual({ name: 'dovecot', header: 'Dovecot (Debian) ready.', source: 'banner' });
-    expect(handshakes(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: false });
+    expect(handshakes(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: [false] });
     expect(dovecotFix(report, 'STAPLE_MISSING')).toMatch(/^Dovecot cannot staple/);
   });
 
@@ -182,5 +242,19 @@ describe.skipIf(!HAS)('dovecot', () => {
       expect(report.server).toBe('dovecot');
       expect(dovecotFix(report, 'STAPLE_MISSING_MUST_STAPLE')).toMatch(/^Dovecot cannot staple/);
     }
+  });
+});
+
+describe.skipIf(!HAS_HAPROXY)("what Dovecot's fix proposes for implicit TLS: HAProxy in front, PROXY v2 to a `haproxy = yes` listener", () => {
+  it('HAProxy staples its .ocsp on TLS 1.2 and 1.3 (ok) and Dovecot answers IMAP through it', async () => {
+    const server = haproxy as StartedServer;
+    const report = await probe(`127.0.0.1:${server.ports[0]}`, { ...opts, starttls: 'none', httpHead: false });
+    expect(codes(report), explain(report, server)).toEqual([]);
+    expect(report.verdict).toBe('ok');
+    expect(handshakes(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: [true] });
+    // Dovecot behind it: an IMAP session over the TLS HAProxy terminated.
+    const out = await opensslImaps(server.ports[0] as number);
+    expect(out).toMatch(/^\* OK \[CAPABILITY [^\]]*\] Dovecot \(Debian\) ready\.\r?$/m);
+    expect(out).toMatch(/^a OK Logout completed/m);
   });
 });
