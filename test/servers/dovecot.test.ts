@@ -240,7 +240,10 @@ describe.skipIf(!HAS)('dovecot', () => {
       expect(report.verdict).toBe('critical');
       expect(report.targets[0]?.leaf?.serial).toBe('1003');
       expect(report.server).toBe('dovecot');
-      expect(dovecotFix(report, 'STAPLE_MISSING_MUST_STAPLE')).toMatch(/^Dovecot cannot staple/);
+      const fix = dovecotFix(report, 'STAPLE_MISSING_MUST_STAPLE');
+      expect(fix).toMatch(/^Dovecot cannot staple/);
+      // What the HAProxy scenario below measures.
+      expect(fix).toMatch(/send-proxy-v2-ssl` to a Dovecot `inet_listener` with `haproxy = yes`/);
     }
   });
 });
