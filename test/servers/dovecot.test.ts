@@ -145,13 +145,13 @@ const imap = () => `127.0.0.1:${dovecot.ports[0]}`;
 const pop3 = () => `127.0.0.1:${dovecot.ports[1]}`;
 const why = (report: Report) => explain(report, dovecot);
 
-/** The TLS versions of the probe's successful handshakes, and whether any of them carried a staple. */
+/** The TLS versions of the probe's successful handshakes, and the distinct answers to "did it carry a staple". */
 function handshakes(report: Report): { versions: string[]; stapled: boolean[] } {
   const ok = report.targets.flatMap((t) => t.addresses.flatMap((a) => a.attempts)).filter((a) => a.ok);
   return { versions: [...new Set(ok.map((a) => a.protocol ?? '?'))].sort(), stapled: [...new Set(ok.map((a) => a.staple !== null))] };
 }
 
-/** \`openssl s_client -starttls <proto> -status\` on one TLS version: the independent look at what Dovecot sends. */
+/** `openssl s_client -starttls <proto> -status` on one TLS version: the independent look at what Dovecot sends. */
 async function opensslStarttls(port: number, starttls: 'imap' | 'pop3', version: '1.2' | '1.3'): Promise<OpensslTruth | null> {
   const args = ['s_client', '-connect', `127.0.0.1:${port}`, '-starttls', starttls, '-servername', 'localhost', '-status', `-tls${version.replace('.', '_')}`];
   const out = await new Promise<string>((resolve, reject) => {
@@ -164,7 +164,7 @@ async function opensslStarttls(port: number, starttls: 'imap' | 'pop3', version:
   return parseSClient(out);
 }
 
-/** An IMAP session over implicit TLS to 127.0.0.1:`port` (\`openssl s_client\`): what the server says to \`a LOGOUT\`. */
+/** An IMAP session over implicit TLS to 127.0.0.1:`port` (`openssl s_client`): what the server says to `a LOGOUT`. */
 async function opensslImaps(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-quiet'], { stdio: ['pipe', 'pipe', 'pipe'] });

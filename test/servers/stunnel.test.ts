@@ -130,7 +130,7 @@ const plain = () => `127.0.0.1:${stunnel.ports[0]}`;
 const mustStaple = () => `127.0.0.1:${stunnel.ports[1]}`;
 const why = (report: Report, server: StartedServer = stunnel) => explain(report, server);
 
-/** The TLS versions of the probe's successful handshakes, and whether any of them carried a staple. */
+/** The TLS versions of the probe's successful handshakes, and the distinct answers to "did it carry a staple". */
 function handshakes(report: Report): { versions: string[]; stapled: boolean[] } {
   const ok = report.targets.flatMap((t) => t.addresses.flatMap((a) => a.attempts)).filter((a) => a.ok);
   return { versions: [...new Set(ok.map((a) => a.protocol ?? '?'))].sort(), stapled: [...new Set(ok.map((a) => a.staple !== null))] };
