@@ -11,6 +11,9 @@
  * - With `--ignore-ocsp-response-errors` it starts anyway and staples that very file, expired or foreign, on
  *   TLS 1.2 and 1.3: the probe says STAPLE_EXPIRED (with COMPARE_STAPLE_STALE) or STAPLE_CERTID_MISMATCH (critical).
  * - Without `--ocsp-response` nothing is stapled: STAPLE_MISSING (warn).
+ * - A response that expires while it runs (checked at start, valid then) is stapled until its nextUpdate and
+ *   not at all after it, on TLS 1.2 and 1.3: the check at handshake time drops it (STAPLE_MISSING); nothing is
+ *   logged. `--ignore-ocsp-response-errors` skips that check too (the expired file above is stapled).
  * - It listens on every address (0.0.0.0 and ::; it has no listen-address option), logs each connection on
  *   stdout, and its `--http` page carries no `Server` header: the probe detects no server software.
  */
@@ -18,7 +21,16 @@ import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { probe, type Report } from '@staple-probe/core';
-import { createPki, freePort, makeStaple, type Responder, type StapleScenario, startResponder, type TestPki } from '@staple-probe/core/testing';
+import {
+  buildOcspResponse,
+  createPki,
+  freePort,
+  makeStaple,
+  type Responder,
+  type StapleScenario,
+  startResponder,
+  type TestPki,
+} from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes } from '../helpers.js';
 import { available, explain, opensslTruth, scenarioOptions, type StartedServer, startServer, workDir, writeIdentity } from './harness.js';
@@ -166,4 +178,40 @@ describe.skipIf(!HAS)('gnutls-serv', () => {
     expect(handshakes(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: [null] });
     expect((await opensslBoth('none')).map((s) => s?.stapled)).toEqual([false, false]);
   });
+});
+
+describe.skipIf(!HAS)('gnutls-serv with a response that expires while it runs', () => {
+  /** How long the response stays valid after it is written: ample for a start on a loaded machine. */
+  const VALID_FOR_MS = 12_000;
+  let server: StartedServer | undefined;
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('stapled until its nextUpdate, then dropped at handshake time on TLS 1.2 and 1.3 -> STAPLE_MISSING (warn)', async () => {
+    const now = Date.now();
+    const second = (ms: number) => new Date(Math.floor(ms / 1000) * 1000);
+    const nextUpdate = second(now + VALID_FOR_MS);
+    const response = await buildOcspResponse({
+      issuer: pki.intermediate,
+      producedAt: second(now - 60_000),
+      entries: [{ cert: pki.leafRsa, status: 'good', thisUpdate: second(now - 60_000), nextUpdate }],
+    });
+    server = await startGnutls(response, false);
+    const port = server.ports[0] as number;
+    const before = await opensslTruth(port, 'localhost', 'RSA', '1.3');
+    expect(Date.now(), 'the first look came after nextUpdate: the machine is too slow for this test').toBeLessThan(nextUpdate.getTime());
+    expect(before?.stapled).toBe(true);
+
+    // Past nextUpdate by a second (a wait on the clock, bounded by VALID_FOR_MS).
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, nextUpdate.getTime() + 1000 - Date.now())));
+    const after = [await opensslTruth(port, 'localhost', 'RSA', '1.2'), await opensslTruth(port, 'localhost', 'RSA', '1.3')];
+    expect(after.map((t) => [t?.protocol, t?.stapled])).toEqual([
+      ['TLSv1.2', false],
+      ['TLSv1.3', false],
+    ]);
+    const report = await probe(`127.0.0.1:${port}`, opts);
+    expect(codes(report), explain(report, server)).toEqual(['STAPLE_MISSING']);
+    expect(report.verdict).toBe('warn');
+  }, 40_000);
 });
