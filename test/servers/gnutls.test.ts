@@ -1,6 +1,7 @@
 /**
  * gnutls-serv, GnuTLS's test server: `gnutls-serv --http --ocsp-response <DER>` staples the file it is given
- * on every handshake and never fetches or reloads it. One process per scenario (it serves one identity).
+ * on every handshake; it reads the file once, at start (replacing it later changes nothing), and fetches
+ * nothing. One process per scenario (it serves one identity).
  *
  * Measured with gnutls-serv 3.7.9 (Debian gnutls-bin 3.7.9-2+deb12u7):
  * - A valid response is stapled from the first handshake, on TLS 1.2 and TLS 1.3 alike.
@@ -130,6 +131,14 @@ describe.skipIf(!HAS)('gnutls-serv', () => {
       { protocol: 'TLSv1.2', stapled: true, certStatus: 'good', stapleSerial: '1001' },
       { protocol: 'TLSv1.3', stapled: true, certStatus: 'good', stapleSerial: '1001' },
     ]);
+  });
+
+  it('the file is read once, at start: replacing it changes nothing', async () => {
+    const server = servers.good as StartedServer;
+    writeFileSync(join(server.dir, 'staple.der'), await makeStaple(pki, 'wrong-cert', { now: new Date() }));
+    const report = await probe(at('good'), opts);
+    expect(codes(report), why('good', report)).toEqual([]);
+    expect(handshakes(report).stapled).toEqual(['1001']);
   });
 
   it("an expired or another certificate's response without --ignore-ocsp-response-errors: gnutls-serv refuses to start", async () => {
