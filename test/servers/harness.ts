@@ -11,7 +11,7 @@ import { createServer } from 'node:http';
 import { type AddressInfo, connect, createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Report } from '@staple-probe/core';
+import type { Report, StarttlsProtocol } from '@staple-probe/core';
 import { type Issued, issue, type KeyKind } from '@staple-probe/core/testing';
 
 /** The programs the suites start, by the binary's name (what `available` looks for). */
@@ -335,11 +335,19 @@ export function parseSClient(out: string): OpensslTruth | null {
 
 /**
  * Ask `openssl s_client -status` what a client offering only `keyType` on TLS `tlsVersion` gets from
- * 127.0.0.1:`port`: the leaf and its staple; null when the handshake is refused. Asynchronous on purpose: a
- * responder in this process must keep answering while a server (Apache fetches inside the handshake) waits.
+ * 127.0.0.1:`port` (after `-starttls starttls` when given): the leaf and its staple; null when the handshake is
+ * refused. Asynchronous on purpose: a responder in this process must keep answering while a server (Apache,
+ * ProFTPD fetch inside the handshake) waits.
  */
-export async function opensslTruth(port: number, servername: string, keyType: 'RSA' | 'ECDSA', tlsVersion: '1.2' | '1.3'): Promise<OpensslTruth | null> {
-  const args = ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', servername, '-status', ...OFFER[tlsVersion][keyType]];
+export async function opensslTruth(
+  port: number,
+  servername: string,
+  keyType: 'RSA' | 'ECDSA',
+  tlsVersion: '1.2' | '1.3',
+  starttls?: StarttlsProtocol,
+): Promise<OpensslTruth | null> {
+  const upgrade = starttls ? ['-starttls', starttls] : [];
+  const args = ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', servername, '-status', ...upgrade, ...OFFER[tlsVersion][keyType]];
   const out = await new Promise<string>((resolve, reject) => {
     // stdin is /dev/null, so s_client closes right after the handshake.
     const child = execFile('openssl', args, { timeout: 10_000, encoding: 'utf8' }, (error, stdout, stderr) => {
