@@ -38,15 +38,19 @@ export function workDir(kind: ServerKind | 'node'): string {
   return mkdtempSync(join(tmpdir(), `staple-probe-${kind}-`));
 }
 
-/** Write a certificate with its chain (PEM) and key, and return their paths. */
+/**
+ * One certificate's files for `startServer`'s `files`: `<name>.crt` (the leaf and its chain, PEM), `<name>.key`,
+ * and `<name>.pem` (all of them in one file, the form HAProxy's `crt` wants).
+ */
+export function identityFiles(name: string, leaf: Issued, chain: readonly Issued[]): Record<string, string> {
+  const certs = [leaf.pem, ...chain.map((c) => c.pem)].join('');
+  return { [`${name}.crt`]: certs, [`${name}.key`]: leaf.keyPem, [`${name}.pem`]: certs + leaf.keyPem };
+}
+
+/** Write a certificate with its chain (PEM) and key (`identityFiles`), and return their paths. */
 export function writeIdentity(dir: string, name: string, leaf: Issued, chain: readonly Issued[]): { cert: string; key: string; both: string } {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  const both = join(dir, `${name}.pem`);
-  writeFileSync(cert, [leaf.pem, ...chain.map((c) => c.pem)].join(''));
-  writeFileSync(key, leaf.keyPem);
-  writeFileSync(both, [leaf.pem, ...chain.map((c) => c.pem), leaf.keyPem].join(''));
-  return { cert, key, both };
+  for (const [file, content] of Object.entries(identityFiles(name, leaf, chain))) writeFileSync(join(dir, file), content);
+  return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`), both: join(dir, `${name}.pem`) };
 }
 
 async function portOpen(port: number, host: string): Promise<boolean> {
@@ -244,6 +248,17 @@ export function explain(report: Report, server: RunningServer): string {
   return `${JSON.stringify(report.findings.map((f) => [f.code, f.args]))}\n${server.log()}`;
 }
 
+const FETCHING_NGINX = `
+daemon off; master_process on; worker_processes {{workers}}; user root; pid {{dir}}/nginx.pid; error_log {{dir}}/error.log info;
+events { worker_connections 64; }
+http {
+  access_log off; ssl_protocols TLSv1.2 TLSv1.3;
+  client_body_temp_path {{dir}}/client; proxy_temp_path {{dir}}/proxy; fastcgi_temp_path {{dir}}/fastcgi; uwsgi_temp_path {{dir}}/uwsgi; scgi_temp_path {{dir}}/scgi;
+  server { listen 127.0.0.1:{{port}} ssl; server_name localhost; ssl_certificate {{dir}}/workers.crt; ssl_certificate_key {{dir}}/workers.key;
+    ssl_stapling on; ssl_stapling_verify on; ssl_trusted_certificate {{dir}}/chain.pem; location / { return 200 "ok\\n"; } }
+}
+`;
+
 /**
  * A fresh nginx of its own with `workers` worker processes on one loopback port, fetching OCSP live for `leaf`
  * (nginx.test.ts, and bench/nginx-workers.ts which tallies fresh starts).
@@ -253,28 +268,18 @@ export async function startFetchingNginx(
   pki: { readonly intermediate: Issued; readonly root: Issued },
   workers: number,
 ): Promise<{ server: RunningServer; port: number }> {
-  const dir = workDir('nginx');
-  const id = writeIdentity(dir, 'workers', leaf, [pki.intermediate]);
-  const chain = join(dir, 'chain.pem');
-  writeFileSync(chain, pki.intermediate.pem + pki.root.pem);
-  const [port] = (await distinctFreePorts(1)) as [number];
-  const conf = `
-daemon off; master_process on; worker_processes ${workers}; user root; pid ${dir}/nginx.pid; error_log ${dir}/error.log info;
-events { worker_connections 64; }
-http {
-  access_log off; ssl_protocols TLSv1.2 TLSv1.3;
-  client_body_temp_path ${dir}/client; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  server { listen 127.0.0.1:${port} ssl; server_name localhost; ssl_certificate ${id.cert}; ssl_certificate_key ${id.key};
-    ssl_stapling on; ssl_stapling_verify on; ssl_trusted_certificate ${chain}; location / { return 200 "ok\\n"; } }
-}
-`;
-  writeFileSync(join(dir, 'nginx.conf'), conf);
-  const server = await startProcess('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {
-    dir,
-    ports: [port],
-    logFile: join(dir, 'error.log'),
+  const server = await startServer({
+    kind: 'nginx',
+    ports: 1,
+    files: (dir, [port]) => ({
+      'nginx.conf': template(FETCHING_NGINX, { dir, port: port as number, workers }),
+      'chain.pem': pki.intermediate.pem + pki.root.pem,
+      ...identityFiles('workers', leaf, [pki.intermediate]),
+    }),
+    command: (dir) => ({ file: 'nginx', args: ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')] }),
+    logFile: 'error.log',
   });
-  return { server, port };
+  return { server, port: server.ports[0] as number };
 }
 
 /** What `openssl s_client -status` saw when it offered only one key type: the independent truth for a scenario. */
