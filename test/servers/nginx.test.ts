@@ -3,7 +3,6 @@
  * The OCSP responder is the testing kit's, on loopback; nginx fetches from it for the live-fetch scenarios.
  */
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { probe, renderMessage, type Report } from '@staple-probe/core';
 import { createPki, type Issued, makeStaple, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,14 +11,14 @@ import {
   available,
   distinctFreePorts,
   explain,
-  type RunningServer,
+  identityFiles,
   scenarioOptions,
   serverLeaf,
+  type StartedServer,
   startFetchingNginx,
-  startProcess,
   startRedirector,
-  workDir,
-  writeIdentity,
+  startServer,
+  template,
 } from './harness.js';
 
 const HAS = available('nginx');
@@ -28,33 +27,74 @@ const DAY = 86_400_000;
 let pki: TestPki;
 let responder: Responder;
 let delegatedResponder: Responder;
-let nginx: RunningServer;
+let nginx: StartedServer;
 let redirector: Awaited<ReturnType<typeof startRedirector>>;
 const ports: Record<string, number> = {};
 let opts: ReturnType<typeof scenarioOptions>;
 /** The leaf of the nginx started afresh for each probe (`freshNginx`). */
 let perWorkerLeaf: Issued;
 
+/** One server block per scenario, each on the port named after it; `{{dir}}` holds the files. */
+const CONFIG = `
+daemon off;
+master_process on;
+worker_processes 1;
+user root;
+pid {{dir}}/nginx.pid;
+error_log {{dir}}/error.log info;
+events { worker_connections 64; }
+http {
+  access_log off;
+  ssl_protocols TLSv1.2 TLSv1.3;
+  client_body_temp_path {{dir}}/client; proxy_temp_path {{dir}}/proxy; fastcgi_temp_path {{dir}}/fastcgi;
+  uwsgi_temp_path {{dir}}/uwsgi; scgi_temp_path {{dir}}/scgi;
+  server { listen 127.0.0.1:{{live}} ssl; server_name localhost; ssl_certificate {{dir}}/main.crt; ssl_certificate_key {{dir}}/main.key;
+    ssl_stapling on; ssl_stapling_verify on; ssl_trusted_certificate {{dir}}/chain.pem; location / { return 200 "ok\\n"; } }
+  server { listen 127.0.0.1:{{fileGood}} ssl; server_name localhost; ssl_certificate {{dir}}/main.crt; ssl_certificate_key {{dir}}/main.key;
+    ssl_stapling on; ssl_stapling_file {{dir}}/good.der; location / { return 200 "ok\\n"; } }
+  server { listen 127.0.0.1:{{fileExpired}} ssl; server_name localhost; ssl_certificate {{dir}}/main.crt; ssl_certificate_key {{dir}}/main.key;
+    ssl_stapling on; ssl_stapling_file {{dir}}/expired.der; location / { return 200 "ok\\n"; } }
+  server { listen 127.0.0.1:{{fileAging}} ssl; server_name localhost; ssl_certificate {{dir}}/main.crt; ssl_certificate_key {{dir}}/main.key;
+    ssl_stapling on; ssl_stapling_file {{dir}}/expiring.der; location / { return 200 "ok\\n"; } }
+  server { listen 127.0.0.1:{{fileOther}} ssl; server_name localhost; ssl_certificate {{dir}}/main.crt; ssl_certificate_key {{dir}}/main.key;
+    ssl_stapling on; ssl_stapling_file {{dir}}/wrong-cert.der; location / { return 200 "ok\\n"; } }
+  server { listen 127.0.0.1:{{fileTryLater}} ssl; server_name localhost; ssl_certificate {{dir}}/main.crt; ssl_certificate_key {{dir}}/main.key;
+    ssl_stapling on; ssl_stapling_file {{dir}}/try-later.der; location / { return 200 "ok\\n"; } }
+  server { listen 127.0.0.1:{{noTrustedIssuer}} ssl; server_name localhost; ssl_certificate {{dir}}/main.crt; ssl_certificate_key {{dir}}/main.key;
+    ssl_stapling on; ssl_stapling_verify on; location / { return 200 "ok\\n"; } }
+  server { listen 127.0.0.1:{{noTrusted}} ssl; server_name localhost; ssl_certificate {{dir}}/delegated.crt; ssl_certificate_key {{dir}}/delegated.key;
+    ssl_stapling on; ssl_stapling_verify on; location / { return 200 "ok\\n"; } }
+  server { listen 127.0.0.1:{{noResolver}} ssl; server_name localhost; ssl_certificate {{dir}}/byname.crt; ssl_certificate_key {{dir}}/byname.key;
+    ssl_stapling on; ssl_stapling_verify on; ssl_trusted_certificate {{dir}}/chain.pem; location / { return 200 "ok\\n"; } }
+  server { listen 127.0.0.1:{{sni}} ssl default_server; server_name default.test; ssl_certificate {{dir}}/fallback.crt; ssl_certificate_key {{dir}}/fallback.key;
+    location / { return 200; } }
+  server { listen 127.0.0.1:{{sni}} ssl; server_name named.test; ssl_certificate {{dir}}/named.crt; ssl_certificate_key {{dir}}/named.key;
+    ssl_stapling on; ssl_stapling_verify on; ssl_trusted_certificate {{dir}}/chain.pem; location / { return 200; } }
+  server { listen 127.0.0.1:{{revoked}} ssl; server_name localhost; ssl_certificate {{dir}}/revoked.crt; ssl_certificate_key {{dir}}/revoked.key;
+    ssl_stapling on; ssl_stapling_verify on; ssl_trusted_certificate {{dir}}/chain.pem; location / { return 200 "ok\\n"; } }
+  server { listen 127.0.0.1:{{redirected}} ssl; server_name localhost; ssl_certificate {{dir}}/redirecting.crt; ssl_certificate_key {{dir}}/redirecting.key;
+    ssl_stapling on; ssl_stapling_verify on; ssl_trusted_certificate {{dir}}/chain.pem; location / { return 200 "ok\\n"; } }
+}
+`;
+
+const SCENARIOS = [
+  'noTrustedIssuer',
+  'live',
+  'fileGood',
+  'fileExpired',
+  'fileAging',
+  'fileOther',
+  'fileTryLater',
+  'noTrusted',
+  'noResolver',
+  'sni',
+  'revoked',
+  'redirected',
+] as const;
+
 beforeAll(async () => {
   if (!HAS) return;
-  const SCENARIOS = [
-    'noTrustedIssuer',
-    'live',
-    'fileGood',
-    'fileExpired',
-    'fileAging',
-    'fileOther',
-    'fileTryLater',
-    'noTrusted',
-    'noResolver',
-    'sni',
-    'revoked',
-    'redirected',
-  ];
-  const [responderPort, delegatedPort, ...scenarioPorts] = (await distinctFreePorts(2 + SCENARIOS.length)) as [number, number, ...number[]];
-  SCENARIOS.forEach((name, i) => {
-    ports[name] = scenarioPorts[i] as number;
-  });
+  const [responderPort, delegatedPort] = (await distinctFreePorts(2)) as [number, number];
   const url = `http://127.0.0.1:${responderPort}/ocsp`;
   pki = await createPki({ ocspUrl: url });
   const byName = await serverLeaf(pki.intermediate, '1101', `http://ocsp.staple.invalid:${responderPort}/ocsp`);
@@ -85,57 +125,31 @@ beforeAll(async () => {
     ]),
   });
 
-  const dir = workDir('nginx');
-  const main = writeIdentity(dir, 'main', pki.leafRsa, [pki.intermediate]);
-  const byNameId = writeIdentity(dir, 'byname', byName, [pki.intermediate]);
-  const revokedId = writeIdentity(dir, 'revoked', revoked, [pki.intermediate]);
-  const fallbackId = writeIdentity(dir, 'fallback', fallback, [pki.intermediate]);
-  const namedId = writeIdentity(dir, 'named', named, [pki.intermediate]);
-  const delegatedId = writeIdentity(dir, 'delegated', delegated, [pki.intermediate]);
-  const redirectingId = writeIdentity(dir, 'redirecting', redirecting, [pki.intermediate]);
-  const chain = join(dir, 'chain.pem');
-  writeFileSync(chain, pki.intermediate.pem + pki.root.pem);
-  const now = new Date();
-  for (const s of ['good', 'expired', 'expiring', 'wrong-cert', 'try-later'] as const) {
-    writeFileSync(join(dir, `${s}.der`), await makeStaple(pki, s, { now }));
-  }
-  const tls = (id: { cert: string; key: string }) => `ssl_certificate ${id.cert}; ssl_certificate_key ${id.key};`;
-  const live = `ssl_stapling on; ssl_stapling_verify on; ssl_trusted_certificate ${chain};`;
-  const server = (port: number, body: string, extra = '') =>
-    `server { listen 127.0.0.1:${port} ssl${extra}; server_name localhost; ${body} location / { return 200 "ok\\n"; } }`;
-  const conf = `
-daemon off;
-master_process on;
-worker_processes 1;
-user root;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log info;
-events { worker_connections 64; }
-http {
-  access_log off;
-  ssl_protocols TLSv1.2 TLSv1.3;
-  client_body_temp_path ${dir}/client; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  ${server(ports.live as number, `${tls(main)} ${live}`)}
-  ${server(ports.fileGood as number, `${tls(main)} ssl_stapling on; ssl_stapling_file ${dir}/good.der;`)}
-  ${server(ports.fileExpired as number, `${tls(main)} ssl_stapling on; ssl_stapling_file ${dir}/expired.der;`)}
-  ${server(ports.fileAging as number, `${tls(main)} ssl_stapling on; ssl_stapling_file ${dir}/expiring.der;`)}
-  ${server(ports.fileOther as number, `${tls(main)} ssl_stapling on; ssl_stapling_file ${dir}/wrong-cert.der;`)}
-  ${server(ports.fileTryLater as number, `${tls(main)} ssl_stapling on; ssl_stapling_file ${dir}/try-later.der;`)}
-  ${server(ports.noTrustedIssuer as number, `${tls(main)} ssl_stapling on; ssl_stapling_verify on;`)}
-  ${server(ports.noTrusted as number, `${tls(delegatedId)} ssl_stapling on; ssl_stapling_verify on;`)}
-  ${server(ports.noResolver as number, `${tls(byNameId)} ${live}`)}
-  server { listen 127.0.0.1:${ports.sni} ssl default_server; server_name default.test; ${tls(fallbackId)} location / { return 200; } }
-  server { listen 127.0.0.1:${ports.sni} ssl; server_name named.test; ${tls(namedId)} ${live} location / { return 200; } }
-  ${server(ports.revoked as number, `${tls(revokedId)} ${live}`)}
-  ${server(ports.redirected as number, `${tls(redirectingId)} ${live}`)}
-}
-`;
-  writeFileSync(join(dir, 'nginx.conf'), conf);
-  nginx = await startProcess('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {
-    dir,
-    ports: Object.values(ports),
-    logFile: join(dir, 'error.log'),
+  const staples: Record<string, Uint8Array> = {};
+  for (const s of ['good', 'expired', 'expiring', 'wrong-cert', 'try-later'] as const) staples[`${s}.der`] = await makeStaple(pki, s, { now: new Date() });
+  nginx = await startServer({
+    kind: 'nginx',
+    ports: SCENARIOS.length,
+    files: (dir, scenarioPorts) => {
+      const port = Object.fromEntries(SCENARIOS.map((name, i) => [name, scenarioPorts[i] as number]));
+      return {
+        'nginx.conf': template(CONFIG, { dir, ...port }),
+        'chain.pem': pki.intermediate.pem + pki.root.pem,
+        ...staples,
+        ...identityFiles('main', pki.leafRsa, [pki.intermediate]),
+        ...identityFiles('byname', byName, [pki.intermediate]),
+        ...identityFiles('revoked', revoked, [pki.intermediate]),
+        ...identityFiles('fallback', fallback, [pki.intermediate]),
+        ...identityFiles('named', named, [pki.intermediate]),
+        ...identityFiles('delegated', delegated, [pki.intermediate]),
+        ...identityFiles('redirecting', redirecting, [pki.intermediate]),
+      };
+    },
+    command: (dir) => ({ file: 'nginx', args: ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')] }),
+    logFile: 'error.log',
+  });
+  SCENARIOS.forEach((name, i) => {
+    ports[name] = nginx.ports[i] as number;
   });
   opts = scenarioOptions(pki.root);
 }, 60_000);
