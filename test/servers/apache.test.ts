@@ -1,7 +1,6 @@
 /**
  * Apache httpd (mod_ssl) stapling scenarios: one httpd with one vhost per scenario, each on its own port.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { probe, type Report } from '@staple-probe/core';
 import { createPki, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
@@ -12,13 +11,13 @@ import {
   available,
   distinctFreePorts,
   explain,
-  type RunningServer,
+  identityFiles,
   scenarioOptions,
   serverLeaf,
-  startProcess,
+  type StartedServer,
   startRedirector,
-  workDir,
-  writeIdentity,
+  startServer,
+  template,
 } from './harness.js';
 
 const HAS = available('apache2');
@@ -26,18 +25,51 @@ const MODULES = '/usr/lib/apache2/modules';
 
 let pki: TestPki;
 let responder: Responder;
-let apache: RunningServer;
+let apache: StartedServer;
 let redirector: Awaited<ReturnType<typeof startRedirector>>;
 const ports: Record<string, number> = {};
 let opts: ReturnType<typeof scenarioOptions>;
 
+const CONFIG = `
+ServerRoot {{dir}}
+PidFile {{dir}}/httpd.pid
+ErrorLog {{dir}}/error.log
+LogLevel warn ssl:info
+Mutex file:{{dir}} default
+DefaultRuntimeDir {{dir}}
+User www-data
+Group www-data
+LoadModule mpm_event_module ${MODULES}/mod_mpm_event.so
+LoadModule authz_core_module ${MODULES}/mod_authz_core.so
+LoadModule socache_shmcb_module ${MODULES}/mod_socache_shmcb.so
+LoadModule ssl_module ${MODULES}/mod_ssl.so
+ServerName localhost
+StartServers 1
+SSLStaplingCache shmcb:{{dir}}/stapling(128000)
+SSLStaplingResponderTimeout 2
+{{vhosts}}
+`;
+
+/** One vhost per scenario: its own port and certificate (`<name>.crt`), and `extra` directives. */
+const VHOST = `
+Listen 127.0.0.1:{{port}}
+<VirtualHost 127.0.0.1:{{port}}>
+  ServerName localhost
+  SSLEngine on
+  SSLCertificateFile {{dir}}/{{name}}.crt
+  SSLCertificateKeyFile {{dir}}/{{name}}.key
+  SSLUseStapling on
+  {{extra}}
+</VirtualHost>`;
+
+const SCENARIOS = ['live', 'down', 'downQuiet', 'redirected'] as const;
+const EXTRA: Partial<Record<(typeof SCENARIOS)[number], string>> = {
+  downQuiet: 'SSLStaplingFakeTryLater off\n  SSLStaplingReturnResponderErrors off',
+};
+
 beforeAll(async () => {
   if (!HAS) return;
-  const SCENARIOS = ['live', 'down', 'downQuiet', 'redirected'];
-  const [responderPort, deadPort, ...scenarioPorts] = (await distinctFreePorts(2 + SCENARIOS.length)) as [number, number, ...number[]];
-  SCENARIOS.forEach((name, i) => {
-    ports[name] = scenarioPorts[i] as number;
-  });
+  const [responderPort, deadPort] = (await distinctFreePorts(2)) as [number, number];
   pki = await createPki({ ocspUrl: `http://127.0.0.1:${responderPort}/ocsp` });
   const down = await serverLeaf(pki.intermediate, '1201', `http://127.0.0.1:${deadPort}/ocsp`);
   const downQuiet = await serverLeaf(pki.intermediate, '1202', `http://127.0.0.1:${deadPort}/ocsp`);
@@ -52,48 +84,22 @@ beforeAll(async () => {
     ]),
   });
 
-  const dir = workDir('apache2');
-  const main = writeIdentity(dir, 'main', pki.leafRsa, [pki.intermediate]);
-  const downId = writeIdentity(dir, 'down', down, [pki.intermediate]);
-  const quietId = writeIdentity(dir, 'quiet', downQuiet, [pki.intermediate]);
-  const redirectingId = writeIdentity(dir, 'redirecting', redirecting, [pki.intermediate]);
-  const vhost = (port: number, id: { cert: string; key: string }, extra = '') => `
-Listen 127.0.0.1:${port}
-<VirtualHost 127.0.0.1:${port}>
-  ServerName localhost
-  SSLEngine on
-  SSLCertificateFile ${id.cert}
-  SSLCertificateKeyFile ${id.key}
-  SSLUseStapling on
-  ${extra}
-</VirtualHost>`;
-  const conf = `
-ServerRoot ${dir}
-PidFile ${dir}/httpd.pid
-ErrorLog ${dir}/error.log
-LogLevel warn ssl:info
-Mutex file:${dir} default
-DefaultRuntimeDir ${dir}
-User www-data
-Group www-data
-LoadModule mpm_event_module ${MODULES}/mod_mpm_event.so
-LoadModule authz_core_module ${MODULES}/mod_authz_core.so
-LoadModule socache_shmcb_module ${MODULES}/mod_socache_shmcb.so
-LoadModule ssl_module ${MODULES}/mod_ssl.so
-ServerName localhost
-StartServers 1
-SSLStaplingCache shmcb:${dir}/stapling(128000)
-SSLStaplingResponderTimeout 2
-${vhost(ports.live as number, main)}
-${vhost(ports.down as number, downId)}
-${vhost(ports.downQuiet as number, quietId, 'SSLStaplingFakeTryLater off\n  SSLStaplingReturnResponderErrors off')}
-${vhost(ports.redirected as number, redirectingId)}
-`;
-  writeFileSync(join(dir, 'httpd.conf'), conf);
-  apache = await startProcess('apache2', ['-f', join(dir, 'httpd.conf'), '-DFOREGROUND'], {
-    dir,
-    ports: Object.values(ports),
-    logFile: join(dir, 'error.log'),
+  const leaves = { live: pki.leafRsa, down, downQuiet, redirected: redirecting };
+  apache = await startServer({
+    kind: 'apache2',
+    ports: SCENARIOS.length,
+    files: (dir, scenarioPorts) => ({
+      'httpd.conf': template(CONFIG, {
+        dir,
+        vhosts: SCENARIOS.map((name, i) => template(VHOST, { dir, name, port: scenarioPorts[i] as number, extra: EXTRA[name] ?? '' })).join('\n'),
+      }),
+      ...Object.fromEntries(SCENARIOS.flatMap((name) => Object.entries(identityFiles(name, leaves[name], [pki.intermediate])))),
+    }),
+    command: (dir) => ({ file: 'apache2', args: ['-f', join(dir, 'httpd.conf'), '-DFOREGROUND'] }),
+    logFile: 'error.log',
+  });
+  SCENARIOS.forEach((name, i) => {
+    ports[name] = apache.ports[i] as number;
   });
   opts = scenarioOptions(pki.root);
 }, 60_000);
