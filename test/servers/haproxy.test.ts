@@ -27,14 +27,14 @@ import { createPki, freePort, type Issued, makeStaple, type Responder, startResp
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
 import { codes } from '../helpers.js';
-import { available, distinctFreePorts, explain, type RunningServer, scenarioOptions, serverLeaf, startProcess, workDir, writeIdentity } from './harness.js';
+import { available, explain, identityFiles, scenarioOptions, serverLeaf, type StartedServer, startServer, template, workDir } from './harness.js';
 
 const HAS = available('haproxy');
 const MINUTE = 60_000;
 
 let pki: TestPki;
 let responder: Responder;
-let haproxy: RunningServer;
+let haproxy: StartedServer;
 let socketPath: string;
 const leaves: Record<string, Issued> = {};
 const ports: Record<string, number> = {};
@@ -57,6 +57,21 @@ function admin(command: string): Promise<string> {
 
 const SCENARIOS = { good: '1301', expired: '1302', update: '1303', revive: '1304' } as const;
 
+const CONFIG = `global
+  stats socket {{dir}}/admin.sock mode 600 level admin
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 5s
+  timeout server 5s
+{{frontends}}
+`;
+
+/** One frontend per scenario, serving `<name>.pem` (and so its `<name>.pem.ocsp`). */
+const FRONTEND = `frontend {{name}}
+  bind 127.0.0.1:{{port}} ssl crt {{dir}}/{{name}}.pem
+  http-request return status 200 content-type text/plain string ok`;
+
 beforeAll(async () => {
   if (!HAS) return;
   const responderPort = await freePort();
@@ -68,35 +83,36 @@ beforeAll(async () => {
     statuses: new Map(Object.values(SCENARIOS).map((serial) => [serial, { status: 'good' as const }])),
   });
 
-  const dir = workDir('haproxy');
-  socketPath = join(dir, 'admin.sock');
   const now = new Date();
-  const frontends: string[] = [];
-  const frontendPorts = await distinctFreePorts(Object.keys(SCENARIOS).length);
+  const files: Record<string, string | Uint8Array> = {};
   for (const [name, serial] of Object.entries(SCENARIOS)) {
     const leaf = await serverLeaf(pki.intermediate, serial, url);
     leaves[name] = leaf;
-    ports[name] = frontendPorts.shift() as number;
-    // writeIdentity's `.both`: leaf + intermediate + key in one PEM, the form `crt` wants.
-    const { both } = writeIdentity(dir, name, leaf, [pki.intermediate]);
+    // identityFiles' `.pem`: leaf + intermediate + key in one PEM, the form `crt` wants.
+    Object.assign(files, identityFiles(name, leaf, [pki.intermediate]));
     const stale = name === 'expired' || name === 'revive';
-    writeFileSync(`${both}.ocsp`, await makeStaple(pki, stale ? 'expired' : 'good', { now, leaf }));
-    frontends.push(`frontend ${name}
-  bind 127.0.0.1:${ports[name]} ssl crt ${both}
-  http-request return status 200 content-type text/plain string ok`);
+    files[`${name}.pem.ocsp`] = await makeStaple(pki, stale ? 'expired' : 'good', { now, leaf });
   }
-  const cfg = `global
-  stats socket ${socketPath} mode 600 level admin
-defaults
-  mode http
-  timeout connect 2s
-  timeout client 5s
-  timeout server 5s
-${frontends.join('\n')}
-`;
-  writeFileSync(join(dir, 'haproxy.cfg'), cfg);
-  // HAProxy writes no log file here (no `log` line); its warnings go to stderr, which the harness keeps.
-  haproxy = await startProcess('haproxy', ['-f', join(dir, 'haproxy.cfg'), '-db'], { dir, ports: Object.values(ports), logFile: join(dir, 'haproxy.log') });
+  haproxy = await startServer({
+    kind: 'haproxy',
+    ports: Object.keys(SCENARIOS).length,
+    files: (dir, frontendPorts) => ({
+      ...files,
+      'haproxy.cfg': template(CONFIG, {
+        dir,
+        frontends: Object.keys(SCENARIOS)
+          .map((name, i) => template(FRONTEND, { dir, name, port: frontendPorts[i] as number }))
+          .join('\n'),
+      }),
+    }),
+    command: (dir) => ({ file: 'haproxy', args: ['-f', join(dir, 'haproxy.cfg'), '-db'] }),
+    // HAProxy writes no log file here (no `log` line); its warnings go to stderr, which the harness keeps.
+    logFile: 'haproxy.log',
+  });
+  socketPath = join(haproxy.dir, 'admin.sock');
+  Object.keys(SCENARIOS).forEach((name, i) => {
+    ports[name] = haproxy.ports[i] as number;
+  });
   opts = scenarioOptions(pki.root);
 }, 60_000);
 
