@@ -7,7 +7,7 @@
  * 1.2 (the cipher suites) and TLS 1.3 (the signature algorithms): that is the truth clients see, and the test
  * asserts it before it asserts what the probe makes of the same server.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type FindingCode, probe, type Report } from '@staple-probe/core';
 import { createPki, makeStaple, type Responder, startResponder, startStaplingServer, type TestPki } from '@staple-probe/core/testing';
@@ -17,13 +17,14 @@ import {
   distinctFreePorts,
   type DualLeaves,
   dualLeaves,
+  identityFiles,
   type OpensslTruth,
   opensslTruth,
   type RunningServer,
   scenarioOptions,
-  startProcess,
-  workDir,
-  writeIdentity,
+  type StartedServer,
+  startServer,
+  template,
 } from './harness.js';
 
 const HAS = { nginx: available('nginx'), apache2: available('apache2'), haproxy: available('haproxy') };
@@ -216,45 +217,59 @@ describe('opensslTruth', () => {
   });
 });
 
-const nginxTls = (rsa: { cert: string; key: string }, ecdsa: { cert: string; key: string }) =>
-  `ssl_certificate ${rsa.cert}; ssl_certificate_key ${rsa.key}; ssl_certificate ${ecdsa.cert}; ssl_certificate_key ${ecdsa.key};`;
+/** A scenario's two certificates as files: `<name>-rsa.crt`, `<name>-ecdsa.crt` and their keys. */
+const dualFiles = (name: Scenario) => ({
+  ...identityFiles(`${name}-rsa`, leaves[name].rsa, [pki.intermediate]),
+  ...identityFiles(`${name}-ecdsa`, leaves[name].ecdsa, [pki.intermediate]),
+});
 
-describe.runIf(HAS.nginx)('nginx 1.22 with an RSA and an ECDSA certificate', () => {
-  let nginx: RunningServer;
-  const ports = {} as Record<'nginxSharedFile' | 'nginxLiveRsaDown' | 'nginxLiveBoth', number>;
-
-  beforeAll(async () => {
-    [ports.nginxSharedFile, ports.nginxLiveRsaDown, ports.nginxLiveBoth] = (await distinctFreePorts(3)) as [number, number, number];
-    const dir = workDir('nginx');
-    const ids = (name: Exclude<keyof typeof ports, never>) => ({
-      rsa: writeIdentity(dir, `${name}-rsa`, leaves[name].rsa, [pki.intermediate]),
-      ecdsa: writeIdentity(dir, `${name}-ecdsa`, leaves[name].ecdsa, [pki.intermediate]),
-    });
-    const shared = ids('nginxSharedFile');
-    const down = ids('nginxLiveRsaDown');
-    const both = ids('nginxLiveBoth');
-    const chain = join(dir, 'chain.pem');
-    writeFileSync(chain, pki.intermediate.pem + pki.root.pem);
-    // The ECDSA certificate's good response, in the one ssl_stapling_file the server block has.
-    writeFileSync(join(dir, 'ecdsa-good.der'), await makeStaple(pki, 'good', { now: new Date(), leaf: leaves.nginxSharedFile.ecdsa }));
-    const live = `ssl_stapling on; ssl_stapling_verify on; ssl_trusted_certificate ${chain};`;
-    const server = (port: number, body: string) => `server { listen 127.0.0.1:${port} ssl; server_name ${NAME}; ${body} location / { return 200 "ok\\n"; } }`;
-    const conf = `
-daemon off; master_process on; worker_processes 1; user root; pid ${dir}/nginx.pid; error_log ${dir}/error.log info;
+const NGINX_CONFIG = `
+daemon off; master_process on; worker_processes 1; user root; pid {{dir}}/nginx.pid; error_log {{dir}}/error.log info;
 events { worker_connections 64; }
 http {
   access_log off; ssl_protocols TLSv1.2 TLSv1.3;
-  client_body_temp_path ${dir}/client; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  ${server(ports.nginxSharedFile, `${nginxTls(shared.rsa, shared.ecdsa)} ssl_prefer_server_ciphers on; ssl_ciphers ${ECDSA_FIRST}; ssl_stapling on; ssl_stapling_file ${dir}/ecdsa-good.der;`)}
-  ${server(ports.nginxLiveRsaDown, `${nginxTls(down.rsa, down.ecdsa)} ${live}`)}
-  ${server(ports.nginxLiveBoth, `${nginxTls(both.rsa, both.ecdsa)} ${live}`)}
+  client_body_temp_path {{dir}}/client; proxy_temp_path {{dir}}/proxy; fastcgi_temp_path {{dir}}/fastcgi; uwsgi_temp_path {{dir}}/uwsgi; scgi_temp_path {{dir}}/scgi;
+  {{servers}}
 }
 `;
-    writeFileSync(join(dir, 'nginx.conf'), conf);
-    nginx = await startProcess('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {
-      dir,
-      ports: Object.values(ports),
-      logFile: join(dir, 'error.log'),
+
+/** One server block per scenario with both its certificates, and its stapling directives. */
+const NGINX_SERVER = `server { listen 127.0.0.1:{{port}} ssl; server_name ${NAME};
+    ssl_certificate {{dir}}/{{name}}-rsa.crt; ssl_certificate_key {{dir}}/{{name}}-rsa.key;
+    ssl_certificate {{dir}}/{{name}}-ecdsa.crt; ssl_certificate_key {{dir}}/{{name}}-ecdsa.key;
+    {{stapling}} location / { return 200 "ok\\n"; } }`;
+
+describe.runIf(HAS.nginx)('nginx 1.22 with an RSA and an ECDSA certificate', () => {
+  let nginx: StartedServer;
+  const ports = {} as Record<'nginxSharedFile' | 'nginxLiveRsaDown' | 'nginxLiveBoth', number>;
+
+  beforeAll(async () => {
+    const names = ['nginxSharedFile', 'nginxLiveRsaDown', 'nginxLiveBoth'] as const;
+    // The ECDSA certificate's good response, in the one ssl_stapling_file the server block has.
+    const ecdsaGood = await makeStaple(pki, 'good', { now: new Date(), leaf: leaves.nginxSharedFile.ecdsa });
+    nginx = await startServer({
+      kind: 'nginx',
+      ports: names.length,
+      files: (dir, free) => {
+        const live = `ssl_stapling on; ssl_stapling_verify on; ssl_trusted_certificate ${dir}/chain.pem;`;
+        const stapling: Record<(typeof names)[number], string> = {
+          nginxSharedFile: `ssl_prefer_server_ciphers on; ssl_ciphers ${ECDSA_FIRST}; ssl_stapling on; ssl_stapling_file ${dir}/ecdsa-good.der;`,
+          nginxLiveRsaDown: live,
+          nginxLiveBoth: live,
+        };
+        const servers = names.map((name, i) => template(NGINX_SERVER, { dir, name, port: free[i] as number, stapling: stapling[name] }));
+        return {
+          'nginx.conf': template(NGINX_CONFIG, { dir, servers: servers.join('\n  ') }),
+          'chain.pem': pki.intermediate.pem + pki.root.pem,
+          'ecdsa-good.der': ecdsaGood,
+          ...Object.fromEntries(names.flatMap((name) => Object.entries(dualFiles(name)))),
+        };
+      },
+      command: (dir) => ({ file: 'nginx', args: ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')] }),
+      logFile: 'error.log',
+    });
+    names.forEach((name, i) => {
+      ports[name] = nginx.ports[i] as number;
     });
     await warm(ports.nginxLiveRsaDown, ['ECDSA']);
     await warm(ports.nginxLiveBoth, ['RSA', 'ECDSA']);
@@ -302,39 +317,13 @@ http {
 
 const MODULES = '/usr/lib/apache2/modules';
 
-describe.runIf(HAS.apache2)('Apache httpd 2.4 with an RSA and an ECDSA certificate', () => {
-  let apache: RunningServer;
-  const ports = {} as Record<'apacheRsaDown' | 'apacheBoth' | 'apacheRsaDownQuiet', number>;
-
-  beforeAll(async () => {
-    [ports.apacheRsaDown, ports.apacheBoth, ports.apacheRsaDownQuiet] = (await distinctFreePorts(3)) as [number, number, number];
-    const dir = workDir('apache2');
-    const vhost = (name: keyof typeof ports, extra = '') => {
-      const rsa = writeIdentity(dir, `${name}-rsa`, leaves[name].rsa, [pki.intermediate]);
-      const ecdsa = writeIdentity(dir, `${name}-ecdsa`, leaves[name].ecdsa, [pki.intermediate]);
-      return `
-Listen 127.0.0.1:${ports[name]}
-<VirtualHost 127.0.0.1:${ports[name]}>
-  ServerName ${NAME}
-  SSLEngine on
-  SSLProtocol -all +TLSv1.2 +TLSv1.3
-  SSLCertificateFile ${rsa.cert}
-  SSLCertificateKeyFile ${rsa.key}
-  SSLCertificateFile ${ecdsa.cert}
-  SSLCertificateKeyFile ${ecdsa.key}
-  SSLHonorCipherOrder on
-  SSLCipherSuite ${ECDSA_FIRST}
-  SSLUseStapling on
-  ${extra}
-</VirtualHost>`;
-    };
-    const conf = `
-ServerRoot ${dir}
-PidFile ${dir}/httpd.pid
-ErrorLog ${dir}/error.log
+const APACHE_CONFIG = `
+ServerRoot {{dir}}
+PidFile {{dir}}/httpd.pid
+ErrorLog {{dir}}/error.log
 LogLevel warn ssl:info
-Mutex file:${dir} default
-DefaultRuntimeDir ${dir}
+Mutex file:{{dir}} default
+DefaultRuntimeDir {{dir}}
 User www-data
 Group www-data
 LoadModule mpm_event_module ${MODULES}/mod_mpm_event.so
@@ -343,17 +332,52 @@ LoadModule socache_shmcb_module ${MODULES}/mod_socache_shmcb.so
 LoadModule ssl_module ${MODULES}/mod_ssl.so
 ServerName ${NAME}
 StartServers 1
-SSLStaplingCache shmcb:${dir}/stapling(128000)
+SSLStaplingCache shmcb:{{dir}}/stapling(128000)
 SSLStaplingResponderTimeout 2
-${vhost('apacheRsaDown')}
-${vhost('apacheBoth')}
-${vhost('apacheRsaDownQuiet', 'SSLStaplingFakeTryLater off\n  SSLStaplingReturnResponderErrors off')}
+{{vhosts}}
 `;
-    writeFileSync(join(dir, 'httpd.conf'), conf);
-    apache = await startProcess('apache2', ['-f', join(dir, 'httpd.conf'), '-DFOREGROUND'], {
-      dir,
-      ports: Object.values(ports),
-      logFile: join(dir, 'error.log'),
+
+/** One vhost per scenario with both its certificates, ECDSA suites first, and `extra` directives. */
+const APACHE_VHOST = `
+Listen 127.0.0.1:{{port}}
+<VirtualHost 127.0.0.1:{{port}}>
+  ServerName ${NAME}
+  SSLEngine on
+  SSLProtocol -all +TLSv1.2 +TLSv1.3
+  SSLCertificateFile {{dir}}/{{name}}-rsa.crt
+  SSLCertificateKeyFile {{dir}}/{{name}}-rsa.key
+  SSLCertificateFile {{dir}}/{{name}}-ecdsa.crt
+  SSLCertificateKeyFile {{dir}}/{{name}}-ecdsa.key
+  SSLHonorCipherOrder on
+  SSLCipherSuite ${ECDSA_FIRST}
+  SSLUseStapling on
+  {{extra}}
+</VirtualHost>`;
+
+describe.runIf(HAS.apache2)('Apache httpd 2.4 with an RSA and an ECDSA certificate', () => {
+  let apache: StartedServer;
+  const ports = {} as Record<'apacheRsaDown' | 'apacheBoth' | 'apacheRsaDownQuiet', number>;
+
+  beforeAll(async () => {
+    const names = ['apacheRsaDown', 'apacheBoth', 'apacheRsaDownQuiet'] as const;
+    const extra: Partial<Record<(typeof names)[number], string>> = {
+      apacheRsaDownQuiet: 'SSLStaplingFakeTryLater off\n  SSLStaplingReturnResponderErrors off',
+    };
+    apache = await startServer({
+      kind: 'apache2',
+      ports: names.length,
+      files: (dir, free) => ({
+        'httpd.conf': template(APACHE_CONFIG, {
+          dir,
+          vhosts: names.map((name, i) => template(APACHE_VHOST, { dir, name, port: free[i] as number, extra: extra[name] ?? '' })).join('\n'),
+        }),
+        ...Object.fromEntries(names.flatMap((name) => Object.entries(dualFiles(name)))),
+      }),
+      command: (dir) => ({ file: 'apache2', args: ['-f', join(dir, 'httpd.conf'), '-DFOREGROUND'] }),
+      logFile: 'error.log',
+    });
+    names.forEach((name, i) => {
+      ports[name] = apache.ports[i] as number;
     });
   }, 60_000);
 
@@ -390,6 +414,18 @@ ${vhost('apacheRsaDownQuiet', 'SSLStaplingFakeTryLater off\n  SSLStaplingReturnR
 
 type HaproxyScenario = 'haproxyMissingAndExpired' | 'haproxyRsaExpired' | 'haproxyBoth' | 'haproxyTwoCrtRsaMissing';
 
+const HAPROXY_CONFIG = `defaults
+  mode http
+  timeout connect 2s
+  timeout client 5s
+  timeout server 5s
+{{frontends}}
+`;
+
+const HAPROXY_FRONTEND = `frontend {{name}}
+  bind 127.0.0.1:{{port}} ssl {{crt}}
+  http-request return status 200 content-type text/plain string ok`;
+
 /**
  * HAProxy 2.6 (measured, 2.6.12): `crt <dir>/site.pem` naming no file loads the bundle's members
  * `site.pem.rsa` and `site.pem.ecdsa` (the default `ssl-load-extra-files all` includes `bundle`), each with
@@ -398,7 +434,7 @@ type HaproxyScenario = 'haproxyMissingAndExpired' | 'haproxyRsaExpired' | 'hapro
  * (and a response is not stapled from 300 s before its nextUpdate on).
  */
 describe.runIf(HAS.haproxy)('HAProxy 2.6 with an RSA and an ECDSA certificate', () => {
-  let haproxy: RunningServer;
+  let haproxy: StartedServer;
   const ports = {} as Record<HaproxyScenario, number>;
   const OCSP: Record<HaproxyScenario, Record<'rsa' | 'ecdsa', 'good' | 'expired' | null>> = {
     haproxyMissingAndExpired: { rsa: null, ecdsa: 'expired' },
@@ -409,36 +445,36 @@ describe.runIf(HAS.haproxy)('HAProxy 2.6 with an RSA and an ECDSA certificate', 
 
   beforeAll(async () => {
     const names = Object.keys(OCSP) as HaproxyScenario[];
-    const free = await distinctFreePorts(names.length);
-    const dir = workDir('haproxy');
     const now = new Date();
-    const frontends: string[] = [];
+    // The bundle: `<name>.pem.rsa` and `<name>.pem.ecdsa`, leaf + intermediate + key each, with their `.ocsp`.
+    const files: Record<string, string | Uint8Array> = {};
     for (const name of names) {
-      ports[name] = free.shift() as number;
-      // The bundle: `<name>.pem.rsa` and `<name>.pem.ecdsa`, leaf + intermediate + key each. The two-crt form
-      // names them one by one.
-      const base = join(dir, `${name}.pem`);
       for (const kind of ['rsa', 'ecdsa'] as const) {
         const leaf = leaves[name][kind];
-        writeFileSync(`${base}.${kind}`, leaf.pem + pki.intermediate.pem + leaf.keyPem);
+        files[`${name}.pem.${kind}`] = leaf.pem + pki.intermediate.pem + leaf.keyPem;
         const staple = OCSP[name][kind];
-        if (staple) writeFileSync(`${base}.${kind}.ocsp`, await makeStaple(pki, staple, { now, leaf }));
+        if (staple) files[`${name}.pem.${kind}.ocsp`] = await makeStaple(pki, staple, { now, leaf });
       }
-      const crt = name === 'haproxyTwoCrtRsaMissing' ? `crt ${base}.rsa crt ${base}.ecdsa` : `crt ${base}`;
-      frontends.push(`frontend ${name}
-  bind 127.0.0.1:${ports[name]} ssl ${crt}
-  http-request return status 200 content-type text/plain string ok`);
     }
-    const cfg = `defaults
-  mode http
-  timeout connect 2s
-  timeout client 5s
-  timeout server 5s
-${frontends.join('\n')}
-`;
-    writeFileSync(join(dir, 'haproxy.cfg'), cfg);
-    // No log file: HAProxy's warnings go to stderr, which the harness keeps.
-    haproxy = await startProcess('haproxy', ['-f', join(dir, 'haproxy.cfg'), '-db'], { dir, ports: Object.values(ports), logFile: join(dir, 'haproxy.log') });
+    haproxy = await startServer({
+      kind: 'haproxy',
+      ports: names.length,
+      files: (dir, free) => {
+        const frontends = names.map((name, i) => {
+          const base = join(dir, `${name}.pem`);
+          // The two-crt form names the bundle's members one by one.
+          const crt = name === 'haproxyTwoCrtRsaMissing' ? `crt ${base}.rsa crt ${base}.ecdsa` : `crt ${base}`;
+          return template(HAPROXY_FRONTEND, { name, port: free[i] as number, crt });
+        });
+        return { ...files, 'haproxy.cfg': template(HAPROXY_CONFIG, { frontends: frontends.join('\n') }) };
+      },
+      command: (dir) => ({ file: 'haproxy', args: ['-f', join(dir, 'haproxy.cfg'), '-db'] }),
+      // No log file: HAProxy's warnings go to stderr, which the harness keeps.
+      logFile: 'haproxy.log',
+    });
+    names.forEach((name, i) => {
+      ports[name] = haproxy.ports[i] as number;
+    });
   }, 60_000);
 
   afterAll(async () => {
