@@ -2,21 +2,39 @@
  * A real Prometheus (Debian's package) scrapes the exporter in the blackbox_exporter multi-target pattern;
  * the series are read back through Prometheus' HTTP API.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPki, freePort, makeStaple, type Responder, type StaplingServer, startResponder, startStaplingServer } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Exporter, startExporter } from '../../packages/probe-cli/src/serve/exporter.js';
 import { moduleOf } from '../cli/run.js';
-import { available, type RunningServer, startProcess, workDir } from './harness.js';
+import { available, type StartedServer, startServer, template } from './harness.js';
 
 const HAS = available('prometheus');
 let responder: Responder;
 let good: StaplingServer;
 let expired: StaplingServer;
 let exporter: Exporter;
-let prometheus: RunningServer;
+let prometheus: StartedServer;
 let api = '';
+
+/** Scrape the exporter every second in the blackbox_exporter pattern: each target becomes `?target=`. */
+const CONFIG = `
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: staple-probe
+    metrics_path: /probe
+    static_configs:
+      - targets: [{{targets}}]
+    relabel_configs:
+      - source_labels: [__address__]
+        target_label: __param_target
+      - source_labels: [__param_target]
+        target_label: instance
+      - target_label: __address__
+        replacement: '{{exporter}}'
+`;
 
 beforeAll(async () => {
   if (!HAS) return;
@@ -34,38 +52,25 @@ beforeAll(async () => {
     concurrency: 8,
     extraCerts: [pki.root.der],
   });
-  const promPort = await freePort();
-  const dir = workDir('prometheus');
-  const config = `
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-scrape_configs:
-  - job_name: staple-probe
-    metrics_path: /probe
-    static_configs:
-      - targets: ['${good.target}', '${expired.target}']
-    relabel_configs:
-      - source_labels: [__address__]
-        target_label: __param_target
-      - source_labels: [__param_target]
-        target_label: instance
-      - target_label: __address__
-        replacement: '127.0.0.1:${exporter.port}'
-`;
-  writeFileSync(join(dir, 'prometheus.yml'), config);
-  writeFileSync(join(dir, 'prometheus.log'), '');
-  prometheus = await startProcess(
-    'prometheus',
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${promPort}`,
-      '--log.level=warn',
-    ],
-    { dir, ports: [promPort], logFile: join(dir, 'prometheus.log') },
-  );
-  api = `http://127.0.0.1:${promPort}/api/v1`;
+  prometheus = await startServer({
+    kind: 'prometheus',
+    ports: 1,
+    files: () => ({
+      'prometheus.yml': template(CONFIG, { targets: `'${good.target}', '${expired.target}'`, exporter: `127.0.0.1:${exporter.port}` }),
+      'prometheus.log': '',
+    }),
+    command: (dir, [port]) => ({
+      file: 'prometheus',
+      args: [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
+    }),
+    logFile: 'prometheus.log',
+  });
+  api = `http://127.0.0.1:${prometheus.ports[0]}/api/v1`;
 }, 60_000);
 
 afterAll(async () => {
