@@ -26,7 +26,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runServe } from '../../packages/probe-cli/src/serve/command.js';
 import { runCli } from '../cli/run.js';
-import { available, type RunningServer, startProcess, workDir } from './harness.js';
+import { available, type RunningServer, startServer, template } from './harness.js';
 
 const HAS = available('tinyproxy');
 const DAY = 86_400_000;
@@ -39,29 +39,32 @@ interface Tinyproxy {
   readonly server: RunningServer;
 }
 
+const CONFIG = `Port {{port}}
+Listen 127.0.0.1
+Allow 127.0.0.1
+Timeout 30
+MaxClients 50
+LogLevel Connect
+LogFile "{{dir}}/tinyproxy.log"
+{{extra}}
+`;
+
 /** tinyproxy in the foreground on a free loopback port, with its config and log in a directory of its own. */
 async function startTinyproxy(options: { connectPorts: readonly number[]; basicAuth?: readonly [string, string] }): Promise<Tinyproxy> {
-  const dir = workDir('tinyproxy');
-  const port = await freePort();
-  const logFile = join(dir, 'tinyproxy.log');
-  const conf = join(dir, 'tinyproxy.conf');
-  writeFileSync(
-    conf,
-    [
-      `Port ${port}`,
-      'Listen 127.0.0.1',
-      'Allow 127.0.0.1',
-      'Timeout 30',
-      'MaxClients 50',
-      'LogLevel Connect',
-      `LogFile "${logFile}"`,
-      // Without ConnectPort lines tinyproxy tunnels to any port: list only the test's.
-      ...options.connectPorts.map((p) => `ConnectPort ${p}`),
-      ...(options.basicAuth ? [`BasicAuth ${options.basicAuth[0]} ${options.basicAuth[1]}`] : []),
-      '',
-    ].join('\n'),
-  );
-  const server = await startProcess('tinyproxy', ['-d', '-c', conf], { dir, ports: [port], logFile });
+  // Without ConnectPort lines tinyproxy tunnels to any port: list only the test's.
+  const extra = [
+    ...options.connectPorts.map((p) => `ConnectPort ${p}`),
+    ...(options.basicAuth ? [`BasicAuth ${options.basicAuth[0]} ${options.basicAuth[1]}`] : []),
+  ];
+  const server = await startServer({
+    kind: 'tinyproxy',
+    ports: 1,
+    files: (dir, [port]) => ({ 'tinyproxy.conf': template(CONFIG, { dir, port: port as number, extra: extra.join('\n') }) }),
+    command: (dir) => ({ file: 'tinyproxy', args: ['-d', '-c', join(dir, 'tinyproxy.conf')] }),
+    logFile: 'tinyproxy.log',
+  });
+  const port = server.ports[0] as number;
+  const logFile = join(server.dir, 'tinyproxy.log');
   // The whole log (the harness's `log()` keeps only its end).
   const read = () => [...readFileSync(logFile, 'utf8').matchAll(/Request \(file descriptor \d+\): (.+?) HTTP\/1\.[01]/g)].map((m) => m[1] as string);
   return {
