@@ -67,7 +67,7 @@ WtmpLog off
 TransferLog none
 TraceLog {{dir}}/trace.log
 Trace tls:5
-TLSStaplingCache fs:/path={{dir}}
+{{cache}}
 <Global>
   TLSEngine on
   TLSLog {{dir}}/tls.log
@@ -187,7 +187,7 @@ beforeAll(async () => {
         }),
       );
       return {
-        'proftpd.conf': template(CONFIG, { dir, vhosts: vhosts.join('\n') }),
+        'proftpd.conf': template(CONFIG, { dir, cache: `TLSStaplingCache fs:/path=${dir}`, vhosts: vhosts.join('\n') }),
         'chain.pem': pki.intermediate.pem,
         ...Object.fromEntries(
           SCENARIOS.flatMap((name) => [
@@ -360,5 +360,45 @@ describe.runIf(HAS)('proftpd', () => {
     expect(codes(report), why(report)).toEqual(['CERT_UNTRUSTED', 'STAPLE_ERROR_STATUS']);
     expect(report.targets[0]?.addresses[0]?.attempts.find((a) => a.ok)?.chain).toHaveLength(1);
     expect(responder.requests()).toBe(before);
+  });
+});
+
+describe.runIf(HAS)('proftpd without TLSStaplingCache', () => {
+  let uncached: StartedServer;
+  let counted: Responder;
+
+  beforeAll(async () => {
+    counted = await startResponder({ issuer: pki.intermediate, statuses: new Map([['1413', { status: 'good' }]]) });
+    const leaf = await serverLeaf(pki.intermediate, '1413', counted.url);
+    uncached = await startServer({
+      kind: 'proftpd',
+      ports: 1,
+      files: (dir, [port]) => ({
+        'proftpd.conf': template(CONFIG, {
+          dir,
+          cache: '',
+          vhosts: template(VHOST, { dir, name: 'uncached', port: port as number, chain: `TLSCertificateChainFile ${dir}/chain.pem`, extra: '' }),
+        }),
+        'chain.pem': pki.intermediate.pem,
+        'uncached.crt': leaf.pem,
+        'uncached.key': leaf.keyPem,
+      }),
+      command: (dir) => ({ file: 'proftpd', args: ['-n', '-c', join(dir, 'proftpd.conf')] }),
+      logFile: 'system.log',
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await uncached?.stop();
+    await counted?.close();
+  });
+
+  it('every session fetches again, inside its handshake', async () => {
+    const port = uncached.ports[0] as number;
+    for (let session = 1; session <= 3; session++) {
+      const seen = await opensslTruth(port, 'localhost', 'RSA', '1.3', 'ftp');
+      expect(seen, uncached.log()).toMatchObject({ leafSerial: '1413', stapled: true, certStatus: 'good' });
+      expect(counted.requests()).toBe(session);
+    }
   });
 });
