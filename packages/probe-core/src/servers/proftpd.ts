@@ -11,7 +11,7 @@ export const proftpd = {
   usualFor: ['ftp'],
   fixes: {
     enable:
-      'Set `TLSStapling on` with `TLSCertificateChainFile` and a `TLSStaplingCache`. mod_tls fetches inside the first handshake that asks (nothing at start) and staples the answer at once; later sessions read the cache (`fs:/path=<dir>` with mod_tls_fscache loaded). Without `TLSCertificateChainFile` it finds no issuer and asks no responder. A failed fetch staples a tryLater of its own, or nothing with `TLSStaplingOptions NoFakeTryLater`; it shows only in the trace log (`TraceLog`, `Trace tls:5`), not in the `TLSLog`.',
+      'Set `TLSStapling on` with `TLSCertificateChainFile` and a `TLSStaplingCache`. mod_tls fetches inside the first handshake that asks (nothing at start) and staples the answer at once; later sessions read the cache (`fs:/path=<dir>` with mod_tls_fscache loaded, writable by the session processes), where without one every session fetches again. Without `TLSCertificateChainFile` it finds no issuer and asks no responder. A failed fetch staples a tryLater of its own, or nothing with `TLSStaplingOptions NoFakeTryLater`; it shows only in the trace log (`TraceLog`, `Trace tls:5`), not in the `TLSLog`.',
     refresh:
       'Make the responder reachable from ProFTPD (`TLSStaplingResponder` overrides the URL). mod_tls refetches a cached response in the first handshake past half its validity, so a stale staple means those refetches fail: it keeps stapling the cached response until nextUpdate, then a tryLater of its own. The failures show only in the trace log (`TraceLog`, `Trace tls:5`), not in the `TLSLog`; deleting the cache entry (`<SHA-1 fingerprint>.der` with mod_tls_fscache) makes the next session fetch.',
     errorStatus:
