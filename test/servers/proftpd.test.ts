@@ -1,6 +1,18 @@
 /**
  * ProFTPD (mod_tls) stapling scenarios over FTP AUTH TLS: one `proftpd -n` with one <VirtualHost> per scenario,
  * each on its own port, all sharing one `TLSStaplingCache fs:` directory (mod_tls_fscache).
+ *
+ * Measured with ProFTPD 1.3.8 (Debian 1.3.8+dfsg-4+deb12u5, mod_tls 2.9.2, OpenSSL 3.0):
+ * - Nothing is fetched at start. The first session whose client asks for a staple fetches inside its handshake
+ *   and staples the answer at once; later sessions (each its own process) read the cache, and without a cache
+ *   each session fetches again.
+ * - Whenever it has no usable response (responder down, a redirect, an expired, foreign or error answer, no
+ *   issuer because `TLSCertificateChainFile` is missing) mod_tls staples a fake `tryLater` of its own and
+ *   caches it, past the responder's return. `TLSStaplingOptions NoFakeTryLater` staples nothing instead,
+ *   except for a must-staple certificate.
+ * - A cached response past half its validity is refetched; if that fails the cached one is stapled until its
+ *   nextUpdate, then the fake `tryLater`.
+ * - Failures are logged only in the trace log (`Trace tls:5`), not in the `TLSLog`.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
