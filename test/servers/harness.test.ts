@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { distinctFreePorts, startServer, template } from './harness.js';
+import { createPki } from '@staple-probe/core/testing';
+import { distinctFreePorts, identityFiles, startServer, template } from './harness.js';
 
 describe('distinctFreePorts', () => {
   // One freePort() after another repeated a port in 7 of 500 sets of 14 here, enough to give two nginx server
@@ -60,5 +61,16 @@ describe('startServer', () => {
     await expect(
       startServer({ kind: 'node', ports: 1, command: () => ({ file: process.execPath, args: ['-e', "console.error('bad config line 3'); process.exit(1)"] }) }),
     ).rejects.toThrow(/did not start: server exited with 1[\s\S]*bad config line 3/);
+  });
+});
+
+describe('identityFiles', () => {
+  it("gives a certificate's files: the leaf and its chain, the key, and all of them in one PEM", async () => {
+    const pki = await createPki();
+    expect(identityFiles('site', pki.leafRsa, [pki.intermediate])).toEqual({
+      'site.crt': pki.leafRsa.pem + pki.intermediate.pem,
+      'site.key': pki.leafRsa.keyPem,
+      'site.pem': pki.leafRsa.pem + pki.intermediate.pem + pki.leafRsa.keyPem,
+    });
   });
 });
