@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createPki } from '@staple-probe/core/testing';
-import { distinctFreePorts, identityFiles, startServer, template } from './harness.js';
+import { distinctFreePorts, holdsPort, identityFiles, startServer, template } from './harness.js';
 
 describe('distinctFreePorts', () => {
   // One freePort() after another repeated a port in 7 of 500 sets of 14 here, enough to give two nginx server
@@ -72,5 +72,55 @@ describe('identityFiles', () => {
       'site.key': pki.leafRsa.keyPem,
       'site.pem': pki.leafRsa.pem + pki.intermediate.pem + pki.leafRsa.keyPem,
     });
+  });
+});
+
+describe('startServer and a port taken before the server binds it', () => {
+  // The script listens on its port; when that fails it stays up without listening, as nginx does while it retries
+  // its bind(): the port still accepts connections, someone else's.
+  const script =
+    "const net = require('node:net'); const s = net.createServer((c) => c.on('error', () => {}).end('mine')); s.on('error', () => setInterval(() => {}, 1000)); s.listen(+process.argv[1], '127.0.0.1');";
+
+  it('holdsPort tells the started process from another holder of the port', async () => {
+    const start = () => startServer({ kind: 'node', ports: 1, command: (_dir, ports) => ({ file: process.execPath, args: ['-e', script, String(ports[0])] }) });
+    const [a, b] = [await start(), await start()];
+    try {
+      expect(holdsPort(a.pid, a.ports[0] as number)).toBe(true);
+      expect(holdsPort(a.pid, b.ports[0] as number)).toBe(false);
+      // This process is their parent: their sockets count as its own.
+      expect(holdsPort(process.pid, b.ports[0] as number)).toBe(true);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+    expect(holdsPort(process.pid, a.ports[0] as number)).toBe(false);
+  });
+
+  it('starts the server again on fresh ports when another process holds one', async () => {
+    const taken: number[] = [];
+    const squatters: ReturnType<typeof createServer>[] = [];
+    const server = await startServer({
+      kind: 'node',
+      ports: 1,
+      files: (_dir, ports) => {
+        // The first attempt's port is taken by this test process, as a client's local port or another suite's server could take it.
+        if (taken.length === 0) {
+          const squatter = createServer((c) => c.on('error', () => {}).end('not yours'));
+          squatter.listen(ports[0], '127.0.0.1');
+          squatters.push(squatter);
+        }
+        taken.push(ports[0] as number);
+        return {};
+      },
+      command: (_dir, ports) => ({ file: process.execPath, args: ['-e', script, String(ports[0])] }),
+    });
+    try {
+      expect(taken).toHaveLength(2);
+      expect(server.ports[0]).toBe(taken[1]);
+      expect(server.ports[0]).not.toBe(taken[0]);
+      expect(holdsPort(server.pid, server.ports[0] as number)).toBe(true);
+    } finally {
+      await server.stop();
+      for (const s of squatters) s.close();
+    }
   });
 });

@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { type AddressInfo, connect, createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -155,12 +155,95 @@ export interface StartedServer extends RunningServer {
 
 /** Start one server from its spec on fresh loopback ports; `stop()` ends exactly that process and removes its files. */
 export async function startServer(spec: ServerSpec): Promise<StartedServer> {
-  const dir = workDir(spec.kind);
-  const ports = await distinctFreePorts(spec.ports);
-  for (const [name, content] of Object.entries(spec.files?.(dir, ports) ?? {})) writeFileSync(join(dir, name), content);
-  const { file, args } = spec.command(dir, ports);
-  const running = await startProcess(file, args, { dir, ports, logFile: join(dir, spec.logFile ?? 'server.log') });
-  return { ...running, ports };
+  // A port free when chosen can be taken before the server binds it: by another suite's server, or by any
+  // outgoing connection (they draw their local ports from the same range). The server then fails to bind (nginx
+  // retries for 2.5 s and exits) while the port accepts connections for someone else, and the suite probes the
+  // wrong process. So the harness checks that the process it started holds every port, and starts it again on
+  // fresh ports when it does not (a fresh-clone CI run had nginx's "bind() … failed (98: Address already in use)").
+  for (let attempt = 1; ; attempt++) {
+    const dir = workDir(spec.kind);
+    const ports = await distinctFreePorts(spec.ports);
+    for (const [name, content] of Object.entries(spec.files?.(dir, ports) ?? {})) writeFileSync(join(dir, name), content);
+    const { file, args } = spec.command(dir, ports);
+    let running: RunningServer;
+    try {
+      running = await startProcess(file, args, { dir, ports, logFile: join(dir, spec.logFile ?? 'server.log') });
+    } catch (error) {
+      rmSync(dir, { recursive: true, force: true });
+      if (attempt < 3 && /address already in use|EADDRINUSE|could not bind/i.test((error as Error).message)) continue;
+      throw error;
+    }
+    const foreign = ports.filter((port) => !holdsPort(running.pid, port));
+    if (foreign.length === 0) return { ...running, ports };
+    const log = running.log();
+    await running.stop();
+    if (attempt === 3) throw new Error(`${spec.kind}: port(s) ${foreign.join(', ')} held by another process on 3 attempts\n${log}`);
+  }
+}
+
+/**
+ * Whether the process `pid`, or one of its descendants, has a TCP socket listening on `port` (Linux's
+ * /proc/net/tcp{,6} and /proc/PID/fd). Elsewhere, true: there is no cheap way to ask, and the check only
+ * guards against a rare race.
+ */
+export function holdsPort(pid: number, port: number): boolean {
+  if (process.platform !== 'linux') return true;
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const listening = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+      const f = line.trim().split(/\s+/);
+      if (f[3] === '0A' && f[1]?.endsWith(hex) && f[9] !== undefined) listening.add(f[9]);
+    }
+  }
+  if (listening.size === 0) return false;
+  for (const p of [pid, ...descendantsOf(pid)]) {
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${p}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${p}/fd/${fd}`))?.[1];
+        if (inode !== undefined && listening.has(inode)) return true;
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return false;
+}
+
+/** Every process below `pid`, from each process's parent in /proc/N/stat. */
+function descendantsOf(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The command name (field 2) may hold spaces and parentheses: the parent pid follows its last ")".
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  for (let queue = [pid]; queue.length > 0;) {
+    const next = queue.flatMap((p) => children.get(p) ?? []);
+    out.push(...next);
+    queue = next;
+  }
+  return out;
 }
 
 const DAY = 86_400_000;
