@@ -14,7 +14,7 @@
  *   `haproxy = yes` (the sender in `haproxy_trusted_networks`); Dovecot answers IMAP through it.
  *   STARTTLS ports have no such front: HAProxy does not speak IMAP or POP3 before TLS.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { probe, type Report } from '@staple-probe/core';
@@ -22,7 +22,7 @@ import { createPki, freePort, makeStaple, type Responder, startResponder, type T
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
 import { codes } from '../helpers.js';
-import { available, explain, type OpensslTruth, parseSClient, scenarioOptions, type StartedServer, startServer, template, writeIdentity } from './harness.js';
+import { available, explain, opensslTruth, scenarioOptions, type StartedServer, startServer, template, writeIdentity, handshakesSeen } from './harness.js';
 
 const HAS = available('dovecot');
 const HAS_HAPROXY = HAS && available('haproxy');
@@ -145,25 +145,6 @@ const imap = () => `127.0.0.1:${dovecot.ports[0]}`;
 const pop3 = () => `127.0.0.1:${dovecot.ports[1]}`;
 const why = (report: Report) => explain(report, dovecot);
 
-/** The TLS versions of the probe's successful handshakes, and the distinct answers to "did it carry a staple". */
-function handshakes(report: Report): { versions: string[]; stapled: boolean[] } {
-  const ok = report.targets.flatMap((t) => t.addresses.flatMap((a) => a.attempts)).filter((a) => a.ok);
-  return { versions: [...new Set(ok.map((a) => a.protocol ?? '?'))].sort(), stapled: [...new Set(ok.map((a) => a.staple !== null))] };
-}
-
-/** `openssl s_client -starttls <proto> -status` on one TLS version: the independent look at what Dovecot sends. */
-async function opensslStarttls(port: number, starttls: 'imap' | 'pop3', version: '1.2' | '1.3'): Promise<OpensslTruth | null> {
-  const args = ['s_client', '-connect', `127.0.0.1:${port}`, '-starttls', starttls, '-servername', 'localhost', '-status', `-tls${version.replace('.', '_')}`];
-  const out = await new Promise<string>((resolve, reject) => {
-    const child = execFile('openssl', args, { timeout: 10_000, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (error?.killed) reject(new Error(`openssl s_client timed out: ${stderr}`));
-      else resolve(`${stdout}\n${stderr}`);
-    });
-    child.stdin?.end();
-  });
-  return parseSClient(out);
-}
-
 /** An IMAP session over implicit TLS to 127.0.0.1:`port` (`openssl s_client`): what the server says to `a LOGOUT`. */
 async function opensslImaps(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -204,7 +185,7 @@ describe.skipIf(!HAS)('dovecot', () => {
     // The probe keeps the greeting's text after `* OK [CAPABILITY …]`.
     expect(target?.server).toEqual({ name: 'dovecot', header: 'Dovecot (Debian) ready.', source: 'banner' });
     expect(report.server).toBe('dovecot');
-    expect(handshakes(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: [false] });
+    expect(handshakesSeen(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: [null] });
     expect(dovecotFix(report, 'STAPLE_MISSING')).toMatch(/^Dovecot cannot staple/);
   });
 
@@ -214,7 +195,7 @@ describe.skipIf(!HAS)('dovecot', () => {
       [dovecot.ports[1] as number, 'pop3'],
     ] as const) {
       for (const version of ['1.2', '1.3'] as const) {
-        const truth = await opensslStarttls(port, starttls, version);
+        const truth = await opensslTruth(port, 'localhost', 'RSA', version, starttls);
         expect(truth, `${starttls} TLS ${version}: ${dovecot.log()}`).toMatchObject({ protocol: `TLSv${version}`, leafSerial: '1001', stapled: false });
       }
     }
@@ -226,7 +207,7 @@ describe.skipIf(!HAS)('dovecot', () => {
     expect(report.verdict).toBe('warn');
     expect(report.targets[0]?.starttls).toBe('pop3');
     expect(report.targets[0]?.server).toEqual({ name: 'dovecot', header: 'Dovecot (Debian) ready.', source: 'banner' });
-    expect(handshakes(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: [false] });
+    expect(handshakesSeen(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: [null] });
     expect(dovecotFix(report, 'STAPLE_MISSING')).toMatch(/^Dovecot cannot staple/);
   });
 
@@ -254,7 +235,7 @@ describe.skipIf(!HAS_HAPROXY)("what Dovecot's fix proposes for implicit TLS: HAP
     const report = await probe(`127.0.0.1:${server.ports[0]}`, { ...opts, starttls: 'none', httpHead: false });
     expect(codes(report), explain(report, server)).toEqual([]);
     expect(report.verdict).toBe('ok');
-    expect(handshakes(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: [true] });
+    expect(handshakesSeen(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: ['1001'] });
     // Dovecot behind it: an IMAP session over the TLS HAProxy terminated.
     const out = await opensslImaps(server.ports[0] as number);
     expect(out).toMatch(/^\* OK \[CAPABILITY [^\]]*\] Dovecot \(Debian\) ready\.\r?$/m);

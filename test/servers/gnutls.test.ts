@@ -34,7 +34,7 @@ import {
 } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes } from '../helpers.js';
-import { available, explain, opensslTruth, scenarioOptions, type StartedServer, startServer, workDir, writeIdentity } from './harness.js';
+import { available, explain, opensslTruth, scenarioOptions, type StartedServer, startServer, workDir, writeIdentity, handshakesSeen } from './harness.js';
 
 const HAS = available('gnutls-serv');
 
@@ -101,13 +101,6 @@ afterAll(async () => {
 const at = (name: string) => `127.0.0.1:${servers[name]?.ports[0]}`;
 const why = (name: string, report: Report) => explain(report, servers[name] as StartedServer);
 
-/** The TLS versions of the probe's successful handshakes, and the serials stapled on them (null for none). */
-function handshakes(report: Report): { versions: string[]; stapled: (string | null)[] } {
-  const ok = report.targets.flatMap((t) => t.addresses.flatMap((a) => a.attempts)).filter((a) => a.ok);
-  const serialOf = (sha: string | null) => (sha ? (report.staples.find((s) => s.sha256 === sha)?.decoded?.basic?.responses[0]?.certId.serial ?? '?') : null);
-  return { versions: [...new Set(ok.map((a) => a.protocol ?? '?'))].sort(), stapled: [...new Set(ok.map((a) => serialOf(a.staple)))] };
-}
-
 /** What openssl s_client -status gets on TLS 1.2 and on TLS 1.3 (protocol, staple, its status and serial). */
 async function opensslBoth(name: string) {
   const port = servers[name]?.ports[0] as number;
@@ -124,7 +117,7 @@ describe.skipIf(!HAS)('gnutls-serv', () => {
     const report = await probe(at('good'), opts);
     expect(codes(report), why('good', report)).toEqual([]);
     expect(report.verdict).toBe('ok');
-    expect(handshakes(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: ['1001'] });
+    expect(handshakesSeen(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: ['1001'] });
     // Its HTTP page names no server software.
     expect(report.targets[0]?.server).toEqual({ name: null, header: null, source: null });
     expect(await opensslBoth('good')).toEqual([
@@ -138,7 +131,7 @@ describe.skipIf(!HAS)('gnutls-serv', () => {
     writeFileSync(join(server.dir, 'staple.der'), await makeStaple(pki, 'wrong-cert', { now: new Date() }));
     const report = await probe(at('good'), opts);
     expect(codes(report), why('good', report)).toEqual([]);
-    expect(handshakes(report).stapled).toEqual(['1001']);
+    expect(handshakesSeen(report).stapled).toEqual(['1001']);
   });
 
   it("an expired or another certificate's response without --ignore-ocsp-response-errors: gnutls-serv refuses to start", async () => {
@@ -167,7 +160,7 @@ describe.skipIf(!HAS)('gnutls-serv', () => {
     // The live responder's answer is ten days newer than the stapled one.
     expect(codes(report), why('expired', report)).toEqual(['COMPARE_STAPLE_STALE', 'STAPLE_EXPIRED']);
     expect(report.verdict).toBe('critical');
-    expect(handshakes(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: ['1001'] });
+    expect(handshakesSeen(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: ['1001'] });
     const seen = await opensslBoth('expired');
     expect(seen.map((s) => s?.stapled)).toEqual([true, true]);
   });
@@ -176,7 +169,7 @@ describe.skipIf(!HAS)('gnutls-serv', () => {
     const report = await probe(at('other'), opts);
     expect(codes(report), why('other', report)).toEqual(['STAPLE_CERTID_MISMATCH']);
     expect(report.verdict).toBe('critical');
-    expect(handshakes(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: ['1002'] });
+    expect(handshakesSeen(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: ['1002'] });
     expect((await opensslBoth('other')).map((s) => s?.stapleSerial)).toEqual(['1002', '1002']);
   });
 
@@ -184,7 +177,7 @@ describe.skipIf(!HAS)('gnutls-serv', () => {
     const report = await probe(at('none'), opts);
     expect(codes(report), why('none', report)).toEqual(['STAPLE_MISSING']);
     expect(report.verdict).toBe('warn');
-    expect(handshakes(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: [null] });
+    expect(handshakesSeen(report)).toEqual({ versions: ['TLSv1.2', 'TLSv1.3'], stapled: [null] });
     expect((await opensslBoth('none')).map((s) => s?.stapled)).toEqual([false, false]);
   });
 });

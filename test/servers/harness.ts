@@ -365,6 +365,16 @@ export async function startFetchingNginx(
   return { server, port: server.ports[0] as number };
 }
 
+/**
+ * The TLS versions of a report's successful handshakes, and the distinct serials their staples name (null for a
+ * handshake without one): what most scenarios assert first.
+ */
+export function handshakesSeen(report: Report): { versions: string[]; stapled: (string | null)[] } {
+  const ok = report.targets.flatMap((t) => t.addresses.flatMap((a) => a.attempts)).filter((a) => a.ok);
+  const serialOf = (sha: string | null) => (sha ? (report.staples.find((s) => s.sha256 === sha)?.decoded?.basic?.responses[0]?.certId.serial ?? '?') : null);
+  return { versions: [...new Set(ok.map((a) => a.protocol ?? '?'))].sort(), stapled: [...new Set(ok.map((a) => serialOf(a.staple)))] };
+}
+
 /** What `openssl s_client -status` saw when it offered only one key type: the independent truth for a scenario. */
 export interface OpensslTruth {
   /** The TLS version negotiated, as s_client prints it (`TLSv1.2`, `TLSv1.3`). */
