@@ -156,6 +156,6 @@ describe('a handshake reset after STARTTLS (Exim with GnuTLS over an expired tls
     expect(failed.fixes[0].text).toMatch(/tls_ocsp_file/);
     const table = (await run([target, '--servername', 'localhost', '--attempts', '1', '--key-types', 'default', '--no-live', '--no-crl', '--starttls', 'smtp']))
       .stdout;
-    expect(table).toMatch(/^ +Exim: Check `tls_ocsp_file`/m);
+    expect(table).toMatch(/^ +Exim: Refresh `tls_ocsp_file`/m);
   });
 });

@@ -617,6 +617,8 @@ export const FINDINGS = {
     title: 'STARTTLS upgrade failed',
     hint: 'The server refused the STARTTLS command, closed the connection, or did not speak the protocol chosen. Check `--starttls` against what the port speaks, and the server log for why it refused.',
     docs: doc('STARTTLS_FAILED'),
+    // Exim with GnuTLS answers STARTTLS with 454 while its tls_ocsp_file is unusable (test/servers/exim.test.ts).
+    servers: serverFixes('connectFailed'),
   },
   TLS_VERSION_UNSUPPORTED: {
     severity: 'info',
