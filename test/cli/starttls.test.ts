@@ -107,13 +107,13 @@ describe('fixes over STARTTLS (issue #24): the greeting names the server, else t
   });
 });
 
-describe('a handshake reset after STARTTLS (Exim with GnuTLS over an expired tls_ocsp_file, issue #24)', () => {
-  // A scripted SMTP server: Exim's greeting, STARTTLS offered and accepted, then a TCP reset on the ClientHello,
-  // as Exim 4.96 built with GnuTLS does when its tls_ocsp_file holds an expired response.
-  let server: Server;
-  let target: string;
-  beforeAll(async () => {
-    server = createServer((socket) => {
+describe('an Exim that refuses TLS (GnuTLS over an expired tls_ocsp_file, issue #24), and a reset after the upgrade', () => {
+  // Scripted SMTP servers with Exim's greeting that offer STARTTLS and then either refuse it with 454, as Exim 4.96
+  // built with GnuTLS does over an expired or foreign tls_ocsp_file (test/servers/exim.test.ts runs the real one),
+  // or accept it and reset the connection on the ClientHello (a TLS failure after the upgrade).
+  const servers: Server[] = [];
+  const scripted = async (after: '454' | 'reset'): Promise<string> => {
+    const server = createServer((socket) => {
       socket.on('error', () => {});
       let upgraded = false;
       socket.write('220 mx.test ESMTP Exim 4.96 Fri, 04 Dec 2026 17:40:00 +0000\r\n');
@@ -121,41 +121,54 @@ describe('a handshake reset after STARTTLS (Exim with GnuTLS over an expired tls
         if (upgraded) return void socket.resetAndDestroy();
         const line = d.toString('latin1');
         if (/^EHLO/i.test(line)) socket.write('250-mx.test Hello\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 HELP\r\n');
+        else if (/^STARTTLS/i.test(line) && after === '454') socket.write('454 TLS currently unavailable\r\n');
         else if (/^STARTTLS/i.test(line)) {
           upgraded = true;
           socket.write('220 TLS go ahead\r\n');
         }
       });
     });
+    servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    target = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  afterAll(() => {
+    for (const server of servers) server.close();
   });
-  afterAll(() => server.close());
+  const smtpArgs = (target: string, ...more: string[]) => [
+    target,
+    '--servername',
+    'localhost',
+    '--attempts',
+    '1',
+    '--key-types',
+    'default',
+    '--no-live',
+    '--no-crl',
+    '--starttls',
+    'smtp',
+    ...more,
+  ];
+  const greeting = 'mx.test ESMTP Exim 4.96 Fri, 04 Dec 2026 17:40:00 +0000';
 
-  it('every handshake fails, and the greeting still names Exim, whose fix points at tls_ocsp_file', async () => {
-    const r = await run([
-      target,
-      '--servername',
-      'localhost',
-      '--attempts',
-      '1',
-      '--key-types',
-      'default',
-      '--no-live',
-      '--no-crl',
-      '--starttls',
-      'smtp',
-      '--json',
-    ]);
+  it("454 to STARTTLS: STARTTLS_FAILED, Exim named by its greeting, and Exim's fix points at tls_ocsp_file", async () => {
+    const target = await scripted('454');
+    const r = await run(smtpArgs(target, '--json'));
     const json = JSON.parse(r.stdout);
     expect(r.code).toBe(3);
-    expect(json.targets[0].server).toEqual({ name: 'exim', header: 'mx.test ESMTP Exim 4.96 Fri, 04 Dec 2026 17:40:00 +0000', source: 'banner' });
-    const failed = json.findings.find((f: { code: string }) => f.code === 'TLS_CONNECT_FAILED');
+    expect(json.targets[0].server).toEqual({ name: 'exim', header: greeting, source: 'banner' });
+    const failed = json.findings.find((f: { code: string }) => f.code === 'STARTTLS_FAILED');
     expect(failed.fixes).toHaveLength(1);
     expect(failed.fixes[0]).toMatchObject({ server: 'exim' });
     expect(failed.fixes[0].text).toMatch(/tls_ocsp_file/);
-    const table = (await run([target, '--servername', 'localhost', '--attempts', '1', '--key-types', 'default', '--no-live', '--no-crl', '--starttls', 'smtp']))
-      .stdout;
-    expect(table).toMatch(/^ +Exim: Refresh `tls_ocsp_file`/m);
+    expect((await run(smtpArgs(target))).stdout).toMatch(/^ +Exim: Refresh `tls_ocsp_file`/m);
+  });
+
+  it('a reset after the upgrade: TLS_CONNECT_FAILED, and the greeting heard before it still names the server', async () => {
+    const target = await scripted('reset');
+    const json = JSON.parse((await run(smtpArgs(target, '--json'))).stdout);
+    expect(json.targets[0].server).toEqual({ name: 'exim', header: greeting, source: 'banner' });
+    const failed = json.findings.find((f: { code: string }) => f.code === 'TLS_CONNECT_FAILED');
+    expect(failed.fixes.map((f: { server: string }) => f.server)).toEqual(['exim']);
   });
 });
