@@ -81,8 +81,8 @@ describe('no leaks', () => {
     await new Promise((r) => setTimeout(r, 100));
     const after = count(process.getActiveResourcesInfo());
     const memoryAfter = settled();
-    // After the two loads (3,100 probes, 8,600 connections), the heap in use is within 4 MiB of its baseline
-    // and the RSS within 16 MiB. The settled RSS moves by up to ±10 MiB from one load to the next, outside
+    // After the two loads (3,100 probes, 8,600 connections), the heap in use is within 4 MiB of its baseline,
+    // the smaller load's RSS growth within 10 MiB and both together within 40 MiB. The settled RSS moves by up to ±10 MiB from one load to the next, outside
     // V8's heap as well as in it (measured: baselines of 117 to 134 MiB), so a smaller bound would fail on
     // noise; a leaked TLS socket keeps tens of KB of OpenSSL state, which here would be 100 MiB or more.
     const signed = (bytes: number) => `${bytes >= 0 ? '+' : ''}${(bytes / MiB).toFixed(1)} MiB`;
@@ -91,7 +91,12 @@ describe('no leaks', () => {
     const figures = `leaks: two loads of 1,550 failing probes after a warm-up: heap ${signed(memoryAfter.heapUsed - memoryBefore.heapUsed)}, RSS ${signed(memoryBetween.rss - memoryBefore.rss)} then ${signed(memoryAfter.rss - memoryBetween.rss)}, in all ${signed(memoryAfter.rss - memoryBefore.rss)}; outside V8's heap ${signed(memoryBetween.native - memoryBefore.native)} then ${signed(memoryAfter.native - memoryBetween.native)} (baseline RSS ${(memoryBefore.rss / MiB).toFixed(1)} MiB)`;
     console.log(figures);
     expect(heapGrowth, figures).toBeLessThan(4);
-    expect(rssGrowth, figures).toBeLessThan(16);
+    // The smaller of the two loads' RSS growth: a leak grows both (a leaked socket's OpenSSL state would add tens
+    // of MiB to each), while the allocator settling to a busy machine grows one of them (+17.5 MiB, then +1.1
+    // MiB, once in a fresh-clone CI run).
+    const perLoad = [memoryBetween.rss - memoryBefore.rss, memoryAfter.rss - memoryBetween.rss].map((b) => b / MiB);
+    expect(Math.min(...perLoad), figures).toBeLessThan(10);
+    expect(rssGrowth, figures).toBeLessThan(40);
     // Nothing of ours is left: no more sockets, TLS wraps or timers than before (vitest's own may have closed).
     for (const type of ['TCPSocketWrap', 'TLSWrap', 'Timeout', 'TCPWRAP', 'PipeWrap']) {
       expect({ type, n: after[type] ?? 0 }, `handles before ${JSON.stringify(baseline)}, after ${JSON.stringify(after)}`).toEqual({
@@ -101,7 +106,7 @@ describe('no leaks', () => {
     }
   }, 90_000);
 
-  it('3,000 verified handshakes with a chain: native memory does not grow with them (Node 20 getPeerX509Certificate leaked ~7 KB each)', async () => {
+  it('6,000 verified handshakes with a chain, in 3 blocks: native memory does not grow with them (Node 20 getPeerX509Certificate leaked ~7 KB each)', async () => {
     const pki = await createPki();
     const server = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple: await makeStaple(pki, 'good', { now: new Date() }) });
     try {
@@ -122,14 +127,21 @@ describe('no leaks', () => {
       // 24 steps up by ~29 MiB within its first 3,800 probes and stays there (to 12,000 measured; Node 20 ~9
       // MiB), so 800 were not enough there.
       await run(4000);
-      const before = settled();
-      await run(3000);
-      const after = settled();
-      const growth = (after.rss - before.rss) / MiB;
-      const figures = `leaks: 3,000 verified handshakes after warm-up, RSS ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MiB (baseline ${(before.rss / MiB).toFixed(1)} MiB), heap ${((after.heapUsed - before.heapUsed) / MiB).toFixed(1)} MiB, outside V8's heap ${((after.native - before.native) / MiB).toFixed(1)} MiB`;
+      // Then three blocks of 2,000, each measured on its own. A leak grows every block alike (7 KB a handshake:
+      // ~14 MiB each); the process settling to a load (malloc arenas under a busy machine: +18.6 MiB over one
+      // block of 3,000 beside the other integration suites, +0.5 MiB alone) grows one of them. So the smallest
+      // block's growth must stay small.
+      const blocks: { rss: number; heap: number; native: number }[] = [];
+      for (let block = 0; block < 3; block++) {
+        const before = settled();
+        await run(2000);
+        const after = settled();
+        blocks.push({ rss: (after.rss - before.rss) / MiB, heap: (after.heapUsed - before.heapUsed) / MiB, native: (after.native - before.native) / MiB });
+      }
+      const mib = (n: number) => `${n >= 0 ? '+' : ''}${n.toFixed(1)}`;
+      const figures = `leaks: 3 blocks of 2,000 verified handshakes after warm-up, RSS ${blocks.map((b) => mib(b.rss)).join(' / ')} MiB, heap ${blocks.map((b) => mib(b.heap)).join(' / ')} MiB, outside V8's heap ${blocks.map((b) => mib(b.native)).join(' / ')} MiB`;
       console.log(figures);
-      // A 7 KB leak per handshake would be ~21 MiB here; without one, 2.6 to 4.8 MiB was measured for 2,000.
-      expect(growth, figures).toBeLessThan(10);
+      expect(Math.min(...blocks.map((b) => b.rss)), figures).toBeLessThan(7);
     } finally {
       await server.close();
     }
