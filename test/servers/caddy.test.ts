@@ -10,11 +10,22 @@
  *   `"logger":"tls","msg":"stapling OCSP","error":"no OCSP stapling for [localhost …]: making OCSP request: …"`.
  */
 import { probe, type Report } from '@staple-probe/core';
-import { createPki, freePort, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
+import { type Responder, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
 import { codes } from '../helpers.js';
-import { available, explain, handshakesSeen, identityFiles, scenarioOptions, type StartedServer, startServer, template } from './harness.js';
+import {
+  available,
+  explain,
+  handshakesSeen,
+  identityFiles,
+  scenarioOptions,
+  type StartedServer,
+  startServer,
+  template,
+  pkiWithResponder,
+  pkiWithoutResponder,
+} from './harness.js';
 
 const HAS = available('caddy');
 
@@ -61,11 +72,8 @@ function startCaddy(pki: TestPki): Promise<StartedServer> {
 
 beforeAll(async () => {
   if (!HAS) return;
-  const responderPort = await freePort();
-  const pki = await createPki({ ocspUrl: `http://127.0.0.1:${responderPort}/ocsp` });
-  up = { pki, responder: await startResponder({ issuer: pki.intermediate, port: responderPort, statuses: new Map([['1001', { status: 'good' as const }]]) }) };
-  // Nothing listens at this responder's port.
-  down = await createPki({ ocspUrl: `http://127.0.0.1:${await freePort()}/ocsp` });
+  up = await pkiWithResponder();
+  down = await pkiWithoutResponder();
   servers.up = await startCaddy(up.pki);
   servers.down = await startCaddy(down);
 }, 60_000);

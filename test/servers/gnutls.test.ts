@@ -22,19 +22,21 @@ import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { probe, type Report } from '@staple-probe/core';
-import {
-  buildOcspResponse,
-  createPki,
-  freePort,
-  makeStaple,
-  type Responder,
-  type StapleScenario,
-  startResponder,
-  type TestPki,
-} from '@staple-probe/core/testing';
+import { buildOcspResponse, freePort, makeStaple, type Responder, type StapleScenario, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes } from '../helpers.js';
-import { available, explain, opensslTruth, scenarioOptions, type StartedServer, startServer, workDir, writeIdentity, handshakesSeen } from './harness.js';
+import {
+  available,
+  explain,
+  opensslTruth,
+  scenarioOptions,
+  type StartedServer,
+  startServer,
+  workDir,
+  writeIdentity,
+  handshakesSeen,
+  pkiWithResponder,
+} from './harness.js';
 
 const HAS = available('gnutls-serv');
 
@@ -79,9 +81,7 @@ function startGnutls(staple: Uint8Array | null, ignoreErrors: boolean): Promise<
 
 beforeAll(async () => {
   if (!HAS) return;
-  const responderPort = await freePort();
-  pki = await createPki({ ocspUrl: `http://127.0.0.1:${responderPort}/ocsp` });
-  responder = await startResponder({ issuer: pki.intermediate, port: responderPort, statuses: new Map([['1001', { status: 'good' as const }]]) });
+  ({ pki, responder } = await pkiWithResponder());
   opts = scenarioOptions(pki.root);
   const now = new Date();
   const staple = (scenario: StapleScenario) => makeStaple(pki, scenario, { now });

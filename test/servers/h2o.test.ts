@@ -11,11 +11,22 @@
  *   (STAPLE_MISSING).
  */
 import { probe, type Report } from '@staple-probe/core';
-import { createPki, freePort, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
+import { type Responder, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
 import { codes } from '../helpers.js';
-import { available, explain, handshakesSeen, identityFiles, scenarioOptions, type StartedServer, startServer, template } from './harness.js';
+import {
+  available,
+  explain,
+  handshakesSeen,
+  identityFiles,
+  scenarioOptions,
+  type StartedServer,
+  startServer,
+  template,
+  pkiWithResponder,
+  pkiWithoutResponder,
+} from './harness.js';
 
 const HAS = available('h2o');
 
@@ -53,10 +64,8 @@ function startH2o(pki: TestPki): Promise<StartedServer> {
 
 beforeAll(async () => {
   if (!HAS) return;
-  const responderPort = await freePort();
-  const pki = await createPki({ ocspUrl: `http://127.0.0.1:${responderPort}/ocsp` });
-  up = { pki, responder: await startResponder({ issuer: pki.intermediate, port: responderPort, statuses: new Map([['1001', { status: 'good' as const }]]) }) };
-  down = await createPki({ ocspUrl: `http://127.0.0.1:${await freePort()}/ocsp` });
+  up = await pkiWithResponder();
+  down = await pkiWithoutResponder();
   servers.up = await startH2o(up.pki);
   servers.down = await startH2o(down);
 }, 60_000);

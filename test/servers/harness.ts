@@ -12,7 +12,18 @@ import { type AddressInfo, connect, createServer as createTcpServer } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Report, StarttlsProtocol } from '@staple-probe/core';
-import { type Issued, issue, type KeyKind } from '@staple-probe/core/testing';
+import {
+  type CertState,
+  createPki,
+  freePort,
+  type Issued,
+  issue,
+  type KeyKind,
+  type PkiOptions,
+  type Responder,
+  startResponder,
+  type TestPki,
+} from '@staple-probe/core/testing';
 
 /** The programs the suites start, by the binary's name (what `available` looks for). */
 export type ServerKind =
@@ -319,6 +330,24 @@ export async function startRedirector(responderPort: number): Promise<{ url: str
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ocsp`, requests: () => requests, close: () => server.close() };
+}
+
+/**
+ * A test PKI whose certificates' OCSP URL is a responder started here on loopback, answering `good` for the
+ * leaf 1001 unless `statuses` says otherwise.
+ */
+export async function pkiWithResponder(
+  statuses: ReadonlyMap<string, CertState> = new Map([['1001', { status: 'good' }]]),
+  options: Omit<PkiOptions, 'ocspUrl'> = {},
+): Promise<{ pki: TestPki; responder: Responder }> {
+  const port = await freePort();
+  const pki = await createPki({ ...options, ocspUrl: `http://127.0.0.1:${port}/ocsp` });
+  return { pki, responder: await startResponder({ issuer: pki.intermediate, port, statuses }) };
+}
+
+/** A test PKI whose OCSP URL is a loopback port nothing listens on: a responder that is down. */
+export async function pkiWithoutResponder(): Promise<TestPki> {
+  return createPki({ ocspUrl: `http://127.0.0.1:${await freePort()}/ocsp` });
 }
 
 /** The probe options the scenario suites share: trust the test root, 3 attempts 500 ms apart (lazy servers). */

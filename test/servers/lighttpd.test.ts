@@ -10,11 +10,22 @@
  * - `Server: lighttpd/1.4.69` names it. Whether and when it re-reads a replaced file was not measured.
  */
 import { probe, type Report } from '@staple-probe/core';
-import { createPki, freePort, makeStaple, type Responder, type StapleScenario, startResponder, type TestPki } from '@staple-probe/core/testing';
+import { makeStaple, type Responder, type StapleScenario, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
 import { codes } from '../helpers.js';
-import { available, explain, handshakesSeen, identityFiles, opensslTruth, scenarioOptions, type StartedServer, startServer, template } from './harness.js';
+import {
+  available,
+  explain,
+  handshakesSeen,
+  identityFiles,
+  opensslTruth,
+  scenarioOptions,
+  type StartedServer,
+  startServer,
+  template,
+  pkiWithResponder,
+} from './harness.js';
 
 const HAS = available('lighttpd');
 
@@ -53,9 +64,7 @@ function startLighttpd(staple: Uint8Array | null): Promise<StartedServer> {
 
 beforeAll(async () => {
   if (!HAS) return;
-  const responderPort = await freePort();
-  pki = await createPki({ ocspUrl: `http://127.0.0.1:${responderPort}/ocsp` });
-  responder = await startResponder({ issuer: pki.intermediate, port: responderPort, statuses: new Map([['1001', { status: 'good' as const }]]) });
+  ({ pki, responder } = await pkiWithResponder());
   opts = scenarioOptions(pki.root);
   const now = new Date();
   const staple = (scenario: StapleScenario) => makeStaple(pki, scenario, { now });
