@@ -11,7 +11,7 @@ import {
   keyValueTable,
   paint,
   relative,
-  SERVER_LABEL,
+  serverText,
   SEVERITY_LABEL,
   SEVERITY_STYLE,
   type TableOptions,
@@ -189,13 +189,7 @@ function targetRows(report: Report, t: TargetView): [string, string][] {
   if (t.issuerSource) rows.push(['issuer', `${t.issuer?.subject ?? '?'} (from ${ISSUER_SOURCE[t.issuerSource]})`]);
   else if (t.leaf) rows.push(['issuer', 'not found']);
   if (t.server.name || t.server.header) {
-    const how =
-      t.server.source === 'flag'
-        ? 'from --server'
-        : (t.starttls ?? t.implicitTls)
-          ? `${(t.starttls ?? t.implicitTls ?? '').toUpperCase()} greeting: ${t.server.header}`
-          : `Server: ${t.server.header}`;
-    rows.push(['server', `${t.server.name ? SERVER_LABEL[t.server.name] : 'not recognised'} (${how})`]);
+    rows.push(['server', serverText(t)]);
   }
   for (const c of t.certificates)
     for (const crl of c.crls) {

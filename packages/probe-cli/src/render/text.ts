@@ -1,5 +1,5 @@
 /** What the table renderers share: colours, labels, times, word wrapping and the two kinds of cli-table3 table. */
-import { SERVERS, type ServerName, type Severity, type Verdict } from '@staple-probe/core';
+import { SERVERS, type ServerName, type Severity, type TargetReport, type Verdict } from '@staple-probe/core';
 import Table from 'cli-table3';
 
 export interface TableOptions {
@@ -22,6 +22,16 @@ export const VERDICT_STYLE: Record<Verdict, Style> = { ok: 'green', warn: 'yello
 export const VERDICT_LABEL: Record<Verdict, string> = { ok: 'OK', warn: 'WARNING', critical: 'CRITICAL', unknown: 'UNKNOWN' };
 export const SEVERITY_LABEL: Record<Severity, string> = { info: 'NOTE', warn: 'WARNING', critical: 'CRITICAL', unknown: 'UNKNOWN' };
 export const SEVERITY_STYLE: Record<Severity, Style> = { info: 'cyan', warn: 'yellow', critical: 'red', unknown: 'magenta' };
+/**
+ * The server software of a target and how it was learned: "Exim (SMTP greeting: mx ESMTP Exim 4.96 …)",
+ * "nginx (Server: nginx/1.22.1)", "HAProxy (from --server)", or "not recognised (…)".
+ */
+export function serverText(t: TargetReport): string {
+  const protocol = t.starttls ?? t.implicitTls;
+  const how = t.server.source === 'flag' ? 'from --server' : protocol ? `${protocol.toUpperCase()} greeting: ${t.server.header}` : `Server: ${t.server.header}`;
+  return `${t.server.name ? SERVER_LABEL[t.server.name] : 'not recognised'} (${how})`;
+}
+
 /** Each known server's name as people write it. */
 export const SERVER_LABEL = Object.fromEntries(Object.entries(SERVERS).map(([name, profile]) => [name, profile.label])) as Record<ServerName, string>;
 export const ISSUER_SOURCE = { given: '--issuer', served: 'the served chain', 'ca-file': '--ca-file', aia: 'the AIA caIssuers URL' } as const;

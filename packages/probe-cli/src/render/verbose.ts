@@ -10,6 +10,7 @@ import {
   paint,
   relative,
   SERVER_LABEL,
+  serverText,
   SEVERITY_LABEL,
   SEVERITY_STYLE,
   table,
@@ -168,13 +169,7 @@ function renderHandshakes(report: Report, options: TableOptions): string {
     if (several) out.push(certificateRows(report, t, options));
     else if (t.leaf) out.push(`Certificate: ${t.leaf.subject} · serial ${t.leaf.serial} · issuer ${t.leaf.issuer}${t.mustStaple ? ' · must-staple' : ''}`);
     if (t.server.name || t.server.header) {
-      const how =
-        t.server.source === 'flag'
-          ? 'from --server'
-          : (t.starttls ?? t.implicitTls)
-            ? `${(t.starttls ?? t.implicitTls ?? '').toUpperCase()} greeting: ${t.server.header}`
-            : `Server: ${t.server.header}`;
-      out.push(`Server software: ${t.server.name ? SERVER_LABEL[t.server.name] : 'not recognised'} (${how})`);
+      out.push(`Server software: ${serverText(t)}`);
     }
     if (t.issuerSource)
       out.push(
