@@ -129,7 +129,9 @@ export async function startProcess(
         await exited;
         clearTimeout(timer);
       }
-      rmSync(opts.dir, { recursive: true, force: true });
+      // A child the server forked (Exim's per-connection processes) can still be writing its log when the
+      // daemon has exited: rmdir then fails with ENOTEMPTY (seen once in CI). Node retries that.
+      rmSync(opts.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }
