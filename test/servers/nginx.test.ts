@@ -2,10 +2,12 @@
  * nginx stapling scenarios, one nginx process with one server block per scenario, each on its own port.
  * The OCSP responder is the testing kit's, on loopback; nginx fetches from it for the live-fetch scenarios.
  */
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { probe, renderMessage, type Report } from '@staple-probe/core';
-import { createPki, type Issued, makeStaple, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
+import { createPki, type Issued, issue, makeStaple, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
 import { codes } from '../helpers.js';
 import {
   available,
@@ -29,6 +31,8 @@ let responder: Responder;
 let delegatedResponder: Responder;
 let nginx: StartedServer;
 let redirector: Awaited<ReturnType<typeof startRedirector>>;
+/** Serves the intermediate (DER) at the AIA caIssuers URL of the leaf that nginx serves without its chain. */
+let aia: Server;
 const ports: Record<string, number> = {};
 let opts: ReturnType<typeof scenarioOptions>;
 /** The leaf of the nginx started afresh for each probe (`freshNginx`). */
@@ -74,6 +78,10 @@ http {
     ssl_stapling on; ssl_stapling_verify on; ssl_trusted_certificate {{dir}}/chain.pem; location / { return 200 "ok\\n"; } }
   server { listen 127.0.0.1:{{redirected}} ssl; server_name localhost; ssl_certificate {{dir}}/redirecting.crt; ssl_certificate_key {{dir}}/redirecting.key;
     ssl_stapling on; ssl_stapling_verify on; ssl_trusted_certificate {{dir}}/chain.pem; location / { return 200 "ok\\n"; } }
+  server { listen 127.0.0.1:{{noChain}} ssl; server_name localhost; ssl_certificate {{dir}}/chainless.crt; ssl_certificate_key {{dir}}/chainless.key;
+    ssl_stapling on; ssl_stapling_verify on; ssl_trusted_certificate {{dir}}/chain.pem; location / { return 200 "ok\\n"; } }
+  server { listen 127.0.0.1:{{noChainNoTrusted}} ssl; server_name localhost; ssl_certificate {{dir}}/chainless.crt; ssl_certificate_key {{dir}}/chainless.key;
+    ssl_stapling on; ssl_stapling_verify on; location / { return 200 "ok\\n"; } }
 }
 `;
 
@@ -90,11 +98,13 @@ const SCENARIOS = [
   'sni',
   'revoked',
   'redirected',
+  'noChain',
+  'noChainNoTrusted',
 ] as const;
 
 beforeAll(async () => {
   if (!HAS) return;
-  const [responderPort, delegatedPort] = (await distinctFreePorts(2)) as [number, number];
+  const [responderPort, delegatedPort, aiaPort] = (await distinctFreePorts(3)) as [number, number, number];
   const url = `http://127.0.0.1:${responderPort}/ocsp`;
   pki = await createPki({ ocspUrl: url });
   const byName = await serverLeaf(pki.intermediate, '1101', `http://ocsp.staple.invalid:${responderPort}/ocsp`);
@@ -111,6 +121,19 @@ beforeAll(async () => {
   redirector = await startRedirector(responderPort);
   const redirecting = await serverLeaf(pki.intermediate, '1106', redirector.url);
   perWorkerLeaf = await serverLeaf(pki.intermediate, '1107', url);
+  aia = createServer((_, res) => res.writeHead(200, { 'content-type': 'application/pkix-cert' }).end(Buffer.from(pki.intermediate.der)));
+  await new Promise<void>((resolve) => aia.listen(aiaPort, '127.0.0.1', resolve));
+  const chainless = await issue({
+    issuer: pki.intermediate,
+    subject: 'CN=localhost',
+    serial: '1108',
+    dnsNames: ['localhost'],
+    ocspUrls: [url],
+    caIssuers: [`http://127.0.0.1:${aiaPort}/intermediate.der`],
+    ekus: ['1.3.6.1.5.5.7.3.1'],
+    notBefore: new Date(Date.now() - DAY),
+    notAfter: new Date(Date.now() + 90 * DAY),
+  });
   responder = await startResponder({
     issuer: pki.intermediate,
     port: responderPort,
@@ -122,6 +145,7 @@ beforeAll(async () => {
       ['1104', { status: 'good' }],
       ['1106', { status: 'good' }],
       ['1107', { status: 'good' }],
+      ['1108', { status: 'good' }],
     ]),
   });
 
@@ -143,6 +167,7 @@ beforeAll(async () => {
         ...identityFiles('named', named, [pki.intermediate]),
         ...identityFiles('delegated', delegated, [pki.intermediate]),
         ...identityFiles('redirecting', redirecting, [pki.intermediate]),
+        ...identityFiles('chainless', chainless, []),
       };
     },
     command: (dir) => ({ file: 'nginx', args: ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')] }),
@@ -159,6 +184,7 @@ afterAll(async () => {
   await responder?.close();
   await delegatedResponder?.close();
   redirector?.close();
+  aia?.close();
 });
 
 const at = (name: string) => `127.0.0.1:${ports[name]}`;
@@ -271,6 +297,34 @@ describe.runIf(HAS)('nginx', () => {
   // workers: which ones carry a staple varies from start to start (docs/servers.md has the tally of 20 fresh
   // starts). What always holds: every handshake completes, the only findings are about presence, each worker
   // fetches once, and a handshake without a staple never leaves the report ok without a note.
+  /** The leaf's chain-incomplete finding and its fix: the served chain is the leaf alone, the issuer came from AIA. */
+  const chainIncomplete = (report: Report) => {
+    expect(codes(report), why(report)).toEqual(['CERT_CHAIN_INCOMPLETE', 'STAPLE_MISSING']);
+    expect(report.verdict).toBe('warn');
+    expect(report.findings.find((f) => f.code === 'STAPLE_MISSING')?.args).toEqual({ liveResponder: 'ok' });
+    const attempts = report.targets[0]?.addresses[0]?.attempts ?? [];
+    expect(attempts.filter((a) => a.ok).map((a) => (a.ok ? a.chain?.length : null))).toEqual(Array(8).fill(1));
+    const finding = report.findings.find((f) => f.code === 'CERT_CHAIN_INCOMPLETE') as Report['findings'][number];
+    expect(fixesFor(finding, report)).toEqual([
+      { server: 'nginx', text: expect.stringMatching(/^`ssl_certificate` must hold the leaf followed by its intermediate/) },
+    ]);
+  };
+
+  it('ssl_certificate without the intermediate, ssl_trusted_certificate with it: nginx fetches but cannot verify the answer, staples nothing', async () => {
+    const report = await probe(at('noChain'), opts);
+    chainIncomplete(report);
+    // nginx found the issuer in ssl_trusted_certificate and asked the responder, but OCSP_basic_verify looks for
+    // the signer (the issuer) among the served chain's certificates: written once the fetch has ended.
+    const failed = /OCSP_basic_verify\(\) failed \(SSL: error:[0-9A-F]+:OCSP routines::signer certificate not found\)[^\n]*chainless\.crt/;
+    for (const deadline = Date.now() + 10_000; !failed.test(nginx.log()) && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 100));
+    expect(nginx.log()).toMatch(failed);
+  });
+
+  it('ssl_certificate without the intermediate, no ssl_trusted_certificate: stapling ignored at start, issuer not found', async () => {
+    chainIncomplete(await probe(at('noChainNoTrusted'), opts));
+    expect(nginx.log()).toMatch(/"ssl_stapling" ignored, issuer certificate not found for certificate "[^"]*chainless\.crt"/);
+  });
+
   it('worker_processes 4, live fetching, probed right after each of 3 fresh starts: never ok without a note when an attempt had no staple', async () => {
     for (let start = 0; start < 3; start++) {
       const { server, port } = await freshNginx(4);
