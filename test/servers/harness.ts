@@ -334,6 +334,13 @@ export async function startRedirector(responderPort: number): Promise<{ url: str
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ocsp`, requests: () => requests, close: () => server.close() };
 }
 
+/** An AIA caIssuers URL on loopback that serves `issuer` (DER), for leaves whose server leaves the intermediate out. */
+export async function startAia(issuer: Issued): Promise<{ url: string; close: () => void }> {
+  const server = createServer((_, res) => res.writeHead(200, { 'content-type': 'application/pkix-cert' }).end(Buffer.from(issuer.der)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/issuer.der`, close: () => server.close() };
+}
+
 /**
  * A test PKI whose certificates' OCSP URL is a responder started here on loopback, answering `good` for the
  * leaf 1001 unless `statuses` says otherwise.

@@ -2,7 +2,6 @@
  * nginx stapling scenarios, one nginx process with one server block per scenario, each on its own port.
  * The OCSP responder is the testing kit's, on loopback; nginx fetches from it for the live-fetch scenarios.
  */
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { probe, renderMessage, type Report } from '@staple-probe/core';
 import { createPki, type Issued, issue, makeStaple, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
@@ -18,6 +17,7 @@ import {
   serverLeaf,
   type StartedServer,
   startFetchingNginx,
+  startAia,
   startRedirector,
   startServer,
   template,
@@ -31,8 +31,8 @@ let responder: Responder;
 let delegatedResponder: Responder;
 let nginx: StartedServer;
 let redirector: Awaited<ReturnType<typeof startRedirector>>;
-/** Serves the intermediate (DER) at the AIA caIssuers URL of the leaf that nginx serves without its chain. */
-let aia: Server;
+/** Serves the intermediate at the AIA caIssuers URL of the leaf that nginx serves without its chain. */
+let aia: Awaited<ReturnType<typeof startAia>>;
 const ports: Record<string, number> = {};
 let opts: ReturnType<typeof scenarioOptions>;
 /** The leaf of the nginx started afresh for each probe (`freshNginx`). */
@@ -104,7 +104,7 @@ const SCENARIOS = [
 
 beforeAll(async () => {
   if (!HAS) return;
-  const [responderPort, delegatedPort, aiaPort] = (await distinctFreePorts(3)) as [number, number, number];
+  const [responderPort, delegatedPort] = (await distinctFreePorts(2)) as [number, number];
   const url = `http://127.0.0.1:${responderPort}/ocsp`;
   pki = await createPki({ ocspUrl: url });
   const byName = await serverLeaf(pki.intermediate, '1101', `http://ocsp.staple.invalid:${responderPort}/ocsp`);
@@ -121,15 +121,14 @@ beforeAll(async () => {
   redirector = await startRedirector(responderPort);
   const redirecting = await serverLeaf(pki.intermediate, '1106', redirector.url);
   perWorkerLeaf = await serverLeaf(pki.intermediate, '1107', url);
-  aia = createServer((_, res) => res.writeHead(200, { 'content-type': 'application/pkix-cert' }).end(Buffer.from(pki.intermediate.der)));
-  await new Promise<void>((resolve) => aia.listen(aiaPort, '127.0.0.1', resolve));
+  aia = await startAia(pki.intermediate);
   const chainless = await issue({
     issuer: pki.intermediate,
     subject: 'CN=localhost',
     serial: '1108',
     dnsNames: ['localhost'],
     ocspUrls: [url],
-    caIssuers: [`http://127.0.0.1:${aiaPort}/intermediate.der`],
+    caIssuers: [aia.url],
     ekus: ['1.3.6.1.5.5.7.3.1'],
     notBefore: new Date(Date.now() - DAY),
     notAfter: new Date(Date.now() + 90 * DAY),

@@ -31,6 +31,7 @@ import {
   opensslTruth,
   scenarioOptions,
   serverLeaf,
+  startAia,
   type StartedServer,
   startRedirector,
   startServer,
@@ -120,6 +121,7 @@ let responder: Responder;
 let late: Responder | undefined;
 let refreshing: Responder;
 let redirector: Awaited<ReturnType<typeof startRedirector>>;
+let aia: Awaited<ReturnType<typeof startAia>>;
 const REFRESH_VALIDITY_S = 20;
 const REFRESH_AGE_S = 12;
 let latePort: number;
@@ -173,7 +175,19 @@ beforeAll(async () => {
   leaves.refresh = await serverLeaf(pki.intermediate, '1410', refreshing.url);
   redirector = await startRedirector(responderPort);
   leaves.redirected = await serverLeaf(pki.intermediate, '1411', redirector.url);
-  leaves.noChain = await serverLeaf(pki.intermediate, '1412', url);
+  // Its AIA caIssuers URL serves the intermediate, as real CAs' leaves name theirs: the probe fetches it.
+  aia = await startAia(pki.intermediate);
+  leaves.noChain = await issue({
+    issuer: pki.intermediate,
+    subject: 'CN=localhost',
+    serial: '1412',
+    dnsNames: ['localhost'],
+    ocspUrls: [url],
+    caIssuers: [aia.url],
+    ekus: ['1.3.6.1.5.5.7.3.1'],
+    notBefore: new Date(Date.now() - DAY),
+    notAfter: new Date(Date.now() + 90 * DAY),
+  });
   responder = await startResponder({
     issuer: pki.intermediate,
     port: responderPort,
@@ -221,6 +235,7 @@ afterAll(async () => {
   await late?.close();
   await refreshing?.close();
   redirector?.close();
+  aia?.close();
   for (const f of fixed) f.close();
 });
 
@@ -365,13 +380,15 @@ describe.runIf(HAS)('proftpd', () => {
     ]);
   });
 
-  it('no TLSCertificateChainFile: mod_tls finds no issuer, asks no responder, and staples the fake tryLater', async () => {
+  it("no TLSCertificateChainFile: mod_tls finds no issuer, asks no responder, and staples the fake tryLater; the chain fix is ProFTPD's", async () => {
     const before = responder.requests();
     const report = await probe(at('noChain'), { ...opts, live: false });
-    // The leaf is served alone, so the probe (given only the root) cannot build the chain either.
-    expect(codes(report), why(report)).toEqual(['CERT_UNTRUSTED', 'STAPLE_ERROR_STATUS']);
+    // The leaf is served alone; the probe fetches the intermediate from the leaf's AIA URL and says so.
+    expect(codes(report), why(report)).toEqual(['CERT_CHAIN_INCOMPLETE', 'STAPLE_ERROR_STATUS']);
     expect(report.targets[0]?.addresses[0]?.attempts.find((a) => a.ok)?.chain).toHaveLength(1);
     expect(responder.requests()).toBe(before);
+    const finding = report.findings.find((f) => f.code === 'CERT_CHAIN_INCOMPLETE') as Report['findings'][number];
+    expect(fixesFor(finding, report)).toEqual([{ server: 'proftpd', text: expect.stringMatching(/^Set `TLSCertificateChainFile` to the intermediate/) }]);
   });
 });
 
