@@ -1,6 +1,6 @@
 /** CRL judgement (issue #22) over CRLs made by the testing kit: parse, lookup, signature, scope, times, malformed bytes. */
 import { buildCrl, createPki, issue, toPem, type CrlSpec, type Issued, type TestPki } from '@staple-probe/core/testing';
-import { FINDINGS } from '@staple-probe/core';
+import { type Finding, FINDINGS, renderMessage } from '@staple-probe/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Cert, parseCertificate } from '../../packages/probe-core/src/core/certificate.js';
 import { CrlDecodeError, type CrlContext, type CrlJudgement, findRevoked, judgeCrl, judgeCrlBytes, parseCrl } from '../../packages/probe-core/src/core/crl.js';
@@ -266,6 +266,14 @@ describe('judgeCrl', () => {
       const j = await judge({ thisUpdate: new Date(NOW - 6 * D), nextUpdate: new Date(NOW + D) });
       expect(codes(j)).toEqual(['CRL_EXPIRING']);
       expect(j.status).toBe('not-listed');
+    });
+    it('just past nextUpdate, inside the skew: CRL_EXPIRING, and its message says it passed (not "only 3m left")', async () => {
+      const j = await judge({ thisUpdate: new Date(NOW - 6 * D), nextUpdate: new Date(NOW - 180 * S) });
+      expect(codes(j)).toEqual(['CRL_EXPIRING']);
+      const [problem] = j.problems;
+      expect(renderMessage(problem as Finding)).toBe(
+        `the CRL's nextUpdate ${new Date(NOW - 180 * S).toISOString()} passed 3m ago, inside the clock-skew allowance`,
+      );
     });
     it('under the critical threshold: CRL_EXPIRING_CRITICAL', async () => {
       const j = await judge({ thisUpdate: new Date(NOW - 6 * D), nextUpdate: new Date(NOW + D) }, { critRemainingMs: 36 * H });

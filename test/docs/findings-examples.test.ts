@@ -250,7 +250,10 @@ const RENDERED: { readonly [C in FindingCode]?: readonly FindingArgs[C][] } = {
   CRL_NOT_YET_VALID: [{ url: URL_CRL, thisUpdate: '2026-03-02T00:00:00.000Z', aheadSeconds: 43_200 }],
   CRL_EXPIRED: [{ url: URL_CRL, nextUpdate: '2026-02-27T00:00:00.000Z', agoSeconds: 216_000 }],
   CRL_EXPIRING_CRITICAL: [{ url: URL_CRL, nextUpdate: '2026-03-01T14:00:00.000Z', remainingSeconds: 7200, thresholdSeconds: 86_400 }],
-  CRL_EXPIRING: [{ url: URL_CRL, nextUpdate: '2026-03-02T12:00:00.000Z', remainingSeconds: 86_400, thresholdSeconds: 172_800 }],
+  CRL_EXPIRING: [
+    { url: URL_CRL, nextUpdate: '2026-03-02T12:00:00.000Z', remainingSeconds: 86_400, thresholdSeconds: 172_800 },
+    { url: URL_CRL, nextUpdate: '2026-03-02T12:00:00.000Z', remainingSeconds: -180, thresholdSeconds: 172_800 },
+  ],
   CRL_NO_NEXT_UPDATE: [{ url: URL_CRL, thisUpdate: '2026-03-01T00:00:00.000Z' }],
   CRL_NOT_FETCHED: [{ urls: 'ldap://ldap.example.test/cn=CRL' }],
   CRL_NOT_CHECKED: [{ urls: URL_CRL }],
