@@ -272,7 +272,7 @@ describe('judgeCrl', () => {
       expect(codes(j)).toEqual(['CRL_EXPIRING']);
       const [problem] = j.problems;
       expect(renderMessage(problem as Finding)).toBe(
-        `the CRL's nextUpdate ${new Date(NOW - 180 * S).toISOString()} passed 3m ago, inside the clock-skew allowance`,
+        `the CRL's nextUpdate ${new Date(NOW - 180 * S).toISOString()} passed 3m ago, inside the clock-skew allowance (warning below 2.0d)`,
       );
     });
     it('under the critical threshold: CRL_EXPIRING_CRITICAL', async () => {

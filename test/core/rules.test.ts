@@ -1147,6 +1147,11 @@ describe('several certificates: each judged on its own (issue #21)', () => {
 });
 
 describe('revocation by CRL (issue #22)', () => {
+  it('a CRL signed with an algorithm nobody verifies: CRL_UNSUPPORTED_ALGORITHM names it as SIGNER_UNSUPPORTED_ALGORITHM does', async () => {
+    const report = await withCrl(crlOnly, md5Crl(await crlOf()));
+    expect(report.findings.find((f) => f.code === 'CRL_UNSUPPORTED_ALGORITHM')?.args).toEqual({ url: CRL_URL, algorithm: 'md5WithRSAEncryption' });
+  });
+
   it('a certificate without an OCSP URL, listed in its CRL: critical, never ok, while stapling is not applicable', async () => {
     const report = await withCrl(crlOnly, await crlOf({ entries: listing(crlOnly) }));
     expect(codes(report)).toEqual(['CERT_NO_OCSP_URL', 'CRL_REVOKED']);

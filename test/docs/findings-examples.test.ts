@@ -238,7 +238,7 @@ const RENDERED: { readonly [C in FindingCode]?: readonly FindingArgs[C][] } = {
   CRL_ISSUER_MISMATCH: [{ url: URL_CRL, crlIssuer: 'CN=Other CA', certIssuer: 'CN=Intermediate' }],
   CRL_NOT_VERIFIED: [{ url: URL_CRL, reason: 'no-issuer' }],
   CRL_BAD_SIGNATURE: [{ url: URL_CRL, issuer: 'CN=Intermediate', algorithm: 'sha256WithRSAEncryption' }],
-  CRL_UNSUPPORTED_ALGORITHM: [{ url: URL_CRL, algorithm: '1.2.840.113549.1.1.4' }],
+  CRL_UNSUPPORTED_ALGORITHM: [{ url: URL_CRL, algorithm: 'md5WithRSAEncryption' }],
   CRL_ISSUER_CANNOT_SIGN_CRLS: [{ url: URL_CRL, issuer: 'CN=Intermediate' }],
   // Key identifiers as crl-scope.ts writes them: the whole value in hex (20 bytes, a SHA-1 of the key).
   CRL_KEY_ID_MISMATCH: [{ url: URL_CRL, authorityKeyId: '0a0b6c1f9e2d47a85b3c1e0f9d8a7b6c5d4e3f21', subjectKeyId: '1c2d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c19' }],

@@ -27,11 +27,13 @@ function remaining(a: FindingArgs['STAPLE_EXPIRING' | 'STAPLE_EXPIRING_CRITICAL'
     : `only ${duration(a.remainingSeconds)} left before nextUpdate ${a.nextUpdate}`;
 }
 
-/** The CRL's time left; just past nextUpdate (inside the skew allowance) is said as such. */
-function crlRemaining(a: FindingArgs['CRL_EXPIRING' | 'CRL_EXPIRING_CRITICAL']): string {
-  return a.remainingSeconds < 0
-    ? `the CRL's nextUpdate ${a.nextUpdate} passed ${duration(a.remainingSeconds)} ago, inside the clock-skew allowance`
-    : `the CRL has only ${duration(a.remainingSeconds)} left before nextUpdate ${a.nextUpdate}`;
+/** The CRL's time left and the threshold it is under; just past nextUpdate (inside the skew allowance) is said as such. */
+function crlRemaining(a: FindingArgs['CRL_EXPIRING' | 'CRL_EXPIRING_CRITICAL'], level: 'warning' | 'critical'): string {
+  const left =
+    a.remainingSeconds < 0
+      ? `the CRL's nextUpdate ${a.nextUpdate} passed ${duration(a.remainingSeconds)} ago, inside the clock-skew allowance`
+      : `the CRL has only ${duration(a.remainingSeconds)} left before nextUpdate ${a.nextUpdate}`;
+  return `${left} (${level} below ${duration(a.thresholdSeconds)})`;
 }
 
 const MESSAGES: { readonly [C in FindingCode]: (a: FindingArgs[C]) => string } = {
@@ -139,8 +141,8 @@ const MESSAGES: { readonly [C in FindingCode]: (a: FindingArgs[C]) => string } =
   CRL_PARTIAL_REASONS: (a) => `the CRL${a.url ? ` at ${a.url}` : ''} covers only the reasons ${a.reasons}`,
   CRL_NOT_YET_VALID: (a) => `the CRL's thisUpdate ${a.thisUpdate} is ${duration(a.aheadSeconds)} ahead`,
   CRL_EXPIRED: (a) => `the CRL${a.url ? ` at ${a.url}` : ''} expired: nextUpdate ${a.nextUpdate} passed ${duration(a.agoSeconds)} ago`,
-  CRL_EXPIRING_CRITICAL: (a) => crlRemaining(a),
-  CRL_EXPIRING: (a) => crlRemaining(a),
+  CRL_EXPIRING_CRITICAL: (a) => crlRemaining(a, 'critical'),
+  CRL_EXPIRING: (a) => crlRemaining(a, 'warning'),
   CRL_NO_NEXT_UPDATE: (a) => `the CRL (thisUpdate ${a.thisUpdate}) has no nextUpdate`,
   CRL_NOT_FETCHED: (a) => `the certificate's CRL distribution points are not fetched: ${a.urls}`,
   CRL_NOT_CHECKED: (a) => `CRL checking is off (--no-crl); the certificate names ${a.urls}`,

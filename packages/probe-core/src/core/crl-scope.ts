@@ -71,7 +71,13 @@ export async function checkAuthenticity(
   const result = await verifier.verify(crl.signatureAlgorithm, issuer.spki, crl.tbs, crl.signature);
   const algorithm = oidName(crl.signatureAlgorithm.oid) ?? crl.signatureAlgorithm.oid;
   if (result.result === 'invalid') problems.push({ code: 'CRL_BAD_SIGNATURE', args: { url, issuer: issuer.subject, algorithm } });
-  if (result.result === 'unsupported') problems.push({ code: 'CRL_UNSUPPORTED_ALGORITHM', args: { url, algorithm: result.algorithm } });
+  // The verifier says what it cannot do (a PSS hash, a curve), or only the OID: then the OID's name, as for staples.
+  if (result.result === 'unsupported') {
+    problems.push({
+      code: 'CRL_UNSUPPORTED_ALGORITHM',
+      args: { url, algorithm: result.algorithm === crl.signatureAlgorithm.oid ? algorithm : result.algorithm },
+    });
+  }
   return problems;
 }
 
