@@ -23,6 +23,7 @@ import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
 import { codes } from '../helpers.js';
 import {
   available,
+  eximConfig,
   explain,
   handshakesSeen,
   opensslTruth,
@@ -30,31 +31,10 @@ import {
   scenarioOptions,
   type StartedServer,
   startServer,
-  template,
   writeIdentity,
 } from './harness.js';
 
 const HAS = available('exim4');
-
-const CONFIG = `
-exim_user = root
-exim_group = root
-keep_environment =
-primary_hostname = mx.test
-spool_directory = {{dir}}/spool
-log_file_path = {{dir}}/%slog
-pid_file_path = {{dir}}/exim.pid
-daemon_smtp_ports = {{smtp}}
-local_interfaces = <; 127.0.0.1
-tls_advertise_hosts = *
-tls_certificate = {{dir}}/tls/leaf.crt
-tls_privatekey = {{dir}}/tls/leaf.key
-tls_ocsp_file = {{dir}}/tls/ocsp.der
-acl_smtp_rcpt = refuse
-begin acl
-refuse:
-  deny
-`;
 
 let pki: TestPki;
 let responder: Responder;
@@ -71,7 +51,7 @@ async function startExim(staple: Uint8Array): Promise<StartedServer> {
       mkdirSync(tls);
       writeIdentity(tls, 'leaf', pki.leafRsa, [pki.intermediate]);
       writeFileSync(join(tls, 'ocsp.der'), staple);
-      return { 'exim.conf': template(CONFIG, { dir, smtp: smtp as number }) };
+      return { 'exim.conf': eximConfig({ dir, tlsDir: tls, smtp: smtp as number, ocsp: true }) };
     },
     command: (dir) => ({ file: 'exim4', args: ['-bdf', '-C', join(dir, 'exim.conf')] }),
     logFile: 'mainlog',

@@ -18,39 +18,18 @@ import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
 import { codes } from '../helpers.js';
 import {
   available,
+  eximConfig,
   explain,
   handshakesSeen,
   opensslTruth,
   scenarioOptions,
   type StartedServer,
   startServer,
-  template,
   writeIdentity,
   pkiWithResponder,
 } from './harness.js';
 
 const HAS = available('exim4');
-
-const CONFIG = `
-exim_user = root
-exim_group = root
-keep_environment =
-primary_hostname = localhost
-spool_directory = {{dir}}/spool
-log_file_path = {{dir}}/%slog
-pid_file_path = {{dir}}/exim.pid
-local_interfaces = <; 127.0.0.1
-daemon_smtp_ports = {{smtp}} : {{smtps}}
-tls_on_connect_ports = {{smtps}}
-tls_advertise_hosts = *
-tls_certificate = {{dir}}/leaf.crt
-tls_privatekey = {{dir}}/leaf.key
-{{ocsp}}
-acl_smtp_rcpt = refuse
-begin acl
-refuse:
-  deny
-`;
 
 let pki: TestPki;
 let responder: Responder;
@@ -64,8 +43,8 @@ function startExim(staple: Uint8Array | null): Promise<StartedServer> {
     ports: 2,
     files: (dir, [smtp, smtps]) => {
       writeIdentity(dir, 'leaf', pki.leafRsa, [pki.intermediate]);
-      const ocsp = staple ? `tls_ocsp_file = ${dir}/ocsp.der` : '';
-      return { 'exim.conf': template(CONFIG, { dir, smtp: smtp as number, smtps: smtps as number, ocsp }), ...(staple ? { 'ocsp.der': staple } : {}) };
+      const config = eximConfig({ dir, tlsDir: dir, smtp: smtp as number, smtps: smtps as number, ocsp: staple !== null });
+      return { 'exim.conf': config, ...(staple ? { 'ocsp.der': staple } : {}) };
     },
     command: (dir) => ({ file: 'exim4', args: ['-bdf', '-C', join(dir, 'exim.conf')] }),
     logFile: 'mainlog',

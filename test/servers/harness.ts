@@ -262,8 +262,8 @@ function descendantsOf(pid: number): number[] {
 const DAY = 86_400_000;
 
 /**
- * A server certificate for `names` issued by `issuer`, valid from yesterday for 90 days, with its OCSP URL;
- * an RSA 2048 key unless `keyKind` says otherwise.
+ * A server certificate for `names` issued by `issuer`, valid from yesterday for 90 days, with its OCSP URL
+ * (and its AIA caIssuers URL when given); an RSA 2048 key unless `keyKind` says otherwise.
  */
 export function serverLeaf(
   issuer: Issued,
@@ -271,6 +271,7 @@ export function serverLeaf(
   ocspUrl: string,
   names: readonly string[] = ['localhost'],
   keyKind: KeyKind = 'rsa2048',
+  caIssuersUrl?: string,
 ): Promise<Issued> {
   return issue({
     issuer,
@@ -279,6 +280,7 @@ export function serverLeaf(
     keyKind,
     dnsNames: names,
     ocspUrls: [ocspUrl],
+    ...(caIssuersUrl ? { caIssuers: [caIssuersUrl] } : {}),
     ekus: ['1.3.6.1.5.5.7.3.1'],
     notBefore: new Date(Date.now() - DAY),
     notAfter: new Date(Date.now() + 90 * DAY),
@@ -332,6 +334,36 @@ export async function startRedirector(responderPort: number): Promise<{ url: str
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ocsp`, requests: () => requests, close: () => server.close() };
+}
+
+/**
+ * An Exim configuration for a test daemon (`exim4 -bdf -C`): spool, logs and pid file in `dir`, STARTTLS on
+ * `smtp` and implicit TLS on `smtps` when given, the certificate and key as `leaf.crt`/`leaf.key` in `tlsDir`,
+ * stapling `tlsDir`/ocsp.der when `ocsp`. Debian's binary accepts `-C` from root but opens its logs as
+ * `exim_user`, which cannot write into a root-only temporary directory: the daemon runs as root.
+ */
+export function eximConfig(o: { dir: string; tlsDir: string; smtp: number; smtps?: number; ocsp: boolean }): string {
+  return [
+    'exim_user = root',
+    'exim_group = root',
+    'keep_environment =',
+    'primary_hostname = localhost',
+    `spool_directory = ${o.dir}/spool`,
+    `log_file_path = ${o.dir}/%slog`,
+    `pid_file_path = ${o.dir}/exim.pid`,
+    'local_interfaces = <; 127.0.0.1',
+    `daemon_smtp_ports = ${o.smtps === undefined ? o.smtp : `${o.smtp} : ${o.smtps}`}`,
+    ...(o.smtps === undefined ? [] : [`tls_on_connect_ports = ${o.smtps}`]),
+    'tls_advertise_hosts = *',
+    `tls_certificate = ${o.tlsDir}/leaf.crt`,
+    `tls_privatekey = ${o.tlsDir}/leaf.key`,
+    ...(o.ocsp ? [`tls_ocsp_file = ${o.tlsDir}/ocsp.der`] : []),
+    'acl_smtp_rcpt = refuse',
+    'begin acl',
+    'refuse:',
+    '  deny',
+    '',
+  ].join('\n');
 }
 
 /** An AIA caIssuers URL on loopback that serves `issuer` (DER), for leaves whose server leaves the intermediate out. */

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { probe, renderMessage, type Report } from '@staple-probe/core';
-import { createPki, type Issued, issue, makeStaple, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
+import { createPki, type Issued, makeStaple, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
 import { codes } from '../helpers.js';
@@ -122,17 +122,7 @@ beforeAll(async () => {
   const redirecting = await serverLeaf(pki.intermediate, '1106', redirector.url);
   perWorkerLeaf = await serverLeaf(pki.intermediate, '1107', url);
   aia = await startAia(pki.intermediate);
-  const chainless = await issue({
-    issuer: pki.intermediate,
-    subject: 'CN=localhost',
-    serial: '1108',
-    dnsNames: ['localhost'],
-    ocspUrls: [url],
-    caIssuers: [aia.url],
-    ekus: ['1.3.6.1.5.5.7.3.1'],
-    notBefore: new Date(Date.now() - DAY),
-    notAfter: new Date(Date.now() + 90 * DAY),
-  });
+  const chainless = await serverLeaf(pki.intermediate, '1108', url, ['localhost'], 'rsa2048', aia.url);
   responder = await startResponder({
     issuer: pki.intermediate,
     port: responderPort,

@@ -177,17 +177,7 @@ beforeAll(async () => {
   leaves.redirected = await serverLeaf(pki.intermediate, '1411', redirector.url);
   // Its AIA caIssuers URL serves the intermediate, as real CAs' leaves name theirs: the probe fetches it.
   aia = await startAia(pki.intermediate);
-  leaves.noChain = await issue({
-    issuer: pki.intermediate,
-    subject: 'CN=localhost',
-    serial: '1412',
-    dnsNames: ['localhost'],
-    ocspUrls: [url],
-    caIssuers: [aia.url],
-    ekus: ['1.3.6.1.5.5.7.3.1'],
-    notBefore: new Date(Date.now() - DAY),
-    notAfter: new Date(Date.now() + 90 * DAY),
-  });
+  leaves.noChain = await serverLeaf(pki.intermediate, '1412', url, ['localhost'], 'rsa2048', aia.url);
   responder = await startResponder({
     issuer: pki.intermediate,
     port: responderPort,
