@@ -14,6 +14,7 @@ import {
   identityFiles,
   scenarioOptions,
   serverLeaf,
+  startAia,
   type StartedServer,
   startRedirector,
   startServer,
@@ -27,6 +28,7 @@ let pki: TestPki;
 let responder: Responder;
 let apache: StartedServer;
 let redirector: Awaited<ReturnType<typeof startRedirector>>;
+let aia: Awaited<ReturnType<typeof startAia>>;
 const ports: Record<string, number> = {};
 let opts: ReturnType<typeof scenarioOptions>;
 
@@ -62,7 +64,7 @@ Listen 127.0.0.1:{{port}}
   {{extra}}
 </VirtualHost>`;
 
-const SCENARIOS = ['live', 'down', 'downQuiet', 'redirected'] as const;
+const SCENARIOS = ['live', 'down', 'downQuiet', 'redirected', 'noChain'] as const;
 const EXTRA: Partial<Record<(typeof SCENARIOS)[number], string>> = {
   downQuiet: 'SSLStaplingFakeTryLater off\n  SSLStaplingReturnResponderErrors off',
 };
@@ -75,16 +77,19 @@ beforeAll(async () => {
   const downQuiet = await serverLeaf(pki.intermediate, '1202', `http://127.0.0.1:${deadPort}/ocsp`);
   redirector = await startRedirector(responderPort);
   const redirecting = await serverLeaf(pki.intermediate, '1203', redirector.url);
+  aia = await startAia(pki.intermediate);
+  const chainless = await serverLeaf(pki.intermediate, '1204', `http://127.0.0.1:${responderPort}/ocsp`, ['localhost'], 'rsa2048', aia.url);
   responder = await startResponder({
     issuer: pki.intermediate,
     port: responderPort,
     statuses: new Map([
       ['1001', { status: 'good' }],
       ['1203', { status: 'good' }],
+      ['1204', { status: 'good' }],
     ]),
   });
 
-  const leaves = { live: pki.leafRsa, down, downQuiet, redirected: redirecting };
+  const leaves = { live: pki.leafRsa, down, downQuiet, redirected: redirecting, noChain: chainless };
   apache = await startServer({
     kind: 'apache2',
     ports: SCENARIOS.length,
@@ -93,7 +98,7 @@ beforeAll(async () => {
         dir,
         vhosts: SCENARIOS.map((name, i) => template(VHOST, { dir, name, port: scenarioPorts[i] as number, extra: EXTRA[name] ?? '' })).join('\n'),
       }),
-      ...Object.fromEntries(SCENARIOS.flatMap((name) => Object.entries(identityFiles(name, leaves[name], [pki.intermediate])))),
+      ...Object.fromEntries(SCENARIOS.flatMap((name) => Object.entries(identityFiles(name, leaves[name], name === 'noChain' ? [] : [pki.intermediate])))),
     }),
     command: (dir) => ({ file: 'apache2', args: ['-f', join(dir, 'httpd.conf'), '-DFOREGROUND'] }),
     logFile: 'error.log',
@@ -108,6 +113,7 @@ afterAll(async () => {
   await apache?.stop();
   await responder?.close();
   redirector?.close();
+  aia?.close();
 });
 
 const at = (name: string) => `127.0.0.1:${ports[name]}`;
@@ -147,5 +153,17 @@ describe.runIf(HAS)('Apache httpd', () => {
     const report = await probe(at('downQuiet'), opts);
     expect(codes(report), why(report)).toEqual(['LIVE_UNREACHABLE', 'STAPLE_MISSING']);
     expect(report.verdict).toBe('warn');
+  });
+  it('SSLCertificateFile without the intermediate: mod_ssl cannot staple (no issuer), says so per handshake at info level -> CERT_CHAIN_INCOMPLETE with the Apache fix', async () => {
+    const notSupported = () => apache.log().match(/AH01926: stapling_get_certinfo: stapling not supported for certificate/g)?.length ?? 0;
+    const before = notSupported();
+    const report = await probe(at('noChain'), opts);
+    expect(codes(report), why(report)).toEqual(['CERT_CHAIN_INCOMPLETE', 'STAPLE_MISSING']);
+    expect(report.verdict).toBe('warn');
+    expect(report.findings.find((f) => f.code === 'STAPLE_MISSING')?.args).toEqual({ liveResponder: 'ok' });
+    const finding = report.findings.find((f) => f.code === 'CERT_CHAIN_INCOMPLETE') as Report['findings'][number];
+    expect(fixesFor(finding, report)).toEqual([{ server: 'apache', text: expect.stringMatching(/^`SSLCertificateFile` with the intermediate appended/) }]);
+    // Nothing at start (LogLevel warn, ssl:info); the handshakes that ask log it at info (the other vhosts never).
+    expect(notSupported()).toBeGreaterThan(before);
   });
 });
