@@ -16,6 +16,8 @@
  * - `set ssl ocsp-response <base64 DER>` answers `OCSP Response updated!` and the next handshake carries the
  *   new response; an expired payload is refused with `OCSP single response: no longer valid.` and the old
  *   response stays; undecodable bytes give `Unable to parse OCSP response.`.
+ * - With the leaf alone in the PEM and the intermediate in `<crt>.issuer`, HAProxy staples but sends the leaf
+ *   alone: the `.issuer` file serves the CertID only.
  * - `http-request return` responses carry no `Server` header, so the probe cannot detect HAProxy by itself.
  */
 import { spawnSync } from 'node:child_process';
@@ -27,7 +29,7 @@ import { createPki, freePort, type Issued, makeStaple, type Responder, startResp
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
 import { codes } from '../helpers.js';
-import { available, explain, identityFiles, scenarioOptions, serverLeaf, type StartedServer, startServer, template, workDir } from './harness.js';
+import { available, explain, identityFiles, scenarioOptions, serverLeaf, type StartedServer, startAia, startServer, template, workDir } from './harness.js';
 
 const HAS = available('haproxy');
 const MINUTE = 60_000;
@@ -36,6 +38,7 @@ let pki: TestPki;
 let responder: Responder;
 let haproxy: StartedServer;
 let socketPath: string;
+let aia: Awaited<ReturnType<typeof startAia>>;
 const leaves: Record<string, Issued> = {};
 const ports: Record<string, number> = {};
 let opts: ReturnType<typeof scenarioOptions>;
@@ -55,7 +58,7 @@ function admin(command: string): Promise<string> {
   });
 }
 
-const SCENARIOS = { good: '1301', expired: '1302', update: '1303', revive: '1304' } as const;
+const SCENARIOS = { good: '1301', expired: '1302', update: '1303', revive: '1304', alone: '1306' } as const;
 
 const CONFIG = `global
   stats socket {{dir}}/admin.sock mode 600 level admin
@@ -85,11 +88,16 @@ beforeAll(async () => {
 
   const now = new Date();
   const files: Record<string, string | Uint8Array> = {};
+  aia = await startAia(pki.intermediate);
   for (const [name, serial] of Object.entries(SCENARIOS)) {
-    const leaf = await serverLeaf(pki.intermediate, serial, url);
+    // `alone`: the leaf and key without the intermediate, which HAProxy then reads from `<crt>.issuer` for the
+    // CertID; the leaf names an AIA URL, as CAs' leaves do.
+    const alone = name === 'alone';
+    const leaf = await serverLeaf(pki.intermediate, serial, url, ['localhost'], 'rsa2048', alone ? aia.url : undefined);
     leaves[name] = leaf;
     // identityFiles' `.pem`: leaf + intermediate + key in one PEM, the form `crt` wants.
-    Object.assign(files, identityFiles(name, leaf, [pki.intermediate]));
+    Object.assign(files, identityFiles(name, leaf, alone ? [] : [pki.intermediate]));
+    if (alone) files[`${name}.pem.issuer`] = pki.intermediate.pem;
     const stale = name === 'expired' || name === 'revive';
     files[`${name}.pem.ocsp`] = await makeStaple(pki, stale ? 'expired' : 'good', { now, leaf });
   }
@@ -117,6 +125,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  aia?.close();
   await haproxy?.stop();
   await responder?.close();
 });
@@ -192,6 +201,18 @@ describe.runIf(HAS)('haproxy', () => {
     const after = await probe(at('revive'), opts);
     expect(codes(after), why(after)).toEqual([]);
     expect(everyHandshakeStapled(after)).toBe(true);
+  });
+
+  it('a leaf-only crt PEM with <crt>.issuer: HAProxy staples, but serves the leaf alone -> CERT_CHAIN_INCOMPLETE (warn) with the HAProxy fix', async () => {
+    const report = await probe(at('alone'), { ...opts, server: 'haproxy' });
+    expect(codes(report), why(report)).toEqual(['CERT_CHAIN_INCOMPLETE']);
+    expect(report.verdict).toBe('warn');
+    expect(everyHandshakeStapled(report)).toBe(true);
+    expect(report.targets[0]?.addresses[0]?.attempts.find((a) => a.ok)?.chain).toHaveLength(1);
+    const finding = report.findings[0] as Report['findings'][number];
+    expect(fixesFor(finding, report)).toEqual([
+      { server: 'haproxy', text: expect.stringMatching(/^The `crt` PEM must hold the leaf, its intermediates and the key/) },
+    ]);
   });
 
   // A configuration check (`haproxy -c`, nothing started): where HAProxy finds the issuer for the CertID.

@@ -16,6 +16,7 @@ export const haproxy = {
     certIdMismatch:
       'The response loaded for this certificate belongs to another one: regenerate `<cert>.ocsp` (or `set ssl ocsp-response`) for the deployed certificate.',
     redirected: 'HAProxy staples the `.ocsp` file you give it: fetch that from the final URL.',
-    chainIncomplete: 'The `crt` PEM must hold the leaf, its intermediates and the key.',
+    chainIncomplete:
+      'The `crt` PEM must hold the leaf, its intermediates and the key. A `<crt>.issuer` file only gives HAProxy the issuer for its OCSP CertID: it is not sent to clients (measured with HAProxy 2.6).',
   },
 } as const satisfies ServerProfile;
