@@ -181,12 +181,21 @@ const at = (name: string) => `127.0.0.1:${ports[name]}`;
 /** A fresh nginx of its own with `workers` worker processes, fetching live for `perWorkerLeaf`. */
 const freshNginx = (workers: number) => startFetchingNginx(perWorkerLeaf, pki, workers);
 const why = (report: Report) => explain(report, nginx);
+/** The fix the report gives for `code`: nginx's alone (detected from the Server header). */
+function nginxFix(report: Report, code: string): string {
+  const finding = report.findings.find((f) => f.code === code);
+  expect(finding, why(report)).toBeDefined();
+  const fixes = finding ? fixesFor(finding, report) : [];
+  expect(fixes.map((f) => f.server)).toEqual(['nginx']);
+  return fixes[0]?.text ?? '';
+}
 
 describe.runIf(HAS)('nginx', () => {
   it('ssl_stapling on + verify + ssl_trusted_certificate + a live responder: ok, lazy first handshake', async () => {
     const report = await probe(at('live'), opts);
     expect(codes(report), why(report)).toEqual(['STAPLE_LAZY']);
     expect(report.verdict).toBe('ok');
+    expect(nginxFix(report, 'STAPLE_LAZY')).toMatch(/^nginx caches the response per worker process/);
     expect(report.server).toBe('nginx');
     expect(report.targets[0]?.server.header).toMatch(/^nginx/);
     // nginx fetched once, and the probe asked once.
@@ -204,10 +213,11 @@ describe.runIf(HAS)('nginx', () => {
     expect(codes(report), why(report)).toEqual([]);
   });
 
-  it('ssl_stapling_file expired: critical, and nginx keeps serving it', async () => {
+  it('ssl_stapling_file expired: critical, nginx keeps serving it, and its fix says nginx never refreshes the file', async () => {
     const report = await probe(at('fileExpired'), opts);
     expect(codes(report), why(report)).toEqual(['COMPARE_STAPLE_STALE', 'STAPLE_EXPIRED']);
     expect(report.verdict).toBe('critical');
+    expect(nginxFix(report, 'STAPLE_EXPIRED')).toMatch(/^nginx never refreshes `ssl_stapling_file`/);
   });
 
   it('ssl_stapling_file aging (1 day left of 7): warn', async () => {
@@ -220,12 +230,14 @@ describe.runIf(HAS)('nginx', () => {
     const report = await probe(at('fileOther'), opts);
     expect(codes(report), why(report)).toEqual(['STAPLE_CERTID_MISMATCH']);
     expect(report.verdict).toBe('critical');
+    expect(nginxFix(report, 'STAPLE_CERTID_MISMATCH')).toMatch(/regenerate it for the certificate in `ssl_certificate`\.$/);
   });
 
-  it('ssl_stapling_file holding a tryLater: nginx staples it byte for byte -> critical', async () => {
+  it('ssl_stapling_file holding a tryLater: nginx staples it byte for byte -> critical, and its fix says so', async () => {
     const report = await probe(at('fileTryLater'), opts);
     expect(codes(report), why(report)).toEqual(['STAPLE_ERROR_STATUS']);
     expect(report.verdict).toBe('critical');
+    expect(nginxFix(report, 'STAPLE_ERROR_STATUS')).toMatch(/^nginx staples `ssl_stapling_file` byte for byte/);
   });
 
   it('no ssl_trusted_certificate, responses signed by the issuer: nginx trusts the chain it serves and staples', async () => {
@@ -238,6 +250,7 @@ describe.runIf(HAS)('nginx', () => {
     expect(codes(report), why(report)).toEqual(['STAPLE_MISSING']);
     expect(report.findings[0]?.args).toEqual({ liveResponder: 'ok' });
     expect(nginx.log()).toMatch(/OCSP_basic_verify\(\) failed/);
+    expect(nginxFix(report, 'STAPLE_MISSING')).toMatch(/^Set `ssl_stapling on;`.*`ssl_trusted_certificate`.*`OCSP_basic_verify\(\) failed`/);
   });
 
   // nginx 1.22 resolves the responder's host name once, when it loads the configuration, with the system
@@ -247,6 +260,7 @@ describe.runIf(HAS)('nginx', () => {
     expect(codes(report), why(report)).toEqual(['LIVE_UNREACHABLE', 'STAPLE_MISSING']);
     expect(report.findings.find((f) => f.code === 'STAPLE_MISSING')?.args).toEqual({ liveResponder: 'failed' });
     expect(nginx.log()).toMatch(/"ssl_stapling" ignored, host not found in OCSP responder/);
+    expect(nginxFix(report, 'STAPLE_MISSING')).toMatch(/host not found in OCSP responder/);
   });
 
   it('default_server without stapling next to a named server with stapling: the SNI name decides', async () => {
