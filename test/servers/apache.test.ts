@@ -154,6 +154,7 @@ describe.runIf(HAS)('Apache httpd', () => {
     expect(codes(report), why(report)).toEqual(['LIVE_UNREACHABLE', 'STAPLE_MISSING']);
     expect(report.verdict).toBe('warn');
   });
+
   it('SSLCertificateFile without the intermediate: mod_ssl cannot staple (no issuer), says so per handshake at info level -> CERT_CHAIN_INCOMPLETE with the Apache fix', async () => {
     const notSupported = () => apache.log().match(/AH01926: stapling_get_certinfo: stapling not supported for certificate/g)?.length ?? 0;
     const before = notSupported();
