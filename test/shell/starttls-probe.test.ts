@@ -160,6 +160,34 @@ describe('implicit-TLS mail ports (465, 993, 995, 990): no HEAD, the greeting af
     expect(long.ok && long.banner).toBe('A'.repeat(200));
   });
 
+  it('on any other port the HEAD goes out, and a server that greets first instead of answering is named by its greeting', async () => {
+    const greets = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple: null, greeting: '220 mx.test ESMTP Exim 4.96' });
+    const http = await startStaplingServer({
+      cert: pki.leafRsa,
+      chain: [pki.intermediate],
+      staple: null,
+      greeting: 'HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\n',
+    });
+    const other = await startStaplingServer({ cert: pki.leafRsa, chain: [pki.intermediate], staple: null, greeting: 'hello 220 +OK' });
+    servers.push(greets, http, other);
+    const base = { address: '127.0.0.1', servername: 'localhost', tlsVersion: '1.3' as const, timeoutMs: 2000, httpHead: true };
+    const heard = await handshake({ ...base, port: greets.port });
+    expect(heard.ok && [heard.serverHeader, heard.banner]).toEqual([null, 'mx.test ESMTP Exim 4.96']);
+    const answered = await handshake({ ...base, port: http.port });
+    expect(answered.ok && [answered.serverHeader, answered.banner]).toEqual(['nginx/1.22.1', undefined]);
+    const unknown = await handshake({ ...base, port: other.port });
+    expect(unknown.ok && [unknown.serverHeader, unknown.banner]).toEqual([null, undefined]);
+
+    const evidence = await collect(parseTarget(greets.target, { servername: 'localhost' }), fast);
+    expect(evidence.implicitTls ?? null).toBeNull();
+    expect(evidence.addresses[0]?.serverHeader).toBeNull();
+    expect(evidence.addresses[0]?.banner).toBe('mx.test ESMTP Exim 4.96');
+    const report = await probe(greets.target, { ...fast, servername: 'localhost' });
+    expect(report.targets[0]?.server).toEqual({ name: 'exim', header: 'mx.test ESMTP Exim 4.96', source: 'banner' });
+    const quiet = await probe(other.target, { ...fast, servername: 'localhost' });
+    expect(quiet.targets[0]?.server).toEqual({ name: null, header: null, source: null });
+  });
+
   // Port 465 is what makes the port an implicit-TLS SMTP one, so this test binds it, on a loopback address of
   // its own (127.0.0.46) that nothing else here uses. It needs root or CAP_NET_BIND_SERVICE, which CI has.
   it('probing port 465: Exim detected from its greeting, no HEAD sent', async () => {

@@ -109,7 +109,7 @@ export const OPTIONS = {
     ignoreCase: true,
     default: 'auto',
     commands: ['probe', 'serve'],
-    help: 'STARTTLS before every handshake (default: {default}, by the port: 25 and 587\nsmtp, 143 imap, 110 pop3, 21 ftp, 5222 xmpp, 389 ldap, 5432 postgres): a\nprotocol, or none for TLS from the first byte; on 465, 993, 995 and 990\n(implicit TLS) no HEAD is sent: the greeting names the server',
+    help: 'STARTTLS before every handshake (default: {default}, by the port: 25 and 587\nsmtp, 143 imap, 110 pop3, 21 ftp, 5222 xmpp, 389 ldap, 5432 postgres): a\nprotocol, or none for TLS from the first byte; on 465, 993, 995 and 990\n(implicit TLS) no HEAD is sent: the greeting names the server (elsewhere, a\ngreeting said instead of an answer to the HEAD names it too)',
   },
   'no-http': {
     kind: 'boolean',

@@ -432,7 +432,9 @@ async function handshakesOf(
       const entry = counted.get(id);
       if (entry) entry.outcome = complete;
       if (complete.ok && complete.serverHeader !== undefined) serverHeader = complete.serverHeader;
-      if (identify === 'greeting' && complete.ok && typeof complete.banner === 'string') banner = complete.banner;
+      // The greeting of an implicit-TLS port, or one said instead of an answer to the HEAD (not a STARTTLS
+      // greeting, which every attempt over STARTTLS carries and no HEAD follows).
+      if (complete.ok && (identify === 'greeting' || complete.serverHeader === null) && typeof complete.banner === 'string') banner = complete.banner;
     }),
   );
   // Each version's attempts in their order, whatever order they finished in; then each offer's.

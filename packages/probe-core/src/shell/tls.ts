@@ -46,18 +46,28 @@ export interface HandshakeOptions {
 const HEAD_WAIT_MS = 2000;
 const HEAD_MAX_BYTES = 16 * 1024;
 
-/** The Server header of one HEAD / on an established connection; null when the port does not answer HTTP. */
-function readServerHeader(socket: tls.TLSSocket, host: string, waitMs: number): Promise<string | null> {
+/** A first line that a mail or FTP server sends before the client speaks: SMTP and FTP `220`, IMAP `* OK`, POP3 `+OK`. */
+const GREETING_LINE = /^(?:220[ -]|\* OK\b|\+OK\b)/;
+
+/**
+ * The Server header of one HEAD / on an established connection; null when the port does not answer HTTP.
+ * A server that greets first (implicit TLS on a port that is not the protocol's usual one) says its greeting
+ * line before it reads the HEAD: that line is kept as `banner`, without its status prefix.
+ */
+function readServerHeader(socket: tls.TLSSocket, host: string, waitMs: number): Promise<{ serverHeader: string | null; banner?: string }> {
   return new Promise((resolve) => {
     let buffer = '';
-    const done = (value: string | null) => {
+    const done = (serverHeader: string | null, banner?: string) => {
       clearTimeout(timer);
       socket.off('data', onData);
-      resolve(value);
+      resolve(banner === undefined ? { serverHeader } : { serverHeader, banner });
     };
     const timer = setTimeout(() => done(null), waitMs);
     const onData = (chunk: Buffer) => {
       buffer += chunk.toString('latin1');
+      const lineEnd = buffer.indexOf('\n');
+      const first = buffer.slice(0, lineEnd).replace(/\r$/, '');
+      if (lineEnd >= 0 && GREETING_LINE.test(first)) return done(null, greetingText(first).trim().slice(0, 200));
       const end = buffer.indexOf('\r\n\r\n');
       if (end < 0 && buffer.length < HEAD_MAX_BYTES) return;
       const head = buffer.slice(0, end < 0 ? HEAD_MAX_BYTES : end);
@@ -99,15 +109,21 @@ function readGreeting(socket: tls.TLSSocket, waitMs: number): Promise<string | n
   });
 }
 
-/** After a handshake: the `Server` header of one HEAD, or on an implicit-TLS mail port the greeting. */
-async function identifyServer(socket: tls.TLSSocket, options: HandshakeOptions): Promise<{ serverHeader: string | null } | { banner?: string }> {
+/**
+ * After a handshake: the `Server` header of one HEAD (or the greeting a server said first instead), or on an
+ * implicit-TLS mail port the greeting.
+ */
+async function identifyServer(
+  socket: tls.TLSSocket,
+  options: HandshakeOptions,
+): Promise<{ serverHeader: string | null; banner?: string } | { banner?: string }> {
   const waitMs = Math.min(HEAD_WAIT_MS, options.timeoutMs);
   if (options.identify === 'greeting') {
     const greeting = await readGreeting(socket, waitMs);
     return greeting !== null ? { banner: greeting } : {};
   }
   const host = options.servername ?? options.address;
-  return { serverHeader: await readServerHeader(socket, host.includes(':') ? `[${host}]` : host, waitMs) };
+  return readServerHeader(socket, host.includes(':') ? `[${host}]` : host, waitMs);
 }
 
 const unusedPeerCertificate = (() => ({})) as unknown as tls.TLSSocket['getPeerCertificate'];
