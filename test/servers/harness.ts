@@ -352,6 +352,10 @@ export function eximConfig(o: { dir: string; tlsDir: string; smtp: number; smtps
     `log_file_path = ${o.dir}/%slog`,
     `pid_file_path = ${o.dir}/exim.pid`,
     'local_interfaces = <; 127.0.0.1',
+    // The default of 20 connection handlers at once refused probes in CI ("Connection from [127.0.0.1] refused:
+    // too many connections", a plain-text 421 that the probe read as TLS_HANDSHAKE_FAILED "wrong version
+    // number"): a probe opens up to ten connections, and the previous probes' handlers may still be exiting.
+    'smtp_accept_max = 200',
     `daemon_smtp_ports = ${o.smtps === undefined ? o.smtp : `${o.smtp} : ${o.smtps}`}`,
     ...(o.smtps === undefined ? [] : [`tls_on_connect_ports = ${o.smtps}`]),
     'tls_advertise_hosts = *',
