@@ -20,9 +20,19 @@ import { join } from 'node:path';
 import { probe, type Report } from '@staple-probe/core';
 import { createPki, freePort, makeStaple, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
 import { codes } from '../helpers.js';
-import { available, explain, opensslTruth, scenarioOptions, type StartedServer, startServer, template, writeIdentity, handshakesSeen } from './harness.js';
+import {
+  available,
+  explain,
+  fixText,
+  handshakesSeen,
+  opensslTruth,
+  scenarioOptions,
+  type StartedServer,
+  startServer,
+  template,
+  writeIdentity,
+} from './harness.js';
 
 const HAS = available('dovecot');
 const HAS_HAPROXY = HAS && available('haproxy');
@@ -165,13 +175,7 @@ async function opensslImaps(port: number): Promise<string> {
 }
 
 /** The finding's Dovecot fix, checked to be the only one shown for the detected server. */
-function dovecotFix(report: Report, code: string): string {
-  const finding = report.findings.find((f) => f.code === code);
-  expect(finding, why(report)).toBeDefined();
-  const fixes = finding ? fixesFor(finding, report) : [];
-  expect(fixes.map((f) => f.server)).toEqual(['dovecot']);
-  return fixes[0]?.text ?? '';
-}
+const dovecotFix = (report: Report, code: string) => fixText(report, code, 'dovecot');
 
 describe.skipIf(!HAS)('dovecot', () => {
   it('IMAP STARTTLS: no staple on any handshake -> STAPLE_MISSING (warn), Dovecot detected from its greeting', async () => {

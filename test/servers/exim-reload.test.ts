@@ -19,11 +19,11 @@ import { join } from 'node:path';
 import { probe, type Report } from '@staple-probe/core';
 import { buildOcspResponse, makeStaple, type Responder, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
 import { codes } from '../helpers.js';
 import {
   available,
   eximConfig,
+  fixText,
   explain,
   handshakesSeen,
   opensslTruth,
@@ -89,13 +89,7 @@ async function probeUntil(server: StartedServer, done: (report: Report) => boole
   }
 }
 
-function eximFix(report: Report, code: string): string {
-  const finding = report.findings.find((f) => f.code === code);
-  expect(finding, JSON.stringify(report.findings)).toBeDefined();
-  const fixes = finding ? fixesFor(finding, report) : [];
-  expect(fixes.map((f) => f.server)).toEqual(['exim']);
-  return fixes[0]?.text ?? '';
-}
+const eximFix = (report: Report, code: string) => fixText(report, code, 'exim');
 
 describe.skipIf(!HAS)('exim: tls_ocsp_file replaced or expiring while the daemon runs', () => {
   it('a replacement is loaded seconds later, not on the next connection; an expired replacement then refuses TLS (STARTTLS_FAILED)', async () => {

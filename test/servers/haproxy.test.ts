@@ -27,9 +27,20 @@ import { join } from 'node:path';
 import { probe, type Report } from '@staple-probe/core';
 import { createPki, freePort, type Issued, makeStaple, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
 import { codes } from '../helpers.js';
-import { available, explain, identityFiles, scenarioOptions, serverLeaf, type StartedServer, startAia, startServer, template, workDir } from './harness.js';
+import {
+  available,
+  explain,
+  fixText,
+  identityFiles,
+  scenarioOptions,
+  serverLeaf,
+  type StartedServer,
+  startAia,
+  startServer,
+  template,
+  workDir,
+} from './harness.js';
 
 const HAS = available('haproxy');
 const MINUTE = 60_000;
@@ -162,10 +173,7 @@ describe.runIf(HAS)('haproxy', () => {
     expect(codes(report), why(report)).toEqual(['STAPLE_MISSING']);
     expect(report.verdict).toBe('warn');
     expect(report.server).toBe('haproxy');
-    const missing = report.findings.find((f) => f.code === 'STAPLE_MISSING');
-    const fixes = missing ? fixesFor(missing, report) : [];
-    expect(fixes.map((f) => f.server)).toEqual(['haproxy']);
-    expect(fixes[0]?.text).toMatch(/expired `\.ocsp` file is dropped at load/);
+    expect(fixText(report, 'STAPLE_MISSING', 'haproxy')).toMatch(/expired `\.ocsp` file is dropped at load/);
   });
 
   it('set ssl ocsp-response over the stats socket replaces the staple at runtime; an expired payload is refused', async () => {
@@ -209,10 +217,7 @@ describe.runIf(HAS)('haproxy', () => {
     expect(report.verdict).toBe('warn');
     expect(everyHandshakeStapled(report)).toBe(true);
     expect(report.targets[0]?.addresses[0]?.attempts.find((a) => a.ok)?.chain).toHaveLength(1);
-    const finding = report.findings[0] as Report['findings'][number];
-    expect(fixesFor(finding, report)).toEqual([
-      { server: 'haproxy', text: expect.stringMatching(/^The `crt` PEM must hold the leaf, its intermediates and the key/) },
-    ]);
+    expect(fixText(report, 'CERT_CHAIN_INCOMPLETE', 'haproxy')).toMatch(/^The `crt` PEM must hold the leaf, its intermediates and the key/);
   });
 
   // A configuration check (`haproxy -c`, nothing started): where HAProxy finds the issuer for the CertID.

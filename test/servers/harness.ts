@@ -12,6 +12,8 @@ import { type AddressInfo, connect, createServer as createTcpServer } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Report, StarttlsProtocol } from '@staple-probe/core';
+import { expect } from 'vitest';
+import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
 import {
   type CertState,
   createPki,
@@ -398,6 +400,15 @@ export async function pkiWithoutResponder(): Promise<TestPki> {
 /** The probe options the scenario suites share: trust the test root, 3 attempts 500 ms apart (lazy servers). */
 export function scenarioOptions(root: Issued) {
   return { extraCerts: [root.der], attempts: 3, retryDelayMs: 500, servername: 'localhost' };
+}
+
+/** The fix the report shows for its finding `code`, checked to be `server`'s alone (the detected or named server): its text. */
+export function fixText(report: Report, code: string, server: string): string {
+  const finding = report.findings.find((f) => f.code === code);
+  expect(finding, JSON.stringify(report.findings.map((f) => [f.code, f.args]))).toBeDefined();
+  const fixes = finding ? fixesFor(finding, report) : [];
+  expect(fixes.map((f) => f.server)).toEqual([server]);
+  return fixes[0]?.text ?? '';
 }
 
 /** A failing assertion's context: the findings with their arguments, then the server's log. */

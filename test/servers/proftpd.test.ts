@@ -22,12 +22,12 @@ import { join } from 'node:path';
 import { probe, type Report } from '@staple-probe/core';
 import { createPki, type Issued, issue, makeStaple, type Responder, startResponder, type TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
 import { codes } from '../helpers.js';
 import {
   available,
   distinctFreePorts,
   explain,
+  fixText,
   opensslTruth,
   scenarioOptions,
   serverLeaf,
@@ -282,11 +282,9 @@ describe.runIf(HAS)('proftpd', () => {
     expect(trace()).toMatch(/error obtaining OCSP response from responder/);
     expect(trace()).toMatch(/returning fake tryLater OCSP response/);
     expect(readFileSync(join(proftpd.dir, 'tls.log'), 'utf8')).not.toMatch(/OCSP/i);
-    const error = report.findings.find((f) => f.code === 'STAPLE_ERROR_STATUS');
-    const fixes = error ? fixesFor(error, report) : [];
-    expect(fixes.map((f) => f.server)).toEqual(['proftpd']);
-    expect(fixes[0]?.text).toMatch(/^Make mod_tls's fetch succeed: the tryLater is ProFTPD's own/);
-    expect(fixes[0]?.text).toMatch(/`TLSStaplingOptions NoFakeTryLater` staples nothing instead/);
+    const fix = fixText(report, 'STAPLE_ERROR_STATUS', 'proftpd');
+    expect(fix).toMatch(/^Make mod_tls's fetch succeed: the tryLater is ProFTPD's own/);
+    expect(fix).toMatch(/`TLSStaplingOptions NoFakeTryLater` staples nothing instead/);
   });
 
   it('responder down with TLSStaplingOptions NoFakeTryLater: nothing stapled -> STAPLE_MISSING', async () => {
@@ -364,10 +362,7 @@ describe.runIf(HAS)('proftpd', () => {
     expect(codes(report), why(report)).toEqual(['LIVE_REDIRECTED', 'STAPLE_ERROR_STATUS']);
     expect(report.verdict).toBe('critical');
     expect(redirector.requests()).toBeGreaterThan(0);
-    const redirected = report.findings.find((f) => f.code === 'LIVE_REDIRECTED');
-    expect(redirected ? fixesFor(redirected, report) : []).toEqual([
-      { server: 'proftpd', text: expect.stringMatching(/^Set `TLSStaplingResponder` to the final URL/) },
-    ]);
+    expect(fixText(report, 'LIVE_REDIRECTED', 'proftpd')).toMatch(/^Set `TLSStaplingResponder` to the final URL/);
   });
 
   it("no TLSCertificateChainFile: mod_tls finds no issuer, asks no responder, and staples the fake tryLater; the chain fix is ProFTPD's", async () => {
@@ -377,8 +372,7 @@ describe.runIf(HAS)('proftpd', () => {
     expect(codes(report), why(report)).toEqual(['CERT_CHAIN_INCOMPLETE', 'STAPLE_ERROR_STATUS']);
     expect(report.targets[0]?.addresses[0]?.attempts.find((a) => a.ok)?.chain).toHaveLength(1);
     expect(responder.requests()).toBe(before);
-    const finding = report.findings.find((f) => f.code === 'CERT_CHAIN_INCOMPLETE') as Report['findings'][number];
-    expect(fixesFor(finding, report)).toEqual([{ server: 'proftpd', text: expect.stringMatching(/^Set `TLSCertificateChainFile` to the intermediate/) }]);
+    expect(fixText(report, 'CERT_CHAIN_INCOMPLETE', 'proftpd')).toMatch(/^Set `TLSCertificateChainFile` to the intermediate/);
   });
 });
 
