@@ -12,7 +12,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { probe, type Report } from '@staple-probe/core';
-import { makeStaple, type Responder, type StapleScenario, type TestPki } from '@staple-probe/core/testing';
+import type { Responder, TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixesFor } from '../../packages/probe-cli/src/render/fixes.js';
 import { codes } from '../helpers.js';
@@ -23,6 +23,7 @@ import {
   handshakesSeen,
   opensslTruth,
   scenarioOptions,
+  serverPerStaple,
   type StartedServer,
   startServer,
   writeIdentity,
@@ -55,13 +56,7 @@ beforeAll(async () => {
   if (!HAS) return;
   ({ pki, responder } = await pkiWithResponder());
   opts = scenarioOptions(pki.root);
-  const now = new Date();
-  const staple = (scenario: StapleScenario) => makeStaple(pki, scenario, { now });
-  // One after another: parallel starts could be handed the same free port.
-  servers.good = await startExim(await staple('good'));
-  servers.expired = await startExim(await staple('expired'));
-  servers.other = await startExim(await staple('wrong-cert'));
-  servers.none = await startExim(null);
+  Object.assign(servers, await serverPerStaple(pki, startExim));
 }, 60_000);
 
 /** Wait (bounded) until the daemon's forked connection handlers are gone: a late one recreates the log directory. */

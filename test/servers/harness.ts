@@ -21,6 +21,7 @@ import {
   type Issued,
   issue,
   type KeyKind,
+  makeStaple,
   type PkiOptions,
   type Responder,
   startResponder,
@@ -370,6 +371,23 @@ export function eximConfig(o: { dir: string; tlsDir: string; smtp: number; smtps
     '  deny',
     '',
   ].join('\n');
+}
+
+/**
+ * One server per file-stapling scenario, started one after another (parallel starts could be handed the same
+ * free port): `good`, `expired`, `other` (another certificate's response) and `none` (no file).
+ */
+export async function serverPerStaple(
+  pki: TestPki,
+  start: (staple: Uint8Array | null) => Promise<StartedServer>,
+): Promise<Record<'good' | 'expired' | 'other' | 'none', StartedServer>> {
+  const now = new Date();
+  return {
+    good: await start(await makeStaple(pki, 'good', { now })),
+    expired: await start(await makeStaple(pki, 'expired', { now })),
+    other: await start(await makeStaple(pki, 'wrong-cert', { now })),
+    none: await start(null),
+  };
 }
 
 /** An AIA caIssuers URL on loopback that serves `issuer` (DER), for leaves whose server leaves the intermediate out. */

@@ -10,7 +10,7 @@
  * - `Server: lighttpd/1.4.69` names it. Whether and when it re-reads a replaced file was not measured.
  */
 import { probe, type Report } from '@staple-probe/core';
-import { makeStaple, type Responder, type StapleScenario, type TestPki } from '@staple-probe/core/testing';
+import type { Responder, TestPki } from '@staple-probe/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes } from '../helpers.js';
 import {
@@ -21,6 +21,7 @@ import {
   identityFiles,
   opensslTruth,
   scenarioOptions,
+  serverPerStaple,
   type StartedServer,
   startServer,
   template,
@@ -66,12 +67,7 @@ beforeAll(async () => {
   if (!HAS) return;
   ({ pki, responder } = await pkiWithResponder());
   opts = scenarioOptions(pki.root);
-  const now = new Date();
-  const staple = (scenario: StapleScenario) => makeStaple(pki, scenario, { now });
-  servers.good = await startLighttpd(await staple('good'));
-  servers.expired = await startLighttpd(await staple('expired'));
-  servers.other = await startLighttpd(await staple('wrong-cert'));
-  servers.none = await startLighttpd(null);
+  Object.assign(servers, await serverPerStaple(pki, startLighttpd));
 }, 60_000);
 
 afterAll(async () => {
